@@ -1,0 +1,52 @@
+/** \file
+ *  Every compile-time option of osprey, in one place.
+ *
+ *  - `OSPREY_USE_OPENMP`: defined by the CMake target when `OSPREY_OPENMP` is ON and OpenMP
+ *    was found. Without it every parallel loop runs serially; results do not change.
+ *  - `OSPREY_ASSERT(cond, msg)`: checks osprey's own invariants (never user input). Compiled
+ *    out under `NDEBUG` unless `OSPREY_ENABLE_ASSERTS` is defined; define it yourself before
+ *    including osprey to route failures elsewhere (the tests make it throw).
+ */
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "version.hpp"
+
+/// Opens osprey's public namespace with a versioned inline namespace, so two header
+/// versions in one program fail to link instead of silently violating the ODR.
+#define OSPREY_NAMESPACE_BEGIN \
+  namespace osprey {           \
+  inline namespace v0 {
+#define OSPREY_NAMESPACE_END \
+  }                          \
+  }
+
+#if defined(_OPENMP) && !defined(OSPREY_USE_OPENMP)
+// OpenMP enabled by the consumer's flags but not through the CMake option: use it.
+#define OSPREY_USE_OPENMP 1
+#endif
+
+#ifndef OSPREY_ASSERT
+#if !defined(NDEBUG) || defined(OSPREY_ENABLE_ASSERTS)
+#define OSPREY_ASSERT(cond, msg)                                                                \
+  do {                                                                                          \
+    if (!(cond)) {                                                                              \
+      std::fprintf(stderr, "osprey assertion failed: %s (%s) at %s:%d\n", msg, #cond, __FILE__, \
+                   __LINE__);                                                                   \
+      std::abort();                                                                             \
+    }                                                                                           \
+  } while (false)
+#else
+#define OSPREY_ASSERT(cond, msg) ((void)0)
+#endif
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define OSPREY_RESTRICT __restrict__
+#define OSPREY_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define OSPREY_RESTRICT
+#define OSPREY_ALWAYS_INLINE inline
+#endif

@@ -1,0 +1,52 @@
+/** \file
+ *  Shared vocabulary types: Eigen aliases, the progress callback and resampler output.
+ *
+ *  Rows are samples and columns are features everywhere in osprey (scikit-learn's order).
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "../config.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+
+/** Dense column-major matrix; rows are samples, columns are features. */
+template <class Scalar>
+using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+
+/** Dense row-major matrix: what the search kernels store so one sample is contiguous. */
+template <class Scalar>
+using RowMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/** Dense column vector. */
+template <class Scalar>
+using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
+/** Integer labels and indices. */
+using IndexVector = Eigen::VectorXi;
+
+/** One report of long-running work: `done` of `total` units finished in `stage`. */
+struct Progress {
+  std::string_view stage;  ///< what is running, e.g. "fit" or "iteration"
+  std::size_t done = 0;    ///< units finished so far
+  std::size_t total = 0;   ///< units in all (0 when unknown)
+  double value = 0.0;      ///< a stage-specific number, e.g. the current residual
+};
+
+/** Optional progress callback held in an estimator's Params; empty means silent. It is called
+ *  from the thread that called the estimator, never concurrently. */
+using ProgressCallback = std::function<void(const Progress&)>;
+
+/** Output of a resampler: original rows first in input order, then synthetic rows. */
+template <class Scalar = double>
+struct Resampled {
+  Matrix<Scalar> X;   ///< samples, one per row
+  Eigen::VectorXi y;  ///< label of each row of X
+};
+
+OSPREY_NAMESPACE_END

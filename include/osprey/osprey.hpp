@@ -1,0 +1,26 @@
+/** \file
+ *  The umbrella header: includes every osprey module.
+ *
+ *  \code
+ *  #include <osprey/osprey.hpp>
+ *  \endcode
+ */
+#pragma once
+
+#include "config.hpp"
+#include "version.hpp"
+
+// core
+#include "core/concepts.hpp"
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+#include "core/random.hpp"
+#include "core/types.hpp"
+#include "core/validation.hpp"
+
+// preprocessing and io
+#include "io/csv.hpp"
+#include "io/edge_list.hpp"
+#include "preprocessing/scalers.hpp"
+
+// modules (one line each, added as they land)

@@ -1,0 +1,279 @@
+/** \file
+ *  Feature scaling with scikit-learn's definitions: `StandardScaler` (zero mean, unit population
+ *  variance) and `MinMaxScaler` (to a feature range). Rows are samples, columns are features.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "../core/types.hpp"
+#include "../core/validation.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+
+namespace detail {
+struct StandardScalerState {
+  Vector<double> mean;
+  Vector<double> var;
+  Vector<double> scale;
+  Eigen::Index n_samples = 0;
+};
+
+struct MinMaxScalerState {
+  Vector<double> data_min;
+  Vector<double> data_max;
+  Vector<double> scale;
+  Vector<double> min;
+  Eigen::Index n_samples = 0;
+};
+}  // namespace detail
+
+/** Standardises features: `z = (x - mean) / scale`, with `scale` the population standard
+ *  deviation (ddof = 0) as scikit-learn's StandardScaler.
+ *
+ *  A feature is constant when its variance is within rounding of zero (scikit-learn's rule:
+ *  `var <= n eps var + (n mean eps)^2`); its scale is then 1, so it maps to zero instead of NaN.
+ *  Statistics are accumulated in double whatever `Scalar` is (two passes, for accuracy).
+ *
+ *  \tparam ScalarT float or double.
+ *  Complexity: O(n d) for fit and transform. Thread safety: const methods may run concurrently.
+ */
+template <class ScalarT = double>
+class StandardScaler {
+ public:
+  using Scalar = ScalarT;  ///< element type of transformed output
+
+  /** Parameters, written with designated initialisers. */
+  struct Params {
+    bool with_mean = true;  ///< subtract the mean (centre)
+    bool with_std = true;   ///< divide by the standard deviation
+  };
+
+  StandardScaler() = default;
+  explicit StandardScaler(const Params& params) : params_(params) {}
+
+  /** The parameters. */
+  [[nodiscard]] const Params& params() const noexcept { return params_; }
+  /** Replaces the parameters; the scaler becomes unfitted. */
+  void set_params(const Params& params) {
+    params_ = params;
+    state_.reset();
+  }
+
+  /** Learns the per-feature mean and standard deviation of `X` (rows are samples).
+   *  \throws InvalidArgument if X is empty or has a non-finite value. */
+  template <class Derived>
+  StandardScaler& fit(const Eigen::MatrixBase<Derived>& X) {
+    detail::check_matrix(X, "X");
+    const Eigen::Index n = X.rows();
+    const Eigen::Index d = X.cols();
+    detail::StandardScalerState s;
+    s.n_samples = n;
+    s.mean = X.template cast<double>().colwise().mean().transpose();
+    s.var.resize(d);
+    s.scale = Vector<double>::Ones(d);
+    const double eps = std::numeric_limits<double>::epsilon();
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const double var = (X.col(j).template cast<double>().array() - s.mean(j)).square().sum() /
+                         static_cast<double>(n);
+      s.var(j) = var;
+      const double nd = static_cast<double>(n);
+      const double upper = nd * eps * var + (nd * s.mean(j) * eps) * (nd * s.mean(j) * eps);
+      if (params_.with_std && !(var <= upper)) s.scale(j) = std::sqrt(var);
+    }
+    state_ = std::move(s);
+    return *this;
+  }
+
+  /** Standardises `X` with the fitted statistics.
+   *  \throws NotFittedError before fit; InvalidArgument on a feature-count mismatch or a
+   *  non-finite value. */
+  template <class Derived>
+  [[nodiscard]] Matrix<Scalar> transform(const Eigen::MatrixBase<Derived>& X) const {
+    const auto& s = checked_state(X);
+    Matrix<Scalar> out(X.rows(), X.cols());
+    for (Eigen::Index j = 0; j < X.cols(); ++j) {
+      const double m = params_.with_mean ? s.mean(j) : 0.0;
+      const double inv = 1.0 / s.scale(j);
+      out.col(j) = ((X.col(j).template cast<double>().array() - m) * inv).template cast<Scalar>();
+    }
+    return out;
+  }
+
+  /** `fit(X)` then `transform(X)`. */
+  template <class Derived>
+  [[nodiscard]] Matrix<Scalar> fit_transform(const Eigen::MatrixBase<Derived>& X) {
+    return fit(X).transform(X);
+  }
+
+  /** Maps standardised values back to the original units. */
+  template <class Derived>
+  [[nodiscard]] Matrix<Scalar> inverse_transform(const Eigen::MatrixBase<Derived>& Z) const {
+    const auto& s = checked_state(Z);
+    Matrix<Scalar> out(Z.rows(), Z.cols());
+    for (Eigen::Index j = 0; j < Z.cols(); ++j) {
+      const double m = params_.with_mean ? s.mean(j) : 0.0;
+      out.col(j) =
+          (Z.col(j).template cast<double>().array() * s.scale(j) + m).template cast<Scalar>();
+    }
+    return out;
+  }
+
+  /** True once fit has succeeded. */
+  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
+  /** Per-feature mean seen by fit. */
+  [[nodiscard]] const Vector<double>& mean() const { return state().mean; }
+  /** Per-feature population variance seen by fit. */
+  [[nodiscard]] const Vector<double>& var() const { return state().var; }
+  /** Per-feature divisor (standard deviation, or 1 for constant features or with_std = false). */
+  [[nodiscard]] const Vector<double>& scale() const { return state().scale; }
+  /** Number of features seen by fit. */
+  [[nodiscard]] Eigen::Index n_features_in() const { return state().mean.size(); }
+  /** Number of rows seen by fit. */
+  [[nodiscard]] Eigen::Index n_samples_seen() const { return state().n_samples; }
+
+ private:
+  const detail::StandardScalerState& state() const {
+    detail::check_fitted(state_.has_value(), "StandardScaler");
+    return *state_;
+  }
+  template <class Derived>
+  const detail::StandardScalerState& checked_state(const Eigen::MatrixBase<Derived>& X) const {
+    const auto& s = state();
+    detail::check_n_features("StandardScaler", s.mean.size(), X.cols());
+    detail::check_finite(X, "X");
+    return s;
+  }
+
+  Params params_{};
+  std::optional<detail::StandardScalerState> state_;
+};
+
+/** Scales each feature to `[feature_min, feature_max]` using the range seen by fit, as
+ *  scikit-learn's MinMaxScaler: `x' = x * scale + min` with
+ *  `scale = (feature_max - feature_min) / (data_max - data_min)`. A constant feature (range below
+ *  10 eps) gets range 1, so it maps to `feature_min` shifted by nothing odd. Values outside the
+ *  fitted range map outside the feature range unless `clip` is set.
+ *
+ *  \tparam ScalarT float or double.
+ *  Complexity: O(n d). Thread safety: const methods may run concurrently.
+ */
+template <class ScalarT = double>
+class MinMaxScaler {
+ public:
+  using Scalar = ScalarT;  ///< element type of transformed output
+
+  /** Parameters, written with designated initialisers. */
+  struct Params {
+    double feature_min = 0.0;  ///< lower end of the target range
+    double feature_max = 1.0;  ///< upper end of the target range (must exceed feature_min)
+    bool clip = false;         ///< clip transformed values to the target range
+  };
+
+  MinMaxScaler() = default;
+  /** \throws InvalidArgument unless feature_min < feature_max (both finite). */
+  explicit MinMaxScaler(const Params& params) : params_(validated(params)) {}
+
+  /** The parameters. */
+  [[nodiscard]] const Params& params() const noexcept { return params_; }
+  /** Replaces (and validates) the parameters; the scaler becomes unfitted. */
+  void set_params(const Params& params) {
+    params_ = validated(params);
+    state_.reset();
+  }
+
+  /** Learns the per-feature minimum and maximum of `X`. */
+  template <class Derived>
+  MinMaxScaler& fit(const Eigen::MatrixBase<Derived>& X) {
+    detail::check_matrix(X, "X");
+    detail::MinMaxScalerState s;
+    s.n_samples = X.rows();
+    s.data_min = X.template cast<double>().colwise().minCoeff().transpose();
+    s.data_max = X.template cast<double>().colwise().maxCoeff().transpose();
+    const Eigen::Index d = X.cols();
+    s.scale.resize(d);
+    s.min.resize(d);
+    const double eps = std::numeric_limits<double>::epsilon();
+    for (Eigen::Index j = 0; j < d; ++j) {
+      double range = s.data_max(j) - s.data_min(j);
+      if (range < 10.0 * eps) range = 1.0;
+      s.scale(j) = (params_.feature_max - params_.feature_min) / range;
+      s.min(j) = params_.feature_min - s.data_min(j) * s.scale(j);
+    }
+    state_ = std::move(s);
+    return *this;
+  }
+
+  /** Scales `X` with the fitted range. */
+  template <class Derived>
+  [[nodiscard]] Matrix<Scalar> transform(const Eigen::MatrixBase<Derived>& X) const {
+    const auto& s = checked_state(X);
+    Matrix<Scalar> out(X.rows(), X.cols());
+    for (Eigen::Index j = 0; j < X.cols(); ++j) {
+      auto col = (X.col(j).template cast<double>().array() * s.scale(j) + s.min(j)).eval();
+      if (params_.clip) col = col.max(params_.feature_min).min(params_.feature_max);
+      out.col(j) = col.template cast<Scalar>();
+    }
+    return out;
+  }
+
+  /** `fit(X)` then `transform(X)`. */
+  template <class Derived>
+  [[nodiscard]] Matrix<Scalar> fit_transform(const Eigen::MatrixBase<Derived>& X) {
+    return fit(X).transform(X);
+  }
+
+  /** Maps scaled values back to the original units. */
+  template <class Derived>
+  [[nodiscard]] Matrix<Scalar> inverse_transform(const Eigen::MatrixBase<Derived>& Z) const {
+    const auto& s = checked_state(Z);
+    Matrix<Scalar> out(Z.rows(), Z.cols());
+    for (Eigen::Index j = 0; j < Z.cols(); ++j) {
+      out.col(j) = ((Z.col(j).template cast<double>().array() - s.min(j)) / s.scale(j))
+                       .template cast<Scalar>();
+    }
+    return out;
+  }
+
+  /** True once fit has succeeded. */
+  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
+  /** Per-feature minimum seen by fit. */
+  [[nodiscard]] const Vector<double>& data_min() const { return state().data_min; }
+  /** Per-feature maximum seen by fit. */
+  [[nodiscard]] const Vector<double>& data_max() const { return state().data_max; }
+  /** Per-feature multiplier. */
+  [[nodiscard]] const Vector<double>& scale() const { return state().scale; }
+  /** Per-feature offset added after scaling. */
+  [[nodiscard]] const Vector<double>& min() const { return state().min; }
+  /** Number of features seen by fit. */
+  [[nodiscard]] Eigen::Index n_features_in() const { return state().scale.size(); }
+
+ private:
+  static Params validated(const Params& p) {
+    if (!std::isfinite(p.feature_min) || !std::isfinite(p.feature_max) ||
+        !(p.feature_min < p.feature_max)) {
+      detail::fail("MinMaxScaler: feature_min must be < feature_max, both finite (got [",
+                   p.feature_min, ", ", p.feature_max, "])");
+    }
+    return p;
+  }
+  const detail::MinMaxScalerState& state() const {
+    detail::check_fitted(state_.has_value(), "MinMaxScaler");
+    return *state_;
+  }
+  template <class Derived>
+  const detail::MinMaxScalerState& checked_state(const Eigen::MatrixBase<Derived>& X) const {
+    const auto& s = state();
+    detail::check_n_features("MinMaxScaler", s.scale.size(), X.cols());
+    detail::check_finite(X, "X");
+    return s;
+  }
+
+  Params params_{};
+  std::optional<detail::MinMaxScalerState> state_;
+};
+
+OSPREY_NAMESPACE_END
