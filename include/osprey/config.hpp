@@ -19,6 +19,7 @@
 #define OSPREY_NAMESPACE_BEGIN \
   namespace osprey {           \
   inline namespace v0 {
+/// Closes what OSPREY_NAMESPACE_BEGIN opened.
 #define OSPREY_NAMESPACE_END \
   }                          \
   }
@@ -30,6 +31,7 @@
 
 #ifndef OSPREY_ASSERT
 #if !defined(NDEBUG) || defined(OSPREY_ENABLE_ASSERTS)
+/// Checks one of osprey's own invariants; prints and aborts when it fails (see the file comment).
 #define OSPREY_ASSERT(cond, msg)                                                                \
   do {                                                                                          \
     if (!(cond)) {                                                                              \
@@ -44,9 +46,13 @@
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
+/// Promises the compiler that a pointer does not alias another (hot kernels only).
 #define OSPREY_RESTRICT __restrict__
+/// Forces inlining of a tiny hot function.
 #define OSPREY_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
+/// Promises the compiler that a pointer does not alias another (a no-op on this compiler).
 #define OSPREY_RESTRICT
+/// Forces inlining of a tiny hot function (plain inline on this compiler).
 #define OSPREY_ALWAYS_INLINE inline
 #endif

@@ -30,11 +30,12 @@ struct EdgeListOptions {
 /** Edges read from a file: `src[e] -> dst[e]` with optional `weights[e]`. */
 template <class Scalar = double>
 struct EdgeList {
-  std::int64_t n_nodes = 0;
-  std::vector<std::int64_t> src;
-  std::vector<std::int64_t> dst;
+  std::int64_t n_nodes = 0;       ///< nodes are 0..n_nodes-1
+  std::vector<std::int64_t> src;  ///< source node of each edge
+  std::vector<std::int64_t> dst;  ///< destination node of each edge
   std::vector<Scalar> weights;    ///< empty for an unweighted list
   std::vector<std::int64_t> ids;  ///< original ids when relabelled, else empty
+  /** Number of edges read (duplicates included). */
   [[nodiscard]] std::size_t n_edges() const noexcept { return src.size(); }
 };
 

@@ -52,7 +52,9 @@ class StandardScaler {
     bool with_std = true;   ///< divide by the standard deviation
   };
 
+  /** A scaler with default parameters. */
   StandardScaler() = default;
+  /** A scaler with the given parameters. */
   explicit StandardScaler(const Params& params) : params_(params) {}
 
   /** The parameters. */
@@ -173,8 +175,10 @@ class MinMaxScaler {
     bool clip = false;         ///< clip transformed values to the target range
   };
 
+  /** A scaler to [0, 1]. */
   MinMaxScaler() = default;
-  /** \throws InvalidArgument unless feature_min < feature_max (both finite). */
+  /** A scaler with the given parameters.
+   *  \throws InvalidArgument unless feature_min < feature_max (both finite). */
   explicit MinMaxScaler(const Params& params) : params_(validated(params)) {}
 
   /** The parameters. */
