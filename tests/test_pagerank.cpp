@@ -164,7 +164,8 @@ TEST_CASE("PageRank: unweighted edge lists count duplicate edges as networkx doe
 
 TEST_CASE("PageRank: node order and index width do not change the scores", "[graph]") {
   const Case c = load_case("random_pers");
-  for (const NodeOrder order : {NodeOrder::by_out_degree, NodeOrder::dangling_last}) {
+  for (const NodeOrder order :
+       {NodeOrder::by_in_degree, NodeOrder::by_out_degree, NodeOrder::dangling_last}) {
     for (const bool narrow : {true, false}) {
       const auto g = case_graph<double>(c, true, {.order = order, .narrow_indices = narrow});
       CHECK(g.has_narrow_indices() == narrow);

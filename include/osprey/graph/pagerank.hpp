@@ -257,8 +257,14 @@ class PageRank {
     }
 
     // Back to original ids, renormalised so the scores sum to 1 to the last bit of rounding.
-    double total = 0.0;
-    for (std::size_t i = 0; i < nz; ++i) total += v_old[i] * scale[i];
+    double total = 0.0, compensation = 0.0;  // Neumaier summation: total exact to ~1 ulp
+    for (std::size_t i = 0; i < nz; ++i) {
+      const double term = v_old[i] * scale[i];
+      const double t = total + term;
+      compensation += std::abs(total) >= std::abs(term) ? (total - t) + term : (term - t) + total;
+      total = t;
+    }
+    total += compensation;
     s.scores.resize(static_cast<Eigen::Index>(n));
     for (std::size_t i = 0; i < nz; ++i) {
       s.scores(static_cast<Eigen::Index>(g.old_of_new_[i])) =
