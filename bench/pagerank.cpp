@@ -1,8 +1,9 @@
 // Google Benchmarks of the PageRank stack on R-MAT graphs (Graph500 parameters a = 0.57,
 // b = 0.19, c = 0.19, edge factor 16, ids scrambled, duplicates kept as the generator makes them):
 //   BM_SpmvPull        the pull SpMV kernel alone, y = A x over in-edges (unweighted, 32-bit ids),
-//                      in scrambled order and in decreasing out-degree order;
-//   BM_PageRankFit     PageRank<double>::fit to tol 1e-10 on a prebuilt Graph;
+//                      with nodes in scrambled order (order:0), by decreasing out-degree (1) and
+//                      by decreasing in-degree with dangling nodes last (2, Graph's default);
+//   BM_PageRankFit     PageRank<double>::fit to tol 1e-10 on a prebuilt Graph, in the three orders;
 //   BM_GraphBuild      Graph<double>::from_edges.
 // Counters: edges/s (stored in-edges processed per second, per iteration for PageRank) and GB/s
 // of compulsory traffic (4 B per edge id, 4 B per offset, 8 B per x read and y written, plus for
@@ -72,17 +73,25 @@ struct Csc {
   std::vector<std::uint32_t> offsets, sources;
 };
 
-Csc build_csc(const Edges& e, bool by_degree) {
+Csc build_csc(const Edges& e, int order_kind) {
   const auto nz = static_cast<std::size_t>(e.n);
   std::vector<std::uint32_t> rank(nz);
   std::iota(rank.begin(), rank.end(), 0u);
-  if (by_degree) {
-    std::vector<std::int64_t> deg(nz, 0);
-    for (const auto s : e.src) ++deg[static_cast<std::size_t>(s)];
+  if (order_kind != 0) {
+    std::vector<std::int64_t> out(nz, 0), in(nz, 0);
+    for (const auto s : e.src) ++out[static_cast<std::size_t>(s)];
+    for (const auto d : e.dst) ++in[static_cast<std::size_t>(d)];
     std::vector<std::uint32_t> order(nz);
     std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return deg[a] > deg[b]; });
+    if (order_kind == 1) {
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::uint32_t a, std::uint32_t b) { return out[a] > out[b]; });
+    } else {
+      std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        if ((out[a] == 0) != (out[b] == 0)) return out[b] == 0;
+        return in[a] > in[b];
+      });
+    }
     for (std::size_t i = 0; i < nz; ++i) rank[order[i]] = static_cast<std::uint32_t>(i);
   }
   Csc c;
@@ -103,8 +112,8 @@ Csc build_csc(const Edges& e, bool by_degree) {
 
 void BM_SpmvPull(benchmark::State& state) {
   const int scale = static_cast<int>(state.range(0));
-  const bool by_degree = state.range(1) != 0;
-  const Csc c = build_csc(rmat(scale), by_degree);
+  const int order_kind = static_cast<int>(state.range(1));
+  const Csc c = build_csc(rmat(scale), order_kind);
   const osprey::kernels::CompressedRows<std::uint32_t, std::uint32_t, double> A{
       c.n, c.offsets.data(), c.sources.data(), nullptr};
   const auto blocks = osprey::kernels::balanced_row_blocks(
@@ -121,17 +130,19 @@ void BM_SpmvPull(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GB/s"] =
       benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(by_degree ? "degree order" : "scrambled order");
+  state.SetLabel(order_kind == 0   ? "scrambled"
+                 : order_kind == 1 ? "by out-degree"
+                                   : "by in-degree");
 }
 BENCHMARK(BM_SpmvPull)
-    ->ArgsProduct({{16, 18, 20}, {0, 1}})
-    ->ArgNames({"scale", "by_degree"})
+    ->ArgsProduct({{16, 18, 20}, {0, 1, 2}})
+    ->ArgNames({"scale", "order"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-const osprey::Graph<double>& graph(int scale, bool by_degree) {
-  static std::map<std::pair<int, bool>, osprey::Graph<double>> cache;
-  const auto key = std::make_pair(scale, by_degree);
+const osprey::Graph<double>& graph(int scale, int order_kind) {
+  static std::map<std::pair<int, int>, osprey::Graph<double>> cache;
+  const auto key = std::make_pair(scale, order_kind);
   auto it = cache.find(key);
   if (it == cache.end()) {
     const Edges& e = rmat(scale);
@@ -139,15 +150,16 @@ const osprey::Graph<double>& graph(int scale, bool by_degree) {
              .emplace(key, osprey::Graph<double>::from_edges(
                                e.n, std::span<const std::int64_t>(e.src),
                                std::span<const std::int64_t>(e.dst), {},
-                               {.order = by_degree ? osprey::NodeOrder::by_out_degree
-                                                   : osprey::NodeOrder::dangling_last}))
+                               {.order = order_kind == 0   ? osprey::NodeOrder::dangling_last
+                                         : order_kind == 1 ? osprey::NodeOrder::by_out_degree
+                                                           : osprey::NodeOrder::by_in_degree}))
              .first;
   }
   return it->second;
 }
 
 void BM_PageRankFit(benchmark::State& state) {
-  const auto& g = graph(static_cast<int>(state.range(0)), state.range(1) != 0);
+  const auto& g = graph(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   osprey::PageRank<double> pr({.tol = 1e-10});
   int iterations = 0;
   for (auto _ : state) {
@@ -165,8 +177,8 @@ void BM_PageRankFit(benchmark::State& state) {
   state.counters["MiB"] = static_cast<double>(g.memory_bytes()) / (1024.0 * 1024.0);
 }
 BENCHMARK(BM_PageRankFit)
-    ->ArgsProduct({{16, 18, 20}, {0, 1}})
-    ->ArgNames({"scale", "by_degree"})
+    ->ArgsProduct({{16, 18, 20}, {0, 1, 2}})
+    ->ArgNames({"scale", "order"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -108,6 +108,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0, help="osprey threads (0 = all)")
     ap.add_argument("--seed", type=int, default=20)
+    ap.add_argument("--bandwidth", type=float, default=45.0,
+                    help="triad bandwidth in GB/s for the bound (45 measured on the 2-core box)")
     ap.add_argument("--skip", default="", help="comma list of peers to skip: graphblas,igraph,scipy,networkx")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -137,11 +139,12 @@ def main():
     x_osp = np.fromfile(osp_scores, dtype=np.float64)
     print("osprey: %s nodes, %s dangling, graph %.1f MiB built in %s s, %s threads"
           % (o["nodes"], o["dangling"], float(o["memory_mib"]), o["build_s"], o["threads"]))
-    rows.append(("osprey PageRank<double>", osprey_s, int(o["iterations"]), float(o["residual"]), 0.0))
-    o2 = run([osprey_bin, path, "--tol", str(args.tol), "--threads", str(args.threads),
-              "--repeats", rep, "--order", "none"])
-    rows.append(("osprey, no degree reordering", float(o2["fit_s"]), int(o2["iterations"]),
-                 float(o2["residual"]), float("nan")))
+    rows.append(("osprey PageRank<double> (nodes by in-degree)", osprey_s, int(o["iterations"]), float(o["residual"]), 0.0))
+    for order, label in (("out", "osprey, nodes by out-degree"), ("none", "osprey, input order")):
+        o2 = run([osprey_bin, path, "--tol", str(args.tol), "--threads", str(args.threads),
+                  "--repeats", rep, "--order", order])
+        rows.append((label, float(o2["fit_s"]), int(o2["iterations"]), float(o2["residual"]),
+                     float("nan")))
 
     if "graphblas" not in skip:
         gb_scores = os.path.join(tmp, "gb.bin")
@@ -174,6 +177,17 @@ def main():
         per = "%.2f" % (1e3 * s / it) if it else "-"
         print("| %s | %.3f | %s | %s | %.1e | %.1e | %.2fx |"
               % (name, s, it if it else "-", per, res, diff, s / osprey_s))
+
+    # Bytes one iteration must move: 4 B per edge id, 4 B per offset, 8 B to read and 8 B to
+    # write each score, 8 B for each node's out-weight normaliser.
+    m_stored = int(o["edges"])
+    need = 4.0 * m_stored + 4.0 * (n + 1) + 24.0 * n
+    bound_ms = need / (args.bandwidth * 1e9) * 1e3
+    per_iter = 1e3 * osprey_s / int(o["iterations"])
+    print()
+    print("bandwidth bound: (4 x %d + 4 x %d + 24 x %d) B = %.1f MB per iteration / %.0f GB/s = "
+          "%.2f ms; osprey %.2f ms per iteration = %.2fx the bound"
+          % (m_stored, n + 1, n, need / 1e6, args.bandwidth, bound_ms, per_iter, per_iter / bound_ms))
 
     if "networkx" not in skip and args.nx_scale > 0:
         import networkx as nx
