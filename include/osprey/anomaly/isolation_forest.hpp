@@ -125,24 +125,26 @@ void isolation_block_rows_per_tree(const IsolationForestState<Scalar>& s,
   const std::size_t n_int = s.n_internal();
   const std::size_t n_leaf = s.n_leaves();
   const int height = s.height;
-  std::uint32_t idx[kIsolationBlock];
+  // 32-bit signed indices let the compiler use dword-index gathers when it vectorises the
+  // level loop over rows (AVX2 / AVX-512).
+  std::int32_t idx[kIsolationBlock];
+  const int rows = static_cast<int>(B);
+  constexpr int stride = static_cast<int>(kIsolationBlock);
   for (Eigen::Index t = 0; t < s.n_estimators; ++t) {
     const Scalar* OSPREY_RESTRICT thr = s.thresholds.data() + static_cast<std::size_t>(t) * n_int;
     const std::uint32_t* OSPREY_RESTRICT feat =
         s.features.data() + static_cast<std::size_t>(t) * n_int;
     const Scalar* OSPREY_RESTRICT leaf =
-        s.leaf_values.data() + static_cast<std::size_t>(t) * n_leaf;
-    for (Eigen::Index r = 0; r < B; ++r) idx[r] = 0;
+        s.leaf_values.data() + static_cast<std::size_t>(t) * n_leaf - n_int;
+    for (int r = 0; r < rows; ++r) idx[r] = 0;
     for (int level = 0; level < height; ++level) {
-      for (Eigen::Index r = 0; r < B; ++r) {
-        const std::uint32_t node = idx[r];
-        const Scalar x = xb[static_cast<std::ptrdiff_t>(feat[node]) * kIsolationBlock + r];
-        idx[r] = 2 * node + 1 + static_cast<std::uint32_t>(x > thr[node]);
+      for (int r = 0; r < rows; ++r) {
+        const std::int32_t node = idx[r];
+        const Scalar x = xb[static_cast<std::int32_t>(feat[node]) * stride + r];
+        idx[r] = 2 * node + 1 + static_cast<std::int32_t>(x > thr[node]);
       }
     }
-    for (Eigen::Index r = 0; r < B; ++r) {
-      acc[r] += static_cast<double>(leaf[idx[r] - n_int]);
-    }
+    for (int r = 0; r < rows; ++r) acc[r] += static_cast<double>(leaf[idx[r]]);
   }
 }
 
@@ -302,6 +304,10 @@ class ByteReader {
   }
   return h;
 }
+
+/** Read access to a fitted forest's arrays for osprey's own tests and benchmarks (not API). */
+template <class Scalar>
+struct IsolationForestInternals;
 
 inline constexpr char kIsolationMagic[8] = {'O', 'S', 'P', 'R', 'E', 'Y', 'I', 'F'};
 inline constexpr std::uint32_t kIsolationFormatVersion = 1;
@@ -948,8 +954,20 @@ class IsolationForest {
     return s;
   }
 
+  friend struct detail::IsolationForestInternals<Scalar>;
+
   Params params_{};
   std::optional<State> state_;
 };
+
+namespace detail {
+template <class Scalar>
+struct IsolationForestInternals {
+  /** The fitted state (throws NotFittedError before fit). */
+  static const IsolationForestState<Scalar>& state(const IsolationForest<Scalar>& forest) {
+    return forest.state();
+  }
+};
+}  // namespace detail
 
 OSPREY_NAMESPACE_END
