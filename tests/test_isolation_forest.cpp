@@ -280,6 +280,17 @@ TEST_CASE("IsolationForest: both scoring walks follow a hand-built tree",
     const std::vector<double> sums = osprey::detail::isolation_path_sums(s, X, 2, order);
     for (Eigen::Index i = 0; i < 70; ++i) CHECK(sums[static_cast<std::size_t>(i)] == want(i));
   }
+  // On a fitted forest of height 8 (where the rows-per-tree walk resolves the first four levels
+  // with selects) the two walks agree exactly, partial blocks included.
+  const Matrix<double> Y = blob_with_outliers(2100, 7, 5, 17);
+  for (const std::uint64_t seed : {1U, 2U, 3U}) {
+    IsolationForest<> forest({.n_estimators = 9, .random_state = seed});
+    forest.fit(Y);
+    const auto& fitted = osprey::detail::IsolationForestInternals<double>::state(forest);
+    REQUIRE(fitted.height == 8);
+    CHECK(osprey::detail::isolation_path_sums(fitted, Y, 1, IsolationScoring::rows_per_tree) ==
+          osprey::detail::isolation_path_sums(fitted, Y, 1, IsolationScoring::trees_per_row));
+  }
 }
 
 TEST_CASE("IsolationForest: clear outliers are ranked first on generated data",

@@ -68,8 +68,7 @@ int run_time(int argc, char** argv) {
   const std::vector<double> raw =
       read_binary<double>(argv[2], static_cast<std::size_t>(rows * cols));
   // The file is row after row; osprey takes any Eigen layout, the default column-major here.
-  const Eigen::MatrixXd X =
-      Eigen::Map<const osprey::RowMatrix<double>>(raw.data(), rows, cols);
+  const Eigen::MatrixXd X = Eigen::Map<const osprey::RowMatrix<double>>(raw.data(), rows, cols);
   using Clock = std::chrono::steady_clock;
   double best_fit = 0.0;
   double best_score = 0.0;
@@ -77,8 +76,9 @@ int run_time(int argc, char** argv) {
   Eigen::VectorXd scores;
   for (int r = 0; r < repeat; ++r) {
     const auto t0 = Clock::now();
-    osprey::IsolationForest<double> forest(
-        {.n_estimators = trees, .random_state = static_cast<std::uint64_t>(r), .n_threads = threads});
+    osprey::IsolationForest<double> forest({.n_estimators = trees,
+                                            .random_state = static_cast<std::uint64_t>(r),
+                                            .n_threads = threads});
     forest.fit(X);
     const auto t1 = Clock::now();
     scores = forest.score_samples(X);
@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "time") return run_time(argc, argv);
     if (mode == "auc") return run_auc(argc, argv);
-    std::cerr << "usage: compare_iforest time|auc ... (see the comment at the top of iforest.cpp)\n";
+    std::cerr
+        << "usage: compare_iforest time|auc ... (see the comment at the top of iforest.cpp)\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "compare_iforest: " << e.what() << "\n";
