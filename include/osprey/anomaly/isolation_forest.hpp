@@ -231,8 +231,9 @@ template <class Scalar>
 }
 
 /** Sum over trees of the path length h_t(x) of every row of X (validated by the caller).
- *  Parallel over fixed chunks of rows; each row's sum runs over trees in order, so the result
- *  is bit-identical on any thread count and with either walk. */
+ *  Parallel over fixed chunks of rows, handed out dynamically (a preempted thread on a busy
+ *  machine does not hold the others back); each row's sum runs over trees in order and no chunk
+ *  depends on another, so the result is bit-identical on any thread count and with either walk. */
 template <class Scalar, class Derived>
 [[nodiscard]] std::vector<double> isolation_path_sums(
     const IsolationForestState<Scalar>& s, const Eigen::MatrixBase<Derived>& X, int n_threads,
@@ -242,7 +243,7 @@ template <class Scalar, class Derived>
   std::vector<double> sums(static_cast<std::size_t>(n), 0.0);
   const Eigen::Index n_chunks = (n + kIsolationChunk - 1) / kIsolationChunk;
   with_readable(X, [&](const auto& Xr) {
-    parallel_for(Eigen::Index{0}, n_chunks, n_threads, [&](Eigen::Index chunk) {
+    parallel_for_dynamic(Eigen::Index{0}, n_chunks, n_threads, [&](Eigen::Index chunk) {
       const Eigen::Index begin = chunk * kIsolationChunk;
       const Eigen::Index end = std::min(n, begin + kIsolationChunk);
       if (order == IsolationScoring::rows_per_tree) {
