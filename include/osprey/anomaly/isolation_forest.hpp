@@ -447,6 +447,9 @@ class IsolationForest {
     s.n_estimators = params_.n_estimators;
     s.samples_per_tree = std::min(params_.max_samples, n);
     s.height = detail::isolation_height_limit(static_cast<std::uint64_t>(s.samples_per_tree));
+    if (s.height > 30) {  // 2^31 slots per tree: node indices would overflow 32 bits
+      detail::fail("max_samples must be <= 2^30 (got ", params_.max_samples, " with ", n, " rows)");
+    }
     const std::size_t T = static_cast<std::size_t>(s.n_estimators);
     s.thresholds.assign(T * s.n_internal(), std::numeric_limits<Scalar>::infinity());
     s.features.assign(T * s.n_internal(), 0);
@@ -934,7 +937,7 @@ class IsolationForest {
       bad("n_estimators ", n_estimators);
     }
     if (psi < 1 || psi > std::numeric_limits<std::uint32_t>::max()) bad("samples_per_tree ", psi);
-    if (height < 1 || height > 32 ||
+    if (height < 1 || height > 30 ||
         static_cast<int>(height) != detail::isolation_height_limit(psi)) {
       bad("height ", height, " for ", psi, " samples per tree");
     }
@@ -978,9 +981,13 @@ class IsolationForest {
       v = r.u32();
       if (v >= n_features) bad("feature index ", v);
     }
+    // A leaf's path length is depth + c(size) <= height + c(psi); the bound keeps scores in
+    // (0, 1] whatever the file says.
+    const double max_path =
+        (static_cast<double>(height) + detail::average_path_length(psi)) * (1.0 + 1e-6);
     for (auto& v : s.leaf_values) {
       v = r.template scalar<Scalar>();
-      if (!std::isfinite(v) || v < 0) bad("leaf path length ", v);
+      if (!(v >= 0 && static_cast<double>(v) <= max_path)) bad("leaf path length ", v);
     }
     for (auto& v : s.counts) v = r.u32();
     forest.state_ = std::move(s);
