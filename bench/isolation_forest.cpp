@@ -35,16 +35,23 @@ void BM_Fit(benchmark::State& state) {
                                                  benchmark::Counter::kIsRate);
 }
 
-/** Path-length sums of range(0) x 10 rows through 100 trees, one thread, with walk range(1)
- *  (0 = rows per tree, 1 = trees per row). Counters: rows/s and tree visits (row x tree) per s. */
+/** Path-length sums of range(0) x 10 rows through 100 trees, one thread, with walk range(1):
+ *  0 = rows per tree (what score_samples uses), 1 = trees per row, 2 = rows per tree with every
+ *  level by indexed loads, 3 = rows per tree with the first four levels by selects.
+ *  Counters: rows/s and tree visits (row x tree) per s. */
 template <class Scalar>
 void BM_Score(benchmark::State& state) {
   const auto& X = data<Scalar>(state.range(0), 10);
   osprey::IsolationForest<Scalar> forest({.n_threads = 1});
   forest.fit(X);
   const auto& fitted = osprey::detail::IsolationForestInternals<Scalar>::state(forest);
-  const auto walk = state.range(1) == 0 ? osprey::detail::IsolationScoring::rows_per_tree
-                                        : osprey::detail::IsolationScoring::trees_per_row;
+  using osprey::detail::IsolationScoring;
+  constexpr IsolationScoring walks[] = {
+      IsolationScoring::rows_per_tree, IsolationScoring::trees_per_row,
+      IsolationScoring::rows_per_tree_plain, IsolationScoring::rows_per_tree_selects};
+  constexpr const char* names[] = {"rows_per_tree", "trees_per_row", "rows_per_tree_plain",
+                                   "rows_per_tree_selects"};
+  const auto walk = walks[state.range(1)];
   for (auto _ : state) {
     auto sums = osprey::detail::isolation_path_sums(fitted, X, 1, walk);
     benchmark::DoNotOptimize(sums.data());
@@ -52,7 +59,7 @@ void BM_Score(benchmark::State& state) {
   const auto rows = static_cast<double>(X.rows() * state.iterations());
   state.counters["rows/s"] = benchmark::Counter(rows, benchmark::Counter::kIsRate);
   state.counters["visits/s"] = benchmark::Counter(100.0 * rows, benchmark::Counter::kIsRate);
-  state.SetLabel(state.range(1) == 0 ? "rows_per_tree" : "trees_per_row");
+  state.SetLabel(names[state.range(1)]);
 }
 
 /** The public path: fit + score_samples on range(0) x 10 rows with all threads. */
@@ -76,10 +83,14 @@ BENCHMARK_TEMPLATE(BM_Fit, float)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Score, double)
     ->Args({100000, 0})
     ->Args({100000, 1})
+    ->Args({100000, 2})
+    ->Args({100000, 3})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Score, float)
     ->Args({100000, 0})
     ->Args({100000, 1})
+    ->Args({100000, 2})
+    ->Args({100000, 3})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_FitScoreSamples, double)->Arg(1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_FitScoreSamples, float)->Arg(1000000)->Unit(benchmark::kMillisecond);

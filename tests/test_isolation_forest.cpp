@@ -276,20 +276,34 @@ TEST_CASE("IsolationForest: both scoring walks follow a hand-built tree",
     }
   }
   using osprey::detail::IsolationScoring;
-  for (const auto order : {IsolationScoring::rows_per_tree, IsolationScoring::trees_per_row}) {
+  for (const auto order :
+       {IsolationScoring::rows_per_tree, IsolationScoring::trees_per_row,
+        IsolationScoring::rows_per_tree_plain, IsolationScoring::rows_per_tree_selects}) {
     const std::vector<double> sums = osprey::detail::isolation_path_sums(s, X, 2, order);
     for (Eigen::Index i = 0; i < 70; ++i) CHECK(sums[static_cast<std::size_t>(i)] == want(i));
   }
-  // On a fitted forest of height 8 (where the rows-per-tree walk resolves the first four levels
-  // with selects) the two walks agree exactly, partial blocks included.
+  // On fitted forests of height 8 (where the select variant resolves the first four levels with
+  // selects) every walk agrees exactly, partial blocks included.
   const Matrix<double> Y = blob_with_outliers(2100, 7, 5, 17);
   for (const std::uint64_t seed : {1U, 2U, 3U}) {
     IsolationForest<> forest({.n_estimators = 9, .random_state = seed});
     forest.fit(Y);
     const auto& fitted = osprey::detail::IsolationForestInternals<double>::state(forest);
     REQUIRE(fitted.height == 8);
-    CHECK(osprey::detail::isolation_path_sums(fitted, Y, 1, IsolationScoring::rows_per_tree) ==
-          osprey::detail::isolation_path_sums(fitted, Y, 1, IsolationScoring::trees_per_row));
+    const auto reference =
+        osprey::detail::isolation_path_sums(fitted, Y, 1, IsolationScoring::trees_per_row);
+    for (const auto order : {IsolationScoring::rows_per_tree, IsolationScoring::rows_per_tree_plain,
+                             IsolationScoring::rows_per_tree_selects}) {
+      CHECK(osprey::detail::isolation_path_sums(fitted, Y, 1, order) == reference);
+    }
+    // float too: the selects pick float thresholds and values.
+    IsolationForest<float> single({.n_estimators = 9, .random_state = seed});
+    const Matrix<float> Yf = Y.cast<float>();
+    single.fit(Yf);
+    const auto& fitted_f = osprey::detail::IsolationForestInternals<float>::state(single);
+    CHECK(osprey::detail::isolation_path_sums(fitted_f, Yf, 1,
+                                              IsolationScoring::rows_per_tree_selects) ==
+          osprey::detail::isolation_path_sums(fitted_f, Yf, 1, IsolationScoring::trees_per_row));
   }
 }
 
