@@ -177,7 +177,8 @@ void isolation_block_rows_per_tree(const IsolationForestState<Scalar>& s,
     if (select_levels && height >= 4) {
       // The first four levels hold 1, 2, 4 and 8 nodes: pick a row's feature value and
       // threshold among them with selects over contiguous loads instead of gathers (this
-      // vectorises to blends; measured 1.4x faster than gathering at every level).
+      // vectorises to blends; with scalar deeper levels 1.85x faster than gathers at every
+      // level, see docs/benchmarks/isolation_forest.md).
       const Scalar* OSPREY_RESTRICT xs[15];
       Scalar ts[15];
       for (int k = 0; k < 15; ++k) {
