@@ -185,8 +185,8 @@ void isolation_block_rows_per_tree(const IsolationForestState<Scalar>& s,
         xs[k] = xb + static_cast<std::ptrdiff_t>(feat[k]) * stride;
         ts[k] = thr[k];
       }
-#if defined(OSPREY_USE_OPENMP)
-#pragma omp simd
+#if defined(OSPREY_USE_OPENMP) && defined(__GNUC__) && !defined(__clang__)
+#pragma omp simd  // GCC at -O2 vectorises this only when asked; clang warns if it cannot
 #endif
       for (int r = 0; r < rows; ++r) {
         const bool r0 = xs[0][r] > ts[0];
