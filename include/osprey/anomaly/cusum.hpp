@@ -234,49 +234,49 @@ class Cusum {
 
   void detect_kernel(const detail::CusumState<Scalar>& s, const Scalar* OSPREY_RESTRICT x,
                      Eigen::Index n, int* OSPREY_RESTRICT out) {
-    const Scalar zero(0);
+    Scalar cu = c_up_;
+    Scalar cd = c_down_;
     Eigen::Index i = 0;
-    while (i < n) {
-      if (n - i < kBlock) {
-        out[i] = static_cast<int>(step(s, x[i]).alarm);
-        ++i;
-        continue;
+    for (; n - i >= kBlock; i += kBlock) {
+      // Lindley's identity per block: with N_j the partial sums of (K+ - x) and P_j the running
+      // max of (0, N_1..N_j), C+_{t+j} = max(C+_t, P_j) - N_j (likewise for C-). N and P do not
+      // depend on the incoming sums, so blocks overlap; the carried chain is one max and one
+      // subtraction per block.
+      Scalar nu[kBlock], pu[kBlock], nd[kBlock], pd[kBlock];
+      nu[0] = s.k_up - x[i];
+      pu[0] = std::max(Scalar(0), nu[0]);
+      nd[0] = x[i] - s.k_down;
+      pd[0] = std::max(Scalar(0), nd[0]);
+      for (int j = 1; j < kBlock; ++j) {
+        nu[j] = nu[j - 1] + (s.k_up - x[i + j]);
+        pu[j] = std::max(pu[j - 1], nu[j]);
+        nd[j] = nd[j - 1] + (x[i + j] - s.k_down);
+        pd[j] = std::max(pd[j - 1], nd[j]);
       }
-      // Per block: D_j (the block's CUSUM from zero) and S_j (its partial sums) do not depend on
-      // the incoming sums, so consecutive blocks overlap; then C_{t+j} = max(D_j, C_t + S_j).
-      Scalar du[kBlock], su[kBlock], dd[kBlock], sd[kBlock];
-      Scalar d_up = zero, s_up = zero, d_dn = zero, s_dn = zero;
-      for (int j = 0; j < kBlock; ++j) {
-        const Scalar yu = x[i + j] - s.k_up;
-        const Scalar yd = s.k_down - x[i + j];
-        d_up = std::max(zero, d_up + yu);
-        s_up += yu;
-        d_dn = std::max(zero, d_dn + yd);
-        s_dn += yd;
-        du[j] = d_up;
-        su[j] = s_up;
-        dd[j] = d_dn;
-        sd[j] = s_dn;
-      }
-      Scalar cu[kBlock], cd[kBlock];
+      Scalar cu_j[kBlock], cd_j[kBlock];
       int any = 0;
       for (int j = 0; j < kBlock; ++j) {
-        cu[j] = std::max(du[j], c_up_ + su[j]);
-        cd[j] = std::max(dd[j], c_down_ + sd[j]);
-        any |= static_cast<int>(cu[j] > s.H) | static_cast<int>(cd[j] > s.H);
+        cu_j[j] = std::max(cu, pu[j]) - nu[j];
+        cd_j[j] = std::max(cd, pd[j]) - nd[j];
+        any |= static_cast<int>(cu_j[j] > s.H) | static_cast<int>(cd_j[j] > s.H);
       }
       if (any == 0) {
         for (int j = 0; j < kBlock; ++j) out[i + j] = 0;
-        c_up_ = cu[kBlock - 1];
-        c_down_ = cd[kBlock - 1];
-        i += kBlock;
+        cu = cu_j[kBlock - 1];
+        cd = cd_j[kBlock - 1];
         continue;
       }
       // An alarm in this block: redo it sample by sample (alarms are rare; resets and the
       // tie rule stay exactly those of update).
+      c_up_ = cu;
+      c_down_ = cd;
       for (int j = 0; j < kBlock; ++j) out[i + j] = static_cast<int>(step(s, x[i + j]).alarm);
-      i += kBlock;
+      cu = c_up_;
+      cd = c_down_;
     }
+    c_up_ = cu;
+    c_down_ = cd;
+    for (; i < n; ++i) out[i] = static_cast<int>(step(s, x[i]).alarm);
   }
 
   Params params_;

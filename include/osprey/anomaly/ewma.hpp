@@ -15,7 +15,6 @@
 #include <limits>
 #include <optional>
 #include <type_traits>
-#include <vector>
 
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
@@ -35,7 +34,8 @@ struct EwmaState {
   Scalar oml{};                  ///< 1 - lambda
   Scalar asym_hw{};              ///< L sigma sqrt(lambda / (2 - lambda)): asymptotic half-width
   std::int64_t exact_until = 0;  ///< for t <= exact_until the half-width is the exact one
-  std::vector<Scalar> hw;        ///< exact half-widths for t = 1..hw.size()
+  double q_step = 0.0;           ///< (1 - lambda)^2, the factor of q_t = (1 - lambda)^(2t)
+  double hw2 = 0.0;              ///< (L sigma)^2 lambda / (2 - lambda): asymptotic half-width^2
 };
 
 /** Half-width of the exact EWMA limits after t samples, in double. */
@@ -73,7 +73,8 @@ struct EwmaParams {
  *  early alarms. A shift of one sigma is detected after about 10 samples.
  *
  *  \tparam ScalarT float or double: the type of samples, statistics and limits.
- *  Complexity: O(1) per sample; memory O(1) plus a table of at most 2^16 exact half-widths.
+ *  Complexity: O(1) time and memory per sample (a square root per sample only while the exact
+ *  limits still differ from the asymptotic ones in Scalar's precision).
  *  Thread safety: `update`, `detect`, `trace` and `reset` mutate the running state (one thread per
  *  detector); const accessors may be called concurrently.
  */
@@ -165,6 +166,7 @@ class Ewma {
   /** Restarts the running state: z = mean, t = 0. The baseline is kept. */
   void reset() noexcept {
     t_ = 0;
+    q_ = 1.0;
     z_ = state_ ? state_->m : Scalar(0);
   }
 
@@ -187,7 +189,6 @@ class Ewma {
   }
 
  private:
-  static constexpr std::int64_t kTableCap = std::int64_t{1} << 16;
   static constexpr int kBlock = 8;
 
   static Params validated(const Params& p) {
@@ -213,17 +214,13 @@ class Ewma {
     s.oml = static_cast<Scalar>(1.0 - lam);
     const double asym = params_.L * sigma * std::sqrt(lam / (2.0 - lam));
     s.asym_hw = static_cast<Scalar>(asym);
+    s.q_step = (1.0 - lam) * (1.0 - lam);
+    s.hw2 = asym * asym;
     if (params_.exact_limits && lam < 1.0) {
       // Beyond T the factor (1 - (1 - lambda)^(2t)) is 1 to within Scalar's precision.
       const double eps = static_cast<double>(std::numeric_limits<Scalar>::epsilon()) / 4.0;
       const double T = std::ceil(std::log(eps) / (2.0 * std::log1p(-lam)));
       s.exact_until = static_cast<std::int64_t>(std::min(T, 1e18));
-      const std::int64_t n_table = std::min(s.exact_until, kTableCap);
-      s.hw.resize(static_cast<std::size_t>(n_table));
-      for (std::int64_t t = 1; t <= n_table; ++t) {
-        s.hw[static_cast<std::size_t>(t - 1)] =
-            static_cast<Scalar>(detail::ewma_half_width(lam, params_.L, sigma, t));
-      }
     }
     return s;
   }
@@ -233,17 +230,16 @@ class Ewma {
     return *state_;
   }
 
-  OSPREY_ALWAYS_INLINE Scalar half_width_at(const detail::EwmaState<Scalar>& s,
-                                            std::int64_t t) const {
-    if (t > s.exact_until) return s.asym_hw;
-    if (t <= static_cast<std::int64_t>(s.hw.size())) return s.hw[static_cast<std::size_t>(t - 1)];
-    return static_cast<Scalar>(detail::ewma_half_width(params_.lambda, params_.L, s.sigma, t));
-  }
-
   OSPREY_ALWAYS_INLINE Signal<Scalar> step(const detail::EwmaState<Scalar>& s, Scalar x) {
     const Scalar z = detail::mul_add(s.oml, z_, s.lam * x);
     const std::int64_t t = t_ + 1;
-    const Scalar hw = half_width_at(s, t);
+    Scalar hw = s.asym_hw;
+    if (t <= s.exact_until) {
+      // Exact limits: q_t = (1 - lambda)^(2t) by one product per step (no table, no pow), so
+      // the chart is a handful of scalars the compiler can keep in registers.
+      q_ *= s.q_step;
+      hw = static_cast<Scalar>(std::sqrt(s.hw2 * (1.0 - q_)));
+    }
     Signal<Scalar> out{z, z, s.m + hw, s.m - hw, Alarm::none};
     if (z > out.upper_limit) {
       out.alarm = Alarm::upper;
@@ -253,6 +249,7 @@ class Ewma {
     if (params_.reset_on_alarm && out.alarm != Alarm::none) {
       z_ = s.m;
       t_ = 0;
+      q_ = 1.0;
     } else {
       z_ = z;
       t_ = t;
@@ -271,37 +268,46 @@ class Ewma {
     const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;
     while (i < n) {
-      if (t_ < s.exact_until || n - i < kBlock) {
+      // Sample by sample while the exact limits still move, and for the tail.
+      while (i < n && (t_ < s.exact_until || n - i < kBlock)) {
         out[i] = static_cast<int>(step(s, x[i]).alarm);
         ++i;
-        continue;
       }
-      // The block's own EWMA from zero (independent of z_t, so blocks overlap in the core),
-      // then z_{t+j} = (1 - lambda)^(j + 1) z_t + w_j: one FMA of latency per block.
-      Scalar w[kBlock];
-      w[0] = s.lam * x[i];
-      for (int j = 1; j < kBlock; ++j) w[j] = detail::mul_add(s.oml, w[j - 1], s.lam * x[i + j]);
-      Scalar zz[kBlock];
-      int a[kBlock];
-      int any = 0;
-      for (int j = 0; j < kBlock; ++j) {
-        zz[j] = detail::mul_add(pw[j], z_, w[j]);
-        a[j] = static_cast<int>(zz[j] > ucl) - static_cast<int>(zz[j] < lcl);
-        any |= a[j];
-      }
-      if (any == 0 || !reset_on_alarm) {
+      // Blocks with the asymptotic limits; the running state lives in locals here.
+      Scalar z = z_;
+      std::int64_t t = t_;
+      while (n - i >= kBlock) {
+        // The block's own EWMA from zero (independent of z, so blocks overlap in the core),
+        // then z_{t+j} = (1 - lambda)^(j + 1) z_t + w_j: one FMA of latency per block.
+        Scalar w[kBlock];
+        w[0] = s.lam * x[i];
+        for (int j = 1; j < kBlock; ++j) w[j] = detail::mul_add(s.oml, w[j - 1], s.lam * x[i + j]);
+        Scalar zz[kBlock];
+        int a[kBlock];
+        for (int j = 0; j < kBlock; ++j) zz[j] = detail::mul_add(pw[j], z, w[j]);
+        int any = 0;
+        for (int j = 0; j < kBlock; ++j) {
+          a[j] = static_cast<int>(zz[j] > ucl) - static_cast<int>(zz[j] < lcl);
+          any |= a[j];
+        }
+        if (any != 0 && reset_on_alarm) {
+          // Keep the samples up to the first alarm; the chart restarts after it.
+          int j = 0;
+          while (a[j] == 0) out[i + j++] = 0;
+          out[i + j] = a[j];
+          z = s.m;
+          t = 0;
+          q_ = 1.0;
+          i += j + 1;
+          break;
+        }
         for (int j = 0; j < kBlock; ++j) out[i + j] = a[j];
-        z_ = zz[kBlock - 1];
-        t_ += kBlock;
+        z = zz[kBlock - 1];
+        t += kBlock;
         i += kBlock;
-        continue;
       }
-      int j = 0;
-      while (a[j] == 0) out[i + j] = 0, ++j;
-      out[i + j] = a[j];
-      z_ = s.m;
-      t_ = 0;
-      i += j + 1;
+      z_ = z;
+      t_ = t;
     }
   }
 
@@ -324,6 +330,7 @@ class Ewma {
   std::optional<detail::EwmaState<Scalar>> state_;
   Scalar z_{};
   std::int64_t t_ = 0;
+  double q_ = 1.0;  // (1 - lambda)^(2 t_) while the exact limits are in use
 };
 
 OSPREY_NAMESPACE_END
