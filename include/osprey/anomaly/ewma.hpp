@@ -139,18 +139,16 @@ class Ewma {
    *  non-finite value throws (naming its index) without changing the state. */
   template <class Derived>
   Eigen::VectorXi detect(const Eigen::MatrixBase<Derived>& series) {
-    const auto& s = checked_state();
-    detail::check_series(series, "Ewma", "series", 0);
-    Eigen::VectorXi out(series.size());
-    if constexpr (Derived::ColsAtCompileTime == 1 &&
-                  std::is_same_v<typename Derived::Scalar, Scalar>) {
-      const Eigen::Ref<const Vector<Scalar>> x(series.derived());
-      detect_kernel(s, x.data(), x.size(), out.data());
-    } else {
-      const Vector<Scalar> x = series.derived().reshaped().template cast<Scalar>();
-      detect_kernel(s, x.data(), x.size(), out.data());
-    }
-    return out;
+    return detect_impl(series, nullptr);
+  }
+
+  /** `detect` that also writes z_t of every sample into `statistic` (resized to the series'
+   *  length): the batch form of what pandas' `ewm(alpha=lambda, adjust=False).mean()` computes,
+   *  plus the alarms. */
+  template <class Derived>
+  Eigen::VectorXi detect(const Eigen::MatrixBase<Derived>& series, Vector<Scalar>& statistic) {
+    statistic.resize(series.size());
+    return detect_impl(series, statistic.data());
   }
 
   /** Like `detect`, but returns every Signal's fields (for plots and audits), through `update`'s
@@ -257,52 +255,73 @@ class Ewma {
     return out;
   }
 
+  template <class Derived>
+  Eigen::VectorXi detect_impl(const Eigen::MatrixBase<Derived>& series, Scalar* statistic) {
+    const auto& s = checked_state();
+    detail::check_series(series, "Ewma", "series", 0);
+    Eigen::VectorXi out(series.size());
+    if constexpr (Derived::ColsAtCompileTime == 1 &&
+                  std::is_same_v<typename Derived::Scalar, Scalar>) {
+      const Eigen::Ref<const Vector<Scalar>> x(series.derived());
+      detect_kernel(s, x.data(), x.size(), out.data(), statistic);
+    } else {
+      const Vector<Scalar> x = series.derived().reshaped().template cast<Scalar>();
+      detect_kernel(s, x.data(), x.size(), out.data(), statistic);
+    }
+    return out;
+  }
+
   void detect_kernel(const detail::EwmaState<Scalar>& s, const Scalar* OSPREY_RESTRICT x,
-                     Eigen::Index n, int* OSPREY_RESTRICT out) {
-    // Powers (1 - lambda)^(j + 1) that carry z_t into the block.
-    Scalar pw[kBlock];
-    pw[0] = s.oml;
-    for (int j = 1; j < kBlock; ++j) pw[j] = pw[j - 1] * s.oml;
+                     Eigen::Index n, int* OSPREY_RESTRICT out, Scalar* OSPREY_RESTRICT stat) {
+    // z_{t+j} = (1 - lambda)^(j + 1) z_t + w_j with w_j = sum_{k <= j} lambda (1 - lambda)^k
+    // x_{t+j-k}: w is a small triangular convolution of the block, written as kBlock shifted
+    // multiply-adds of whole blocks (coef[k]_j = 0 for k > j) in Eigen's fixed-size arrays, so it
+    // runs in SIMD registers, and the carried dependency is one FMA per block, not per sample.
+    using Block = Eigen::Array<Scalar, kBlock, 1>;
+    using IntBlock = Eigen::Array<int, kBlock, 1>;
+    Block coef[kBlock];
+    Block pw;
+    Scalar p = Scalar(1);
+    for (int k = 0; k < kBlock; ++k) {
+      for (int j = 0; j < kBlock; ++j) coef[k](j) = k <= j ? s.lam * p : Scalar(0);
+      p *= s.oml;
+      pw(k) = p;
+    }
     const Scalar ucl = s.m + s.asym_hw;
     const Scalar lcl = s.m - s.asym_hw;
     const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;
     while (i < n) {
-      // Sample by sample while the exact limits still move, and for the tail.
-      while (i < n && (t_ < s.exact_until || n - i < kBlock)) {
-        out[i] = static_cast<int>(step(s, x[i]).alarm);
+      // Sample by sample while the exact limits still move, for the first kBlock - 1 samples
+      // (the shifted loads reach back that far) and for the tail.
+      while (i < n && (t_ < s.exact_until || i < kBlock - 1 || n - i < kBlock)) {
+        const Signal<Scalar> sig = step(s, x[i]);
+        out[i] = static_cast<int>(sig.alarm);
+        if (stat != nullptr) stat[i] = sig.upper_statistic;
         ++i;
       }
       // Blocks with the asymptotic limits; the running state lives in locals here.
       Scalar z = z_;
       std::int64_t t = t_;
       while (n - i >= kBlock) {
-        // The block's own EWMA from zero (independent of z, so blocks overlap in the core),
-        // then z_{t+j} = (1 - lambda)^(j + 1) z_t + w_j: one FMA of latency per block.
-        Scalar w[kBlock];
-        w[0] = s.lam * x[i];
-        for (int j = 1; j < kBlock; ++j) w[j] = detail::mul_add(s.oml, w[j - 1], s.lam * x[i + j]);
-        Scalar zz[kBlock];
-        int a[kBlock];
-        for (int j = 0; j < kBlock; ++j) zz[j] = detail::mul_add(pw[j], z, w[j]);
-        int any = 0;
-        for (int j = 0; j < kBlock; ++j) {
-          a[j] = static_cast<int>(zz[j] > ucl) - static_cast<int>(zz[j] < lcl);
-          any |= a[j];
-        }
-        if (any != 0 && reset_on_alarm) {
+        Block w = coef[0] * Eigen::Map<const Block>(x + i);
+        for (int k = 1; k < kBlock; ++k) w += coef[k] * Eigen::Map<const Block>(x + i - k);
+        const Block zz = pw * z + w;
+        if (stat != nullptr) Eigen::Map<Block>(stat + i) = zz;
+        const IntBlock a = (zz > ucl).template cast<int>() - (zz < lcl).template cast<int>();
+        if (reset_on_alarm && (a != 0).any()) {
           // Keep the samples up to the first alarm; the chart restarts after it.
           int j = 0;
-          while (a[j] == 0) out[i + j++] = 0;
-          out[i + j] = a[j];
+          while (a(j) == 0) out[i + j++] = 0;
+          out[i + j] = a(j);
           z = s.m;
           t = 0;
           q_ = 1.0;
           i += j + 1;
           break;
         }
-        for (int j = 0; j < kBlock; ++j) out[i + j] = a[j];
-        z = zz[kBlock - 1];
+        Eigen::Map<IntBlock>(out + i) = a;
+        z = zz(kBlock - 1);
         t += kBlock;
         i += kBlock;
       }
