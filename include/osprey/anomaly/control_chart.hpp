@@ -118,6 +118,20 @@ LocationScale estimate_location_scale(const Eigen::MatrixBase<Derived>& x,
   return out;
 }
 
+/** The given value or the estimate. g++ 12 reports a false -Wmaybe-uninitialized here (and on
+ *  std::optional::value_or) for a disengaged optional<double> copied through Params, whose
+ *  payload is never read; the diagnostic is silenced for these lines only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+inline double given_or(const std::optional<double>& given, double estimate) {
+  return given.has_value() ? *given : estimate;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 /** Validates an optional user-given sigma. */
 inline void check_sigma(const std::optional<double>& sigma) {
   if (sigma) check_param(std::isfinite(*sigma) && *sigma > 0.0, "sigma", *sigma, "> 0 and finite");

@@ -47,8 +47,8 @@ void fit_bank_baselines(const Eigen::MatrixBase<Derived>& X, const std::optional
   sigmas.resize(X.cols());
   for (Eigen::Index j = 0; j < X.cols(); ++j) {
     const auto est = estimate_location_scale(X.col(j), estimator);
-    means(j) = mean.value_or(est.mean);
-    sigmas(j) = sigma.value_or(est.sigma);
+    means(j) = given_or(mean, est.mean);
+    sigmas(j) = given_or(sigma, est.sigma);
     if (!(sigmas(j) > 0.0)) {
       fail(bank, ": in_control column ", j, " has no spread (sigma estimate ", sigmas(j),
            "); give sigma in Params");

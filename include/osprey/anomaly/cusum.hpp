@@ -97,8 +97,8 @@ class Cusum {
   Cusum& fit(const Eigen::MatrixBase<Derived>& in_control) {
     detail::check_series(in_control, "Cusum", "in_control", 2);
     const auto est = detail::estimate_location_scale(in_control, params_.sigma_estimator);
-    const double mean = params_.mean.value_or(est.mean);
-    const double sigma = params_.sigma.value_or(est.sigma);
+    const double mean = detail::given_or(params_.mean, est.mean);
+    const double sigma = detail::given_or(params_.sigma, est.sigma);
     if (!(sigma > 0.0) || !std::isfinite(sigma)) {
       detail::fail("Cusum: the in-control series has no spread (sigma estimate ", sigma,
                    "); give sigma in Params");
