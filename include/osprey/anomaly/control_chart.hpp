@@ -15,6 +15,11 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
@@ -155,6 +160,24 @@ OSPREY_ALWAYS_INLINE T mul_add(T a, T b, T c) noexcept {
   return std::fma(a, b, c);
 #else
   return a * b + c;
+#endif
+}
+
+/** max(a, b) as one max instruction. std::max on the CUSUM's max(0, .) lets g++ thread the
+ *  comparison into the alarm tests and emit a branch on the sign of the sum, which the CPU
+ *  mispredicts on in-control data (3x slower); on x86 the SSE max is forced here. */
+template <class T>
+OSPREY_ALWAYS_INLINE T max_branchless(T a, T b) noexcept {
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float>) {
+    return _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)));
+  } else if constexpr (std::is_same_v<T, double>) {
+    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
+  } else {
+    return a < b ? b : a;
+  }
+#else
+  return a < b ? b : a;
 #endif
 }
 

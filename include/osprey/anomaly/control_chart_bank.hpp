@@ -92,6 +92,54 @@ const Scalar* bank_input(const Eigen::MatrixBase<Derived>& x, Eigen::Index n,
   return scratch.data();
 }
 
+/** One CUSUM step of n independent charts. A free function with restrict parameters (g++
+ *  honours restrict on parameters, and eight pointers exceed its runtime alias checks), in
+ *  bitwise logic with unconditional loads, so it vectorises. */
+template <class Scalar>
+void cusum_bank_kernel(Eigen::Index n, const Scalar* OSPREY_RESTRICT x, Scalar* OSPREY_RESTRICT cu,
+                       Scalar* OSPREY_RESTRICT cd, const Scalar* OSPREY_RESTRICT kup,
+                       const Scalar* OSPREY_RESTRICT kdn, const Scalar* OSPREY_RESTRICT H,
+                       const Scalar* OSPREY_RESTRICT st, std::int8_t* OSPREY_RESTRICT a,
+                       int reset) {
+  const Scalar zero(0);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const Scalar up0 = cu[j] + (x[j] - kup[j]);
+    const Scalar dn0 = cd[j] + (kdn[j] - x[j]);
+    const Scalar up = up0 > zero ? up0 : zero;
+    const Scalar dn = dn0 > zero ? dn0 : zero;
+    const int au = static_cast<int>(up > H[j]);
+    const int ad = static_cast<int>(dn > H[j]);
+    const int upper = au & ((ad ^ 1) | static_cast<int>(up >= dn));
+    const int lower = ad & (upper ^ 1);
+    const int restart = reset & (upper | lower);
+    const Scalar s0 = st[j];
+    cu[j] = restart != 0 ? s0 : up;
+    cd[j] = restart != 0 ? s0 : dn;
+    a[j] = static_cast<std::int8_t>(upper - lower);
+  }
+}
+
+/** One EWMA step of n charts with per-chart sample counts (reset_on_alarm); see
+ *  cusum_bank_kernel. fac holds the exact-limit factors f_1..f_T and a final 1. */
+template <class Scalar>
+void ewma_bank_reset_kernel(Eigen::Index n, const Scalar* OSPREY_RESTRICT x,
+                            Scalar* OSPREY_RESTRICT z, const Scalar* OSPREY_RESTRICT m,
+                            const Scalar* OSPREY_RESTRICT hw, std::int32_t* OSPREY_RESTRICT ts,
+                            const Scalar* OSPREY_RESTRICT fac, std::int32_t n_factor, Scalar lam,
+                            Scalar oml, std::int8_t* OSPREY_RESTRICT a) {
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const Scalar zj = mul_add(oml, z[j], lam * x[j]);
+    const std::int32_t t1 = ts[j] + 1;
+    const std::int32_t t = t1 < n_factor + 1 ? t1 : n_factor + 1;  // capped: fac[t - 1] valid
+    const Scalar h = hw[j] * fac[t - 1];
+    const Scalar mj = m[j];
+    const int aj = static_cast<int>(zj > mj + h) - static_cast<int>(zj < mj - h);
+    z[j] = aj != 0 ? mj : zj;
+    ts[j] = aj != 0 ? 0 : t;
+    a[j] = static_cast<std::int8_t>(aj);
+  }
+}
+
 }  // namespace detail
 
 /** n independent EWMA charts (see `Ewma`) advanced together, in structure-of-arrays form.
@@ -191,7 +239,7 @@ class EwmaBank {
     t_.assign(static_cast<std::size_t>(n_), 0);
     t_shared_ = 0;
     // Exact limits: half-width = asymptotic * f_t, f_t = sqrt(1 - (1 - lambda)^(2t)).
-    factor_.clear();
+    factor_.clear();  // f_1 .. f_T, then a final 1 for every t > T
     if (params_.exact_limits && lam < 1.0) {
       const double eps = static_cast<double>(std::numeric_limits<Scalar>::epsilon()) / 4.0;
       const double T = std::min(std::ceil(std::log(eps) / (2.0 * std::log1p(-lam))), 65536.0);
@@ -200,6 +248,7 @@ class EwmaBank {
             std::sqrt(1.0 - std::pow(1.0 - lam, 2.0 * static_cast<double>(t)))));
       }
     }
+    factor_.push_back(Scalar(1));
   }
 
   void step(const Scalar* OSPREY_RESTRICT x) {
@@ -209,13 +258,14 @@ class EwmaBank {
     const Scalar* OSPREY_RESTRICT m = m_.data();
     const Scalar* OSPREY_RESTRICT hw = hw_.data();
     std::int8_t* OSPREY_RESTRICT a = alarms_.data();
-    const auto n_factor = static_cast<std::int32_t>(factor_.size());
+    const Eigen::Index n = n_;  // a local: the int8 alarm stores could alias a member
+    const auto n_factor = static_cast<std::int32_t>(factor_.size()) - 1;
     if (!params_.reset_on_alarm) {
       // Every chart has seen the same number of samples: one limit factor for the step.
       if (t_shared_ <= n_factor) ++t_shared_;
       const Scalar f =
           t_shared_ <= n_factor ? factor_[static_cast<std::size_t>(t_shared_ - 1)] : Scalar(1);
-      for (Eigen::Index j = 0; j < n_; ++j) {
+      for (Eigen::Index j = 0; j < n; ++j) {
         const Scalar zj = detail::mul_add(oml, z[j], lam * x[j]);
         const Scalar h = hw[j] * f;
         z[j] = zj;
@@ -224,18 +274,8 @@ class EwmaBank {
       }
       return;
     }
-    std::int32_t* OSPREY_RESTRICT ts = t_.data();
-    const Scalar* OSPREY_RESTRICT fac = factor_.data();
-    for (Eigen::Index j = 0; j < n_; ++j) {
-      const Scalar zj = detail::mul_add(oml, z[j], lam * x[j]);
-      const std::int32_t t = ts[j] + 1;
-      const Scalar f = t <= n_factor ? fac[t - 1] : Scalar(1);
-      const Scalar h = hw[j] * f;
-      const int aj = static_cast<int>(zj > m[j] + h) - static_cast<int>(zj < m[j] - h);
-      z[j] = aj != 0 ? m[j] : zj;
-      ts[j] = aj != 0 ? 0 : std::min(t, n_factor + 1);
-      a[j] = static_cast<std::int8_t>(aj);
-    }
+    detail::ewma_bank_reset_kernel(n, x, z, m, hw, t_.data(), factor_.data(), n_factor, lam, oml,
+                                   a);
   }
 
   Params params_;
@@ -337,28 +377,9 @@ class CusumBank {
     reset();
   }
 
-  void step(const Scalar* OSPREY_RESTRICT x) {
-    Scalar* OSPREY_RESTRICT cu = cu_.data();
-    Scalar* OSPREY_RESTRICT cd = cd_.data();
-    const Scalar* OSPREY_RESTRICT kup = kup_.data();
-    const Scalar* OSPREY_RESTRICT kdn = kdn_.data();
-    const Scalar* OSPREY_RESTRICT H = H_.data();
-    const Scalar* OSPREY_RESTRICT st = start_.data();
-    std::int8_t* OSPREY_RESTRICT a = alarms_.data();
-    const bool reset_on_alarm = params_.reset_on_alarm;
-    const Scalar zero(0);
-    for (Eigen::Index j = 0; j < n_; ++j) {
-      const Scalar up = std::max(zero, cu[j] + (x[j] - kup[j]));
-      const Scalar dn = std::max(zero, cd[j] + (kdn[j] - x[j]));
-      const bool au = up > H[j];
-      const bool ad = dn > H[j];
-      const bool upper = au && (!ad || up >= dn);
-      const int aj = upper ? 1 : (ad ? -1 : 0);
-      const bool restart = reset_on_alarm && aj != 0;
-      cu[j] = restart ? st[j] : up;
-      cd[j] = restart ? st[j] : dn;
-      a[j] = static_cast<std::int8_t>(aj);
-    }
+  void step(const Scalar* x) {
+    detail::cusum_bank_kernel(n_, x, cu_.data(), cd_.data(), kup_.data(), kdn_.data(), H_.data(),
+                              start_.data(), alarms_.data(), params_.reset_on_alarm ? 1 : 0);
   }
 
   Params params_;

@@ -216,8 +216,8 @@ class Cusum {
   }
 
   OSPREY_ALWAYS_INLINE Signal<Scalar> step(const detail::CusumState<Scalar>& s, Scalar x) {
-    const Scalar up = std::max(Scalar(0), c_up_ + (x - s.k_up));
-    const Scalar down = std::max(Scalar(0), c_down_ + (s.k_down - x));
+    const Scalar up = detail::max_branchless(Scalar(0), c_up_ + (x - s.k_up));
+    const Scalar down = detail::max_branchless(Scalar(0), c_down_ + (s.k_down - x));
     Signal<Scalar> out{up, -down, s.H, -s.H, Alarm::none};
     const bool a_up = up > s.H;
     const bool a_down = down > s.H;
@@ -244,20 +244,20 @@ class Cusum {
       // subtraction per block.
       Scalar nu[kBlock], pu[kBlock], nd[kBlock], pd[kBlock];
       nu[0] = s.k_up - x[i];
-      pu[0] = std::max(Scalar(0), nu[0]);
+      pu[0] = detail::max_branchless(Scalar(0), nu[0]);
       nd[0] = x[i] - s.k_down;
-      pd[0] = std::max(Scalar(0), nd[0]);
+      pd[0] = detail::max_branchless(Scalar(0), nd[0]);
       for (int j = 1; j < kBlock; ++j) {
         nu[j] = nu[j - 1] + (s.k_up - x[i + j]);
-        pu[j] = std::max(pu[j - 1], nu[j]);
+        pu[j] = detail::max_branchless(pu[j - 1], nu[j]);
         nd[j] = nd[j - 1] + (x[i + j] - s.k_down);
-        pd[j] = std::max(pd[j - 1], nd[j]);
+        pd[j] = detail::max_branchless(pd[j - 1], nd[j]);
       }
       Scalar cu_j[kBlock], cd_j[kBlock];
       int any = 0;
       for (int j = 0; j < kBlock; ++j) {
-        cu_j[j] = std::max(cu, pu[j]) - nu[j];
-        cd_j[j] = std::max(cd, pd[j]) - nd[j];
+        cu_j[j] = detail::max_branchless(cu, pu[j]) - nu[j];
+        cd_j[j] = detail::max_branchless(cd, pd[j]) - nd[j];
         any |= static_cast<int>(cu_j[j] > s.H) | static_cast<int>(cd_j[j] > s.H);
       }
       if (any == 0) {
