@@ -342,6 +342,10 @@ void check_stream_detector(const typename Chart<double>::Params& params) {
   const Eigen::VectorXi batch = chart.detect(x);
   CHECK(batch == streamed);
   chart.reset();
+  Eigen::VectorXi buffer = Eigen::VectorXi::Constant(5, 7);  // resized and overwritten
+  chart.detect_into(x, buffer);
+  CHECK(buffer == streamed);
+  chart.reset();
   const osprey::Trace<double> tr = chart.trace(x);
   CHECK(tr.alarms == streamed);
   for (Eigen::Index i = 0; i < x.size(); ++i) {

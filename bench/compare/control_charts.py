@@ -83,7 +83,10 @@ def main():
          times["ewma_detect_statistics_f64"]),
         ("osprey Ewma<double>::detect (alarms)", times["ewma_detect_f64"]),
         ("osprey Ewma<float>::detect (alarms)", times["ewma_detect_f32"]),
+        ("osprey Ewma<double>::detect_into (reused buffer)", times["ewma_detect_into_f64"]),
+        ("osprey Ewma<float>::detect_into (reused buffer)", times["ewma_detect_into_f32"]),
         ("osprey Cusum<double>::detect (alarms)", times["cusum_detect_f64"]),
+        ("osprey Cusum<double>::detect_into (reused buffer)", times["cusum_detect_into_f64"]),
     ]
     print(f"| {'implementation':<52} | {'seconds':>9} | {'M samples/s':>11} | "
           f"{'vs pandas default':>17} |")

@@ -125,9 +125,18 @@ class Cusum {
    *  (naming its index) without changing the state. */
   template <class Derived>
   Eigen::VectorXi detect(const Eigen::MatrixBase<Derived>& series) {
+    Eigen::VectorXi out;
+    detect_into(series, out);
+    return out;
+  }
+
+  /** `detect` into a caller's buffer (resized only when its length differs), so a stream of
+   *  batches allocates nothing: the steady-state form for large series. */
+  template <class Derived>
+  void detect_into(const Eigen::MatrixBase<Derived>& series, Eigen::VectorXi& out) {
     const auto& s = checked_state();
     detail::check_series(series, "Cusum", "series", 0);
-    Eigen::VectorXi out(series.size());
+    out.resize(series.size());
     if constexpr (Derived::ColsAtCompileTime == 1 &&
                   std::is_same_v<typename Derived::Scalar, Scalar>) {
       const Eigen::Ref<const Vector<Scalar>> x(series.derived());
@@ -136,7 +145,6 @@ class Cusum {
       const Vector<Scalar> x = series.derived().reshaped().template cast<Scalar>();
       detect_kernel(s, x.data(), x.size(), out.data());
     }
-    return out;
   }
 
   /** Like `detect`, but returns every Signal's fields (for plots and audits). */

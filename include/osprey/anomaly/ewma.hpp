@@ -139,7 +139,16 @@ class Ewma {
    *  non-finite value throws (naming its index) without changing the state. */
   template <class Derived>
   Eigen::VectorXi detect(const Eigen::MatrixBase<Derived>& series) {
-    return detect_impl(series, nullptr);
+    Eigen::VectorXi out;
+    detect_impl(series, nullptr, out);
+    return out;
+  }
+
+  /** `detect` into a caller's buffer (resized only when its length differs), so a stream of
+   *  batches allocates nothing: the steady-state form for large series. */
+  template <class Derived>
+  void detect_into(const Eigen::MatrixBase<Derived>& series, Eigen::VectorXi& alarms) {
+    detect_impl(series, nullptr, alarms);
   }
 
   /** `detect` that also writes z_t of every sample into `statistic` (resized to the series'
@@ -148,7 +157,9 @@ class Ewma {
   template <class Derived>
   Eigen::VectorXi detect(const Eigen::MatrixBase<Derived>& series, Vector<Scalar>& statistic) {
     statistic.resize(series.size());
-    return detect_impl(series, statistic.data());
+    Eigen::VectorXi out;
+    detect_impl(series, statistic.data(), out);
+    return out;
   }
 
   /** Like `detect`, but returns every Signal's fields (for plots and audits), through `update`'s
@@ -256,10 +267,11 @@ class Ewma {
   }
 
   template <class Derived>
-  Eigen::VectorXi detect_impl(const Eigen::MatrixBase<Derived>& series, Scalar* statistic) {
+  void detect_impl(const Eigen::MatrixBase<Derived>& series, Scalar* statistic,
+                   Eigen::VectorXi& out) {
     const auto& s = checked_state();
     detail::check_series(series, "Ewma", "series", 0);
-    Eigen::VectorXi out(series.size());
+    out.resize(series.size());
     if constexpr (Derived::ColsAtCompileTime == 1 &&
                   std::is_same_v<typename Derived::Scalar, Scalar>) {
       const Eigen::Ref<const Vector<Scalar>> x(series.derived());
@@ -268,7 +280,6 @@ class Ewma {
       const Vector<Scalar> x = series.derived().reshaped().template cast<Scalar>();
       detect_kernel(s, x.data(), x.size(), out.data(), statistic);
     }
-    return out;
   }
 
   void detect_kernel(const detail::EwmaState<Scalar>& s, const Scalar* OSPREY_RESTRICT x,
