@@ -75,22 +75,25 @@ def main():
         n_fit = res["fit"]
         live = [(lo, hi) for lo, hi in windows if hi >= n_fit]
         row = {"file": name, "group": name.split("/")[0], "n": res["n"], "windows": len(live),
+               "monitored": res["n"] - n_fit,
                "skip": res.get("skip")}
         for chart in ("ewma", "cusum"):
             row[chart] = score(res[chart], live, n_fit)
         rows.append(row)
 
     print("Per group (fit on the first 15%, detect on the rest; default charts):\n")
-    print("| group | files | windows | EWMA windows hit | EWMA alarm onsets outside | "
-          "EWMA flagged samples outside | CUSUM windows hit | CUSUM alarms outside |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| group | files | monitored samples | windows | EWMA windows hit | "
+          "EWMA alarm onsets outside | EWMA flagged samples outside | CUSUM windows hit | "
+          "CUSUM alarms outside |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     groups = collections.OrderedDict()
     for r in rows:
         groups.setdefault(r["group"], []).append(r)
     groups["all"] = rows
     for g, rs in groups.items():
         tot = lambda c, k: sum(r[c][k] for r in rs)
-        print(f"| {g} | {len(rs)} | {sum(r['windows'] for r in rs)} | {tot('ewma', 'hit')} | "
+        print(f"| {g} | {len(rs)} | {sum(r['monitored'] for r in rs)} | "
+              f"{sum(r['windows'] for r in rs)} | {tot('ewma', 'hit')} | "
               f"{tot('ewma', 'out_onsets')} | {tot('ewma', 'out_samples')} | "
               f"{tot('cusum', 'hit')} | {tot('cusum', 'out_samples')} |")
     print("\nPer file:\n")
