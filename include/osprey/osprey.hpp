@@ -26,3 +26,4 @@
 // modules (one line each, added as they land)
 #include "graph/pagerank.hpp"
 #include "anomaly/isolation_forest.hpp"
+#include "anomaly/control_charts.hpp"

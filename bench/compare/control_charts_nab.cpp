@@ -1,0 +1,60 @@
+// Runs osprey's default Ewma and Cusum on one NAB series, for bench/compare/control_charts_nab.py.
+//
+//   compare_control_charts_nab <series.csv> [fit_fraction = 0.15]
+//
+// Reads NAB's "timestamp,value" CSV, fits both charts on the first fit_fraction of the samples
+// (NAB's probationary period) and runs detect() on the rest. Prints
+//   n <samples>
+//   fit <samples used by fit>
+//   ewma <index of every alarm, in the whole series> ...
+//   cusum <...>
+// or "skip <reason>" when a chart cannot be fitted (a flat probationary period).
+#include <osprey/anomaly/control_charts.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argc > 3) {
+    std::cerr << "usage: compare_control_charts_nab <series.csv> [fit_fraction]\n";
+    return 2;
+  }
+  std::ifstream in(argv[1]);
+  if (!in) {
+    std::cerr << "cannot open " << argv[1] << "\n";
+    return 1;
+  }
+  const double fraction = argc == 3 ? std::stod(argv[2]) : 0.15;
+  std::vector<double> values;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    values.push_back(std::stod(line.substr(comma + 1)));
+  }
+  const Eigen::Map<const Eigen::VectorXd> x(values.data(),
+                                            static_cast<Eigen::Index>(values.size()));
+  const auto n_fit = static_cast<Eigen::Index>(fraction * static_cast<double>(x.size()));
+  std::cout << "n " << x.size() << "\nfit " << n_fit << "\n";
+  try {
+    osprey::Ewma<> ewma;
+    osprey::Cusum<> cusum;
+    ewma.fit(x.head(n_fit));
+    cusum.fit(x.head(n_fit));
+    const Eigen::VectorXi a_ewma = ewma.detect(x.tail(x.size() - n_fit));
+    const Eigen::VectorXi a_cusum = cusum.detect(x.tail(x.size() - n_fit));
+    for (const auto& [name, a] : {std::pair{"ewma", &a_ewma}, std::pair{"cusum", &a_cusum}}) {
+      std::cout << name;
+      for (Eigen::Index i = 0; i < a->size(); ++i) {
+        if ((*a)(i) != 0) std::cout << ' ' << n_fit + i;
+      }
+      std::cout << "\n";
+    }
+  } catch (const osprey::InvalidArgument& e) {
+    std::cout << "skip " << e.what() << "\n";
+  }
+  return 0;
+}

@@ -1,0 +1,186 @@
+/** \file
+ *  Vocabulary shared by the streaming control charts (`Ewma`, `Cusum` and their banks): the
+ *  `Alarm` and `Signal` an `update` returns, the `Trace` of a whole series, the choice of sigma
+ *  estimator, and the estimators of an in-control series' location and scale.
+ *
+ *  A control chart watches a univariate series one sample at a time; "in control" means the
+ *  samples are independent draws around `mean` with standard deviation `sigma`. Montgomery,
+ *  *Introduction to Statistical Quality Control*, ch. 6 (individuals charts) and ch. 9 (CUSUM and
+ *  EWMA) are the reference for every definition here.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "../core/types.hpp"
+#include "../core/validation.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+
+/** What a control chart concluded about one sample. The integer values are those `detect`
+ *  returns: 0 none, +1 the upper limit was crossed (the mean moved up), -1 the lower one. */
+enum class Alarm : std::int8_t {
+  none = 0,    ///< in control
+  upper = 1,   ///< the upper statistic exceeded the upper limit
+  lower = -1,  ///< the lower statistic fell below the lower limit
+};
+
+/** One step of a control chart, as returned by `update(x)`.
+ *
+ *  The alarm rule is the same for every chart: `upper` when `upper_statistic > upper_limit`,
+ *  `lower` when `lower_statistic < lower_limit`, otherwise `none`.
+ *  - `Ewma`: both statistics are the EWMA z_t; the limits are its control limits in the units of
+ *    the data (time-varying when `exact_limits`).
+ *  - `Cusum`: `upper_statistic` is C+_t >= 0 and `lower_statistic` is -C-_t <= 0 (the lower sum
+ *    drawn below zero, as CUSUM status charts plot it); the limits are +H and -H, H = h sigma.
+ *  Statistics are the values that were compared, before any reset an alarm triggers.
+ */
+template <class Scalar>
+struct Signal {
+  Scalar upper_statistic{};   ///< EWMA z_t, or CUSUM C+_t
+  Scalar lower_statistic{};   ///< EWMA z_t, or CUSUM -C-_t
+  Scalar upper_limit{};       ///< EWMA UCL_t, or CUSUM +H
+  Scalar lower_limit{};       ///< EWMA LCL_t, or CUSUM -H
+  Alarm alarm = Alarm::none;  ///< the decision for this sample
+};
+
+/** Every `Signal` of a series, one entry per sample (what plots need). */
+template <class Scalar>
+struct Trace {
+  Vector<Scalar> upper_statistic;  ///< see Signal
+  Vector<Scalar> lower_statistic;  ///< see Signal
+  Vector<Scalar> upper_limit;      ///< see Signal
+  Vector<Scalar> lower_limit;      ///< see Signal
+  Eigen::VectorXi alarms;          ///< 0, +1 or -1 per sample, as `detect`
+};
+
+/** How `fit` estimates sigma from an in-control series x_1..x_n.
+ *  - `moving_range` (the default): MR-bar / d2 with MR_i = |x_i - x_{i-1}| and d2 = 1.128, the
+ *    individuals-chart estimator (Montgomery section 6.4). It measures short-term, sample-to-sample
+ *    noise and is barely moved by a slow drift or a level shift inside the fitting window, which is
+ *    what a chart that should catch such shifts wants.
+ *  - `sample_std`: the sample standard deviation (divisor n - 1). Efficient for truly i.i.d.
+ *    data, but inflated by any drift or shift in the fitting window. */
+enum class SigmaEstimator : std::uint8_t { moving_range, sample_std };
+
+namespace detail {
+
+/** d2 for subgroups of two, the constant of the moving-range estimator. */
+inline constexpr double kD2 = 1.128;
+
+/** Location and scale of an in-control series. */
+struct LocationScale {
+  double mean = 0.0;
+  double sigma = 0.0;
+};
+
+/** Checks a control chart's fitting input: a vector (one column or one row), at least two
+ *  samples, all finite. Names the chart and the offending index. */
+template <class Derived>
+void check_series(const Eigen::MatrixBase<Derived>& x, std::string_view chart,
+                  std::string_view what, Eigen::Index min_size) {
+  if (x.rows() != 1 && x.cols() != 1 && x.size() != 0) {
+    fail(chart, ": ", what, " must be a vector (one column), got ", x.rows(), " x ", x.cols());
+  }
+  if (x.size() < min_size) {
+    fail(chart, ": ", what, " needs at least ", min_size, " samples (got ", x.size(), ")");
+  }
+  if (!x.derived().allFinite()) {
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+      const double v = static_cast<double>(x.derived().reshaped()(i));
+      if (!std::isfinite(v)) {
+        fail(chart, ": ", what, " contains a non-finite value (", v, ") at index ", i);
+      }
+    }
+  }
+}
+
+/** Mean and sigma of an in-control series, in double whatever the series' scalar.
+ *  \pre x has at least two finite samples (check_series). */
+template <class Derived>
+LocationScale estimate_location_scale(const Eigen::MatrixBase<Derived>& x,
+                                      SigmaEstimator estimator) {
+  const auto v = x.derived().reshaped().template cast<double>();
+  const Eigen::Index n = v.size();
+  LocationScale out;
+  out.mean = v.mean();
+  if (estimator == SigmaEstimator::moving_range) {
+    double sum = 0.0;
+    for (Eigen::Index i = 1; i < n; ++i) sum += std::abs(v(i) - v(i - 1));
+    out.sigma = sum / static_cast<double>(n - 1) / kD2;
+  } else {
+    out.sigma = std::sqrt((v.array() - out.mean).square().sum() / static_cast<double>(n - 1));
+  }
+  return out;
+}
+
+/** The given value or the estimate. g++ 12 reports a false -Wmaybe-uninitialized here (and on
+ *  std::optional::value_or) for a disengaged optional<double> copied through Params, whose
+ *  payload is never read; the diagnostic is silenced for these lines only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+inline double given_or(const std::optional<double>& given, double estimate) {
+  return given.has_value() ? *given : estimate;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+/** Validates an optional user-given sigma. */
+inline void check_sigma(const std::optional<double>& sigma) {
+  if (sigma) check_param(std::isfinite(*sigma) && *sigma > 0.0, "sigma", *sigma, "> 0 and finite");
+}
+
+/** Validates an optional user-given mean. */
+inline void check_mean(const std::optional<double>& mean) {
+  if (mean) check_param(std::isfinite(*mean), "mean", *mean, "finite");
+}
+
+/** Throws the message every chart uses for a non-finite sample. */
+[[noreturn]] inline void fail_non_finite_sample(std::string_view chart, double x) {
+  fail(chart, ": sample x is not finite (got ", x, "); the detector's state is unchanged");
+}
+
+/** a * b + c, fused where the target has an FMA unit (std::fma is a slow library call
+ *  otherwise). */
+template <class T>
+OSPREY_ALWAYS_INLINE T mul_add(T a, T b, T c) noexcept {
+#if defined(__FMA__)
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+/** max(a, b) as one max instruction. std::max on the CUSUM's max(0, .) lets g++ thread the
+ *  comparison into the alarm tests and emit a branch on the sign of the sum, which the CPU
+ *  mispredicts on in-control data (3x slower); on x86 the SSE max is forced here. */
+template <class T>
+OSPREY_ALWAYS_INLINE T max_branchless(T a, T b) noexcept {
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float>) {
+    return _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)));
+  } else if constexpr (std::is_same_v<T, double>) {
+    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
+  } else {
+    return a < b ? b : a;
+  }
+#else
+  return a < b ? b : a;
+#endif
+}
+
+}  // namespace detail
+
+OSPREY_NAMESPACE_END
