@@ -24,3 +24,9 @@
 #include "preprocessing/scalers.hpp"
 
 // modules (one line each, added as they land)
+#include "metrics/classification.hpp"
+#include "metrics/drift.hpp"
+#include "metrics/ranking.hpp"
+#include "metrics/report.hpp"
+#include "model_selection/cross_validate.hpp"
+#include "model_selection/stratified_kfold.hpp"
