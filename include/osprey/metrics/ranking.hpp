@@ -198,8 +198,8 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
   constexpr std::size_t radix = std::size_t{1} << msd_bits;
   const auto top = static_cast<unsigned>(std::bit_width(spread));  // bits [0, top) vary
   const unsigned shift = top > msd_bits ? top - msd_bits : 0;
-  const K mask = static_cast<K>(radix - 1);
-  auto digit = [shift, mask](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
+  constexpr K mask = static_cast<K>(radix - 1);
+  auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
   if (n < parallel_threshold) threads = 1;
   const auto nt = static_cast<std::size_t>(threads);
   std::vector<std::size_t> count(nt * radix);
