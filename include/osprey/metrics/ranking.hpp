@@ -229,8 +229,9 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
     }
   });
   constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
-  // Big buckets first would balance better; contiguous static chunks keep it simple.
-  parallel_for_dynamic(std::size_t{0}, radix, threads, [&](std::size_t d) {
+  // Sort the buckets: a group of contiguous buckets with about n / (8 T) keys per task, so a
+  // task costs far more than handing it out.
+  auto sort_bucket = [&](std::size_t d) {
     const std::size_t b = bucket_start[d];
     const std::size_t m = bucket_start[d + 1] - b;
     if (m == 0) return;
@@ -244,6 +245,19 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
       lsd_radix_sort(scratch + b, keys + b, m, shift);
     }
     std::copy(scratch + b, scratch + b + m, keys + b);
+  };
+  const std::size_t tasks = threads > 1 ? 8 * nt : 1;
+  std::vector<std::size_t> first_bucket(tasks + 1, radix);
+  first_bucket[0] = 0;
+  for (std::size_t g = 1; g < tasks; ++g) {
+    const std::size_t target = n * g / tasks;
+    first_bucket[g] = static_cast<std::size_t>(
+        std::upper_bound(bucket_start.begin(), bucket_start.begin() + radix, target) -
+        bucket_start.begin() - 1);
+    first_bucket[g] = std::max(first_bucket[g], first_bucket[g - 1]);
+  }
+  parallel_for_dynamic(std::size_t{0}, tasks, threads, [&](std::size_t g) {
+    for (std::size_t d = first_bucket[g]; d < first_bucket[g + 1]; ++d) sort_bucket(d);
   });
 }
 
