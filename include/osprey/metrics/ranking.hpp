@@ -574,7 +574,8 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
     detail::fail("roc_auc_score: one-vs-rest AUC supports Average::macro or Average::weighted");
   }
   for (Eigen::Index i = 0; i < scores.rows(); ++i) {
-    const double sum = static_cast<double>(scores.row(i).template cast<double>().sum());
+    double sum = 0.0;  // a plain loop: GCC 12 warns falsely in Eigen's AVX-512 sums
+    for (Eigen::Index j = 0; j < scores.cols(); ++j) sum += static_cast<double>(scores(i, j));
     if (!(std::abs(sum - 1.0) <= 1e-8 + 1e-5)) {
       detail::fail("roc_auc_score: scores of row ", i, " sum to ", sum,
                    "; one-vs-rest AUC needs class probabilities that sum to 1");
