@@ -1,0 +1,667 @@
+/** \file
+ *  Metrics of real-valued scores (higher = more positive), with scikit-learn's exact semantics:
+ *  ROC and precision-recall curves over the distinct score values (tied scores form one
+ *  threshold), the trapezoidal ROC AUC, and average precision as scikit-learn's step-wise sum
+ *  `AP = sum_n (R_n - R_{n-1}) P_n` (not a trapezoid).
+ *
+ *  Scores may be any Eigen dense vector; `float` scores are handled as float (exactly), every
+ *  other scalar type as double. Labels are `Eigen::VectorXi`.
+ *
+ *  Speed: every function here sorts in O(n). Scores become order-preserving unsigned keys
+ *  (IEEE-754 bits with the sign handled; -0.0 and +0.0 share a key), split by class, and
+ *  radix-sorted: one most-significant-digit pass over memory into 65536 buckets, then each
+ *  cache-sized bucket by least-significant-digit passes, with OpenMP threads over chunks and
+ *  buckets. ROC AUC and average precision are then one merge of the two sorted classes with
+ *  integer counts, so they are exact with any amount of ties.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "../core/parallel.hpp"
+#include "../core/types.hpp"
+#include "../core/validation.hpp"
+#include "classification.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+
+/** A ROC or precision-recall curve. `roc_curve` fills `fpr`, `tpr` and `thresholds`;
+ *  `precision_recall_curve` fills `precision`, `recall` and `thresholds`; the other two members
+ *  stay empty. All are double (float scores are converted exactly). */
+struct Curve {
+  Eigen::VectorXd fpr;         ///< false positive rate at each threshold (ROC)
+  Eigen::VectorXd tpr;         ///< true positive rate at each threshold (ROC)
+  Eigen::VectorXd precision;   ///< precision at each threshold, then a final 1 (PR)
+  Eigen::VectorXd recall;      ///< recall at each threshold, then a final 0 (PR)
+  Eigen::VectorXd thresholds;  ///< ROC: decreasing, first +inf; PR: increasing distinct scores
+};
+
+namespace detail {
+
+/** The working scalar of a score type: float stays float, everything else becomes double. */
+template <class S>
+using ScoreScalar = std::conditional_t<std::is_same_v<S, float>, float, double>;
+
+/** The unsigned key type whose order equals the order of the scores. */
+template <class S>
+using ScoreKey = std::conditional_t<std::is_same_v<S, float>, std::uint32_t, std::uint64_t>;
+
+/** Maps a finite float/double to an unsigned integer with the same order: flip all bits of a
+ *  negative number, set the sign bit of a positive one. `-0.0` is first turned into `+0.0` so
+ *  the two zeros, equal as numbers, get one key. */
+[[nodiscard]] OSPREY_ALWAYS_INLINE std::uint64_t score_key(double x) noexcept {
+  const auto b = std::bit_cast<std::uint64_t>(x + 0.0);
+  constexpr std::uint64_t sign = std::uint64_t{1} << 63U;
+  return (b & sign) != 0 ? ~b : (b | sign);
+}
+[[nodiscard]] OSPREY_ALWAYS_INLINE std::uint32_t score_key(float x) noexcept {
+  const auto b = std::bit_cast<std::uint32_t>(x + 0.0F);
+  constexpr std::uint32_t sign = std::uint32_t{1} << 31U;
+  return (b & sign) != 0 ? ~b : (b | sign);
+}
+/** Inverse of score_key. */
+[[nodiscard]] inline double key_score(std::uint64_t k) noexcept {
+  constexpr std::uint64_t sign = std::uint64_t{1} << 63U;
+  return std::bit_cast<double>((k & sign) != 0 ? (k & ~sign) : ~k);
+}
+[[nodiscard]] inline double key_score(std::uint32_t k) noexcept {
+  constexpr std::uint32_t sign = std::uint32_t{1} << 31U;
+  return static_cast<double>(std::bit_cast<float>((k & sign) != 0 ? (k & ~sign) : ~k));
+}
+
+/** Checks a score vector against its labels: one column, same length, non-empty, finite. */
+template <class D>
+void check_scores(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                  const Eigen::MatrixBase<D>& scores, std::string_view metric) {
+  if (scores.cols() != 1) {
+    fail(metric, ": scores must be a single column (got ", scores.rows(), " x ", scores.cols(),
+         ")");
+  }
+  detail::check_same_length(y_true.size(), scores.rows(), "y_true", "scores");
+  if (y_true.size() == 0) fail(metric, ": y_true and scores are empty (0 samples)");
+  check_finite(scores, "scores");
+}
+
+/** The scores as a contiguous vector of the working scalar (no copy when they already are). */
+template <class D>
+using ScoreRef = Eigen::Ref<const Vector<ScoreScalar<typename D::Scalar>>>;
+
+template <class D>
+[[nodiscard]] auto score_vector(const Eigen::MatrixBase<D>& scores) {
+  using S = ScoreScalar<typename D::Scalar>;
+  if constexpr (std::is_same_v<typename D::Scalar, S>) {
+    return ScoreRef<D>(scores.derived());
+  } else {
+    return Vector<S>(scores.derived().template cast<S>());
+  }
+}
+
+/** Distinct-threshold counts of a binary problem, thresholds decreasing: at `thresholds[t]`,
+ *  `tps[t]` positives and `fps[t]` negatives score >= the threshold (scikit-learn's
+ *  `_binary_clf_curve`). */
+struct ClfCurve {
+  std::vector<double> fps, tps, thresholds;
+};
+
+/** Below this many keys the sorts and splits stay on one thread. */
+inline constexpr std::size_t parallel_threshold = std::size_t{1} << 17;
+
+/** Splits [0, n) into `chunks` contiguous pieces and returns piece `c`. */
+inline std::pair<std::size_t, std::size_t> chunk_range(std::size_t n, int chunks, int c) {
+  const auto k = static_cast<std::size_t>(chunks);
+  const auto i = static_cast<std::size_t>(c);
+  return {n * i / k, n * (i + 1) / k};
+}
+
+/** An uninitialised array (keys are written before they are read; zeroing 80 MB costs more
+ *  than some radix passes). */
+template <class K>
+struct KeyArray {
+  std::unique_ptr<K[]> data;
+  std::size_t size = 0;
+  KeyArray() = default;
+  explicit KeyArray(std::size_t n) : data(new K[n]), size(n) {}  // NOLINT: no value-init
+  K* begin() noexcept { return data.get(); }
+  K* end() noexcept { return data.get() + size; }
+  const K* begin() const noexcept { return data.get(); }
+  const K* end() const noexcept { return data.get() + size; }
+  K& operator[](std::size_t i) noexcept { return data[i]; }
+  const K& operator[](std::size_t i) const noexcept { return data[i]; }
+};
+
+/** Least-significant-digit radix sort of `keys[0, n)` on bits [0, bits) only (all higher bits
+ *  must be equal), using `scratch[0, n)`: `passes` digits of equal width (<= 12 bits, so the
+ *  counters stay in L1), all digit counts taken in one read, passes whose digit is constant
+ *  skipped. The sorted keys end in `keys`. Meant for cache-sized pieces. */
+template <class K>
+void lsd_radix_sort(K* keys, K* scratch, std::size_t n, unsigned bits) {
+  if (n < 64) {
+    std::sort(keys, keys + n);
+    return;
+  }
+  if (bits == 0) return;
+  const unsigned passes = (bits + 11) / 12;
+  const unsigned width = (bits + passes - 1) / passes;
+  const std::size_t radix = std::size_t{1} << width;
+  const K mask = static_cast<K>(radix - 1);
+  std::vector<std::uint32_t> count(static_cast<std::size_t>(passes) * radix, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const K k = keys[i];
+    for (unsigned p = 0; p < passes; ++p) {
+      ++count[p * radix + static_cast<std::size_t>((k >> (p * width)) & mask)];
+    }
+  }
+  K* from = keys;
+  K* to = scratch;
+  std::vector<std::size_t> offset(radix);
+  for (unsigned p = 0; p < passes; ++p) {
+    const unsigned shift = p * width;
+    const std::uint32_t* h = count.data() + p * radix;
+    if (h[static_cast<std::size_t>((from[0] >> shift) & mask)] == n) continue;
+    std::size_t sum = 0;
+    for (std::size_t d = 0; d < radix; ++d) {
+      offset[d] = sum;
+      sum += h[d];
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const K k = from[i];
+      to[offset[static_cast<std::size_t>((k >> shift) & mask)]++] = k;
+    }
+    std::swap(from, to);
+  }
+  if (from != keys) std::copy(from, from + n, keys);
+}
+
+/** The most-significant digit used by radix_sort: 16 bits, so one pass over memory leaves
+ *  buckets that fit in cache for typical data (the exponent and top mantissa bits of scores). */
+inline constexpr unsigned msd_bits = 16;
+inline constexpr std::size_t msd_radix = std::size_t{1} << msd_bits;
+
+/** The MSD shift for keys whose varying bits are those of `spread`. */
+template <class K>
+[[nodiscard]] unsigned msd_shift(K spread) noexcept {
+  const auto top = static_cast<unsigned>(std::bit_width(spread));  // bits [0, top) vary
+  return top > msd_bits ? top - msd_bits : 0;
+}
+
+template <class K>
+void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads);
+
+/** Second half of the radix sort: `bucketed[0, n)` holds keys partitioned by their MSD digit
+ *  (bucket d at [bucket_start[d], bucket_start[d + 1])); each bucket is sorted on its low
+ *  `shift` bits while it is in cache (splitting a bucket too big for the cache again) and
+ *  written sorted to `out` (which also serves as scratch). Buckets are handed out in about
+ *  8 groups per thread of similar size, so a task costs far more than handing it out. */
+template <class K>
+void sort_buckets(K* out, K* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
+                  unsigned shift, int threads) {
+  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
+  auto sort_bucket = [&](std::size_t d) {
+    const std::size_t b = bucket_start[d];
+    const std::size_t m = bucket_start[d + 1] - b;
+    if (m == 0) return;
+    if (m > cache_keys && shift > msd_bits) {
+      K sub = 0;
+      for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(bucketed[b + i] ^ bucketed[b]);
+      radix_sort(bucketed + b, out + b, m, sub, 1);
+    } else {
+      lsd_radix_sort(bucketed + b, out + b, m, shift);
+    }
+    std::copy(bucketed + b, bucketed + b + m, out + b);
+  };
+  const auto nt = static_cast<std::size_t>(threads);
+  const std::size_t tasks = threads > 1 ? 8 * nt : 1;
+  std::vector<std::size_t> first_bucket(tasks + 1, msd_radix);
+  first_bucket[0] = 0;
+  for (std::size_t g = 1; g < tasks; ++g) {
+    const std::size_t target = n * g / tasks;
+    first_bucket[g] = static_cast<std::size_t>(
+        std::upper_bound(bucket_start.begin(), bucket_start.begin() + msd_radix, target) -
+        bucket_start.begin() - 1);
+    first_bucket[g] = std::max(first_bucket[g], first_bucket[g - 1]);
+  }
+  parallel_for_dynamic(std::size_t{0}, tasks, threads, [&](std::size_t g) {
+    for (std::size_t d = first_bucket[g]; d < first_bucket[g + 1]; ++d) sort_bucket(d);
+  });
+}
+
+/** Radix sort of unsigned keys, O(n): one most-significant-digit pass on the 16 bits below the
+ *  highest bit where keys differ (`spread` = OR of all `key ^ keys[0]`) splits the keys into
+ *  up to 65536 buckets, in parallel over contiguous chunks (stable, thread-count independent);
+ *  then sort_buckets sorts each bucket in cache. One pass over main memory instead of one per
+ *  digit. */
+template <class K>
+void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
+  if (n < 4096 || spread == 0) {
+    if (spread != 0) std::sort(keys, keys + n);
+    return;
+  }
+  const unsigned shift = msd_shift(spread);
+  constexpr K mask = static_cast<K>(msd_radix - 1);
+  auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
+  if (n < parallel_threshold) threads = 1;
+  const auto nt = static_cast<std::size_t>(threads);
+  std::vector<std::size_t> count(nt * msd_radix);
+  parallel_for(0, threads, threads, [&](int t) {
+    std::size_t* h = count.data() + static_cast<std::size_t>(t) * msd_radix;
+    std::fill(h, h + msd_radix, std::size_t{0});
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) ++h[digit(keys[i])];
+  });
+  std::vector<std::size_t> bucket_start(msd_radix + 1, 0);
+  std::size_t sum = 0;
+  for (std::size_t d = 0; d < msd_radix; ++d) {
+    bucket_start[d] = sum;
+    for (std::size_t t = 0; t < nt; ++t) {
+      const std::size_t c = count[t * msd_radix + d];
+      count[t * msd_radix + d] = sum;
+      sum += c;
+    }
+  }
+  bucket_start[msd_radix] = n;
+  parallel_for(0, threads, threads, [&](int t) {
+    std::size_t* offset = count.data() + static_cast<std::size_t>(t) * msd_radix;
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = keys[i];
+      scratch[offset[digit(k)]++] = k;
+    }
+  });
+  sort_buckets(keys, scratch, bucket_start, n, shift, threads);
+}
+
+/** The scores of each class as sorted (ascending) order-preserving keys. */
+template <class K>
+struct ClassKeys {
+  KeyArray<K> pos, neg;
+};
+
+/** Splits the scores by class into sorted order-preserving keys, reading the input twice more:
+ *  every key lies between the keys of the smallest and largest score, so their XOR (from a
+ *  min/max pass over the scores only) fixes the MSD digit up front; pass 1 counts each chunk's
+ * digits per class, pass 2 computes the keys again and scatters them straight into their buckets;
+ * then sort_buckets finishes each class in cache. Chunks are contiguous and write at precomputed
+ * offsets, so the result does not depend on the thread count. O(n). */
+template <class S>
+ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
+                                         const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+  using K = ScoreKey<S>;
+  const auto n = static_cast<std::size_t>(y.size());
+  if (n == 0) return {};
+  const int threads = n >= parallel_threshold ? resolve_threads(0) : 1;
+  const auto nt = static_cast<std::size_t>(threads);
+  const int* yy = y.data();
+  const S* ss = s.data();
+  std::vector<K> lo(nt, std::numeric_limits<K>::max()), hi(nt, 0);
+  parallel_for(0, threads, threads, [&](int t) {
+    const auto [begin, end] = chunk_range(n, threads, t);
+    K a = std::numeric_limits<K>::max(), b = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = score_key(ss[i]);
+      a = std::min(a, k);
+      b = std::max(b, k);
+    }
+    lo[static_cast<std::size_t>(t)] = a;
+    hi[static_cast<std::size_t>(t)] = b;
+  });
+  const K spread = static_cast<K>(*std::min_element(lo.begin(), lo.end()) ^
+                                  *std::max_element(hi.begin(), hi.end()));
+  const unsigned shift = msd_shift(spread);
+  constexpr K mask = static_cast<K>(msd_radix - 1);
+  auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
+  // count[(c * nt + t) * radix + d]: keys of class c (0 = positive) in chunk t with digit d
+  std::vector<std::size_t> count(2 * nt * msd_radix);
+  parallel_for(0, threads, threads, [&](int t) {
+    const auto tt = static_cast<std::size_t>(t);
+    std::size_t* hp = count.data() + tt * msd_radix;
+    std::size_t* hn = count.data() + (nt + tt) * msd_radix;
+    std::fill(hp, hp + msd_radix, std::size_t{0});
+    std::fill(hn, hn + msd_radix, std::size_t{0});
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::size_t d = digit(score_key(ss[i]));
+      ++(yy[i] == pos_label ? hp : hn)[d];
+    }
+  });
+  // Offsets: class-major (positives first), then digit, then chunk.
+  std::vector<std::size_t> start_pos(msd_radix + 1), start_neg(msd_radix + 1);
+  std::size_t sum = 0;
+  for (std::size_t c = 0; c < 2; ++c) {
+    std::vector<std::size_t>& start = c == 0 ? start_pos : start_neg;
+    const std::size_t base = sum;
+    for (std::size_t d = 0; d < msd_radix; ++d) {
+      start[d] = sum - base;
+      for (std::size_t t = 0; t < nt; ++t) {
+        std::size_t& v = count[(c * nt + t) * msd_radix + d];
+        const std::size_t here = v;
+        v = sum;
+        sum += here;
+      }
+    }
+    start[msd_radix] = sum - base;
+  }
+  const std::size_t n_pos = start_pos[msd_radix];
+  KeyArray<K> bucketed(n);
+  parallel_for(0, threads, threads, [&](int t) {
+    const auto tt = static_cast<std::size_t>(t);
+    std::size_t* op = count.data() + tt * msd_radix;
+    std::size_t* on = count.data() + (nt + tt) * msd_radix;
+    K* to = bucketed.begin();
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = score_key(ss[i]);
+      to[(yy[i] == pos_label ? op : on)[digit(k)]++] = k;
+    }
+  });
+  ClassKeys<K> out{KeyArray<K>(n_pos), KeyArray<K>(n - n_pos)};
+  sort_buckets(out.pos.begin(), bucketed.begin(), start_pos, n_pos, shift,
+               n_pos >= parallel_threshold ? threads : 1);
+  sort_buckets(out.neg.begin(), bucketed.begin() + n_pos, start_neg, n - n_pos, shift,
+               n - n_pos >= parallel_threshold ? threads : 1);
+  return out;
+}
+
+/** Builds the distinct-threshold counts by merging the sorted keys of both classes from the
+ *  top. O(n) after the O(n) sort. */
+template <class S>
+ClfCurve binary_clf_curve(const Eigen::Ref<const Eigen::VectorXi>& y,
+                          const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+  using K = ScoreKey<S>;
+  const ClassKeys<K> keys = sorted_class_keys<S>(y, s, pos_label);
+  const KeyArray<K>& pos = keys.pos;
+  const KeyArray<K>& neg = keys.neg;
+  ClfCurve c;
+  std::size_t i = pos.size, j = neg.size;  // pos[i..), neg[j..) are above the threshold
+  while (i > 0 || j > 0) {
+    K v = 0;
+    if (i > 0) v = pos[i - 1];
+    if (j > 0) v = std::max(v, neg[j - 1]);
+    while (i > 0 && pos[i - 1] == v) --i;
+    while (j > 0 && neg[j - 1] == v) --j;
+    c.fps.push_back(static_cast<double>(neg.size - j));
+    c.tps.push_back(static_cast<double>(pos.size - i));
+    c.thresholds.push_back(key_score(v));
+  }
+  return c;
+}
+
+/** Exact trapezoidal ROC AUC (= the Mann-Whitney statistic with ties counted half) of the
+ *  samples with label `pos_label` against all others: sorts both classes, then counts for each
+ *  distinct positive score the negatives below it and tied with it. Needs both classes. */
+template <class S>
+double fast_roc_auc(const Eigen::Ref<const Eigen::VectorXi>& y,
+                    const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+  using K = ScoreKey<S>;
+  const ClassKeys<K> keys = sorted_class_keys<S>(y, s, pos_label);
+  const KeyArray<K>& pos = keys.pos;
+  const KeyArray<K>& neg = keys.neg;
+  // twice the number of (positive, negative) pairs ordered correctly, ties counting one
+  std::uint64_t twice = 0;
+  std::size_t j = 0;
+  for (std::size_t a = 0; a < pos.size;) {
+    const K v = pos[a];
+    std::size_t b = a + 1;
+    while (b < pos.size && pos[b] == v) ++b;
+    while (j < neg.size && neg[j] < v) ++j;
+    std::size_t k = j;
+    while (k < neg.size && neg[k] == v) ++k;
+    twice += static_cast<std::uint64_t>(b - a) * (2 * static_cast<std::uint64_t>(j) + (k - j));
+    j = k;
+    a = b;
+  }
+  return static_cast<double>(twice) /
+         (2.0 * static_cast<double>(pos.size) * static_cast<double>(neg.size));
+}
+
+/** Average precision, scikit-learn's step-wise sum, from the sorted keys of both classes:
+ *  walking the distinct positive scores v from the top, tps = #positives >= v and
+ *  fps = #negatives >= v; only thresholds where recall changes add a term. Needs a positive. */
+template <class S>
+double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
+                              const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+  using K = ScoreKey<S>;
+  const ClassKeys<K> keys = sorted_class_keys<S>(y, s, pos_label);
+  const KeyArray<K>& pos = keys.pos;
+  const KeyArray<K>& neg = keys.neg;
+  const auto total = static_cast<double>(pos.size);
+  double ap = 0.0;
+  double prev_recall = 0.0;
+  std::size_t j = neg.size;
+  std::size_t b = pos.size;
+  while (b > 0) {
+    const K v = pos[b - 1];
+    std::size_t a = b - 1;
+    while (a > 0 && pos[a - 1] == v) --a;
+    while (j > 0 && neg[j - 1] >= v) --j;
+    const auto tps = static_cast<double>(pos.size - a);
+    const auto fps = static_cast<double>(neg.size - j);
+    const double recall = tps / total;
+    ap += (recall - prev_recall) * (tps / (tps + fps));
+    prev_recall = recall;
+    b = a;
+  }
+  return ap;
+}
+}  // namespace detail
+
+/** The ROC curve of a binary problem (scikit-learn's `roc_curve`).
+ *
+ *  Thresholds are the distinct scores in decreasing order, preceded by +inf (scikit-learn >= 1.3;
+ *  scikit-learn 1.2 puts `max score + 1` there); the curve starts at (0, 0). A sample is
+ *  predicted positive at threshold t when its score is >= t. With `drop_intermediate`, points
+ *  collinear with their neighbours are dropped by scikit-learn's rule (a point is kept when the
+ *  second difference of fps or of tps is non-zero there), which leaves the area unchanged. When
+ *  y_true has no negatives, fpr is all NaN; with no positives, tpr is all NaN (scikit-learn
+ *  warns and does the same).
+ *
+ *  \param y_true labels; `pos_label` is the positive class, every other label negative.
+ *  \param scores one score per sample, higher = more positive (float or double).
+ *  \param pos_label the positive class.
+ *  \param drop_intermediate drop collinear points.
+ *  \throws InvalidArgument on a length mismatch, empty input, more than one score column or a
+ *          non-finite score (naming its index).
+ *  Complexity O(n) (radix sort). Thread safety: pure function. */
+template <class D>
+Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::MatrixBase<D>& scores,
+                int pos_label = 1, bool drop_intermediate = true) {
+  detail::check_scores(y_true, scores, "roc_curve");
+  using S = detail::ScoreScalar<typename D::Scalar>;
+  const auto s = detail::score_vector(scores);
+  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos_label);
+  const std::size_t t = c.fps.size();
+  std::vector<std::size_t> keep;
+  keep.reserve(t);
+  for (std::size_t i = 0; i < t; ++i) {
+    if (!drop_intermediate || t <= 2 || i == 0 || i + 1 == t) {
+      keep.push_back(i);
+      continue;
+    }
+    const double d2f = c.fps[i + 1] - 2.0 * c.fps[i] + c.fps[i - 1];
+    const double d2t = c.tps[i + 1] - 2.0 * c.tps[i] + c.tps[i - 1];
+    if (d2f != 0.0 || d2t != 0.0) keep.push_back(i);
+  }
+  const auto k = static_cast<Eigen::Index>(keep.size()) + 1;
+  Curve out;
+  out.fpr.resize(k);
+  out.tpr.resize(k);
+  out.thresholds.resize(k);
+  out.fpr(0) = 0.0;
+  out.tpr(0) = 0.0;
+  out.thresholds(0) = std::numeric_limits<double>::infinity();
+  const double total_neg = c.fps.back();
+  const double total_pos = c.tps.back();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (Eigen::Index j = 1; j < k; ++j) {
+    const std::size_t i = keep[static_cast<std::size_t>(j - 1)];
+    out.fpr(j) = c.fps[i] / total_neg;
+    out.tpr(j) = c.tps[i] / total_pos;
+    out.thresholds(j) = c.thresholds[i];
+  }
+  if (total_neg <= 0.0) out.fpr.setConstant(nan);
+  if (total_pos <= 0.0) out.tpr.setConstant(nan);
+  return out;
+}
+
+/** Area under the ROC curve of a binary problem (scikit-learn's `roc_auc_score`): the
+ *  trapezoidal area of roc_curve, which equals the probability that a random positive scores
+ *  above a random negative, ties counting one half. As in scikit-learn the positive class is
+ *  the greater of the two labels in y_true.
+ *
+ *  With a score matrix of k > 2 columns (one per class, in sorted label order, rows summing to
+ *  1), computes the one-vs-rest macro average instead; see the overload with `Average`.
+ *
+ *  \throws InvalidArgument when y_true holds one class only ("ROC AUC is not defined"), on a
+ *          length mismatch, empty input or non-finite score.
+ *  Complexity: O(n) (radix sort), parallel with OpenMP; n extra keys of memory.
+ *  Thread safety: pure function. */
+template <class D>
+double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                     const Eigen::MatrixBase<D>& scores);
+
+/** ROC AUC with an explicit average: for a single score column (binary problem) `average` is
+ *  ignored; for a score matrix with one column per class (sorted label order, rows summing to 1
+ *  as scikit-learn requires) it is the one-vs-rest AUC of each class, combined with
+ *  `Average::macro` (unweighted mean, scikit-learn's default) or `Average::weighted` (weighted
+ *  by class prevalence in y_true).
+ *  \throws InvalidArgument as above, when the number of columns is not the number of classes,
+ *          when a row does not sum to 1 (`|sum - 1| <= 1e-8 + 1e-5`, numpy's allclose), or for
+ *          `Average::micro`/`Average::binary` with a multi-class matrix. */
+template <class D>
+double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                     const Eigen::MatrixBase<D>& scores, Average average) {
+  using S = detail::ScoreScalar<typename D::Scalar>;
+  detail::check_same_length(y_true.size(), scores.rows(), "y_true", "scores");
+  if (y_true.size() == 0) detail::fail("roc_auc_score: y_true and scores are empty (0 samples)");
+  detail::check_finite(scores, "scores");
+  if (scores.cols() == 1) {
+    const int lo = y_true.minCoeff();
+    const int hi = y_true.maxCoeff();
+    if (lo == hi) {
+      detail::fail("roc_auc_score: only one class (", lo,
+                   ") is present in y_true; ROC AUC is not defined in that case");
+    }
+    const auto both = ((y_true.array() == lo) || (y_true.array() == hi)).count();
+    if (both != y_true.size()) {
+      detail::fail(
+          "roc_auc_score: y_true holds more than two classes; pass a score matrix with "
+          "one column per class for one-vs-rest AUC");
+    }
+    const auto s = detail::score_vector(scores.col(0));
+    return detail::fast_roc_auc<S>(y_true, s, hi);
+  }
+  const std::vector<int> classes = detail::unique_labels(y_true);
+  const auto k = static_cast<Eigen::Index>(classes.size());
+  if (k < 3) {
+    detail::fail("roc_auc_score: y_true holds ", k, " classes but scores have ", scores.cols(),
+                 " columns; a binary problem takes one column of scores for the greater label");
+  }
+  if (scores.cols() != k) {
+    detail::fail("roc_auc_score: scores have ", scores.cols(), " columns but y_true holds ", k,
+                 " classes; one column per class (in sorted label order) is needed");
+  }
+  if (average != Average::macro && average != Average::weighted) {
+    detail::fail("roc_auc_score: one-vs-rest AUC supports Average::macro or Average::weighted");
+  }
+  for (Eigen::Index i = 0; i < scores.rows(); ++i) {
+    double sum = 0.0;  // a plain loop: GCC 12 warns falsely in Eigen's AVX-512 sums
+    for (Eigen::Index j = 0; j < scores.cols(); ++j) sum += static_cast<double>(scores(i, j));
+    if (!(std::abs(sum - 1.0) <= 1e-8 + 1e-5)) {
+      detail::fail("roc_auc_score: scores of row ", i, " sum to ", sum,
+                   "; one-vs-rest AUC needs class probabilities that sum to 1");
+    }
+  }
+  double num = 0.0;
+  double den = 0.0;
+  for (Eigen::Index c = 0; c < k; ++c) {
+    const int label = classes[static_cast<std::size_t>(c)];
+    const Vector<S> col = scores.col(c).template cast<S>();
+    const double auc = detail::fast_roc_auc<S>(y_true, col, label);
+    const double w =
+        average == Average::weighted ? static_cast<double>((y_true.array() == label).count()) : 1.0;
+    num += w * auc;
+    den += w;
+  }
+  return num / den;
+}
+
+template <class D>
+double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                     const Eigen::MatrixBase<D>& scores) {
+  return roc_auc_score(y_true, scores, Average::macro);
+}
+
+/** The precision-recall curve (scikit-learn's `precision_recall_curve`): for every distinct
+ *  score t in increasing order, the precision and recall of "score >= t", then the point
+ *  (precision 1, recall 0) with no threshold. When y_true has no positive sample, recall is 1
+ *  at every threshold (scikit-learn warns and does the same).
+ *  \throws InvalidArgument on a length mismatch, empty input or non-finite score.
+ *  Complexity O(n) (radix sort). Thread safety: pure function. */
+template <class D>
+Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                             const Eigen::MatrixBase<D>& scores, int pos_label = 1) {
+  detail::check_scores(y_true, scores, "precision_recall_curve");
+  using S = detail::ScoreScalar<typename D::Scalar>;
+  const auto s = detail::score_vector(scores);
+  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos_label);
+  const auto t = static_cast<Eigen::Index>(c.fps.size());
+  Curve out;
+  out.precision.resize(t + 1);
+  out.recall.resize(t + 1);
+  out.thresholds.resize(t);
+  const double total_pos = c.tps.back();
+  for (Eigen::Index j = 0; j < t; ++j) {
+    const auto i = static_cast<std::size_t>(t - 1 - j);  // reversed: increasing thresholds
+    const double ps = c.tps[i] + c.fps[i];
+    out.precision(j) = ps != 0.0 ? c.tps[i] / ps : 0.0;
+    out.recall(j) = total_pos == 0.0 ? 1.0 : c.tps[i] / total_pos;
+    out.thresholds(j) = c.thresholds[i];
+  }
+  out.precision(t) = 1.0;
+  out.recall(t) = 0.0;
+  return out;
+}
+
+/** Average precision (scikit-learn's `average_precision_score`, binary):
+ *  `AP = sum_n (R_n - R_{n-1}) P_n` over the distinct thresholds in decreasing order, the
+ *  step-wise area under the precision-recall curve without interpolation. 0 when y_true holds
+ *  no positive (scikit-learn warns and returns 0 too).
+ *  \param pos_label the positive class; when y_true holds two labels it must be one of them.
+ *  \throws InvalidArgument on more than two classes in y_true, a pos_label absent from a
+ *          two-class y_true, a length mismatch, empty input or non-finite score.
+ *  Complexity: O(n) (radix sort), parallel with OpenMP. Thread safety: pure function. */
+template <class D>
+double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                               const Eigen::MatrixBase<D>& scores, int pos_label = 1) {
+  detail::check_scores(y_true, scores, "average_precision_score");
+  using S = detail::ScoreScalar<typename D::Scalar>;
+  const int lo = y_true.minCoeff();
+  const int hi = y_true.maxCoeff();
+  if (lo != hi) {
+    const auto both = ((y_true.array() == lo) || (y_true.array() == hi)).count();
+    if (both != y_true.size()) {
+      detail::fail(
+          "average_precision_score: y_true holds more than two classes; binary labels "
+          "are needed");
+    }
+    if (pos_label != lo && pos_label != hi) {
+      detail::fail("average_precision_score: pos_label=", pos_label,
+                   " is not a valid label; the labels are ", lo, " and ", hi);
+    }
+  }
+  const auto s = detail::score_vector(scores);
+  if ((y_true.array() == pos_label).count() == 0) return 0.0;
+  return detail::fast_average_precision<S>(y_true, s, pos_label);
+}
+
+OSPREY_NAMESPACE_END
