@@ -24,4 +24,4 @@
 #include "preprocessing/scalers.hpp"
 
 // modules (one line each, added as they land)
-#include "neighbors/nearest_neighbors.hpp"
+#include "neighbors/kneighbors.hpp"
