@@ -45,8 +45,12 @@ void BM_GemmTile(benchmark::State& state) {
       2.0 * static_cast<double>(nb * mq * d) * static_cast<double>(state.iterations()),
       benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
-BENCHMARK(BM_GemmTile<float>)->Args({1024, 256, 64})->Args({2048, 256, 64})->Args({512, 512, 64})
-    ->Args({4096, 128, 64})->Args({1024, 1024, 64});
+BENCHMARK(BM_GemmTile<float>)
+    ->Args({1024, 256, 64})
+    ->Args({2048, 256, 64})
+    ->Args({512, 512, 64})
+    ->Args({4096, 128, 64})
+    ->Args({1024, 1024, 64});
 BENCHMARK(BM_GemmTile<double>)->Args({1024, 256, 64});
 
 // 8 queries against a block of packed panels (the Manhattan / Minkowski / Chebyshev path).
@@ -61,17 +65,17 @@ void BM_PanelKernel(benchmark::State& state) {
   const Eigen::Index panels = (n + NR - 1) / NR;
   std::vector<S> out(static_cast<std::size_t>(8 * panels * NR));
   for (auto _ : state) {
-    osprey::detail::panels_block<Metric, S>(Q.data(), d, 8, packed.data(), d, 0, panels,
-                                            out.data(), panels * NR);
+    osprey::detail::panels_block<Metric, S>(Q.data(), d, 8, packed.data(), d, 0, panels, out.data(),
+                                            panels * NR);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
   state.counters["distances/s"] =
       benchmark::Counter(8.0 * static_cast<double>(n) * static_cast<double>(state.iterations()),
                          benchmark::Counter::kIsRate);
-  state.counters["coord-pairs/s"] = benchmark::Counter(
-      8.0 * static_cast<double>(n * d) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["coord-pairs/s"] =
+      benchmark::Counter(8.0 * static_cast<double>(n * d) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_PanelKernel<osprey::Manhattan, float>)->Args({2048, 64});
 BENCHMARK(BM_PanelKernel<osprey::Manhattan, double>)->Args({1024, 64});
@@ -95,8 +99,9 @@ void BM_ScanTopK(benchmark::State& state) {
     osprey::detail::scan_block_plus(values.data(), offsets.data(), n, 0, -1, top);
     benchmark::DoNotOptimize(tv.data());
   }
-  state.counters["values/s"] = benchmark::Counter(
-      static_cast<double>(n) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["values/s"] =
+      benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ScanTopK)->Args({100000, 10})->Args({100000, 50});
 
@@ -107,15 +112,16 @@ void BM_SearchBrute(benchmark::State& state) {
   const Eigen::Index d = state.range(2);
   const auto X = random_rows<float>(n, d, 6);
   const auto Q = random_rows<float>(m, d, 7);
-  osprey::NearestNeighbors<Metric, float> nn({.algorithm = osprey::Algorithm::brute,
-                                              .n_threads = static_cast<int>(state.range(3))});
+  osprey::NearestNeighbors<Metric, float> nn(
+      {.algorithm = osprey::Algorithm::brute, .n_threads = static_cast<int>(state.range(3))});
   nn.fit(X);
   for (auto _ : state) {
     auto result = nn.kneighbors(Q, 10);
     benchmark::DoNotOptimize(result.indices.data());
   }
-  state.counters["queries/s"] = benchmark::Counter(
-      static_cast<double>(m) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["queries/s"] =
+      benchmark::Counter(static_cast<double>(m) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(
       2.0 * static_cast<double>(n * m * d) * static_cast<double>(state.iterations()),
       benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
@@ -152,8 +158,9 @@ void BM_SearchKdTree3D(benchmark::State& state) {
     auto result = nn.kneighbors(Q, 10);
     benchmark::DoNotOptimize(result.indices.data());
   }
-  state.counters["queries/s"] = benchmark::Counter(
-      static_cast<double>(m) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["queries/s"] =
+      benchmark::Counter(static_cast<double>(m) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SearchKdTree3D)
     ->Args({1000000, 100000, 1})
@@ -162,3 +169,29 @@ BENCHMARK(BM_SearchKdTree3D)
     ->UseRealTime();
 
 }  // namespace
+
+// The measurement behind Algorithm::automatic: kd-tree vs brute force (build + query, 1 thread)
+// on uniform data as the dimension grows. Args: n, m, d, algorithm (0 brute, 1 kd-tree).
+void BM_KdVsBrute(benchmark::State& state) {
+  const Eigen::Index n = state.range(0);
+  const Eigen::Index m = state.range(1);
+  const Eigen::Index d = state.range(2);
+  std::mt19937 gen(9);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  osprey::RowMatrix<float> X(n, d);
+  osprey::RowMatrix<float> Q(m, d);
+  for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = uniform(gen);
+  for (Eigen::Index i = 0; i < Q.size(); ++i) Q.data()[i] = uniform(gen);
+  const auto algorithm =
+      state.range(3) == 0 ? osprey::Algorithm::brute : osprey::Algorithm::kd_tree;
+  for (auto _ : state) {
+    osprey::NearestNeighbors<osprey::Euclidean, float> nn({.algorithm = algorithm, .n_threads = 1});
+    nn.fit(X);
+    auto result = nn.kneighbors(Q, 10);
+    benchmark::DoNotOptimize(result.indices.data());
+  }
+}
+BENCHMARK(BM_KdVsBrute)
+    ->ArgsProduct({{100000}, {5000}, {2, 4, 8, 12, 16, 24}, {0, 1}})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KdVsBrute)->ArgsProduct({{1000}, {1000}, {3}, {0, 1}})->Unit(benchmark::kMillisecond);

@@ -56,6 +56,16 @@ def run_program(cmd):
     return {k: float(v) for k, v in values.items()}, ru.ru_maxrss / 1024.0
 
 
+def blas_library():
+    """The libblas / libopenblas this process actually loaded (from /proc/self/maps)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line}
+        return ", ".join(sorted(libs)) or "none loaded"
+    except OSError:
+        return "unknown"
+
+
 def best_of(repeat, fn):
     best = float("inf")
     result = None
@@ -74,7 +84,15 @@ def main():
     ap.add_argument("--l1-peer-queries", type=int, default=1000)
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     ap.add_argument("--only", choices=["euclidean", "manhattan", "kdtree"], action="append")
+    ap.add_argument("--blas-dir", default="",
+                    help="folder holding an optimised libblas.so.3 (e.g. an unpacked\n"
+                         "libopenblas0-pthread) for the peers, when the system one is the\n"
+                         "reference BLAS; the script re-executes itself with LD_LIBRARY_PATH")
     args = ap.parse_args()
+    if args.blas_dir and os.environ.get("OSPREY_BLAS_REEXEC") != "1":
+        env = dict(os.environ, OSPREY_BLAS_REEXEC="1",
+                   LD_LIBRARY_PATH=args.blas_dir + ":" + os.environ.get("LD_LIBRARY_PATH", ""))
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
     import faiss
     import sklearn
@@ -92,7 +110,7 @@ def main():
     rows = []
     tmp = tempfile.mkdtemp(prefix="osprey_knn_")
     print(f"faiss {faiss.__version__}, scikit-learn {sklearn.__version__}, numpy {np.__version__}; "
-          f"threads={args.threads}, best of {args.repeat}")
+          f"threads={args.threads}, best of {args.repeat}; BLAS: {blas_library()}")
     only = set(args.only or ["euclidean", "manhattan", "kdtree"])
 
     X = rng.standard_normal((n, d), dtype=np.float32)
