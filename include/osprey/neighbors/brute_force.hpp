@@ -39,7 +39,7 @@ namespace detail {
 struct BruteTiles {
   Eigen::Index gemm_queries = 256;     ///< queries per tile, Euclidean path
   Eigen::Index gemm_rows = 1024;       ///< training rows per GEMM block
-  Eigen::Index panel_queries = 64;     ///< queries per tile, tiled-kernel path
+  Eigen::Index panel_queries = 256;    ///< queries per tile, tiled-kernel path
   Eigen::Index panel_bytes = 1 << 18;  ///< packed training bytes per block (L2-resident)
 };
 
