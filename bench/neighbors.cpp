@@ -211,9 +211,9 @@ void BM_BruteTiles(benchmark::State& state) {
     index.search(X, Q, 10, false, 1, values.data(), indices.data(), tiles);
     benchmark::DoNotOptimize(indices.data());
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      2.0 * 100000.0 * 2000.0 * 64.0 * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * 100000.0 * 2000.0 * 64.0 * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 BENCHMARK(BM_BruteTiles)
     ->ArgsProduct({{512, 1024, 2048, 4096}, {128, 256, 512}})
