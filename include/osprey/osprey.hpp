@@ -33,3 +33,4 @@
 #include "metrics/report.hpp"
 #include "model_selection/cross_validate.hpp"
 #include "model_selection/stratified_kfold.hpp"
+#include "neighbors/kneighbors.hpp"

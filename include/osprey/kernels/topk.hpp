@@ -1,0 +1,144 @@
+/** \file
+ *  Per-query k-smallest selection for the neighbour searches.
+ *
+ *  `TopK` keeps the k best (value, index) pairs seen so far in a small sorted buffer and exposes
+ *  the current k-th value as a running threshold: a candidate that does not beat it costs one
+ *  comparison, a candidate that does is inserted by shifting (k is small, typically 5-50).
+ *  Order is lexicographic on (value, index), so ties go to the lower training index whatever
+ *  order candidates arrive in. `scan_block` feeds a contiguous block of values, testing chunks
+ *  of 16 against the threshold with one vectorised minimum before looking at single values.
+ *
+ *  Memory: O(k) per query; the searches never hold more than one tile of distances.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+
+#include "../config.hpp"
+#include "distance.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+namespace detail {
+
+/** The k smallest (value, index) pairs of a stream, sorted, in caller-provided storage. */
+template <class S>
+class TopK {
+ public:
+  /** Uses `values[0..k)` and `indices[0..k)` as the buffer; starts empty. */
+  TopK(S* values, int* indices, int k) noexcept : values_(values), indices_(indices), k_(k) {
+    reset();
+  }
+
+  /** Forgets every candidate. */
+  void reset() noexcept {
+    for (int i = 0; i < k_; ++i) {
+      values_[i] = std::numeric_limits<S>::infinity();
+      indices_[i] = std::numeric_limits<int>::max();
+    }
+    count_ = 0;
+  }
+
+  /** The k-th smallest value so far (+inf until k candidates were seen). */
+  [[nodiscard]] S threshold() const noexcept { return values_[k_ - 1]; }
+  /** Number of candidates held (at most k). */
+  [[nodiscard]] int size() const noexcept { return count_; }
+
+  /** Offers one candidate; kept if (value, index) is lexicographically below the k-th. */
+  OSPREY_ALWAYS_INLINE void push(S value, int index) noexcept {
+    const S t = values_[k_ - 1];
+    if (value > t || (value == t && index >= indices_[k_ - 1])) return;
+    int pos = k_ - 1;
+    while (pos > 0 &&
+           (values_[pos - 1] > value || (values_[pos - 1] == value && indices_[pos - 1] > index))) {
+      values_[pos] = values_[pos - 1];
+      indices_[pos] = indices_[pos - 1];
+      --pos;
+    }
+    values_[pos] = value;
+    indices_[pos] = index;
+    if (count_ < k_) ++count_;
+  }
+
+ private:
+  S* values_;
+  int* indices_;
+  int k_;
+  int count_ = 0;
+};
+
+/** Smallest of `values[i] (+ offsets[i])` over a chunk of 4 SIMD vectors, as a vector whose
+ *  lanes hold partial minima (vertical reduction only; the caller tests the lanes). */
+template <class S, bool Offsets>
+OSPREY_ALWAYS_INLINE simd_t<S> chunk_min(const S* values, const S* offsets) noexcept {
+  using V = simd_t<S>;
+  constexpr std::size_t L = sizeof(V) / sizeof(S);
+  V m;
+  std::memcpy(&m, values, sizeof(V));
+  if constexpr (Offsets) {
+    V o;
+    std::memcpy(&o, offsets, sizeof(V));
+    m += o;
+  }
+  for (std::size_t w = 1; w < 4; ++w) {
+    V v;
+    std::memcpy(&v, values + w * L, sizeof(V));
+    if constexpr (Offsets) {
+      V o;
+      std::memcpy(&o, offsets + w * L, sizeof(V));
+      v += o;
+    }
+    m = min_value(v, m);
+  }
+  return m;
+}
+
+/** Offers `values[i] (+ offsets[i])` for i in [0, n) with indices `base + i` (increasing),
+ *  skipping index `skip` (-1: none). A chunk of 4 SIMD vectors is first reduced to its minimum
+ *  and rejected at once unless it beats the threshold; since indices increase, an equal value
+ *  never displaces a held one, so `<` is exact. */
+template <class S, bool Offsets>
+void scan_values(const S* values, const S* offsets, Eigen::Index n, int base, int skip,
+                 TopK<S>& top) noexcept {
+  using V = simd_t<S>;
+  constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+  constexpr Eigen::Index chunk = 4 * L;
+  Eigen::Index i = 0;
+  for (; i + chunk <= n; i += chunk) {
+    const V m = chunk_min<S, Offsets>(values + i, Offsets ? offsets + i : nullptr);
+    const S t = top.threshold();
+    bool hit = false;
+    for (Eigen::Index l = 0; l < L; ++l) hit = hit || m[l] < t;
+    if (!hit) continue;
+    for (Eigen::Index j = i; j < i + chunk; ++j) {
+      const int idx = base + static_cast<int>(j);
+      const S value = Offsets ? values[j] + offsets[j] : values[j];
+      if (value < top.threshold() && idx != skip) top.push(value, idx);
+    }
+  }
+  for (; i < n; ++i) {
+    const int idx = base + static_cast<int>(i);
+    const S value = Offsets ? values[i] + offsets[i] : values[i];
+    if (value < top.threshold() && idx != skip) top.push(value, idx);
+  }
+}
+
+/** Offers `values[0..n)` with indices `base + i`; see scan_values. */
+template <class S>
+void scan_block(const S* values, Eigen::Index n, int base, int skip, TopK<S>& top) noexcept {
+  scan_values<S, false>(values, nullptr, n, base, skip, top);
+}
+
+/** Offers `values[i] + offsets[i]` (the |x|^2 term of the Euclidean norm expansion, summed on
+ *  the fly so the tile is read once); see scan_values. */
+template <class S>
+void scan_block_plus(const S* values, const S* offsets, Eigen::Index n, int base, int skip,
+                     TopK<S>& top) noexcept {
+  scan_values<S, true>(values, offsets, n, base, skip, top);
+}
+
+}  // namespace detail
+OSPREY_NAMESPACE_END
