@@ -24,3 +24,4 @@
 #include "preprocessing/scalers.hpp"
 
 // modules (one line each, added as they land)
+#include "imbalance/adasyn.hpp"

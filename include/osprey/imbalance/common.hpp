@@ -1,0 +1,156 @@
+/** \file
+ *  Internals shared by the imbalance samplers: input checks, the one place they call the
+ *  neighbour search, and the parallel generator of synthetic rows. Nothing here is public API.
+ *
+ *  Rows are samples, columns are features.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "../core/parallel.hpp"
+#include "../core/random.hpp"
+#include "../core/types.hpp"
+#include "../core/validation.hpp"
+#include "sampling_strategy.hpp"
+
+#if __has_include("../neighbors/nearest_neighbors.hpp")
+#include "../neighbors/nearest_neighbors.hpp"
+#define OSPREY_IMBALANCE_HAS_NEIGHBORS 1
+#else
+// TEMPORARY until the neighbours module lands: the samplers only need the metric's name.
+OSPREY_NAMESPACE_BEGIN
+struct Euclidean {};
+OSPREY_NAMESPACE_END
+#endif
+
+OSPREY_NAMESPACE_BEGIN
+namespace detail {
+
+/** The data checks every sampler runs first: X non-empty and finite, y as long as X has rows. */
+template <class Derived>
+void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
+  check_matrix(X, "X");
+  check_same_length(X.rows(), y.size());
+}
+
+/** Row indices of each class, in input order, keyed by label. */
+[[nodiscard]] inline std::map<int, std::vector<Eigen::Index>> rows_by_class(
+    const Eigen::VectorXi& y) {
+  std::map<int, std::vector<Eigen::Index>> rows;
+  for (Eigen::Index i = 0; i < y.size(); ++i) rows[y(i)].push_back(i);
+  return rows;
+}
+
+/** Copies the listed rows of X into a row-major matrix (one sample contiguous). */
+template <class Scalar, class Derived>
+[[nodiscard]] RowMatrix<Scalar> gather_rows(const Eigen::MatrixBase<Derived>& X,
+                                            const std::vector<Eigen::Index>& rows) {
+  RowMatrix<Scalar> out(static_cast<Eigen::Index>(rows.size()), X.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out.row(static_cast<Eigen::Index>(i)) = X.row(rows[i]).template cast<Scalar>();
+  }
+  return out;
+}
+
+/** The `k` nearest rows of `train` to each row of `queries`, nearest first (ties by lower
+ *  index). When `self` is given, query i is row `self[i]` of `train` and is left out of its own
+ *  neighbours (a leave-one-out query). Every sampler's search goes through here.
+ *  \pre train has at least k rows (k + 1 when self is given). */
+template <class Metric, class Scalar>
+[[nodiscard]] Eigen::MatrixXi kneighbors(const RowMatrix<Scalar>& train,
+                                         const RowMatrix<Scalar>& queries, int k,
+                                         const std::vector<Eigen::Index>* self, int n_threads) {
+  const Eigen::Index nq = queries.rows();
+  const Eigen::Index nt = train.rows();
+  const int extra = self ? 1 : 0;
+  OSPREY_ASSERT(nt >= k + extra, "kneighbors: too few training rows");
+  Eigen::MatrixXi out(nq, k);
+  // TEMPORARY brute-force search (squared Euclidean) until NearestNeighbors lands.
+  parallel_for(Eigen::Index{0}, nq, n_threads, [&](Eigen::Index q) {
+    std::vector<std::pair<Scalar, int>> cand(static_cast<std::size_t>(nt));
+    for (Eigen::Index t = 0; t < nt; ++t) {
+      cand[static_cast<std::size_t>(t)] = {(train.row(t) - queries.row(q)).squaredNorm(),
+                                           static_cast<int>(t)};
+    }
+    const auto m = static_cast<std::size_t>(k + extra);
+    std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(m), cand.end());
+    int c = 0;
+    for (std::size_t j = 0; j < m && c < k; ++j) {
+      if (self && cand[j].second == (*self)[static_cast<std::size_t>(q)]) continue;
+      out(q, c++) = cand[j].second;
+    }
+  });
+  return out;
+}
+
+/** Synthetic rows are made in blocks of this many, block b drawing from `rng.split(b)`, so the
+ *  output does not depend on the thread count. */
+inline constexpr Eigen::Index synthesis_block = 2048;
+
+/** One synthetic row: `a + step (b - a)`, with provenance. */
+template <class Scalar>
+struct SyntheticDraw {
+  const Scalar* a;   ///< the base row (contiguous, d values)
+  const Scalar* b;   ///< the row it moves towards
+  Scalar step;       ///< in [0, 1) (or [0, 0.5) for Borderline-2 towards another class)
+  int base_row;      ///< index of `a` in the sampler's input X
+  int neighbor_row;  ///< index of `b` in the sampler's input X
+};
+
+/** Fills rows [offset, offset + n_new) of `out` (column-major) with `draw(rng, s)` for s in
+ *  [0, n_new), in parallel over fixed blocks, and records each row's base and neighbour index. */
+template <class Scalar, class Draw>
+void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, const Rng& rng,
+                int n_threads, Eigen::VectorXi& base, Eigen::VectorXi& neighbor,
+                Eigen::Index record_offset, Draw&& draw) {
+  const Eigen::Index d = out.cols();
+  const Eigen::Index ld = out.rows();
+  const Eigen::Index n_blocks = (n_new + synthesis_block - 1) / synthesis_block;
+  Scalar* const data = out.data();
+  parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index blk) {
+    Rng r = rng.split(static_cast<std::uint64_t>(blk));
+    const Eigen::Index s0 = blk * synthesis_block;
+    const Eigen::Index s1 = std::min(n_new, s0 + synthesis_block);
+    for (Eigen::Index s = s0; s < s1; ++s) {
+      const SyntheticDraw<Scalar> g = draw(r, s);
+      Scalar* dst = data + offset + s;
+      for (Eigen::Index j = 0; j < d; ++j) dst[j * ld] = g.a[j] + g.step * (g.b[j] - g.a[j]);
+      base(record_offset + s) = g.base_row;
+      neighbor(record_offset + s) = g.neighbor_row;
+    }
+  });
+}
+
+/** Copies X (cast to Scalar) into the top rows of a new (n + extra) x d matrix, column by column
+ *  in parallel (first touch of a large output is a real cost). */
+template <class Scalar, class Derived>
+[[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
+                                            int n_threads) {
+  Matrix<Scalar> out(X.rows() + extra, X.cols());
+  parallel_for(Eigen::Index{0}, X.cols(), n_threads, [&](Eigen::Index j) {
+    out.col(j).head(X.rows()) = X.col(j).template cast<Scalar>();
+  });
+  return out;
+}
+
+/** The name of a class for messages ("class 3"). */
+[[nodiscard]] inline std::string class_name(int label) { return concat("class ", label); }
+
+/** Throws unless a class to be over-sampled has at least `k + 1` rows. */
+inline void check_class_size(std::string_view sampler, int label, Eigen::Index n_rows, int k,
+                             std::string_view param) {
+  if (n_rows < static_cast<Eigen::Index>(k) + 1) {
+    fail(sampler, ": class ", label, " has ", n_rows, " rows but ", param, " = ", k,
+         " needs at least ", k + 1, " rows in the class");
+  }
+}
+
+}  // namespace detail
+OSPREY_NAMESPACE_END
