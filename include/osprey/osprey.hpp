@@ -24,4 +24,5 @@
 #include "preprocessing/scalers.hpp"
 
 // modules (one line each, added as they land)
+#include "neighbors/kneighbors.hpp"
 #include "imbalance/adasyn.hpp"

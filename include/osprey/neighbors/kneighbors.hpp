@@ -1,0 +1,325 @@
+/** \file
+ *  k-nearest-neighbour estimators with scikit-learn's semantics: `KNeighborsClassifier` (vote of
+ *  the k nearest training labels) and `KNeighborsRegressor` (mean of their targets), both over
+ *  `NearestNeighbors` and any metric policy.
+ *
+ *  Weights: `uniform` counts each neighbour once; `distance` weighs neighbour j by 1 / d_j, and
+ *  when some neighbours are at distance exactly 0 they share all the weight equally (scikit-learn's
+ *  rule, which avoids dividing by zero). Reference: Cover & Hart, "Nearest neighbor pattern
+ *  classification", IEEE Trans. Inf. Theory 13 (1967).
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../core/parallel.hpp"
+#include "../core/types.hpp"
+#include "../core/validation.hpp"
+#include "nearest_neighbors.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+namespace detail {
+
+/** Weights of one query's k neighbours (row `i` of `distances`) into `w` (size k). */
+template <class S>
+void neighbor_weights(Weights weights, const Matrix<S>& distances, Eigen::Index i,
+                      std::vector<double>& w) {
+  const Eigen::Index k = distances.cols();
+  w.assign(static_cast<std::size_t>(k), 1.0);
+  if (weights == Weights::uniform) return;
+  bool any_zero = false;
+  for (Eigen::Index j = 0; j < k; ++j) any_zero = any_zero || distances(i, j) == S(0);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double d = static_cast<double>(distances(i, j));
+    w[static_cast<std::size_t>(j)] = any_zero ? (d == 0.0 ? 1.0 : 0.0) : 1.0 / d;
+  }
+}
+
+inline void check_knn_params(int n_neighbors, Weights weights, Algorithm algorithm, int leaf_size,
+                             int n_threads) {
+  check_param(n_neighbors >= 1, "n_neighbors", n_neighbors, ">= 1");
+  const int w = static_cast<int>(weights);
+  check_param(w == 0 || w == 1, "weights", w, "uniform or distance");
+  const int a = static_cast<int>(algorithm);
+  check_param(a >= 0 && a <= 2, "algorithm", a, "automatic, brute or kd_tree");
+  check_param(leaf_size >= 1, "leaf_size", leaf_size, ">= 1");
+  check_param(n_threads >= 0, "n_threads", n_threads, ">= 0 (0 = all cores)");
+}
+
+inline void check_k_fit(int n_neighbors, Eigen::Index n) {
+  if (n_neighbors > n) {
+    fail("n_neighbors must be <= n_samples = ", n, " (got ", n_neighbors, ")");
+  }
+}
+
+template <class Metric, class S>
+struct KNeighborsClassifierState {
+  NearestNeighbors<Metric, S> nn;
+  Eigen::VectorXi classes;  // sorted distinct labels
+  Eigen::VectorXi encoded;  // label of each training row as an index into classes
+};
+
+template <class Metric, class S>
+struct KNeighborsRegressorState {
+  NearestNeighbors<Metric, S> nn;
+  Vector<S> y;
+};
+
+}  // namespace detail
+
+/** k-nearest-neighbour classifier (scikit-learn's KNeighborsClassifier).
+ *
+ *  \code
+ *  osprey::KNeighborsClassifier<osprey::Euclidean, float> knn({.n_neighbors = 7,
+ *                                                             .weights =
+ * osprey::Weights::distance}); knn.fit(X, y); Eigen::VectorXi labels = knn.predict(Q);
+ *  osprey::Matrix<float> proba = knn.predict_proba(Q);   // columns follow knn.classes()
+ *  \endcode
+ *
+ *  Labels are any ints. predict_proba(Q)(i, c) is the weighted share of the neighbours of query
+ *  i whose label is classes()(c); predict takes the largest share, ties going to the smallest
+ *  label (scikit-learn's rule).
+ *
+ *  \tparam Metric a DistanceMetric. \tparam ScalarT float or double.
+ *  Complexity: fit as NearestNeighbors::fit; predict is one k-neighbours search plus O(m k).
+ *  Thread safety: const methods may run concurrently; results are identical on any n_threads.
+ */
+template <class Metric = Euclidean, class ScalarT = double>
+class KNeighborsClassifier {
+ public:
+  using Scalar = ScalarT;  ///< element type of stored data, distances and probabilities
+
+  /** Parameters, written with designated initialisers. */
+  struct Params {
+    int n_neighbors = 5;                         ///< k
+    Weights weights = Weights::uniform;          ///< vote weights
+    Algorithm algorithm = Algorithm::automatic;  ///< search structure
+    int leaf_size = 32;                          ///< kd-tree leaf size
+    int n_threads = 0;                           ///< threads (0 = all)
+  };
+
+  KNeighborsClassifier() = default;
+  /** \throws InvalidArgument naming the first bad parameter. */
+  explicit KNeighborsClassifier(const Params& params) : params_(validated(params)) {}
+
+  /** The parameters. */
+  [[nodiscard]] const Params& params() const noexcept { return params_; }
+  /** Replaces the parameters (validated); the classifier becomes unfitted. */
+  void set_params(const Params& params) {
+    params_ = validated(params);
+    state_.reset();
+  }
+
+  /** Stores the training set and its labels.
+   *  \throws InvalidArgument if X is empty or non-finite, y's length differs from X's rows, or
+   *  n_neighbors exceeds the number of rows. */
+  template <class Derived>
+  KNeighborsClassifier& fit(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
+    detail::check_matrix(X, "X");
+    detail::check_same_length(X.rows(), y.size());
+    detail::check_k_fit(params_.n_neighbors, X.rows());
+    detail::KNeighborsClassifierState<Metric, Scalar> s;
+    std::vector<int> labels(y.data(), y.data() + y.size());
+    std::sort(labels.begin(), labels.end());
+    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+    s.classes =
+        Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
+    s.encoded.resize(y.size());
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      s.encoded(i) =
+          static_cast<int>(std::lower_bound(labels.begin(), labels.end(), y(i)) - labels.begin());
+    }
+    s.nn.set_params({.n_neighbors = params_.n_neighbors,
+                     .algorithm = params_.algorithm,
+                     .leaf_size = params_.leaf_size,
+                     .n_threads = params_.n_threads});
+    s.nn.fit(X);
+    state_ = std::move(s);
+    return *this;
+  }
+
+  /** Class probabilities, one row per query, columns in classes() order.
+   *  \throws NotFittedError before fit; InvalidArgument on a feature-count mismatch, an empty
+   *  or non-finite Q. */
+  template <class Derived>
+  [[nodiscard]] Matrix<Scalar> predict_proba(const Eigen::MatrixBase<Derived>& Q) const {
+    const auto& s = state();
+    detail::check_n_features("KNeighborsClassifier", s.nn.n_features_in(), Q.cols());
+    const Neighbors<Scalar> nb = s.nn.kneighbors(Q, params_.n_neighbors);
+    const Eigen::Index m = Q.rows();
+    const Eigen::Index c = s.classes.size();
+    Matrix<Scalar> proba(m, c);
+    detail::parallel_for<Eigen::Index>(0, m, params_.n_threads, [&](Eigen::Index i) {
+      std::vector<double> w;
+      detail::neighbor_weights(params_.weights, nb.distances, i, w);
+      std::vector<double> votes(static_cast<std::size_t>(c), 0.0);
+      double total = 0.0;
+      for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
+        votes[static_cast<std::size_t>(s.encoded(nb.indices(i, j)))] +=
+            w[static_cast<std::size_t>(j)];
+        total += w[static_cast<std::size_t>(j)];
+      }
+      for (Eigen::Index l = 0; l < c; ++l) {
+        proba(i, l) = static_cast<Scalar>(votes[static_cast<std::size_t>(l)] / total);
+      }
+    });
+    return proba;
+  }
+
+  /** Predicted label of every row of Q: the class with the largest weighted vote, ties to the
+   *  smallest label. \throws as predict_proba. */
+  template <class Derived>
+  [[nodiscard]] Eigen::VectorXi predict(const Eigen::MatrixBase<Derived>& Q) const {
+    const Matrix<Scalar> proba = predict_proba(Q);
+    const auto& classes = state().classes;
+    Eigen::VectorXi out(proba.rows());
+    for (Eigen::Index i = 0; i < proba.rows(); ++i) {
+      Eigen::Index best = 0;
+      for (Eigen::Index l = 1; l < proba.cols(); ++l) {
+        if (proba(i, l) > proba(i, best)) best = l;
+      }
+      out(i) = classes(best);
+    }
+    return out;
+  }
+
+  /** The k nearest training rows of every row of Q (see NearestNeighbors::kneighbors). */
+  template <class Derived>
+  [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
+    return state().nn.kneighbors(Q, k);
+  }
+
+  /** True once fit has succeeded. */
+  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
+  /** Distinct training labels, ascending: the column order of predict_proba. */
+  [[nodiscard]] const Eigen::VectorXi& classes() const { return state().classes; }
+  /** Number of features seen by fit. */
+  [[nodiscard]] Eigen::Index n_features_in() const { return state().nn.n_features_in(); }
+
+ private:
+  static Params validated(const Params& p) {
+    detail::check_knn_params(p.n_neighbors, p.weights, p.algorithm, p.leaf_size, p.n_threads);
+    return p;
+  }
+  const detail::KNeighborsClassifierState<Metric, Scalar>& state() const {
+    detail::check_fitted(state_.has_value(), "KNeighborsClassifier");
+    return *state_;
+  }
+
+  Params params_{};
+  std::optional<detail::KNeighborsClassifierState<Metric, Scalar>> state_;
+};
+
+/** k-nearest-neighbour regressor (scikit-learn's KNeighborsRegressor): the (weighted) mean of
+ *  the k nearest training targets.
+ *
+ *  \code
+ *  osprey::KNeighborsRegressor<> knn({.n_neighbors = 10, .weights = osprey::Weights::distance});
+ *  osprey::Vector<double> yhat = knn.fit(X, y).predict(Q);
+ *  \endcode
+ *
+ *  \tparam Metric a DistanceMetric. \tparam ScalarT float or double.
+ *  Complexity: as KNeighborsClassifier. Thread safety: const methods may run concurrently.
+ */
+template <class Metric = Euclidean, class ScalarT = double>
+class KNeighborsRegressor {
+ public:
+  using Scalar = ScalarT;  ///< element type of data, distances and predictions
+
+  /** Parameters, written with designated initialisers. */
+  struct Params {
+    int n_neighbors = 5;                         ///< k
+    Weights weights = Weights::uniform;          ///< averaging weights
+    Algorithm algorithm = Algorithm::automatic;  ///< search structure
+    int leaf_size = 32;                          ///< kd-tree leaf size
+    int n_threads = 0;                           ///< threads (0 = all)
+  };
+
+  KNeighborsRegressor() = default;
+  /** \throws InvalidArgument naming the first bad parameter. */
+  explicit KNeighborsRegressor(const Params& params) : params_(validated(params)) {}
+
+  /** The parameters. */
+  [[nodiscard]] const Params& params() const noexcept { return params_; }
+  /** Replaces the parameters (validated); the regressor becomes unfitted. */
+  void set_params(const Params& params) {
+    params_ = validated(params);
+    state_.reset();
+  }
+
+  /** Stores the training set and its real targets.
+   *  \throws InvalidArgument if X or y is empty or non-finite, their lengths differ, or
+   *  n_neighbors exceeds the number of rows. */
+  template <class Derived, class DerivedY>
+  requires std::is_floating_point_v<typename DerivedY::Scalar> KNeighborsRegressor& fit(
+      const Eigen::MatrixBase<Derived>& X, const Eigen::MatrixBase<DerivedY>& y) {
+    detail::check_matrix(X, "X");
+    detail::check_same_length(X.rows(), y.size());
+    detail::check_finite(y, "y");
+    detail::check_k_fit(params_.n_neighbors, X.rows());
+    detail::KNeighborsRegressorState<Metric, Scalar> s;
+    s.y = y.template cast<Scalar>();
+    s.nn.set_params({.n_neighbors = params_.n_neighbors,
+                     .algorithm = params_.algorithm,
+                     .leaf_size = params_.leaf_size,
+                     .n_threads = params_.n_threads});
+    s.nn.fit(X);
+    state_ = std::move(s);
+    return *this;
+  }
+
+  /** Predicted target of every row of Q.
+   *  \throws NotFittedError before fit; InvalidArgument on a feature-count mismatch, an empty
+   *  or non-finite Q. */
+  template <class Derived>
+  [[nodiscard]] Vector<Scalar> predict(const Eigen::MatrixBase<Derived>& Q) const {
+    const auto& s = state();
+    detail::check_n_features("KNeighborsRegressor", s.nn.n_features_in(), Q.cols());
+    const Neighbors<Scalar> nb = s.nn.kneighbors(Q, params_.n_neighbors);
+    Vector<Scalar> out(Q.rows());
+    detail::parallel_for<Eigen::Index>(0, Q.rows(), params_.n_threads, [&](Eigen::Index i) {
+      std::vector<double> w;
+      detail::neighbor_weights(params_.weights, nb.distances, i, w);
+      double num = 0.0;
+      double den = 0.0;
+      for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
+        num += w[static_cast<std::size_t>(j)] * static_cast<double>(s.y(nb.indices(i, j)));
+        den += w[static_cast<std::size_t>(j)];
+      }
+      out(i) = static_cast<Scalar>(num / den);
+    });
+    return out;
+  }
+
+  /** The k nearest training rows of every row of Q (see NearestNeighbors::kneighbors). */
+  template <class Derived>
+  [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
+    return state().nn.kneighbors(Q, k);
+  }
+
+  /** True once fit has succeeded. */
+  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
+  /** Number of features seen by fit. */
+  [[nodiscard]] Eigen::Index n_features_in() const { return state().nn.n_features_in(); }
+
+ private:
+  static Params validated(const Params& p) {
+    detail::check_knn_params(p.n_neighbors, p.weights, p.algorithm, p.leaf_size, p.n_threads);
+    return p;
+  }
+  const detail::KNeighborsRegressorState<Metric, Scalar>& state() const {
+    detail::check_fitted(state_.has_value(), "KNeighborsRegressor");
+    return *state_;
+  }
+
+  Params params_{};
+  std::optional<detail::KNeighborsRegressorState<Metric, Scalar>> state_;
+};
+
+OSPREY_NAMESPACE_END

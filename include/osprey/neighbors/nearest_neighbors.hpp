@@ -1,0 +1,250 @@
+/** \file
+ *  Exact k-nearest-neighbour search: `NearestNeighbors<Metric, Scalar>`, with scikit-learn's
+ *  semantics (rows are samples; neighbours sorted by increasing distance; ties by lower index).
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../core/parallel.hpp"
+#include "../core/types.hpp"
+#include "../core/validation.hpp"
+#include "../kernels/distance.hpp"
+#include "../kernels/topk.hpp"
+#include "brute_force.hpp"
+#include "kd_tree.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+
+/** How neighbours' votes or values are weighted (scikit-learn's `weights`). */
+enum class Weights {
+  uniform,   ///< every neighbour counts the same
+  distance,  ///< weight 1 / distance; a neighbour at distance 0 takes all the weight
+};
+
+/** Search algorithm (scikit-learn's `algorithm`). */
+enum class Algorithm {
+  automatic,  ///< kd_tree when d <= 8 and n >= 256 (measured, see docs/neighbors.md), else brute
+  brute,      ///< tiled exhaustive search (GEMM for Euclidean), best in moderate/high dimension
+  kd_tree,    ///< exact k-d tree, best in low dimension (d up to ~10)
+};
+
+/** Result of a k-neighbours query: one row per query, k columns sorted by increasing distance
+ *  (ties by lower training index). */
+template <class Scalar = double>
+struct Neighbors {
+  Eigen::MatrixXi indices;   ///< training row of each neighbour
+  Matrix<Scalar> distances;  ///< its distance to the query (Metric::distance)
+};
+
+namespace detail {
+
+/** The rule behind Algorithm::automatic. */
+[[nodiscard]] inline bool use_kd_tree(Algorithm algorithm, Eigen::Index n, Eigen::Index d) {
+  switch (algorithm) {
+    case Algorithm::kd_tree:
+      return true;
+    case Algorithm::brute:
+      return false;
+    case Algorithm::automatic:
+    default:
+      return d <= 8 && n >= 256;
+  }
+}
+
+template <class Metric, class S>
+struct NearestNeighborsState {
+  RowMatrix<S> X;
+  bool tree = false;
+  BruteIndex<Metric, S> brute;
+  KdTree<Metric, S> kd;
+};
+
+/** Recomputes the true distances of the selected neighbours (exact, whatever the selection
+ *  kernel) and sorts each row by (distance, index). */
+template <class Metric, class S>
+Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, int k,
+                                const std::vector<int>& raw, int n_threads) {
+  const Eigen::Index m = Q.rows();
+  Neighbors<S> out{Eigen::MatrixXi(m, k), Matrix<S>(m, k)};
+  parallel_for<Eigen::Index>(0, m, n_threads, [&](Eigen::Index i) {
+    std::vector<std::pair<S, int>> row(static_cast<std::size_t>(k));
+    for (int j = 0; j < k; ++j) {
+      const int idx = raw[static_cast<std::size_t>(i * k + j)];
+      row[static_cast<std::size_t>(j)] = {Metric::distance(Q.row(i), X.row(idx)), idx};
+    }
+    std::sort(row.begin(), row.end());
+    for (int j = 0; j < k; ++j) {
+      out.distances(i, j) = row[static_cast<std::size_t>(j)].first;
+      out.indices(i, j) = row[static_cast<std::size_t>(j)].second;
+    }
+  });
+  return out;
+}
+
+}  // namespace detail
+
+/** Exact k-nearest-neighbour search under a metric policy.
+ *
+ *  \code
+ *  osprey::NearestNeighbors<osprey::Manhattan, float> nn({.algorithm = osprey::Algorithm::brute});
+ *  nn.fit(X);
+ *  auto result = nn.kneighbors(Q, 10);   // result.indices, result.distances: Q.rows() x 10
+ *  auto loo = nn.kneighbors(5);          // training set against itself, each point excluded
+ *  \endcode
+ *
+ *  Brute force tiles queries and training rows so memory beyond inputs and outputs is one tile
+ *  per thread; Euclidean distances use the norm expansion with a matrix product for selection
+ *  and are then recomputed exactly for the k selected. The k-d tree is exact too and gives the
+ *  same neighbours (up to rounding ties).
+ *
+ *  \tparam Metric a `DistanceMetric` (Euclidean, SquaredEuclidean, Manhattan, Chebyshev,
+ *          Minkowski<P>).
+ *  \tparam ScalarT float or double; data are stored and distances computed in it.
+ *  Complexity: brute O(m n d) per query batch; kd-tree build O(n log n), query ~O(log n) in low
+ *  dimension. Thread safety: const methods may run concurrently; each query is processed
+ *  independently, so results are identical on any thread count.
+ */
+template <class Metric = Euclidean, class ScalarT = double>
+class NearestNeighbors {
+  static_assert(DistanceMetric<Metric>, "Metric must satisfy osprey::DistanceMetric");
+  static_assert(std::is_floating_point_v<ScalarT>, "ScalarT must be float or double");
+
+ public:
+  using Scalar = ScalarT;     ///< element type of stored data and distances
+  using MetricType = Metric;  ///< the distance policy
+
+  /** Parameters, written with designated initialisers. */
+  struct Params {
+    int n_neighbors = 5;                         ///< default k of kneighbors()
+    Algorithm algorithm = Algorithm::automatic;  ///< search structure
+    int leaf_size = 32;                          ///< kd-tree leaf size (>= 1)
+    int n_threads = 0;                           ///< threads for queries (0 = all)
+  };
+
+  NearestNeighbors() = default;
+  /** \throws InvalidArgument for n_neighbors < 1, leaf_size < 1 or n_threads < 0. */
+  explicit NearestNeighbors(const Params& params) : params_(validated(params)) {}
+
+  /** The parameters. */
+  [[nodiscard]] const Params& params() const noexcept { return params_; }
+  /** Replaces the parameters (validated); the estimator becomes unfitted. */
+  void set_params(const Params& params) {
+    params_ = validated(params);
+    state_.reset();
+  }
+
+  /** Stores the training rows and builds the search structure.
+   *  \throws InvalidArgument if X is empty or has a non-finite value (naming row and column). */
+  template <class Derived>
+  NearestNeighbors& fit(const Eigen::MatrixBase<Derived>& X) {
+    detail::check_matrix(X, "X");
+    if (X.rows() > Eigen::Index(std::numeric_limits<int>::max())) {
+      detail::fail("X has ", X.rows(), " rows; NearestNeighbors supports at most 2^31 - 1");
+    }
+    detail::NearestNeighborsState<Metric, Scalar> s;
+    s.X = X.template cast<Scalar>();
+    s.tree = detail::use_kd_tree(params_.algorithm, s.X.rows(), s.X.cols());
+    if (s.tree) {
+      s.kd = detail::KdTree<Metric, Scalar>(s.X, params_.leaf_size);
+    } else {
+      s.brute = detail::BruteIndex<Metric, Scalar>(s.X);
+    }
+    state_ = std::move(s);
+    return *this;
+  }
+
+  /** The `k` nearest training rows of every row of `Q`.
+   *  \throws NotFittedError before fit; InvalidArgument if k < 1, k > n_samples_fit(), Q is
+   *  empty, has a non-finite value or a different number of features. */
+  template <class Derived>
+  [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
+    const auto& s = state();
+    detail::check_n_features("NearestNeighbors", s.X.cols(), Q.cols());
+    detail::check_matrix(Q, "X");
+    check_k(k, s.X.rows(), false);
+    const RowMatrix<Scalar> Qs = Q.template cast<Scalar>();
+    return search(s, Qs, k, false);
+  }
+
+  /** `kneighbors(Q, params().n_neighbors)`. */
+  template <class Derived>
+  [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q) const {
+    return kneighbors(Q, params_.n_neighbors);
+  }
+
+  /** Leave-one-out: the `k` nearest *other* training rows of every training row (scikit-learn's
+   *  `kneighbors(X=None)`): row i never lists itself, though exact duplicates of it may appear
+   *  at distance 0.
+   *  \throws NotFittedError before fit; InvalidArgument if k < 1 or k > n_samples_fit() - 1. */
+  [[nodiscard]] Neighbors<Scalar> kneighbors(int k) const {
+    const auto& s = state();
+    check_k(k, s.X.rows(), true);
+    return search(s, s.X, k, true);
+  }
+
+  /** Leave-one-out with `params().n_neighbors`. */
+  [[nodiscard]] Neighbors<Scalar> kneighbors() const { return kneighbors(params_.n_neighbors); }
+
+  /** True once fit has succeeded. */
+  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
+  /** Number of training rows. */
+  [[nodiscard]] Eigen::Index n_samples_fit() const { return state().X.rows(); }
+  /** Number of features seen by fit. */
+  [[nodiscard]] Eigen::Index n_features_in() const { return state().X.cols(); }
+  /** The algorithm fit chose (never `automatic`). */
+  [[nodiscard]] Algorithm fitted_algorithm() const {
+    return state().tree ? Algorithm::kd_tree : Algorithm::brute;
+  }
+  /** The stored training rows (row-major copy in Scalar). */
+  [[nodiscard]] const RowMatrix<Scalar>& fit_X() const { return state().X; }
+
+ private:
+  static Params validated(const Params& p) {
+    detail::check_param(p.n_neighbors >= 1, "n_neighbors", p.n_neighbors, ">= 1");
+    detail::check_param(p.leaf_size >= 1, "leaf_size", p.leaf_size, ">= 1");
+    detail::check_param(p.n_threads >= 0, "n_threads", p.n_threads, ">= 0 (0 = all cores)");
+    const int a = static_cast<int>(p.algorithm);
+    detail::check_param(a >= 0 && a <= 2, "algorithm", a, "automatic, brute or kd_tree");
+    return p;
+  }
+
+  static void check_k(int k, Eigen::Index n, bool leave_one_out) {
+    detail::check_param(k >= 1, "n_neighbors", k, ">= 1");
+    if (leave_one_out && k > n - 1) {
+      detail::fail("n_neighbors must be <= n_samples_fit - 1 = ", n - 1,
+                   " when querying the training set without each point itself (got ", k, ")");
+    }
+    if (k > n) {
+      detail::fail("n_neighbors must be <= n_samples_fit = ", n, " (got ", k, ")");
+    }
+  }
+
+  Neighbors<Scalar> search(const detail::NearestNeighborsState<Metric, Scalar>& s,
+                           const RowMatrix<Scalar>& Q, int k, bool leave_one_out) const {
+    const auto size = static_cast<std::size_t>(Q.rows()) * static_cast<std::size_t>(k);
+    std::vector<Scalar> values(size);
+    std::vector<int> indices(size);
+    if (s.tree) {
+      s.kd.search(Q, k, leave_one_out, params_.n_threads, values.data(), indices.data());
+    } else {
+      s.brute.search(s.X, Q, k, leave_one_out, params_.n_threads, values.data(), indices.data());
+    }
+    return detail::finalize_neighbors<Metric, Scalar>(s.X, Q, k, indices, params_.n_threads);
+  }
+
+  const detail::NearestNeighborsState<Metric, Scalar>& state() const {
+    detail::check_fitted(state_.has_value(), "NearestNeighbors");
+    return *state_;
+  }
+
+  Params params_{};
+  std::optional<detail::NearestNeighborsState<Metric, Scalar>> state_;
+};
+
+OSPREY_NAMESPACE_END
