@@ -20,15 +20,7 @@
 #include "../core/validation.hpp"
 #include "sampling_strategy.hpp"
 
-#if __has_include("../neighbors/nearest_neighbors.hpp")
 #include "../neighbors/nearest_neighbors.hpp"
-#define OSPREY_IMBALANCE_HAS_NEIGHBORS 1
-#else
-// TEMPORARY until the neighbours module lands: the samplers only need the metric's name.
-OSPREY_NAMESPACE_BEGIN
-struct Euclidean {};
-OSPREY_NAMESPACE_END
-#endif
 
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
@@ -60,33 +52,32 @@ template <class Scalar, class Derived>
 }
 
 /** The `k` nearest rows of `train` to each row of `queries`, nearest first (ties by lower
- *  index). When `self` is given, query i is row `self[i]` of `train` and is left out of its own
- *  neighbours (a leave-one-out query). Every sampler's search goes through here.
+ *  index), through osprey's NearestNeighbors: every sampler's search goes through here.
+ *  When `self` is given, query i is row `self[i]` of `train` and is left out of its own
+ *  neighbours (a leave-one-out query): when the queries are the whole training set this is
+ *  NearestNeighbors' own leave-one-out query, otherwise k + 1 neighbours are asked and the query
+ *  row dropped (or the last one, when exact duplicates of lower index push it out).
  *  \pre train has at least k rows (k + 1 when self is given). */
 template <class Metric, class Scalar>
 [[nodiscard]] Eigen::MatrixXi kneighbors(const RowMatrix<Scalar>& train,
                                          const RowMatrix<Scalar>& queries, int k,
                                          const std::vector<Eigen::Index>* self, int n_threads) {
-  const Eigen::Index nq = queries.rows();
-  const Eigen::Index nt = train.rows();
-  const int extra = self ? 1 : 0;
-  OSPREY_ASSERT(nt >= k + extra, "kneighbors: too few training rows");
+  NearestNeighbors<Metric, Scalar> nn({.n_neighbors = k, .n_threads = n_threads});
+  nn.fit(train);
+  if (self == nullptr) return nn.kneighbors(queries, k).indices;
+  const auto nq = static_cast<Eigen::Index>(self->size());
+  bool whole = nq == train.rows();
+  for (Eigen::Index i = 0; whole && i < nq; ++i) whole = (*self)[static_cast<std::size_t>(i)] == i;
+  if (whole) return nn.kneighbors(k).indices;
+  const Eigen::MatrixXi wide = nn.kneighbors(queries, k + 1).indices;
   Eigen::MatrixXi out(nq, k);
-  // TEMPORARY brute-force search (squared Euclidean) until NearestNeighbors lands.
-  parallel_for(Eigen::Index{0}, nq, n_threads, [&](Eigen::Index q) {
-    std::vector<std::pair<Scalar, int>> cand(static_cast<std::size_t>(nt));
-    for (Eigen::Index t = 0; t < nt; ++t) {
-      cand[static_cast<std::size_t>(t)] = {(train.row(t) - queries.row(q)).squaredNorm(),
-                                           static_cast<int>(t)};
-    }
-    const auto m = static_cast<std::size_t>(k + extra);
-    std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(m), cand.end());
+  for (Eigen::Index q = 0; q < nq; ++q) {
+    const auto me = static_cast<int>((*self)[static_cast<std::size_t>(q)]);
     int c = 0;
-    for (std::size_t j = 0; j < m && c < k; ++j) {
-      if (self && cand[j].second == (*self)[static_cast<std::size_t>(q)]) continue;
-      out(q, c++) = cand[j].second;
+    for (int j = 0; j <= k && c < k; ++j) {
+      if (wide(q, j) != me) out(q, c++) = wide(q, j);
     }
-  });
+  }
   return out;
 }
 
