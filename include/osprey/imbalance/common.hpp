@@ -119,14 +119,19 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
   });
 }
 
-/** Copies X (cast to Scalar) into the top rows of a new (n + extra) x d matrix, column by column
- *  in parallel (first touch of a large output is a real cost). */
+/** Copies X (cast to Scalar) into the top rows of a new (n + extra) x d matrix, in parallel over
+ *  blocks of rows, so a row-major X is read once and the large output is first touched by
+ *  several threads. */
 template <class Scalar, class Derived>
-[[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
-                                            int n_threads) {
+[[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X,
+                                            Eigen::Index extra, int n_threads) {
+  constexpr Eigen::Index block = 512;
   Matrix<Scalar> out(X.rows() + extra, X.cols());
-  parallel_for(Eigen::Index{0}, X.cols(), n_threads, [&](Eigen::Index j) {
-    out.col(j).head(X.rows()) = X.col(j).template cast<Scalar>();
+  const Eigen::Index n_blocks = (X.rows() + block - 1) / block;
+  parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index b) {
+    const Eigen::Index r0 = b * block;
+    const Eigen::Index len = std::min(block, X.rows() - r0);
+    out.middleRows(r0, len) = X.middleRows(r0, len).template cast<Scalar>();
   });
   return out;
 }
