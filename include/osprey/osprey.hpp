@@ -26,3 +26,9 @@
 // modules (one line each, added as they land)
 #include "neighbors/kneighbors.hpp"
 #include "imbalance/adasyn.hpp"
+#include "metrics/classification.hpp"
+#include "metrics/drift.hpp"
+#include "metrics/ranking.hpp"
+#include "metrics/report.hpp"
+#include "model_selection/cross_validate.hpp"
+#include "model_selection/stratified_kfold.hpp"
