@@ -557,6 +557,10 @@ TEST_CASE("Samplers: bad parameters throw naming the parameter and value", "[imb
                                              "k_neighbors must be >= 1 (got 0)");
   require_throws_containing<InvalidArgument>([] { osprey::Smote<> s({.n_threads = -1}); },
                                              "n_threads must be >= 0");
+  require_throws_containing<InvalidArgument>([] { osprey::TomekLinks<> s({.n_threads = -3}); },
+                                             "n_threads must be >= 0");
+  require_throws_containing<InvalidArgument>(
+      [] { osprey::RandomUnderSampler<> s({.n_threads = -1}); }, "n_threads must be >= 0");
   require_throws_containing<InvalidArgument>(
       [] { osprey::BorderlineSmote<> s({.m_neighbors = 0}); }, "m_neighbors must be >= 1 (got 0)");
   require_throws_containing<InvalidArgument>([] { osprey::Adasyn<> s({.n_neighbors = -2}); },

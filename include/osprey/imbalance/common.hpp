@@ -123,8 +123,8 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
  *  blocks of rows, so a row-major X is read once and the large output is first touched by
  *  several threads. */
 template <class Scalar, class Derived>
-[[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X,
-                                            Eigen::Index extra, int n_threads) {
+[[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
+                                            int n_threads) {
   constexpr Eigen::Index block = 512;
   Matrix<Scalar> out(X.rows() + extra, X.cols());
   const Eigen::Index n_blocks = (X.rows() + block - 1) / block;

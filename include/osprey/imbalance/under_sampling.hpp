@@ -78,7 +78,7 @@ class RandomUnderSampler {
   };
 
   RandomUnderSampler() = default;
-  /** \throws InvalidArgument for a strategy an under-sampler cannot use. */
+  /** \throws InvalidArgument for a strategy an under-sampler cannot use or n_threads < 0. */
   explicit RandomUnderSampler(const Params& params) : params_(validated(params)) {}
 
   /** The parameters. */
@@ -148,6 +148,7 @@ class RandomUnderSampler {
   static Params validated(const Params& p) {
     detail::validate_strategy(p.sampling_strategy, detail::SamplingType::under,
                               "RandomUnderSampler");
+    detail::check_param(p.n_threads >= 0, "n_threads", p.n_threads, ">= 0 (0 = all cores)");
     return p;
   }
   const detail::UnderSamplingState& state() const {
@@ -184,7 +185,8 @@ class TomekLinks {
   };
 
   TomekLinks() = default;
-  /** \throws InvalidArgument for a ratio or a map of counts (meaningless for cleaning). */
+  /** \throws InvalidArgument for a ratio or a map of counts (meaningless for cleaning) or
+   *  n_threads < 0. */
   explicit TomekLinks(const Params& params) : params_(validated(params)) {}
 
   /** The parameters. */
@@ -257,6 +259,7 @@ class TomekLinks {
  private:
   static Params validated(const Params& p) {
     detail::validate_strategy(p.sampling_strategy, detail::SamplingType::clean, "TomekLinks");
+    detail::check_param(p.n_threads >= 0, "n_threads", p.n_threads, ">= 0 (0 = all cores)");
     return p;
   }
   const detail::TomekState& state() const {
