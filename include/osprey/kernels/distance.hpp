@@ -30,12 +30,89 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
 #include "../config.hpp"
 
+/// Width in bytes of the SIMD vectors of the tiled kernel: the target's native width, so no
+/// vector crosses a function boundary wider than the ABI allows.
+#if defined(__AVX512F__)
+#define OSPREY_SIMD_BYTES 64
+#elif defined(__AVX__)
+#define OSPREY_SIMD_BYTES 32
+#else
+#define OSPREY_SIMD_BYTES 16
+#endif
+
 OSPREY_NAMESPACE_BEGIN
+namespace detail {
+
+/** GCC/Clang vector-extension type of `OSPREY_SIMD_BYTES` bytes (plain scalar fallback). */
+template <class S>
+struct SimdOf;
+#if defined(__GNUC__) || defined(__clang__)
+template <>
+struct SimdOf<float> {
+  typedef float type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
+};
+template <>
+struct SimdOf<double> {
+  typedef double type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
+};
+inline constexpr bool has_simd = true;
+#else
+template <>
+struct SimdOf<float> {
+  using type = float;
+};
+template <>
+struct SimdOf<double> {
+  using type = double;
+};
+inline constexpr bool has_simd = false;
+#endif
+template <class S>
+using simd_t = typename SimdOf<S>::type;
+
+/** |v| for a scalar or a SIMD vector (clears the sign bits). */
+template <class V>
+OSPREY_ALWAYS_INLINE V abs_value(V v) noexcept {
+  if constexpr (std::is_floating_point_v<V>) {
+    return std::abs(v);
+  } else {
+    using I = decltype(v < v);
+    const I sign = (I)(-(V{}));  // -0.0 in every lane: only the sign bit set
+    return (V)((I)v & ~sign);
+  }
+}
+
+/** max(a, b) for scalars or SIMD vectors (a when a > b, else b). */
+template <class V>
+OSPREY_ALWAYS_INLINE V max_value(V a, V b) noexcept {
+  if constexpr (std::is_floating_point_v<V>) {
+    return a > b ? a : b;
+  } else {
+    using I = decltype(a < b);
+    const I m = a > b;
+    return (V)(((I)a & m) | ((I)b & ~m));
+  }
+}
+
+/** min(a, b) for scalars or SIMD vectors (a when a < b, else b). */
+template <class V>
+OSPREY_ALWAYS_INLINE V min_value(V a, V b) noexcept {
+  if constexpr (std::is_floating_point_v<V>) {
+    return a < b ? a : b;
+  } else {
+    using I = decltype(a < b);
+    const I m = a < b;
+    return (V)(((I)a & m) | ((I)b & ~m));
+  }
+}
+
+}  // namespace detail
 
 /** Straight-line (L2) distance. Reduced form: the squared distance. Brute-force search uses the
  *  norm expansion with a matrix product, then recomputes the selected distances exactly. */
@@ -107,7 +184,7 @@ struct Manhattan {
   /** One coordinate's contribution. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
-    return acc + std::abs(diff);
+    return acc + detail::abs_value(diff);
   }
   /** Identity. */
   template <class S>
@@ -135,11 +212,10 @@ struct Manhattan {
 struct Chebyshev {
   static constexpr const char* name = "chebyshev";  ///< scikit-learn's metric name
   static constexpr bool norm_expansion = false;     ///< uses the register-tiled kernel
-  /** One coordinate's contribution (a running maximum). */
+  /** One coordinate's contribution (a running maximum). `S` may be a SIMD vector type. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
-    const S a = std::abs(diff);
-    return a > acc ? a : acc;
+    return detail::max_value(detail::abs_value(diff), acc);
   }
   /** Identity. */
   template <class S>
@@ -182,7 +258,7 @@ struct Minkowski {
   /** One coordinate's contribution. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
-    return acc + power(std::abs(diff));
+    return acc + power(detail::abs_value(diff));
   }
   /** (r)^(1/P). */
   template <class S>
@@ -267,24 +343,39 @@ std::vector<S> pack_panels(const S* X, Eigen::Index n, Eigen::Index d, Eigen::In
 
 /** `MR` queries (rows of a row-major block, leading dimension `ldq`) against one packed panel of
  *  `NR` training rows over `d` features. Writes the reduced distances to `out[r * ldo + c]`.
- *  The `MR x NR` accumulators live in registers; the loop over `c` is the vectorised one. */
+ *  The `MR x NR` accumulators are SIMD vectors kept in registers; per feature the kernel loads
+ *  the panel's NR values once and broadcasts each query's value. */
 template <class Metric, class S, int MR, int NR = panel_rows<S>>
 OSPREY_ALWAYS_INLINE void panel_kernel(const S* OSPREY_RESTRICT q, Eigen::Index ldq,
                                        const S* OSPREY_RESTRICT panel, Eigen::Index d,
                                        S* OSPREY_RESTRICT out, Eigen::Index ldo) noexcept {
-  S acc[static_cast<std::size_t>(MR)][static_cast<std::size_t>(NR)];
-  for (int r = 0; r < MR; ++r) {
-    for (int c = 0; c < NR; ++c) acc[r][c] = S(0);
+  using V = simd_t<S>;
+  constexpr int L = static_cast<int>(sizeof(V) / sizeof(S));
+  static_assert(NR % L == 0, "panel width must be a multiple of the SIMD width");
+  constexpr int W = NR / L;
+  constexpr auto mr = static_cast<std::size_t>(MR);
+  constexpr auto w_count = static_cast<std::size_t>(W);
+  V acc[mr][w_count];
+  for (std::size_t r = 0; r < mr; ++r) {
+    for (std::size_t w = 0; w < w_count; ++w) acc[r][w] = V{};
   }
   for (Eigen::Index j = 0; j < d; ++j) {
-    const S* OSPREY_RESTRICT x = panel + j * NR;
-    for (int r = 0; r < MR; ++r) {
-      const S qv = q[r * ldq + j];
-      for (int c = 0; c < NR; ++c) acc[r][c] = Metric::template accumulate<S>(acc[r][c], qv - x[c]);
+    V x[w_count];
+    for (std::size_t w = 0; w < w_count; ++w) {
+      std::memcpy(&x[w], panel + j * NR + static_cast<Eigen::Index>(w) * L, sizeof(V));
+    }
+    for (std::size_t r = 0; r < mr; ++r) {
+      const S qv = q[static_cast<Eigen::Index>(r) * ldq + j];
+      for (std::size_t w = 0; w < w_count; ++w) {
+        acc[r][w] = Metric::template accumulate<V>(acc[r][w], qv - x[w]);
+      }
     }
   }
-  for (int r = 0; r < MR; ++r) {
-    for (int c = 0; c < NR; ++c) out[r * ldo + c] = acc[r][c];
+  for (std::size_t r = 0; r < mr; ++r) {
+    for (std::size_t w = 0; w < w_count; ++w) {
+      std::memcpy(out + static_cast<Eigen::Index>(r) * ldo + static_cast<Eigen::Index>(w) * L,
+                  &acc[r][w], sizeof(V));
+    }
   }
 }
 

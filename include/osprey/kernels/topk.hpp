@@ -14,9 +14,12 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <limits>
 
 #include "../config.hpp"
+#include "distance.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
@@ -67,25 +70,74 @@ class TopK {
   int count_ = 0;
 };
 
-/** Offers `values[0..n)` with indices `base + i` (increasing), skipping index `skip` (pass -1
- *  to skip none). Chunks of 16 whose minimum does not beat the threshold are rejected at once;
- *  since indices increase, an equal value never displaces a held one, so `<` is exact. */
-template <class S>
-void scan_block(const S* values, Eigen::Index n, int base, int skip, TopK<S>& top) noexcept {
-  constexpr Eigen::Index chunk = 16;
+/** Smallest of `values[i] (+ offsets[i])` over a chunk of 4 SIMD vectors, as a vector whose
+ *  lanes hold partial minima (vertical reduction only; the caller tests the lanes). */
+template <class S, bool Offsets>
+OSPREY_ALWAYS_INLINE simd_t<S> chunk_min(const S* values, const S* offsets) noexcept {
+  using V = simd_t<S>;
+  constexpr std::size_t L = sizeof(V) / sizeof(S);
+  V m;
+  std::memcpy(&m, values, sizeof(V));
+  if constexpr (Offsets) {
+    V o;
+    std::memcpy(&o, offsets, sizeof(V));
+    m += o;
+  }
+  for (std::size_t w = 1; w < 4; ++w) {
+    V v;
+    std::memcpy(&v, values + w * L, sizeof(V));
+    if constexpr (Offsets) {
+      V o;
+      std::memcpy(&o, offsets + w * L, sizeof(V));
+      v += o;
+    }
+    m = min_value(v, m);
+  }
+  return m;
+}
+
+/** Offers `values[i] (+ offsets[i])` for i in [0, n) with indices `base + i` (increasing),
+ *  skipping index `skip` (-1: none). A chunk of 4 SIMD vectors is first reduced to its minimum
+ *  and rejected at once unless it beats the threshold; since indices increase, an equal value
+ *  never displaces a held one, so `<` is exact. */
+template <class S, bool Offsets>
+void scan_values(const S* values, const S* offsets, Eigen::Index n, int base, int skip,
+                 TopK<S>& top) noexcept {
+  using V = simd_t<S>;
+  constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+  constexpr Eigen::Index chunk = 4 * L;
   Eigen::Index i = 0;
   for (; i + chunk <= n; i += chunk) {
-    const Eigen::Map<const Eigen::Array<S, chunk, 1>> v(values + i);
-    if (!(v.minCoeff() < top.threshold())) continue;
+    const V m = chunk_min<S, Offsets>(values + i, Offsets ? offsets + i : nullptr);
+    const S t = top.threshold();
+    bool hit = false;
+    for (Eigen::Index l = 0; l < L; ++l) hit = hit || m[l] < t;
+    if (!hit) continue;
     for (Eigen::Index j = i; j < i + chunk; ++j) {
       const int idx = base + static_cast<int>(j);
-      if (values[j] < top.threshold() && idx != skip) top.push(values[j], idx);
+      const S value = Offsets ? values[j] + offsets[j] : values[j];
+      if (value < top.threshold() && idx != skip) top.push(value, idx);
     }
   }
   for (; i < n; ++i) {
     const int idx = base + static_cast<int>(i);
-    if (values[i] < top.threshold() && idx != skip) top.push(values[i], idx);
+    const S value = Offsets ? values[i] + offsets[i] : values[i];
+    if (value < top.threshold() && idx != skip) top.push(value, idx);
   }
+}
+
+/** Offers `values[0..n)` with indices `base + i`; see scan_values. */
+template <class S>
+void scan_block(const S* values, Eigen::Index n, int base, int skip, TopK<S>& top) noexcept {
+  scan_values<S, false>(values, nullptr, n, base, skip, top);
+}
+
+/** Offers `values[i] + offsets[i]` (the |x|^2 term of the Euclidean norm expansion, summed on
+ *  the fly so the tile is read once); see scan_values. */
+template <class S>
+void scan_block_plus(const S* values, const S* offsets, Eigen::Index n, int base, int skip,
+                     TopK<S>& top) noexcept {
+  scan_values<S, true>(values, offsets, n, base, skip, top);
 }
 
 }  // namespace detail

@@ -25,6 +25,12 @@
 #include "../kernels/distance.hpp"
 #include "../kernels/topk.hpp"
 
+#if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
+#define OSPREY_EIGEN_INTERNAL_GEMM 1
+#else
+#define OSPREY_EIGEN_INTERNAL_GEMM 0
+#endif
+
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
 
@@ -35,6 +41,52 @@ struct BruteTiles {
   Eigen::Index gemm_rows = 1024;       ///< training rows per GEMM block
   Eigen::Index panel_queries = 64;     ///< queries per tile, tiled-kernel path
   Eigen::Index panel_bytes = 1 << 18;  ///< packed training bytes per block (L2-resident)
+};
+
+/** Single-threaded `C = alpha * A * B^T` for row-major A (rows x depth) and row-major B
+ *  (cols x depth) into column-major C (leading dimension ldc). With Eigen 3.4 it calls Eigen's
+ *  own GEMM kernel directly with packing buffers allocated once, so Eigen never tries to start
+ *  its own OpenMP team (the searches parallelise over query tiles instead); other Eigen versions
+ *  use the public product. */
+template <class S>
+class SerialGemm {
+ public:
+  SerialGemm(Eigen::Index max_rows, Eigen::Index max_cols, Eigen::Index depth)
+#if OSPREY_EIGEN_INTERNAL_GEMM
+      : blocking_(max_rows, max_cols, depth, 1, true) {
+    blocking_.allocateAll();
+  }
+#else
+  {
+    (void)max_rows;
+    (void)max_cols;
+    (void)depth;
+  }
+#endif
+
+  void run(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, const S* A, const S* B, S* C,
+           Eigen::Index ldc, S alpha) {
+#if OSPREY_EIGEN_INTERNAL_GEMM
+    for (Eigen::Index j = 0; j < cols; ++j) {
+      std::fill(C + j * ldc, C + j * ldc + rows, S(0));
+    }
+    Eigen::internal::general_matrix_matrix_product<Eigen::Index, S, Eigen::RowMajor, false, S,
+                                                   Eigen::ColMajor, false, Eigen::ColMajor,
+                                                   1>::run(rows, cols, depth, A, depth, B, depth, C,
+                                                           1, ldc, alpha, blocking_, nullptr);
+#else
+    using RowMap = Eigen::Map<const RowMatrix<S>>;
+    Eigen::Map<Matrix<S>, 0, Eigen::OuterStride<>> out(C, rows, cols, Eigen::OuterStride<>(ldc));
+    out.noalias() = alpha * RowMap(A, rows, depth) * RowMap(B, cols, depth).transpose();
+#endif
+  }
+
+ private:
+#if OSPREY_EIGEN_INTERNAL_GEMM
+  Eigen::internal::gemm_blocking_space<Eigen::ColMajor, S, S, Eigen::Dynamic, Eigen::Dynamic,
+                                       Eigen::Dynamic, 1, false>
+      blocking_;
+#endif
 };
 
 /** A training set prepared for brute-force search with `Metric`. */
@@ -81,19 +133,18 @@ class BruteIndex {
   void search_gemm(const RowMatrix<S>& X, const RowMatrix<S>& Q, Eigen::Index q0, Eigen::Index mq,
                    bool loo, std::vector<TopK<S>>& tops, const BruteTiles& tiles) const {
     const Eigen::Index n = X.rows();
+    const Eigen::Index d = X.cols();
     const Eigen::Index nb = std::min(tiles.gemm_rows, n);
     Matrix<S> C(nb, mq);
-    const auto Qt = Q.middleRows(q0, mq);
+    SerialGemm<S> gemm(nb, mq, d);
     for (Eigen::Index b0 = 0; b0 < n; b0 += nb) {
       const Eigen::Index rows = std::min(nb, n - b0);
-      auto block = C.topRows(rows);
-      block.noalias() = X.middleRows(b0, rows) * Qt.transpose();
-      const auto norms = norms_.segment(b0, rows);
+      // C(0:rows, :) = -2 * X(b0:b0+rows, :) * Q(q0:q0+mq, :)^T
+      gemm.run(rows, mq, d, X.data() + b0 * d, Q.data() + q0 * d, C.data(), nb, S(-2));
       for (Eigen::Index c = 0; c < mq; ++c) {
-        auto col = block.col(c);
-        col = norms - S(2) * col;
         const int skip = loo ? static_cast<int>(q0 + c) : -1;
-        scan_block(col.data(), rows, static_cast<int>(b0), skip, tops[static_cast<std::size_t>(c)]);
+        scan_block_plus(C.data() + c * nb, norms_.data() + b0, rows, static_cast<int>(b0), skip,
+                        tops[static_cast<std::size_t>(c)]);
       }
     }
   }

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "../core/parallel.hpp"
@@ -35,15 +36,38 @@ class KdTree {
  public:
   KdTree() = default;
 
-  /** Builds the tree over the rows of `X` with at most `leaf_size` points per leaf. */
-  KdTree(const RowMatrix<S>& X, int leaf_size) : d_(X.cols()), leaf_size_(leaf_size) {
-    const Eigen::Index n = X.rows();
+  /** Builds the tree over the rows of `X` with at most `leaf_size` points per leaf, on up to
+   *  `n_threads` threads (the tree is the same for any thread count: its shape depends only on
+   *  n and leaf_size, and each subtree is built deterministically). */
+  KdTree(const RowMatrix<S>& X, int leaf_size, int n_threads = 1)
+      : d_(X.cols()), leaf_size_(leaf_size) {
+    const auto n = static_cast<int>(X.rows());
     perm_.resize(static_cast<std::size_t>(n));
     std::iota(perm_.begin(), perm_.end(), 0);
-    points_ = X;  // reordered below
-    nodes_.reserve(static_cast<std::size_t>(2 * (n / std::max(1, leaf_size) + 1)));
-    build(X, 0, static_cast<int>(n));
-    for (Eigen::Index i = 0; i < n; ++i) points_.row(i) = X.row(perm_[static_cast<std::size_t>(i)]);
+    points_ = X;
+    const auto count = static_cast<std::size_t>(subtree_nodes(n));
+    nodes_.resize(count);
+    lo_.resize(count * static_cast<std::size_t>(d_));
+    hi_.resize(count * static_cast<std::size_t>(d_));
+    // Root box: exact bounds of all points; children inherit it cut at the split value.
+    std::vector<S> lo(static_cast<std::size_t>(d_));
+    std::vector<S> hi(static_cast<std::size_t>(d_));
+    for (Eigen::Index j = 0; j < d_; ++j) {
+      lo[static_cast<std::size_t>(j)] = X.col(j).minCoeff();
+      hi[static_cast<std::size_t>(j)] = X.col(j).maxCoeff();
+    }
+#if defined(OSPREY_USE_OPENMP)
+    const int threads = resolve_threads(n_threads);
+    if (threads > 1 && n > 4 * leaf_size_) {
+#pragma omp parallel num_threads(threads)
+#pragma omp single
+      build(0, 0, n, lo, hi, 0);
+      return;
+    }
+#else
+    (void)n_threads;
+#endif
+    build(0, 0, n, lo, hi, 64);
   }
 
   /** k nearest rows of the training set for every row of `Q`, as in BruteIndex::search. */
@@ -73,48 +97,98 @@ class KdTree {
     int right = -1;
   };
 
-  int build(const RowMatrix<S>& X, int begin, int end) {
-    const int id = static_cast<int>(nodes_.size());
-    nodes_.push_back(Node{begin, end, -1, -1});
+  /** Nodes in the subtree over `count` points: the shape depends only on count and leaf_size. */
+  [[nodiscard]] int subtree_nodes(int count) const noexcept {
+    if (count <= leaf_size_) return 1;
+    const int half = count / 2;
+    return 1 + subtree_nodes(half) + subtree_nodes(count - half);
+  }
+
+  /** Builds node `id` over points [begin, end) of points_/perm_, whose (loose) box is lo/hi.
+   *  Node ids are preorder, so subtrees write disjoint ranges and may run as OpenMP tasks
+   *  (`depth` < 3 spawns tasks; pass 64 to stay serial). Each node's stored box is the exact
+   *  bounding box of its points (leaves scan them, inner nodes merge their children). */
+  void build(int id, int begin, int end, std::vector<S> lo, std::vector<S> hi, int depth) {
     const auto d = static_cast<std::size_t>(d_);
-    lo_.resize(lo_.size() + d);
-    hi_.resize(hi_.size() + d);
-    S* lo = lo_.data() + static_cast<std::size_t>(id) * d;
-    S* hi = hi_.data() + static_cast<std::size_t>(id) * d;
-    for (std::size_t j = 0; j < d; ++j) {
-      lo[j] = X(perm_[static_cast<std::size_t>(begin)], static_cast<Eigen::Index>(j));
-      hi[j] = lo[j];
-    }
-    for (int i = begin + 1; i < end; ++i) {
-      const S* row = X.row(perm_[static_cast<std::size_t>(i)]).data();
+    Node& node = nodes_[static_cast<std::size_t>(id)];
+    node.begin = begin;
+    node.end = end;
+    S* node_lo = lo_.data() + static_cast<std::size_t>(id) * d;
+    S* node_hi = hi_.data() + static_cast<std::size_t>(id) * d;
+    if (end - begin <= leaf_size_) {
+      node.left = -1;
+      node.right = -1;
       for (std::size_t j = 0; j < d; ++j) {
-        lo[j] = std::min(lo[j], row[j]);
-        hi[j] = std::max(hi[j], row[j]);
+        node_lo[j] = points_(begin, static_cast<Eigen::Index>(j));
+        node_hi[j] = node_lo[j];
       }
+      for (int i = begin + 1; i < end; ++i) {
+        const S* row = points_.row(i).data();
+        for (std::size_t j = 0; j < d; ++j) {
+          node_lo[j] = std::min(node_lo[j], row[j]);
+          node_hi[j] = std::max(node_hi[j], row[j]);
+        }
+      }
+      return;
     }
-    if (end - begin <= leaf_size_) return id;
     std::size_t dim = 0;
-    S spread = hi[0] - lo[0];
     for (std::size_t j = 1; j < d; ++j) {
-      if (hi[j] - lo[j] > spread) {
-        spread = hi[j] - lo[j];
-        dim = j;
-      }
+      if (hi[j] - lo[j] > hi[dim] - lo[dim]) dim = j;
     }
-    if (!(spread > S(0))) return id;  // all points equal: keep as one leaf
     const int mid = begin + (end - begin) / 2;
-    const auto col = static_cast<Eigen::Index>(dim);
-    std::nth_element(perm_.begin() + begin, perm_.begin() + mid, perm_.begin() + end,
-                     [&](int a, int b) {
-                       const S va = X(a, col);
-                       const S vb = X(b, col);
-                       return va < vb || (va == vb && a < b);
-                     });
-    const int left = build(X, begin, mid);
-    const int right = build(X, mid, end);
-    nodes_[static_cast<std::size_t>(id)].left = left;
-    nodes_[static_cast<std::size_t>(id)].right = right;
-    return id;
+    const S split = partition(begin, mid, end, static_cast<Eigen::Index>(dim));
+    const int left = id + 1;
+    const int right = id + 1 + subtree_nodes(mid - begin);
+    node.left = left;
+    node.right = right;
+    std::vector<S> left_hi = hi;
+    std::vector<S> right_lo = lo;
+    left_hi[dim] = split;
+    right_lo[dim] = split;
+    if (depth < 3) {
+#if defined(OSPREY_USE_OPENMP)
+#pragma omp task default(shared) firstprivate(left, begin, mid, depth)
+#endif
+      build(left, begin, mid, lo, left_hi, depth + 1);
+      build(right, mid, end, right_lo, hi, depth + 1);
+#if defined(OSPREY_USE_OPENMP)
+#pragma omp taskwait
+#endif
+    } else {
+      build(left, begin, mid, std::move(lo), std::move(left_hi), depth + 1);
+      build(right, mid, end, std::move(right_lo), std::move(hi), depth + 1);
+    }
+    const S* l_lo = lo_.data() + static_cast<std::size_t>(left) * d;
+    const S* l_hi = hi_.data() + static_cast<std::size_t>(left) * d;
+    const S* r_lo = lo_.data() + static_cast<std::size_t>(right) * d;
+    const S* r_hi = hi_.data() + static_cast<std::size_t>(right) * d;
+    for (std::size_t j = 0; j < d; ++j) {
+      node_lo[j] = std::min(l_lo[j], r_lo[j]);
+      node_hi[j] = std::max(l_hi[j], r_hi[j]);
+    }
+  }
+
+  /** Reorders points [begin, end) so that [begin, mid) hold the smallest values of column `dim`
+   *  (ties by position, so the result is deterministic); returns the value at mid. The keys are
+   *  gathered into a contiguous array first, then rows are moved once. */
+  S partition(int begin, int mid, int end, Eigen::Index dim) {
+    const auto count = static_cast<std::size_t>(end - begin);
+    std::vector<std::pair<S, int>> keys(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const int row = begin + static_cast<int>(i);
+      keys[i] = {points_(row, dim), row};
+    }
+    std::nth_element(keys.begin(), keys.begin() + (mid - begin), keys.end());
+    const S split = keys[static_cast<std::size_t>(mid - begin)].first;
+    RowMatrix<S> rows(static_cast<Eigen::Index>(count), d_);
+    std::vector<int> ids(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      rows.row(static_cast<Eigen::Index>(i)) = points_.row(keys[i].second);
+      ids[i] = perm_[static_cast<std::size_t>(keys[i].second)];
+    }
+    points_.middleRows(begin, static_cast<Eigen::Index>(count)) = rows;
+    std::copy(ids.begin(), ids.end(), perm_.begin() + begin);
+    return split;
   }
 
   /** Reduced distance from q to the box of node `id` (0 inside). */

@@ -151,7 +151,7 @@ class NearestNeighbors {
     s.X = X.template cast<Scalar>();
     s.tree = detail::use_kd_tree(params_.algorithm, s.X.rows(), s.X.cols());
     if (s.tree) {
-      s.kd = detail::KdTree<Metric, Scalar>(s.X, params_.leaf_size);
+      s.kd = detail::KdTree<Metric, Scalar>(s.X, params_.leaf_size, params_.n_threads);
     } else {
       s.brute = detail::BruteIndex<Metric, Scalar>(s.X);
     }
