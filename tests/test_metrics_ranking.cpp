@@ -187,3 +187,82 @@ TEST_CASE("ranking metrics: bad inputs throw and name the problem", "[metrics]")
   require_throws_containing<InvalidArgument>(
       [&] { (void)osprey::average_precision_score(y, s, 5); }, "pos_label=5");
 }
+
+namespace {
+
+/** Reference AUC and AP from one std::sort of (score, label) pairs, written independently of
+ *  the library: AUC by midranks (Mann-Whitney), AP by scikit-learn's step-wise sum. */
+template <class S>
+std::pair<double, double> reference_auc_ap(const Eigen::VectorXi& y, const osprey::Vector<S>& s) {
+  std::vector<std::pair<S, int>> v;
+  for (Eigen::Index i = 0; i < y.size(); ++i) v.emplace_back(s(i), y(i));
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  double rank_sum = 0.0, n_pos = 0.0;
+  for (std::size_t i = 0; i < v.size();) {
+    std::size_t j = i;
+    while (j < v.size() && v[j].first == v[i].first) ++j;
+    const double midrank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    for (std::size_t k = i; k < j; ++k) {
+      if (v[k].second == 1) {
+        rank_sum += midrank;
+        n_pos += 1.0;
+      }
+    }
+    i = j;
+  }
+  const double n_neg = static_cast<double>(v.size()) - n_pos;
+  const double auc = (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg);
+  double ap = 0.0, tp = 0.0, fp = 0.0, prev = 0.0;
+  for (std::size_t i = v.size(); i > 0;) {
+    std::size_t j = i;
+    while (j > 0 && v[j - 1].first == v[i - 1].first) {
+      (v[j - 1].second == 1 ? tp : fp) += 1.0;
+      --j;
+    }
+    const double recall = tp / n_pos;
+    ap += (recall - prev) * tp / (tp + fp);
+    prev = recall;
+    i = j;
+  }
+  return {auc, ap};
+}
+
+template <class S>
+void check_large(std::uint64_t seed, double rate, int rounding) {
+  osprey::detail::Rng rng(seed);
+  const Eigen::Index n = 300000;  // above the parallel and radix thresholds
+  Eigen::VectorXi y(n);
+  osprey::Vector<S> s(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    y(i) = rng.uniform() < rate ? 1 : 0;
+    double v = rng.normal() + 0.8 * y(i);
+    if (rounding > 0) v = std::round(v * rounding) / rounding;
+    s(i) = static_cast<S>(v);
+  }
+  const auto [auc, ap] = reference_auc_ap<S>(y, s);
+  INFO("rate " << rate << " rounding " << rounding);
+  CHECK(close12(osprey::roc_auc_score(y, s), auc));
+  CHECK(close12(osprey::average_precision_score(y, s), ap));
+}
+
+}  // namespace
+
+TEST_CASE("roc_auc_score and average_precision_score: radix paths equal a plain sort on 300k",
+          "[metrics]") {
+  check_large<double>(1, 0.01, 0);
+  check_large<double>(2, 0.3, 100);
+  check_large<float>(3, 0.01, 0);
+  check_large<float>(4, 0.6, 1000);
+  // half the scores in a tiny range: they share one MSD bucket, which is split again
+  osprey::detail::Rng rng(5);
+  const Eigen::Index n = 400000;
+  Eigen::VectorXi y(n);
+  Eigen::VectorXd s(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    y(i) = rng.uniform() < 0.05 ? 1 : 0;
+    s(i) = i % 2 == 0 ? 1.0 + 1e-9 * rng.uniform() + 1e-10 * y(i) : rng.uniform() * 4.0 - 2.0;
+  }
+  const auto [auc, ap] = reference_auc_ap<double>(y, s);
+  CHECK(close12(osprey::roc_auc_score(y, s), auc));
+  CHECK(close12(osprey::average_precision_score(y, s), ap));
+}

@@ -7,22 +7,25 @@
  *  Scores may be any Eigen dense vector; `float` scores are handled as float (exactly), every
  *  other scalar type as double. Labels are `Eigen::VectorXi`.
  *
- *  Speed: roc_auc_score and average_precision_score never sort the whole input. They sort the
- *  rarer class only (O(m log m)), index it with a bucket table over the order-preserving integer
- *  keys of the scores, and rank every sample of the common class against it in O(1) expected
- *  time (O(log m) worst case), in parallel when OpenMP is on. The result is exact with ties:
- *  integer counts are accumulated and divided once.
+ *  Speed: every function here sorts in O(n). Scores become order-preserving unsigned keys
+ *  (IEEE-754 bits with the sign handled; -0.0 and +0.0 share a key), split by class, and
+ *  radix-sorted: one most-significant-digit pass over memory into 65536 buckets, then each
+ *  cache-sized bucket by least-significant-digit passes, with OpenMP threads over chunks and
+ *  buckets. ROC AUC and average precision are then one merge of the two sorted classes with
+ *  integer counts, so they are exact with any amount of ties.
  */
 #pragma once
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -111,219 +114,289 @@ struct ClfCurve {
   std::vector<double> fps, tps, thresholds;
 };
 
-/** Builds the distinct-threshold counts: sorts the positive and the negative keys separately
- *  (descending) and merges them. O(n log n). */
+/** Below this many keys the sorts and splits stay on one thread. */
+inline constexpr std::size_t parallel_threshold = std::size_t{1} << 17;
+
+/** Splits [0, n) into `chunks` contiguous pieces and returns piece `c`. */
+inline std::pair<std::size_t, std::size_t> chunk_range(std::size_t n, int chunks, int c) {
+  const auto k = static_cast<std::size_t>(chunks);
+  const auto i = static_cast<std::size_t>(c);
+  return {n * i / k, n * (i + 1) / k};
+}
+
+/** An uninitialised array (keys are written before they are read; zeroing 80 MB costs more
+ *  than some radix passes). */
+template <class K>
+struct KeyArray {
+  std::unique_ptr<K[]> data;
+  std::size_t size = 0;
+  explicit KeyArray(std::size_t n = 0) : data(new K[n]), size(n) {}  // NOLINT: no value-init
+  K* begin() noexcept { return data.get(); }
+  K* end() noexcept { return data.get() + size; }
+  const K* begin() const noexcept { return data.get(); }
+  const K* end() const noexcept { return data.get() + size; }
+  K& operator[](std::size_t i) noexcept { return data[i]; }
+  const K& operator[](std::size_t i) const noexcept { return data[i]; }
+};
+
+/** Least-significant-digit radix sort of `keys[0, n)` on bits [0, bits) only (all higher bits
+ *  must be equal), using `scratch[0, n)`: `passes` digits of equal width (<= 12 bits, so the
+ *  counters stay in L1), all digit counts taken in one read, passes whose digit is constant
+ *  skipped. The sorted keys end in `keys`. Meant for cache-sized pieces. */
+template <class K>
+void lsd_radix_sort(K* keys, K* scratch, std::size_t n, unsigned bits) {
+  if (n < 64) {
+    std::sort(keys, keys + n);
+    return;
+  }
+  if (bits == 0) return;
+  const unsigned passes = (bits + 11) / 12;
+  const unsigned width = (bits + passes - 1) / passes;
+  const std::size_t radix = std::size_t{1} << width;
+  const K mask = static_cast<K>(radix - 1);
+  std::vector<std::uint32_t> count(static_cast<std::size_t>(passes) * radix, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const K k = keys[i];
+    for (unsigned p = 0; p < passes; ++p) {
+      ++count[p * radix + static_cast<std::size_t>((k >> (p * width)) & mask)];
+    }
+  }
+  K* from = keys;
+  K* to = scratch;
+  std::vector<std::size_t> offset(radix);
+  for (unsigned p = 0; p < passes; ++p) {
+    const unsigned shift = p * width;
+    const std::uint32_t* h = count.data() + p * radix;
+    if (h[static_cast<std::size_t>((from[0] >> shift) & mask)] == n) continue;
+    std::size_t sum = 0;
+    for (std::size_t d = 0; d < radix; ++d) {
+      offset[d] = sum;
+      sum += h[d];
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const K k = from[i];
+      to[offset[static_cast<std::size_t>((k >> shift) & mask)]++] = k;
+    }
+    std::swap(from, to);
+  }
+  if (from != keys) std::copy(from, from + n, keys);
+}
+
+/** Radix sort of unsigned keys, O(n): one most-significant-digit pass on the 16 bits below the
+ *  highest bit where keys differ (`spread` = OR of all `key ^ keys[0]`) splits the keys into
+ *  up to 65536 buckets, in parallel over contiguous chunks (stable, thread-count independent);
+ *  then every bucket, now cache-sized for typical data, is sorted on its remaining low bits by
+ *  lsd_radix_sort, buckets spread over threads. One pass over main memory instead of one per
+ *  digit. A bucket too large for the cache is split again the same way. */
+template <class K>
+void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
+  if (n < 4096 || spread == 0) {
+    if (spread != 0) std::sort(keys, keys + n);
+    return;
+  }
+  constexpr unsigned msd_bits = 16;
+  constexpr std::size_t radix = std::size_t{1} << msd_bits;
+  const auto top = static_cast<unsigned>(std::bit_width(spread));  // bits [0, top) vary
+  const unsigned shift = top > msd_bits ? top - msd_bits : 0;
+  constexpr K mask = static_cast<K>(radix - 1);
+  auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
+  if (n < parallel_threshold) threads = 1;
+  const auto nt = static_cast<std::size_t>(threads);
+  std::vector<std::size_t> count(nt * radix);
+  parallel_for(0, threads, threads, [&](int t) {
+    std::size_t* h = count.data() + static_cast<std::size_t>(t) * radix;
+    std::fill(h, h + radix, std::size_t{0});
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) ++h[digit(keys[i])];
+  });
+  std::vector<std::size_t> bucket_start(radix + 1, 0);
+  std::size_t sum = 0;
+  for (std::size_t d = 0; d < radix; ++d) {
+    bucket_start[d] = sum;
+    for (std::size_t t = 0; t < nt; ++t) {
+      const std::size_t c = count[t * radix + d];
+      count[t * radix + d] = sum;
+      sum += c;
+    }
+  }
+  bucket_start[radix] = n;
+  parallel_for(0, threads, threads, [&](int t) {
+    std::size_t* offset = count.data() + static_cast<std::size_t>(t) * radix;
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = keys[i];
+      scratch[offset[digit(k)]++] = k;
+    }
+  });
+  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
+  // Big buckets first would balance better; contiguous static chunks keep it simple.
+  parallel_for_dynamic(std::size_t{0}, radix, threads, [&](std::size_t d) {
+    const std::size_t b = bucket_start[d];
+    const std::size_t m = bucket_start[d + 1] - b;
+    if (m == 0) return;
+    // The bucket sits in scratch; sort it there (keys as its scratch) while it is in cache,
+    // then copy it home.
+    if (m > cache_keys && shift > msd_bits) {
+      K sub = 0;
+      for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(scratch[b + i] ^ scratch[b]);
+      radix_sort(scratch + b, keys + b, m, sub, 1);
+    } else {
+      lsd_radix_sort(scratch + b, keys + b, m, shift);
+    }
+    std::copy(scratch + b, scratch + b + m, keys + b);
+  });
+}
+
+/** Index of the first sample that is (or is not) of class `pos_label`; `n` when none. */
+inline std::size_t first_index(const int* y, std::size_t n, int pos_label, bool positive) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if ((y[i] == pos_label) == positive) return i;
+  }
+  return n;
+}
+
+/** The scores of each class as sorted (ascending) order-preserving keys. */
+template <class K>
+struct ClassKeys {
+  KeyArray<K> pos, neg;
+};
+
+/** Splits the scores by class into order-preserving keys (in parallel: chunks count their
+ *  positives, then write at their offsets) and radix-sorts each class. O(n). */
+template <class S>
+ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
+                                         const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+  using K = ScoreKey<S>;
+  const auto n = static_cast<std::size_t>(y.size());
+  const int threads = n >= parallel_threshold ? resolve_threads(0) : 1;
+  const auto nt = static_cast<std::size_t>(threads);
+  const int* yy = y.data();
+  const S* ss = s.data();
+  std::vector<std::size_t> pos_before(nt + 1, 0);
+  parallel_for(0, threads, threads, [&](int t) {
+    const auto [begin, end] = chunk_range(n, threads, t);
+    std::size_t c = 0;
+    for (std::size_t i = begin; i < end; ++i) c += yy[i] == pos_label ? 1U : 0U;
+    pos_before[static_cast<std::size_t>(t) + 1] = c;
+  });
+  for (std::size_t t = 0; t < nt; ++t) pos_before[t + 1] += pos_before[t];
+  const std::size_t n_pos = pos_before[nt];
+  ClassKeys<K> out{KeyArray<K>(n_pos), KeyArray<K>(n - n_pos)};
+  std::vector<K> spread(2 * nt, 0);  // per chunk: OR of key ^ first key, positives / negatives
+  const K first_pos = n_pos > 0 ? score_key(ss[first_index(yy, n, pos_label, true)]) : K{0};
+  const K first_neg = n_pos < n ? score_key(ss[first_index(yy, n, pos_label, false)]) : K{0};
+  parallel_for(0, threads, threads, [&](int t) {
+    const auto [begin, end] = chunk_range(n, threads, t);
+    K* pos = out.pos.begin() + pos_before[static_cast<std::size_t>(t)];
+    K* neg = out.neg.begin() + (begin - pos_before[static_cast<std::size_t>(t)]);
+    K sp = 0, sn = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = score_key(ss[i]);
+      if (yy[i] == pos_label) {
+        *pos++ = k;
+        sp |= static_cast<K>(k ^ first_pos);
+      } else {
+        *neg++ = k;
+        sn |= static_cast<K>(k ^ first_neg);
+      }
+    }
+    spread[2 * static_cast<std::size_t>(t)] = sp;
+    spread[2 * static_cast<std::size_t>(t) + 1] = sn;
+  });
+  K sp = 0, sn = 0;
+  for (std::size_t t = 0; t < nt; ++t) {
+    sp |= spread[2 * t];
+    sn |= spread[2 * t + 1];
+  }
+  {
+    KeyArray<K> scratch(std::max(out.pos.size, out.neg.size));
+    radix_sort(out.pos.begin(), scratch.begin(), out.pos.size, sp, threads);
+    radix_sort(out.neg.begin(), scratch.begin(), out.neg.size, sn, threads);
+  }
+  return out;
+}
+
+/** Builds the distinct-threshold counts by merging the sorted keys of both classes from the
+ *  top. O(n) after the O(n) sort. */
 template <class S>
 ClfCurve binary_clf_curve(const Eigen::Ref<const Eigen::VectorXi>& y,
                           const Eigen::Ref<const Vector<S>>& s, int pos_label) {
   using K = ScoreKey<S>;
-  std::vector<K> pos, neg;
-  const Eigen::Index n = y.size();
-  const auto n_pos = static_cast<std::size_t>((y.array() == pos_label).count());
-  pos.reserve(n_pos);
-  neg.reserve(static_cast<std::size_t>(n) - n_pos);
-  for (Eigen::Index i = 0; i < n; ++i) (y(i) == pos_label ? pos : neg).push_back(score_key(s(i)));
-  std::sort(pos.begin(), pos.end(), std::greater<>());
-  std::sort(neg.begin(), neg.end(), std::greater<>());
+  const ClassKeys<K> keys = sorted_class_keys<S>(y, s, pos_label);
+  const KeyArray<K>& pos = keys.pos;
+  const KeyArray<K>& neg = keys.neg;
   ClfCurve c;
-  std::size_t i = 0, j = 0;
-  while (i < pos.size() || j < neg.size()) {
+  std::size_t i = pos.size, j = neg.size;  // pos[i..), neg[j..) are above the threshold
+  while (i > 0 || j > 0) {
     K v = 0;
-    if (i < pos.size()) v = pos[i];
-    if (j < neg.size()) v = std::max(v, neg[j]);
-    while (i < pos.size() && pos[i] == v) ++i;
-    while (j < neg.size() && neg[j] == v) ++j;
-    c.fps.push_back(static_cast<double>(j));
-    c.tps.push_back(static_cast<double>(i));
+    if (i > 0) v = pos[i - 1];
+    if (j > 0) v = std::max(v, neg[j - 1]);
+    while (i > 0 && pos[i - 1] == v) --i;
+    while (j > 0 && neg[j - 1] == v) --j;
+    c.fps.push_back(static_cast<double>(neg.size - j));
+    c.tps.push_back(static_cast<double>(pos.size - i));
     c.thresholds.push_back(key_score(v));
   }
   return c;
 }
 
-/** Sorted keys (ascending) of one class, indexed by a bucket table so that the rank of any key
- *  (how many keys are < x and <= x) costs O(1) expected. Buckets split the key range
- *  [min, max] on its significant bits into about 2 buckets per key. */
-template <class K>
-class RankTable {
- public:
-  explicit RankTable(std::vector<K> sorted_keys) : keys_(std::move(sorted_keys)) {
-    if (keys_.empty()) return;
-    lo_ = keys_.front();
-    hi_ = keys_.back();
-    const K range = static_cast<K>(hi_ - lo_);
-    const auto range_bits = static_cast<int>(std::bit_width(range));
-    int bucket_bits = static_cast<int>(std::bit_width(keys_.size())) + 1;
-    bucket_bits = std::clamp(bucket_bits, 4, 22);
-    shift_ = std::max(0, range_bits - bucket_bits);
-    const std::size_t n_buckets = static_cast<std::size_t>(range >> shift_) + 1;
-    start_.assign(n_buckets + 1, 0);
-    for (const K k : keys_) ++start_[static_cast<std::size_t>((k - lo_) >> shift_) + 1];
-    for (std::size_t b = 0; b < n_buckets; ++b) start_[b + 1] += start_[b];
-  }
-
-  [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
-  [[nodiscard]] const std::vector<K>& keys() const noexcept { return keys_; }
-
-  /** Sets `less` = #keys < x and `le` = #keys <= x. */
-  OSPREY_ALWAYS_INLINE void rank(K x, std::size_t& less, std::size_t& le) const noexcept {
-    if (x < lo_) {
-      less = le = 0;
-      return;
-    }
-    if (x > hi_) {
-      less = le = keys_.size();
-      return;
-    }
-    const auto b = static_cast<std::size_t>((x - lo_) >> shift_);
-    std::size_t first = start_[b];
-    const std::size_t last = start_[b + 1];
-    if (last - first > 16) {
-      const auto* base = keys_.data();
-      less = static_cast<std::size_t>(std::lower_bound(base + first, base + last, x) - base);
-      le = static_cast<std::size_t>(std::upper_bound(base + less, base + last, x) - base);
-      return;
-    }
-    while (first < last && keys_[first] < x) ++first;
-    less = first;
-    while (first < last && keys_[first] == x) ++first;
-    le = first;
-  }
-
- private:
-  std::vector<K> keys_;
-  std::vector<std::size_t> start_;
-  K lo_ = 0, hi_ = 0;
-  int shift_ = 0;
-};
-
-/** Splits [0, n) into `chunks` contiguous pieces and returns piece `c`. */
-inline std::pair<Eigen::Index, Eigen::Index> chunk_range(Eigen::Index n, int chunks, int c) {
-  const Eigen::Index begin = n * c / chunks;
-  const Eigen::Index end = n * (c + 1) / chunks;
-  return {begin, end};
-}
-
-/** Below this many samples the work stays on one thread. */
-inline constexpr Eigen::Index parallel_threshold = 1 << 16;
-
 /** Exact trapezoidal ROC AUC (= the Mann-Whitney statistic with ties counted half) of the
- *  samples with label `pos_label` against all others. Needs at least one of each. */
+ *  samples with label `pos_label` against all others: sorts both classes, then counts for each
+ *  distinct positive score the negatives below it and tied with it. Needs both classes. */
 template <class S>
 double fast_roc_auc(const Eigen::Ref<const Eigen::VectorXi>& y,
                     const Eigen::Ref<const Vector<S>>& s, int pos_label) {
   using K = ScoreKey<S>;
-  const Eigen::Index n = y.size();
-  const auto n_pos = static_cast<std::size_t>((y.array() == pos_label).count());
-  const std::size_t n_neg = static_cast<std::size_t>(n) - n_pos;
-  const bool small_is_pos = n_pos <= n_neg;
-  std::vector<K> small;
-  small.reserve(small_is_pos ? n_pos : n_neg);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    if ((y(i) == pos_label) == small_is_pos) small.push_back(score_key(s(i)));
+  const ClassKeys<K> keys = sorted_class_keys<S>(y, s, pos_label);
+  const KeyArray<K>& pos = keys.pos;
+  const KeyArray<K>& neg = keys.neg;
+  // twice the number of (positive, negative) pairs ordered correctly, ties counting one
+  std::uint64_t twice = 0;
+  std::size_t j = 0;
+  for (std::size_t a = 0; a < pos.size;) {
+    const K v = pos[a];
+    std::size_t b = a + 1;
+    while (b < pos.size && pos[b] == v) ++b;
+    while (j < neg.size && neg[j] < v) ++j;
+    std::size_t k = j;
+    while (k < neg.size && neg[k] == v) ++k;
+    twice += static_cast<std::uint64_t>(b - a) * (2 * static_cast<std::uint64_t>(j) + (k - j));
+    j = k;
+    a = b;
   }
-  std::sort(small.begin(), small.end());
-  const RankTable<K> table(std::move(small));
-  const std::size_t m = table.size();
-  const int chunks = n >= parallel_threshold ? resolve_threads(0) : 1;
-  std::vector<std::uint64_t> partial(static_cast<std::size_t>(chunks), 0);
-  parallel_for(0, chunks, chunks, [&](int c) {
-    const auto [begin, end] = chunk_range(n, chunks, c);
-    std::uint64_t acc = 0;
-    std::size_t less = 0, le = 0;
-    const int* yy = y.data();
-    const S* ss = s.data();
-    for (Eigen::Index i = begin; i < end; ++i) {
-      if ((yy[i] == pos_label) == small_is_pos) continue;
-      table.rank(score_key(ss[i]), less, le);
-      acc += less + le;
-    }
-    partial[static_cast<std::size_t>(c)] = acc;
-  });
-  std::uint64_t total = 0;
-  for (const auto v : partial) total += v;
-  // With positives indexed, a negative x adds #pos > x + #pos == x / 2 = m - (less + le) / 2;
-  // with negatives indexed, a positive p adds #neg < p + #neg == p / 2 = (less + le) / 2.
-  const std::size_t n_big = small_is_pos ? n_neg : n_pos;
-  const double twice = small_is_pos
-                           ? static_cast<double>(2 * static_cast<std::uint64_t>(m) * n_big - total)
-                           : static_cast<double>(total);
-  return twice / (2.0 * static_cast<double>(n_pos) * static_cast<double>(n_neg));
+  return static_cast<double>(twice) /
+         (2.0 * static_cast<double>(pos.size) * static_cast<double>(neg.size));
 }
 
-/** Average precision from the distinct-threshold counts (scikit-learn's step-wise sum). */
-inline double average_precision_from_curve(const ClfCurve& c) {
-  const double total_pos = c.tps.back();
-  if (total_pos == 0.0) return 0.0;  // scikit-learn: recall set to 1 everywhere, AP = P_top = 0
-  double ap = 0.0;
-  double prev_recall = 0.0;
-  for (std::size_t t = 0; t < c.tps.size(); ++t) {
-    const double recall = c.tps[t] / total_pos;
-    if (recall != prev_recall) {
-      ap += (recall - prev_recall) * (c.tps[t] / (c.tps[t] + c.fps[t]));
-      prev_recall = recall;
-    }
-  }
-  return ap;
-}
-
-/** Average precision without sorting the negatives: positives are sorted and indexed, every
- *  negative is ranked against them and counted in a histogram of ranks. Needs #pos <= #neg. */
+/** Average precision, scikit-learn's step-wise sum, from the sorted keys of both classes:
+ *  walking the distinct positive scores v from the top, tps = #positives >= v and
+ *  fps = #negatives >= v; only thresholds where recall changes add a term. Needs a positive. */
 template <class S>
 double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
-                              const Eigen::Ref<const Vector<S>>& s, int pos_label,
-                              std::size_t n_pos) {
+                              const Eigen::Ref<const Vector<S>>& s, int pos_label) {
   using K = ScoreKey<S>;
-  const Eigen::Index n = y.size();
-  std::vector<K> pos;
-  pos.reserve(n_pos);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    if (y(i) == pos_label) pos.push_back(score_key(s(i)));
-  }
-  std::sort(pos.begin(), pos.end());
-  const RankTable<K> table(std::move(pos));
-  const std::size_t m = table.size();
-  const int chunks = n >= parallel_threshold ? resolve_threads(0) : 1;
-  // hist[c][l]: negatives of chunk c with exactly l positives <= them.
-  std::vector<std::vector<std::uint64_t>> hist(static_cast<std::size_t>(chunks));
-  parallel_for(0, chunks, chunks, [&](int c) {
-    auto& h = hist[static_cast<std::size_t>(c)];
-    h.assign(m + 1, 0);
-    const auto [begin, end] = chunk_range(n, chunks, c);
-    std::size_t less = 0, le = 0;
-    const int* yy = y.data();
-    const S* ss = s.data();
-    for (Eigen::Index i = begin; i < end; ++i) {
-      if (yy[i] == pos_label) continue;
-      table.rank(score_key(ss[i]), less, le);
-      ++h[le];
-    }
-  });
-  std::vector<std::uint64_t> h = std::move(hist[0]);
-  for (std::size_t c = 1; c < hist.size(); ++c) {
-    for (std::size_t l = 0; l <= m; ++l) h[l] += hist[c][l];
-  }
-  // Walk the distinct positive scores from the top. For the group keys[a, b) of equal value v:
-  // tps = m - a; a negative x is >= v iff all of keys[0, b) are <= x, i.e. its le >= b.
-  const auto& keys = table.keys();
-  const auto total = static_cast<double>(m);
+  const ClassKeys<K> keys = sorted_class_keys<S>(y, s, pos_label);
+  const KeyArray<K>& pos = keys.pos;
+  const KeyArray<K>& neg = keys.neg;
+  const auto total = static_cast<double>(pos.size);
   double ap = 0.0;
   double prev_recall = 0.0;
-  std::uint64_t fps = 0;
-  std::size_t l = m + 1;
-  std::size_t b = m;
+  std::size_t j = neg.size;
+  std::size_t b = pos.size;
   while (b > 0) {
+    const K v = pos[b - 1];
     std::size_t a = b - 1;
-    while (a > 0 && keys[a - 1] == keys[b - 1]) --a;
-    while (l > b) fps += h[--l];
-    const auto tps = static_cast<double>(m - a);
+    while (a > 0 && pos[a - 1] == v) --a;
+    while (j > 0 && neg[j - 1] >= v) --j;
+    const auto tps = static_cast<double>(pos.size - a);
+    const auto fps = static_cast<double>(neg.size - j);
     const double recall = tps / total;
-    ap += (recall - prev_recall) * (tps / (tps + static_cast<double>(fps)));
+    ap += (recall - prev_recall) * (tps / (tps + fps));
     prev_recall = recall;
     b = a;
   }
   return ap;
 }
-
 }  // namespace detail
 
 /** The ROC curve of a binary problem (scikit-learn's `roc_curve`).
@@ -342,7 +415,7 @@ double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
  *  \param drop_intermediate drop collinear points.
  *  \throws InvalidArgument on a length mismatch, empty input, more than one score column or a
  *          non-finite score (naming its index).
- *  Complexity O(n log n). Thread safety: pure function. */
+ *  Complexity O(n) (radix sort). Thread safety: pure function. */
 template <class D>
 Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::MatrixBase<D>& scores,
                 int pos_label = 1, bool drop_intermediate = true) {
@@ -394,7 +467,7 @@ Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::Ma
  *
  *  \throws InvalidArgument when y_true holds one class only ("ROC AUC is not defined"), on a
  *          length mismatch, empty input or non-finite score.
- *  Complexity: O(n + m log m) with m the size of the rarer class; parallel with OpenMP.
+ *  Complexity: O(n) (radix sort), parallel with OpenMP; n extra keys of memory.
  *  Thread safety: pure function. */
 template <class D>
 double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
@@ -476,7 +549,7 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
  *  (precision 1, recall 0) with no threshold. When y_true has no positive sample, recall is 1
  *  at every threshold (scikit-learn warns and does the same).
  *  \throws InvalidArgument on a length mismatch, empty input or non-finite score.
- *  Complexity O(n log n). Thread safety: pure function. */
+ *  Complexity O(n) (radix sort). Thread safety: pure function. */
 template <class D>
 Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                              const Eigen::MatrixBase<D>& scores, int pos_label = 1) {
@@ -509,8 +582,7 @@ Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
  *  \param pos_label the positive class; when y_true holds two labels it must be one of them.
  *  \throws InvalidArgument on more than two classes in y_true, a pos_label absent from a
  *          two-class y_true, a length mismatch, empty input or non-finite score.
- *  Complexity: O(n + P log P) when positives are the rarer class (P of them), else
- *  O(n log n); parallel with OpenMP. Thread safety: pure function. */
+ *  Complexity: O(n) (radix sort), parallel with OpenMP. Thread safety: pure function. */
 template <class D>
 double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                                const Eigen::MatrixBase<D>& scores, int pos_label = 1) {
@@ -531,12 +603,8 @@ double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
     }
   }
   const auto s = detail::score_vector(scores);
-  const auto n_pos = static_cast<std::size_t>((y_true.array() == pos_label).count());
-  if (n_pos == 0) return 0.0;
-  if (n_pos <= static_cast<std::size_t>(y_true.size()) - n_pos) {
-    return detail::fast_average_precision<S>(y_true, s, pos_label, n_pos);
-  }
-  return detail::average_precision_from_curve(detail::binary_clf_curve<S>(y_true, s, pos_label));
+  if ((y_true.array() == pos_label).count() == 0) return 0.0;
+  return detail::fast_average_precision<S>(y_true, s, pos_label);
 }
 
 OSPREY_NAMESPACE_END
