@@ -25,10 +25,13 @@
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
 
-/** The data checks every sampler runs first: X non-empty and finite, y as long as X has rows. */
+/** The data checks every sampler runs first: X non-empty and (unless `finite_later`, for a
+ *  sampler whose first pass over X checks it) finite, y as long as X has rows. */
 template <class Derived>
-void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-  check_matrix(X, "X");
+void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y,
+                          bool finite_later = false) {
+  check_non_empty(X, "X");
+  if (!finite_later) check_finite(X, "X");
   check_same_length(X.rows(), y.size());
 }
 
@@ -121,18 +124,24 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
 
 /** Copies X (cast to Scalar) into the top rows of a new (n + extra) x d matrix, in parallel over
  *  blocks of rows, so a row-major X is read once and the large output is first touched by
- *  several threads. */
+ *  several threads. Each copied block is checked for non-finite values while it is in cache
+ *  (the fused form of `check_finite`, whose message it gives on failure).
+ *  \throws InvalidArgument naming the first non-finite value's row and column. */
 template <class Scalar, class Derived>
 [[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
                                             int n_threads) {
   constexpr Eigen::Index block = 512;
   Matrix<Scalar> out(X.rows() + extra, X.cols());
   const Eigen::Index n_blocks = (X.rows() + block - 1) / block;
+  std::vector<char> finite(static_cast<std::size_t>(n_blocks), 1);
   parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index b) {
     const Eigen::Index r0 = b * block;
     const Eigen::Index len = std::min(block, X.rows() - r0);
-    out.middleRows(r0, len) = X.middleRows(r0, len).template cast<Scalar>();
+    auto dst = out.middleRows(r0, len);
+    dst = X.middleRows(r0, len).template cast<Scalar>();
+    finite[static_cast<std::size_t>(b)] = X.middleRows(r0, len).allFinite() ? 1 : 0;
   });
+  if (std::find(finite.begin(), finite.end(), 0) != finite.end()) check_finite(X, "X");
   return out;
 }
 

@@ -112,7 +112,7 @@ class Smote {
    *  k_neighbors + 1 rows (each naming the class). */
   template <class Derived>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_resample_input(X, y);
+    detail::check_resample_input(X, y, /*finite_later=*/true);  // copy_with_room checks
     const auto counts = detail::count_classes(y);
     auto targets = detail::resolve_strategy(params_.sampling_strategy, counts,
                                             detail::SamplingType::over, "Smote");
