@@ -195,3 +195,26 @@ BENCHMARK(BM_KdVsBrute)
     ->ArgsProduct({{100000}, {5000}, {2, 4, 8, 12, 16, 24}, {0, 1}})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KdVsBrute)->ArgsProduct({{1000}, {1000}, {3}, {0, 1}})->Unit(benchmark::kMillisecond);
+
+// Tile sizes of the Euclidean brute force (BruteTiles): training rows per GEMM block x queries
+// per tile, 100,000 x 64 train, 2,000 queries, k = 10, one thread.
+void BM_BruteTiles(benchmark::State& state) {
+  const auto X = random_rows<float>(100000, 64, 6);
+  const auto Q = random_rows<float>(2000, 64, 7);
+  const osprey::detail::BruteIndex<osprey::Euclidean, float> index(X);
+  osprey::detail::BruteTiles tiles;
+  tiles.gemm_rows = state.range(0);
+  tiles.gemm_queries = state.range(1);
+  std::vector<float> values(2000 * 10);
+  std::vector<int> indices(2000 * 10);
+  for (auto _ : state) {
+    index.search(X, Q, 10, false, 1, values.data(), indices.data(), tiles);
+    benchmark::DoNotOptimize(indices.data());
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * 100000.0 * 2000.0 * 64.0 * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_BruteTiles)
+    ->ArgsProduct({{512, 1024, 2048, 4096}, {128, 256, 512}})
+    ->Unit(benchmark::kMillisecond);

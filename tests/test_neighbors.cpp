@@ -260,3 +260,22 @@ TEST_CASE("TopK: keeps the k smallest in (value, index) order", "[neighbors]") {
   CHECK(idx == std::vector<int>{7, 2, 9});
   CHECK(top.threshold() == 1.0);
 }
+
+TEST_CASE("NearestNeighbors: Minkowski of order 1 and 2 agree with Manhattan and Euclidean",
+          "[neighbors]") {
+  const Matrix<double> X = random_matrix(200, 7, 21);
+  const Matrix<double> Q = random_matrix(30, 7, 22);
+  osprey::NearestNeighbors<osprey::Minkowski<1>> m1({.n_neighbors = 6});
+  osprey::NearestNeighbors<osprey::Manhattan> l1({.n_neighbors = 6});
+  osprey::NearestNeighbors<osprey::Minkowski<2>> m2({.n_neighbors = 6});
+  osprey::NearestNeighbors<osprey::Euclidean> l2({.n_neighbors = 6});
+  const auto a = m1.fit(X).kneighbors(Q);  // default k = n_neighbors
+  const auto b = l1.fit(X).kneighbors(Q);
+  const auto c = m2.fit(X).kneighbors(Q);
+  const auto d = l2.fit(X).kneighbors(Q);
+  CHECK(a.indices.cols() == 6);
+  CHECK(a.indices == b.indices);
+  CHECK((a.distances - b.distances).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(c.indices == d.indices);
+  CHECK((c.distances - d.distances).cwiseAbs().maxCoeff() < 1e-12);
+}

@@ -43,8 +43,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 template <class Metric>
 int run(const std::string& algorithm_name, const osprey::RowMatrix<float>& X,
-        const osprey::RowMatrix<float>& Q, int k, int threads, int repeat,
-        const std::string& out) {
+        const osprey::RowMatrix<float>& Q, int k, int threads, int repeat, const std::string& out) {
   osprey::Algorithm algorithm = osprey::Algorithm::automatic;
   if (algorithm_name == "brute") algorithm = osprey::Algorithm::brute;
   if (algorithm_name == "kd_tree") algorithm = osprey::Algorithm::kd_tree;
@@ -88,8 +87,10 @@ int main(int argc, char** argv) {
     const int k = std::stoi(argv[5]);
     const int threads = std::stoi(argv[6]);
     const int repeat = std::stoi(argv[7]);
-    if (metric == "euclidean") return run<osprey::Euclidean>(argv[2], X, Q, k, threads, repeat, argv[8]);
-    if (metric == "manhattan") return run<osprey::Manhattan>(argv[2], X, Q, k, threads, repeat, argv[8]);
+    if (metric == "euclidean")
+      return run<osprey::Euclidean>(argv[2], X, Q, k, threads, repeat, argv[8]);
+    if (metric == "manhattan")
+      return run<osprey::Manhattan>(argv[2], X, Q, k, threads, repeat, argv[8]);
     std::cerr << "unknown metric " << metric << "\n";
     return 2;
   } catch (const std::exception& e) {

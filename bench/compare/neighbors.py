@@ -124,6 +124,9 @@ def main():
         res, rss = run_program([osprey_bin, "euclidean", "brute", xp, qp, str(k), str(args.threads),
                                 str(args.repeat), out])
         t_osprey = res["total_s"]
+        res1, _ = run_program([osprey_bin, "euclidean", "brute", xp, qp, str(k), "1",
+                               str(args.repeat), "-"])
+        t_osprey1 = res1["total_s"]
         faiss.omp_set_num_threads(1)
 
         def faiss_l2():
@@ -143,7 +146,8 @@ def main():
               f"indices equal to faiss: {agree:.4%}; osprey peak RSS {rss:.0f} MiB "
               f"(limit 1.5 x {inputs_mib:.1f} + 256 = {limit:.0f} MiB)")
         rows += [("euclidean", "faiss IndexFlatL2 (1 thr)", t_faiss, t_osprey),
-                 ("euclidean", "sklearn brute", t_skl, t_osprey)]
+                 ("euclidean", "sklearn brute", t_skl, t_osprey),
+                 ("euclidean, per core (info)", "faiss 1 thr vs osprey 1 thr", t_faiss, t_osprey1)]
 
     if "manhattan" in only:
         res, _ = run_program([osprey_bin, "manhattan", "brute", xp, qp, str(k), str(args.threads),

@@ -39,7 +39,7 @@ namespace detail {
 struct BruteTiles {
   Eigen::Index gemm_queries = 256;     ///< queries per tile, Euclidean path
   Eigen::Index gemm_rows = 1024;       ///< training rows per GEMM block
-  Eigen::Index panel_queries = 64;     ///< queries per tile, tiled-kernel path
+  Eigen::Index panel_queries = 256;    ///< queries per tile, tiled-kernel path
   Eigen::Index panel_bytes = 1 << 18;  ///< packed training bytes per block (L2-resident)
 };
 
@@ -64,11 +64,14 @@ class SerialGemm {
   }
 #endif
 
+  /** C = alpha A B^T, or C += alpha A B^T when `accumulate`. */
   void run(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, const S* A, const S* B, S* C,
-           Eigen::Index ldc, S alpha) {
+           Eigen::Index ldc, S alpha, bool accumulate = false) {
 #if OSPREY_EIGEN_INTERNAL_GEMM
-    for (Eigen::Index j = 0; j < cols; ++j) {
-      std::fill(C + j * ldc, C + j * ldc + rows, S(0));
+    if (!accumulate) {
+      for (Eigen::Index j = 0; j < cols; ++j) {
+        std::fill(C + j * ldc, C + j * ldc + rows, S(0));
+      }
     }
     Eigen::internal::general_matrix_matrix_product<Eigen::Index, S, Eigen::RowMajor, false, S,
                                                    Eigen::ColMajor, false, Eigen::ColMajor,
@@ -77,7 +80,11 @@ class SerialGemm {
 #else
     using RowMap = Eigen::Map<const RowMatrix<S>>;
     Eigen::Map<Matrix<S>, 0, Eigen::OuterStride<>> out(C, rows, cols, Eigen::OuterStride<>(ldc));
-    out.noalias() = alpha * RowMap(A, rows, depth) * RowMap(B, cols, depth).transpose();
+    if (accumulate) {
+      out.noalias() += alpha * RowMap(A, rows, depth) * RowMap(B, cols, depth).transpose();
+    } else {
+      out.noalias() = alpha * RowMap(A, rows, depth) * RowMap(B, cols, depth).transpose();
+    }
 #endif
   }
 
@@ -139,12 +146,14 @@ class BruteIndex {
     SerialGemm<S> gemm(nb, mq, d);
     for (Eigen::Index b0 = 0; b0 < n; b0 += nb) {
       const Eigen::Index rows = std::min(nb, n - b0);
-      // C(0:rows, :) = -2 * X(b0:b0+rows, :) * Q(q0:q0+mq, :)^T
-      gemm.run(rows, mq, d, X.data() + b0 * d, Q.data() + q0 * d, C.data(), nb, S(-2));
+      // C(0:rows, :) = |x|^2 - 2 * X(b0:b0+rows, :) * Q(q0:q0+mq, :)^T: the norms initialise C
+      // (instead of zeros) and the GEMM accumulates onto them.
+      for (Eigen::Index c = 0; c < mq; ++c) C.col(c).head(rows) = norms_.segment(b0, rows);
+      gemm.run(rows, mq, d, X.data() + b0 * d, Q.data() + q0 * d, C.data(), nb, S(-2), true);
       for (Eigen::Index c = 0; c < mq; ++c) {
         const int skip = loo ? static_cast<int>(q0 + c) : -1;
-        scan_block_plus(C.data() + c * nb, norms_.data() + b0, rows, static_cast<int>(b0), skip,
-                        tops[static_cast<std::size_t>(c)]);
+        scan_block(C.data() + c * nb, rows, static_cast<int>(b0), skip,
+                   tops[static_cast<std::size_t>(c)]);
       }
     }
   }

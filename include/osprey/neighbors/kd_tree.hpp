@@ -74,16 +74,34 @@ class KdTree {
   void search(const RowMatrix<S>& Q, int k, bool leave_one_out, int n_threads, S* values,
               int* indices) const {
     const Eigen::Index m = Q.rows();
+    // Visit queries leaf by leaf (preorder leaf ids are spatially coherent), so consecutive
+    // searches touch the same nodes and points; each query's result is independent of order.
+    std::vector<std::pair<int, int>> order(static_cast<std::size_t>(m));
+    parallel_for<Eigen::Index>(0, m, n_threads, [&](Eigen::Index i) {
+      order[static_cast<std::size_t>(i)] = {home_leaf(Q.row(i).data()), static_cast<int>(i)};
+    });
+    std::sort(order.begin(), order.end());
     constexpr Eigen::Index chunk = 64;
     const Eigen::Index n_chunks = (m + chunk - 1) / chunk;
     parallel_for_dynamic<Eigen::Index>(0, n_chunks, n_threads, [&](Eigen::Index c) {
       const Eigen::Index end = std::min(m, (c + 1) * chunk);
-      for (Eigen::Index i = c * chunk; i < end; ++i) {
+      for (Eigen::Index o = c * chunk; o < end; ++o) {
+        const Eigen::Index i = order[static_cast<std::size_t>(o)].second;
         TopK<S> top(values + i * k, indices + i * k, k);
         const int skip = leave_one_out ? static_cast<int>(i) : -1;
         query(0, Q.row(i).data(), skip, top);
       }
     });
+  }
+
+  /** The leaf a point descends to by the split planes. */
+  [[nodiscard]] int home_leaf(const S* q) const noexcept {
+    int id = 0;
+    while (nodes_[static_cast<std::size_t>(id)].left >= 0) {
+      const Node& node = nodes_[static_cast<std::size_t>(id)];
+      id = q[node.dim] <= node.split ? node.left : node.right;
+    }
+    return id;
   }
 
   /** Number of nodes (for tests and docs). */
@@ -95,6 +113,8 @@ class KdTree {
     int end = 0;
     int left = -1;  // -1 for a leaf
     int right = -1;
+    int dim = 0;     // split dimension (inner nodes)
+    S split = S(0);  // points of the left child have values <= split in dim
   };
 
   /** Nodes in the subtree over `count` points: the shape depends only on count and leaf_size. */
@@ -141,6 +161,8 @@ class KdTree {
     const int right = id + 1 + subtree_nodes(mid - begin);
     node.left = left;
     node.right = right;
+    node.dim = static_cast<int>(dim);
+    node.split = split;
     std::vector<S> left_hi = hi;
     std::vector<S> right_lo = lo;
     left_hi[dim] = split;
