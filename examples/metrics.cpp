@@ -9,6 +9,7 @@
 // prints ROC AUC and average precision, a classification report at an alert budget, and the
 // drift (PSI) of the score between two halves. Finally it works through the small example of
 // docs/metrics.md: why PR-AUC, not ROC-AUC, tells two rankers apart when positives are rare.
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <osprey/osprey.hpp>
@@ -38,13 +39,27 @@ Eigen::VectorXd out_of_fold_scores(const Problem& p, const osprey::StratifiedKFo
     for (Eigen::Index i = 0; i < fold.train.size(); ++i) {
       if (p.y(fold.train(i)) == 0) neg.push_back(fold.train(i));
     }
-    const Eigen::MatrixXd N = p.X(neg, Eigen::all);
-    const Eigen::RowVectorXd mean = N.colwise().mean();
-    const Eigen::RowVectorXd sd =
-        ((N.rowwise() - mean).array().square().colwise().mean().sqrt() + 1e-12).matrix();
+    // Mean and standard deviation of every feature over the training negatives (plain loops:
+    // GCC 12 warns falsely inside Eigen's AVX-512 sum reductions under -march=native).
+    const Eigen::Index d = p.X.cols();
+    std::vector<double> mean(static_cast<std::size_t>(d), 0.0),
+        sd(static_cast<std::size_t>(d), 0.0);
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const auto jj = static_cast<std::size_t>(j);
+      for (const int r : neg) mean[jj] += p.X(r, j);
+      mean[jj] /= static_cast<double>(neg.size());
+      for (const int r : neg) sd[jj] += (p.X(r, j) - mean[jj]) * (p.X(r, j) - mean[jj]);
+      sd[jj] = std::sqrt(sd[jj] / static_cast<double>(neg.size())) + 1e-12;
+    }
     for (Eigen::Index i = 0; i < fold.test.size(); ++i) {
       const Eigen::Index r = fold.test(i);
-      score(r) = ((p.X.row(r) - mean).array() / sd.array()).square().sum();
+      double s = 0.0;
+      for (Eigen::Index j = 0; j < d; ++j) {
+        const auto jj = static_cast<std::size_t>(j);
+        const double z = (p.X(r, j) - mean[jj]) / sd[jj];
+        s += z * z;
+      }
+      score(r) = s;
     }
   }
   return score;

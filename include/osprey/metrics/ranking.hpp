@@ -130,7 +130,8 @@ template <class K>
 struct KeyArray {
   std::unique_ptr<K[]> data;
   std::size_t size = 0;
-  explicit KeyArray(std::size_t n = 0) : data(new K[n]), size(n) {}  // NOLINT: no value-init
+  KeyArray() = default;
+  explicit KeyArray(std::size_t n) : data(new K[n]), size(n) {}  // NOLINT: no value-init
   K* begin() noexcept { return data.get(); }
   K* end() noexcept { return data.get() + size; }
   const K* begin() const noexcept { return data.get(); }
@@ -182,77 +183,102 @@ void lsd_radix_sort(K* keys, K* scratch, std::size_t n, unsigned bits) {
   if (from != keys) std::copy(from, from + n, keys);
 }
 
+/** The most-significant digit used by radix_sort: 16 bits, so one pass over memory leaves
+ *  buckets that fit in cache for typical data (the exponent and top mantissa bits of scores). */
+inline constexpr unsigned msd_bits = 16;
+inline constexpr std::size_t msd_radix = std::size_t{1} << msd_bits;
+
+/** The MSD shift for keys whose varying bits are those of `spread`. */
+template <class K>
+[[nodiscard]] unsigned msd_shift(K spread) noexcept {
+  const auto top = static_cast<unsigned>(std::bit_width(spread));  // bits [0, top) vary
+  return top > msd_bits ? top - msd_bits : 0;
+}
+
+template <class K>
+void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads);
+
+/** Second half of the radix sort: `bucketed[0, n)` holds keys partitioned by their MSD digit
+ *  (bucket d at [bucket_start[d], bucket_start[d + 1])); each bucket is sorted on its low
+ *  `shift` bits while it is in cache (splitting a bucket too big for the cache again) and
+ *  written sorted to `out` (which also serves as scratch). Buckets are handed out in about
+ *  8 groups per thread of similar size, so a task costs far more than handing it out. */
+template <class K>
+void sort_buckets(K* out, K* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
+                  unsigned shift, int threads) {
+  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
+  auto sort_bucket = [&](std::size_t d) {
+    const std::size_t b = bucket_start[d];
+    const std::size_t m = bucket_start[d + 1] - b;
+    if (m == 0) return;
+    if (m > cache_keys && shift > msd_bits) {
+      K sub = 0;
+      for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(bucketed[b + i] ^ bucketed[b]);
+      radix_sort(bucketed + b, out + b, m, sub, 1);
+    } else {
+      lsd_radix_sort(bucketed + b, out + b, m, shift);
+    }
+    std::copy(bucketed + b, bucketed + b + m, out + b);
+  };
+  const auto nt = static_cast<std::size_t>(threads);
+  const std::size_t tasks = threads > 1 ? 8 * nt : 1;
+  std::vector<std::size_t> first_bucket(tasks + 1, msd_radix);
+  first_bucket[0] = 0;
+  for (std::size_t g = 1; g < tasks; ++g) {
+    const std::size_t target = n * g / tasks;
+    first_bucket[g] = static_cast<std::size_t>(
+        std::upper_bound(bucket_start.begin(), bucket_start.begin() + msd_radix, target) -
+        bucket_start.begin() - 1);
+    first_bucket[g] = std::max(first_bucket[g], first_bucket[g - 1]);
+  }
+  parallel_for_dynamic(std::size_t{0}, tasks, threads, [&](std::size_t g) {
+    for (std::size_t d = first_bucket[g]; d < first_bucket[g + 1]; ++d) sort_bucket(d);
+  });
+}
+
 /** Radix sort of unsigned keys, O(n): one most-significant-digit pass on the 16 bits below the
  *  highest bit where keys differ (`spread` = OR of all `key ^ keys[0]`) splits the keys into
  *  up to 65536 buckets, in parallel over contiguous chunks (stable, thread-count independent);
- *  then every bucket, now cache-sized for typical data, is sorted on its remaining low bits by
- *  lsd_radix_sort, buckets spread over threads. One pass over main memory instead of one per
- *  digit. A bucket too large for the cache is split again the same way. */
+ *  then sort_buckets sorts each bucket in cache. One pass over main memory instead of one per
+ *  digit. */
 template <class K>
 void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
   if (n < 4096 || spread == 0) {
     if (spread != 0) std::sort(keys, keys + n);
     return;
   }
-  constexpr unsigned msd_bits = 16;
-  constexpr std::size_t radix = std::size_t{1} << msd_bits;
-  const auto top = static_cast<unsigned>(std::bit_width(spread));  // bits [0, top) vary
-  const unsigned shift = top > msd_bits ? top - msd_bits : 0;
-  constexpr K mask = static_cast<K>(radix - 1);
+  const unsigned shift = msd_shift(spread);
+  constexpr K mask = static_cast<K>(msd_radix - 1);
   auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
   if (n < parallel_threshold) threads = 1;
   const auto nt = static_cast<std::size_t>(threads);
-  std::vector<std::size_t> count(nt * radix);
+  std::vector<std::size_t> count(nt * msd_radix);
   parallel_for(0, threads, threads, [&](int t) {
-    std::size_t* h = count.data() + static_cast<std::size_t>(t) * radix;
-    std::fill(h, h + radix, std::size_t{0});
+    std::size_t* h = count.data() + static_cast<std::size_t>(t) * msd_radix;
+    std::fill(h, h + msd_radix, std::size_t{0});
     const auto [begin, end] = chunk_range(n, threads, t);
     for (std::size_t i = begin; i < end; ++i) ++h[digit(keys[i])];
   });
-  std::vector<std::size_t> bucket_start(radix + 1, 0);
+  std::vector<std::size_t> bucket_start(msd_radix + 1, 0);
   std::size_t sum = 0;
-  for (std::size_t d = 0; d < radix; ++d) {
+  for (std::size_t d = 0; d < msd_radix; ++d) {
     bucket_start[d] = sum;
     for (std::size_t t = 0; t < nt; ++t) {
-      const std::size_t c = count[t * radix + d];
-      count[t * radix + d] = sum;
+      const std::size_t c = count[t * msd_radix + d];
+      count[t * msd_radix + d] = sum;
       sum += c;
     }
   }
-  bucket_start[radix] = n;
+  bucket_start[msd_radix] = n;
   parallel_for(0, threads, threads, [&](int t) {
-    std::size_t* offset = count.data() + static_cast<std::size_t>(t) * radix;
+    std::size_t* offset = count.data() + static_cast<std::size_t>(t) * msd_radix;
     const auto [begin, end] = chunk_range(n, threads, t);
     for (std::size_t i = begin; i < end; ++i) {
       const K k = keys[i];
       scratch[offset[digit(k)]++] = k;
     }
   });
-  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
-  // Big buckets first would balance better; contiguous static chunks keep it simple.
-  parallel_for_dynamic(std::size_t{0}, radix, threads, [&](std::size_t d) {
-    const std::size_t b = bucket_start[d];
-    const std::size_t m = bucket_start[d + 1] - b;
-    if (m == 0) return;
-    // The bucket sits in scratch; sort it there (keys as its scratch) while it is in cache,
-    // then copy it home.
-    if (m > cache_keys && shift > msd_bits) {
-      K sub = 0;
-      for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(scratch[b + i] ^ scratch[b]);
-      radix_sort(scratch + b, keys + b, m, sub, 1);
-    } else {
-      lsd_radix_sort(scratch + b, keys + b, m, shift);
-    }
-    std::copy(scratch + b, scratch + b + m, keys + b);
-  });
-}
-
-/** Index of the first sample that is (or is not) of class `pos_label`; `n` when none. */
-inline std::size_t first_index(const int* y, std::size_t n, int pos_label, bool positive) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if ((y[i] == pos_label) == positive) return i;
-  }
-  return n;
+  sort_buckets(keys, scratch, bucket_start, n, shift, threads);
 }
 
 /** The scores of each class as sorted (ascending) order-preserving keys. */
@@ -261,58 +287,88 @@ struct ClassKeys {
   KeyArray<K> pos, neg;
 };
 
-/** Splits the scores by class into order-preserving keys (in parallel: chunks count their
- *  positives, then write at their offsets) and radix-sorts each class. O(n). */
+/** Splits the scores by class into sorted order-preserving keys, reading the input twice more:
+ *  every key lies between the keys of the smallest and largest score, so their XOR (from a
+ *  min/max pass over the scores only) fixes the MSD digit up front; pass 1 counts each chunk's
+ * digits per class, pass 2 computes the keys again and scatters them straight into their buckets;
+ * then sort_buckets finishes each class in cache. Chunks are contiguous and write at precomputed
+ * offsets, so the result does not depend on the thread count. O(n). */
 template <class S>
 ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
                                          const Eigen::Ref<const Vector<S>>& s, int pos_label) {
   using K = ScoreKey<S>;
   const auto n = static_cast<std::size_t>(y.size());
+  if (n == 0) return {};
   const int threads = n >= parallel_threshold ? resolve_threads(0) : 1;
   const auto nt = static_cast<std::size_t>(threads);
   const int* yy = y.data();
   const S* ss = s.data();
-  std::vector<std::size_t> pos_before(nt + 1, 0);
+  std::vector<K> lo(nt, std::numeric_limits<K>::max()), hi(nt, 0);
   parallel_for(0, threads, threads, [&](int t) {
     const auto [begin, end] = chunk_range(n, threads, t);
-    std::size_t c = 0;
-    for (std::size_t i = begin; i < end; ++i) c += yy[i] == pos_label ? 1U : 0U;
-    pos_before[static_cast<std::size_t>(t) + 1] = c;
-  });
-  for (std::size_t t = 0; t < nt; ++t) pos_before[t + 1] += pos_before[t];
-  const std::size_t n_pos = pos_before[nt];
-  ClassKeys<K> out{KeyArray<K>(n_pos), KeyArray<K>(n - n_pos)};
-  std::vector<K> spread(2 * nt, 0);  // per chunk: OR of key ^ first key, positives / negatives
-  const K first_pos = n_pos > 0 ? score_key(ss[first_index(yy, n, pos_label, true)]) : K{0};
-  const K first_neg = n_pos < n ? score_key(ss[first_index(yy, n, pos_label, false)]) : K{0};
-  parallel_for(0, threads, threads, [&](int t) {
-    const auto [begin, end] = chunk_range(n, threads, t);
-    K* pos = out.pos.begin() + pos_before[static_cast<std::size_t>(t)];
-    K* neg = out.neg.begin() + (begin - pos_before[static_cast<std::size_t>(t)]);
-    K sp = 0, sn = 0;
+    K a = std::numeric_limits<K>::max(), b = 0;
     for (std::size_t i = begin; i < end; ++i) {
       const K k = score_key(ss[i]);
-      if (yy[i] == pos_label) {
-        *pos++ = k;
-        sp |= static_cast<K>(k ^ first_pos);
-      } else {
-        *neg++ = k;
-        sn |= static_cast<K>(k ^ first_neg);
+      a = std::min(a, k);
+      b = std::max(b, k);
+    }
+    lo[static_cast<std::size_t>(t)] = a;
+    hi[static_cast<std::size_t>(t)] = b;
+  });
+  const K spread = static_cast<K>(*std::min_element(lo.begin(), lo.end()) ^
+                                  *std::max_element(hi.begin(), hi.end()));
+  const unsigned shift = msd_shift(spread);
+  constexpr K mask = static_cast<K>(msd_radix - 1);
+  auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
+  // count[(c * nt + t) * radix + d]: keys of class c (0 = positive) in chunk t with digit d
+  std::vector<std::size_t> count(2 * nt * msd_radix);
+  parallel_for(0, threads, threads, [&](int t) {
+    const auto tt = static_cast<std::size_t>(t);
+    std::size_t* hp = count.data() + tt * msd_radix;
+    std::size_t* hn = count.data() + (nt + tt) * msd_radix;
+    std::fill(hp, hp + msd_radix, std::size_t{0});
+    std::fill(hn, hn + msd_radix, std::size_t{0});
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::size_t d = digit(score_key(ss[i]));
+      ++(yy[i] == pos_label ? hp : hn)[d];
+    }
+  });
+  // Offsets: class-major (positives first), then digit, then chunk.
+  std::vector<std::size_t> start_pos(msd_radix + 1), start_neg(msd_radix + 1);
+  std::size_t sum = 0;
+  for (std::size_t c = 0; c < 2; ++c) {
+    std::vector<std::size_t>& start = c == 0 ? start_pos : start_neg;
+    const std::size_t base = sum;
+    for (std::size_t d = 0; d < msd_radix; ++d) {
+      start[d] = sum - base;
+      for (std::size_t t = 0; t < nt; ++t) {
+        std::size_t& v = count[(c * nt + t) * msd_radix + d];
+        const std::size_t here = v;
+        v = sum;
+        sum += here;
       }
     }
-    spread[2 * static_cast<std::size_t>(t)] = sp;
-    spread[2 * static_cast<std::size_t>(t) + 1] = sn;
+    start[msd_radix] = sum - base;
+  }
+  const std::size_t n_pos = start_pos[msd_radix];
+  KeyArray<K> bucketed(n);
+  parallel_for(0, threads, threads, [&](int t) {
+    const auto tt = static_cast<std::size_t>(t);
+    std::size_t* op = count.data() + tt * msd_radix;
+    std::size_t* on = count.data() + (nt + tt) * msd_radix;
+    K* to = bucketed.begin();
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = score_key(ss[i]);
+      to[(yy[i] == pos_label ? op : on)[digit(k)]++] = k;
+    }
   });
-  K sp = 0, sn = 0;
-  for (std::size_t t = 0; t < nt; ++t) {
-    sp |= spread[2 * t];
-    sn |= spread[2 * t + 1];
-  }
-  {
-    KeyArray<K> scratch(std::max(out.pos.size, out.neg.size));
-    radix_sort(out.pos.begin(), scratch.begin(), out.pos.size, sp, threads);
-    radix_sort(out.neg.begin(), scratch.begin(), out.neg.size, sn, threads);
-  }
+  ClassKeys<K> out{KeyArray<K>(n_pos), KeyArray<K>(n - n_pos)};
+  sort_buckets(out.pos.begin(), bucketed.begin(), start_pos, n_pos, shift,
+               n_pos >= parallel_threshold ? threads : 1);
+  sort_buckets(out.neg.begin(), bucketed.begin() + n_pos, start_neg, n - n_pos, shift,
+               n - n_pos >= parallel_threshold ? threads : 1);
   return out;
 }
 
@@ -518,7 +574,8 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
     detail::fail("roc_auc_score: one-vs-rest AUC supports Average::macro or Average::weighted");
   }
   for (Eigen::Index i = 0; i < scores.rows(); ++i) {
-    const double sum = static_cast<double>(scores.row(i).template cast<double>().sum());
+    double sum = 0.0;  // a plain loop: GCC 12 warns falsely in Eigen's AVX-512 sums
+    for (Eigen::Index j = 0; j < scores.cols(); ++j) sum += static_cast<double>(scores(i, j));
     if (!(std::abs(sum - 1.0) <= 1e-8 + 1e-5)) {
       detail::fail("roc_auc_score: scores of row ", i, " sum to ", sum,
                    "; one-vs-rest AUC needs class probabilities that sum to 1");

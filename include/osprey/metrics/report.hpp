@@ -8,7 +8,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
+#include <iomanip>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -53,44 +53,44 @@ struct ClassificationReport {
     std::size_t width = std::string("weighted avg").size();
     for (const Row& r : classes) width = std::max(width, r.name.size());
     width = std::max(width, static_cast<std::size_t>(std::max(digits, 0)));
-    auto pad_left = [](const std::string& s, std::size_t w) {
-      return s.size() >= w ? s : std::string(w - s.size(), ' ') + s;
+    auto col_width = [&](std::size_t c) {
+      return static_cast<int>(std::max<std::size_t>(9, headers[c].size()));
     };
-    auto col_width = [&](std::size_t c) { return std::max<std::size_t>(9, headers[c].size()); };
-    auto number = [&](double v) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-      return std::string(buf);
-    };
-    std::string out = pad_left("", width) + " ";
+    const int w = static_cast<int>(width);
+    std::ostringstream out;
+    out << std::right << std::fixed << std::setprecision(std::max(digits, 0));
+    out << std::setw(w) << "" << ' ';
     for (std::size_t c = 0; c < headers.size(); ++c)
-      out += " " + pad_left(headers[c], col_width(c));
-    out += "\n\n";
+      out << ' ' << std::setw(col_width(c)) << headers[c];
+    out << "\n\n";
     auto row = [&](const Row& r) {
       std::vector<double> values = {r.precision, r.recall, r.f1};
       if (imbalanced_columns) {
         values.push_back(r.specificity);
         values.push_back(r.geometric_mean);
       }
-      std::string line = pad_left(r.name, width) + " ";
-      for (std::size_t c = 0; c < values.size(); ++c) {
-        line += " " + pad_left(number(values[c]), col_width(c));
-      }
-      line += " " + pad_left(std::to_string(r.support), col_width(values.size())) + "\n";
-      return line;
+      out << std::setw(w) << r.name << ' ';
+      for (std::size_t c = 0; c < values.size(); ++c)
+        out << ' ' << std::setw(col_width(c)) << values[c];
+      out << ' ' << std::setw(col_width(values.size())) << r.support << '\n';
     };
-    for (const Row& r : classes) out += row(r);
-    out += "\n";
+    for (const Row& r : classes) row(r);
+    out << '\n';
     std::int64_t total = 0;
     for (const Row& r : classes) total += r.support;
-    out += pad_left("accuracy", width) + " ";
+    out << std::setw(w) << "accuracy" << ' ';
     for (std::size_t c = 0; c + 1 < headers.size(); ++c) {
-      out += " " + pad_left(c == 2 ? number(accuracy) : std::string(), col_width(c));
+      out << ' ' << std::setw(col_width(c));
+      if (c == 2) {
+        out << accuracy;
+      } else {
+        out << "";
+      }
     }
-    out += " " + pad_left(std::to_string(total), col_width(headers.size() - 1)) + "\n";
-    out += row(macro_avg);
-    out += row(weighted_avg);
-    return out;
+    out << ' ' << std::setw(col_width(headers.size() - 1)) << total << '\n';
+    row(macro_avg);
+    row(weighted_avg);
+    return out.str();
   }
 };
 
