@@ -23,14 +23,21 @@
 #include "io/edge_list.hpp"
 #include "preprocessing/scalers.hpp"
 
-// modules (one line each, added as they land)
-#include "graph/pagerank.hpp"
-#include "anomaly/isolation_forest.hpp"
+// estimators and their kernels
 #include "anomaly/control_charts.hpp"
+#include "anomaly/isolation_forest.hpp"
+#include "graph/pagerank.hpp"
+#include "imbalance/adasyn.hpp"
+#include "imbalance/sampling_strategy.hpp"
+#include "imbalance/smote.hpp"
+#include "imbalance/under_sampling.hpp"
+#include "neighbors/kneighbors.hpp"
+#include "neighbors/nearest_neighbors.hpp"
+
+// evaluation
 #include "metrics/classification.hpp"
 #include "metrics/drift.hpp"
 #include "metrics/ranking.hpp"
 #include "metrics/report.hpp"
 #include "model_selection/cross_validate.hpp"
 #include "model_selection/stratified_kfold.hpp"
-#include "neighbors/kneighbors.hpp"

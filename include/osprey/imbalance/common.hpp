@@ -1,0 +1,161 @@
+/** \file
+ *  Internals shared by the imbalance samplers: input checks, the one place they call the
+ *  neighbour search, and the parallel generator of synthetic rows. Nothing here is public API.
+ *
+ *  Rows are samples, columns are features.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "../core/parallel.hpp"
+#include "../core/random.hpp"
+#include "../core/types.hpp"
+#include "../core/validation.hpp"
+#include "sampling_strategy.hpp"
+
+#include "../neighbors/nearest_neighbors.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+namespace detail {
+
+/** The data checks every sampler runs first: X non-empty and (unless `finite_later`, for a
+ *  sampler whose first pass over X checks it) finite, y as long as X has rows. */
+template <class Derived>
+void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y,
+                          bool finite_later = false) {
+  check_non_empty(X, "X");
+  if (!finite_later) check_finite(X, "X");
+  check_same_length(X.rows(), y.size());
+}
+
+/** Row indices of each class, in input order, keyed by label. */
+[[nodiscard]] inline std::map<int, std::vector<Eigen::Index>> rows_by_class(
+    const Eigen::VectorXi& y) {
+  std::map<int, std::vector<Eigen::Index>> rows;
+  for (Eigen::Index i = 0; i < y.size(); ++i) rows[y(i)].push_back(i);
+  return rows;
+}
+
+/** Copies the listed rows of X into a row-major matrix (one sample contiguous). */
+template <class Scalar, class Derived>
+[[nodiscard]] RowMatrix<Scalar> gather_rows(const Eigen::MatrixBase<Derived>& X,
+                                            const std::vector<Eigen::Index>& rows) {
+  RowMatrix<Scalar> out(static_cast<Eigen::Index>(rows.size()), X.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out.row(static_cast<Eigen::Index>(i)) = X.row(rows[i]).template cast<Scalar>();
+  }
+  return out;
+}
+
+/** The `k` nearest rows of `train` to each row of `queries`, nearest first (ties by lower
+ *  index), through osprey's NearestNeighbors: every sampler's search goes through here.
+ *  When `self` is given, query i is row `self[i]` of `train` and is left out of its own
+ *  neighbours (a leave-one-out query): when the queries are the whole training set this is
+ *  NearestNeighbors' own leave-one-out query, otherwise k + 1 neighbours are asked and the query
+ *  row dropped (or the last one, when exact duplicates of lower index push it out).
+ *  \pre train has at least k rows (k + 1 when self is given). */
+template <class Metric, class Scalar>
+[[nodiscard]] Eigen::MatrixXi kneighbors(const RowMatrix<Scalar>& train,
+                                         const RowMatrix<Scalar>& queries, int k,
+                                         const std::vector<Eigen::Index>* self, int n_threads) {
+  NearestNeighbors<Metric, Scalar> nn({.n_neighbors = k, .n_threads = n_threads});
+  nn.fit(train);
+  if (self == nullptr) return nn.kneighbors(queries, k).indices;
+  const auto nq = static_cast<Eigen::Index>(self->size());
+  bool whole = nq == train.rows();
+  for (Eigen::Index i = 0; whole && i < nq; ++i) whole = (*self)[static_cast<std::size_t>(i)] == i;
+  if (whole) return nn.kneighbors(k).indices;
+  const Eigen::MatrixXi wide = nn.kneighbors(queries, k + 1).indices;
+  Eigen::MatrixXi out(nq, k);
+  for (Eigen::Index q = 0; q < nq; ++q) {
+    const auto me = static_cast<int>((*self)[static_cast<std::size_t>(q)]);
+    int c = 0;
+    for (int j = 0; j <= k && c < k; ++j) {
+      if (wide(q, j) != me) out(q, c++) = wide(q, j);
+    }
+  }
+  return out;
+}
+
+/** Synthetic rows are made in blocks of this many, block b drawing from `rng.split(b)`, so the
+ *  output does not depend on the thread count. */
+inline constexpr Eigen::Index synthesis_block = 2048;
+
+/** One synthetic row: `a + step (b - a)`, with provenance. */
+template <class Scalar>
+struct SyntheticDraw {
+  const Scalar* a;   ///< the base row (contiguous, d values)
+  const Scalar* b;   ///< the row it moves towards
+  Scalar step;       ///< in [0, 1) (or [0, 0.5) for Borderline-2 towards another class)
+  int base_row;      ///< index of `a` in the sampler's input X
+  int neighbor_row;  ///< index of `b` in the sampler's input X
+};
+
+/** Fills rows [offset, offset + n_new) of `out` (column-major) with `draw(rng, s)` for s in
+ *  [0, n_new), in parallel over fixed blocks, and records each row's base and neighbour index. */
+template <class Scalar, class Draw>
+void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, const Rng& rng,
+                int n_threads, Eigen::VectorXi& base, Eigen::VectorXi& neighbor,
+                Eigen::Index record_offset, Draw&& draw) {
+  const Eigen::Index d = out.cols();
+  const Eigen::Index ld = out.rows();
+  const Eigen::Index n_blocks = (n_new + synthesis_block - 1) / synthesis_block;
+  Scalar* const data = out.data();
+  parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index blk) {
+    Rng r = rng.split(static_cast<std::uint64_t>(blk));
+    const Eigen::Index s0 = blk * synthesis_block;
+    const Eigen::Index s1 = std::min(n_new, s0 + synthesis_block);
+    for (Eigen::Index s = s0; s < s1; ++s) {
+      const SyntheticDraw<Scalar> g = draw(r, s);
+      Scalar* dst = data + offset + s;
+      for (Eigen::Index j = 0; j < d; ++j) dst[j * ld] = g.a[j] + g.step * (g.b[j] - g.a[j]);
+      base(record_offset + s) = g.base_row;
+      neighbor(record_offset + s) = g.neighbor_row;
+    }
+  });
+}
+
+/** Copies X (cast to Scalar) into the top rows of a new (n + extra) x d matrix, in parallel over
+ *  blocks of rows, so a row-major X is read once and the large output is first touched by
+ *  several threads. Each copied block is checked for non-finite values while it is in cache
+ *  (the fused form of `check_finite`, whose message it gives on failure).
+ *  \throws InvalidArgument naming the first non-finite value's row and column. */
+template <class Scalar, class Derived>
+[[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
+                                            int n_threads) {
+  constexpr Eigen::Index block = 512;
+  Matrix<Scalar> out(X.rows() + extra, X.cols());
+  const Eigen::Index n_blocks = (X.rows() + block - 1) / block;
+  std::vector<char> finite(static_cast<std::size_t>(n_blocks), 1);
+  parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index b) {
+    const Eigen::Index r0 = b * block;
+    const Eigen::Index len = std::min(block, X.rows() - r0);
+    auto dst = out.middleRows(r0, len);
+    dst = X.middleRows(r0, len).template cast<Scalar>();
+    finite[static_cast<std::size_t>(b)] = X.middleRows(r0, len).allFinite() ? 1 : 0;
+  });
+  if (std::find(finite.begin(), finite.end(), 0) != finite.end()) check_finite(X, "X");
+  return out;
+}
+
+/** The name of a class for messages ("class 3"). */
+[[nodiscard]] inline std::string class_name(int label) { return concat("class ", label); }
+
+/** Throws unless a class to be over-sampled has at least `k + 1` rows. */
+inline void check_class_size(std::string_view sampler, int label, Eigen::Index n_rows, int k,
+                             std::string_view param) {
+  if (n_rows < static_cast<Eigen::Index>(k) + 1) {
+    fail(sampler, ": class ", label, " has ", n_rows, " rows but ", param, " = ", k,
+         " needs at least ", k + 1, " rows in the class");
+  }
+}
+
+}  // namespace detail
+OSPREY_NAMESPACE_END

@@ -1,0 +1,326 @@
+/** \file
+ *  `SamplingStrategy`: which classes a resampler touches and how many rows each ends with, with
+ *  imbalanced-learn's meaning of `sampling_strategy` (a named rule, a ratio for binary problems,
+ *  a map of target counts, or a list of classes for the cleaning samplers).
+ *
+ *  Labels are `Eigen::VectorXi`; a "class" is one distinct label value. Rows are samples.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../core/validation.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+
+/** Which classes a resampler resamples, and to what size (imbalanced-learn's
+ *  `sampling_strategy`).
+ *
+ *  - `SamplingStrategy{}` or `SamplingStrategy::automatic()` ("auto"): over-samplers grow every
+ *    class but the majority to the majority's count; under-samplers shrink every class but the
+ *    minority to the minority's count; cleaning samplers (TomekLinks) clean every class but the
+ *    minority.
+ *  - `minority()`, `majority()`, `not_minority()`, `not_majority()`, `all()`: the same targets
+ *    restricted to (or excluding) the majority/minority class, as imbalanced-learn's strings.
+ *    The majority (minority) is the class with most (fewest) rows, the smallest label on a tie.
+ *  - A `double` ratio in (0, 1], binary problems only: over-samplers grow the minority to
+ *    `int(ratio * n_majority)` rows; under-samplers shrink the majority to
+ *    `int(n_minority / ratio)` rows. A ratio that would shrink (over) or grow (under) a class
+ *    throws.
+ *  - A `std::map<int, int>` of target row counts per class; classes left out are untouched.
+ *  - `classes({...})`: for cleaning samplers only, the classes to clean.
+ *
+ *  The implicit constructors let Params be written as `{.sampling_strategy = 0.5}` or
+ *  `{.sampling_strategy = std::map<int, int>{{1, 300}}}`.
+ */
+class SamplingStrategy {
+ public:
+  /** The form of the strategy. */
+  enum class Kind {
+    automatic,     ///< "auto"
+    minority,      ///< only the minority class (over-samplers)
+    majority,      ///< only the majority class (under-samplers and cleaning)
+    not_minority,  ///< every class but the minority
+    not_majority,  ///< every class but the majority
+    all,           ///< every class
+    ratio,         ///< a float ratio, binary problems only
+    counts,        ///< target row counts per class
+    classes        ///< a list of classes (cleaning samplers)
+  };
+
+  /** "auto". */
+  SamplingStrategy() noexcept = default;
+  /** A named rule (not `ratio`, `counts` or `classes`, which carry values). */
+  SamplingStrategy(Kind kind) : kind_(kind) {  // NOLINT(google-explicit-constructor)
+    if (kind == Kind::ratio || kind == Kind::counts || kind == Kind::classes) {
+      detail::fail(
+          "SamplingStrategy: Kind::ratio, Kind::counts and Kind::classes need a value; "
+          "pass a double, a std::map<int, int> or use SamplingStrategy::classes()");
+    }
+  }
+  /** A ratio minority/majority in (0, 1] for binary problems (checked when resampling). */
+  SamplingStrategy(double ratio) noexcept  // NOLINT(google-explicit-constructor)
+      : kind_(Kind::ratio), ratio_(ratio) {}
+  /** Target row counts per class. */
+  SamplingStrategy(std::map<int, int> counts)  // NOLINT(google-explicit-constructor)
+      : kind_(Kind::counts), counts_(std::move(counts)) {}
+
+  static SamplingStrategy automatic() { return SamplingStrategy{}; }
+  static SamplingStrategy minority() { return SamplingStrategy{Kind::minority}; }
+  static SamplingStrategy majority() { return SamplingStrategy{Kind::majority}; }
+  static SamplingStrategy not_minority() { return SamplingStrategy{Kind::not_minority}; }
+  static SamplingStrategy not_majority() { return SamplingStrategy{Kind::not_majority}; }
+  static SamplingStrategy all() { return SamplingStrategy{Kind::all}; }
+  /** The classes a cleaning sampler cleans. */
+  static SamplingStrategy classes(std::vector<int> labels) {
+    SamplingStrategy s;
+    s.kind_ = Kind::classes;
+    s.classes_ = std::move(labels);
+    return s;
+  }
+
+  /** The form of this strategy. */
+  [[nodiscard]] Kind kind() const noexcept { return kind_; }
+  /** The ratio (meaningful when `kind() == Kind::ratio`). */
+  [[nodiscard]] double ratio() const noexcept { return ratio_; }
+  /** The target counts (meaningful when `kind() == Kind::counts`). */
+  [[nodiscard]] const std::map<int, int>& counts() const noexcept { return counts_; }
+  /** The classes (meaningful when `kind() == Kind::classes`). */
+  [[nodiscard]] const std::vector<int>& class_list() const noexcept { return classes_; }
+
+  /** Prints the strategy as imbalanced-learn would spell it ("auto", 0.5, {0: 10, 1: 20}). */
+  friend std::ostream& operator<<(std::ostream& out, const SamplingStrategy& s) {
+    switch (s.kind_) {
+      case Kind::automatic:
+        return out << "'auto'";
+      case Kind::minority:
+        return out << "'minority'";
+      case Kind::majority:
+        return out << "'majority'";
+      case Kind::not_minority:
+        return out << "'not minority'";
+      case Kind::not_majority:
+        return out << "'not majority'";
+      case Kind::all:
+        return out << "'all'";
+      case Kind::ratio:
+        return out << s.ratio_;
+      case Kind::counts: {
+        out << '{';
+        bool first = true;
+        for (const auto& [label, n] : s.counts_) {
+          out << (first ? "" : ", ") << label << ": " << n;
+          first = false;
+        }
+        return out << '}';
+      }
+      case Kind::classes: {
+        out << '[';
+        for (std::size_t i = 0; i < s.classes_.size(); ++i) out << (i ? ", " : "") << s.classes_[i];
+        return out << ']';
+      }
+    }
+    return out;
+  }
+
+ private:
+  Kind kind_ = Kind::automatic;
+  double ratio_ = 0.0;
+  std::map<int, int> counts_{};
+  std::vector<int> classes_{};
+};
+
+namespace detail {
+
+/** What a sampler does with the resolved targets. */
+enum class SamplingType { over, under, clean };
+
+/** Rows per class, keyed (and so ordered) by label. */
+using ClassCounts = std::map<int, Eigen::Index>;
+
+/** Counts the rows of each class of `y`. */
+[[nodiscard]] inline ClassCounts count_classes(const Eigen::VectorXi& y) {
+  ClassCounts counts;
+  for (Eigen::Index i = 0; i < y.size(); ++i) ++counts[y(i)];
+  return counts;
+}
+
+/** The class with most rows (smallest label on a tie), as imbalanced-learn's `max(..., key)`. */
+[[nodiscard]] inline int majority_class(const ClassCounts& counts) {
+  auto best = counts.begin();
+  for (auto it = counts.begin(); it != counts.end(); ++it) {
+    if (it->second > best->second) best = it;
+  }
+  return best->first;
+}
+
+/** The class with fewest rows (smallest label on a tie). */
+[[nodiscard]] inline int minority_class(const ClassCounts& counts) {
+  auto best = counts.begin();
+  for (auto it = counts.begin(); it != counts.end(); ++it) {
+    if (it->second < best->second) best = it;
+  }
+  return best->first;
+}
+
+/** Checks a strategy's own values (ratio range, negative counts) at construction time. */
+inline void validate_strategy(const SamplingStrategy& s, SamplingType type,
+                              std::string_view sampler) {
+  using Kind = SamplingStrategy::Kind;
+  if (s.kind() == Kind::ratio) {
+    if (type == SamplingType::clean) {
+      fail(sampler, ": sampling_strategy cannot be a ratio for a cleaning sampler (got ", s.ratio(),
+           "); use SamplingStrategy::classes({...}) or a named rule");
+    }
+    if (!(s.ratio() > 0.0 && s.ratio() <= 1.0)) {
+      fail(sampler, ": sampling_strategy ratio must be in (0, 1] (got ", s.ratio(), ")");
+    }
+  }
+  if (s.kind() == Kind::counts) {
+    if (type == SamplingType::clean) {
+      fail(sampler, ": sampling_strategy cannot be a map of counts for a cleaning sampler (got ", s,
+           "); use SamplingStrategy::classes({...})");
+    }
+    for (const auto& [label, n] : s.counts()) {
+      if (n < 0) {
+        fail(sampler, ": sampling_strategy asks class ", label, " for a negative count (got ", n,
+             ")");
+      }
+    }
+  }
+  if (s.kind() == Kind::classes && type != SamplingType::clean) {
+    fail(sampler, ": sampling_strategy can be a list of classes only for cleaning samplers (got ",
+         s, ")");
+  }
+  if (s.kind() == Kind::majority && type == SamplingType::over) {
+    fail(sampler, ": sampling_strategy 'majority' cannot be used with an over-sampler");
+  }
+  if (s.kind() == Kind::minority && type != SamplingType::over) {
+    fail(sampler,
+         ": sampling_strategy 'minority' cannot be used with an under- or cleaning sampler");
+  }
+}
+
+/** Resolves a strategy against the class counts of y, as imbalanced-learn's
+ *  `check_sampling_strategy`:
+ *  - over: class -> number of rows to generate;
+ *  - under: class -> number of rows to keep;
+ *  - clean: class -> (the minority count; only the keys matter).
+ *  Classes absent from the result are left as they are.
+ *  \throws InvalidArgument naming the class for an impossible request. */
+[[nodiscard]] inline std::map<int, Eigen::Index> resolve_strategy(const SamplingStrategy& s,
+                                                                  const ClassCounts& counts,
+                                                                  SamplingType type,
+                                                                  std::string_view sampler) {
+  using Kind = SamplingStrategy::Kind;
+  validate_strategy(s, type, sampler);
+  if (counts.size() < 2) {
+    fail(sampler, ": y needs at least 2 classes to resample (got ", counts.size(), ": class ",
+         counts.empty() ? 0 : counts.begin()->first, ")");
+  }
+  const int c_major = majority_class(counts);
+  const int c_minor = minority_class(counts);
+  const Eigen::Index n_major = counts.at(c_major);
+  const Eigen::Index n_minor = counts.at(c_minor);
+  std::map<int, Eigen::Index> out;
+
+  auto keep = [&](int label) {
+    switch (s.kind()) {
+      case Kind::automatic:
+        return type == SamplingType::over ? label != c_major : label != c_minor;
+      case Kind::minority:
+        return label == c_minor;
+      case Kind::majority:
+        return label == c_major;
+      case Kind::not_minority:
+        return label != c_minor;
+      case Kind::not_majority:
+        return label != c_major;
+      case Kind::all:
+        return true;
+      default:
+        return false;
+    }
+  };
+
+  switch (s.kind()) {
+    case Kind::ratio: {
+      if (counts.size() != 2) {
+        fail(sampler, ": sampling_strategy can be a ratio only for binary problems (y has ",
+             counts.size(), " classes); use a std::map<int, int> of counts");
+      }
+      for (const auto& [label, n] : counts) {
+        if (type == SamplingType::over) {
+          if (label == c_major) continue;
+          // int(n_majority * ratio - n) as Python computes it: double arithmetic, truncation.
+          const double want = static_cast<double>(n_major) * s.ratio() - static_cast<double>(n);
+          const auto add = static_cast<Eigen::Index>(want);
+          if (add <= 0) {
+            fail(sampler, ": sampling_strategy ratio ", s.ratio(), " would not grow class ", label,
+                 " (", n, " rows; ratio x majority ", n_major, " = ",
+                 static_cast<double>(n_major) * s.ratio(), "); increase the ratio");
+          }
+          out[label] = add;
+        } else {
+          if (label == c_minor) continue;
+          const auto target = static_cast<Eigen::Index>(static_cast<double>(n_minor) / s.ratio());
+          if (target > n) {
+            fail(sampler, ": sampling_strategy ratio ", s.ratio(), " would grow class ", label,
+                 " from ", n, " to ", target, " rows; an under-sampler can only shrink a class");
+          }
+          out[label] = target;
+        }
+      }
+      return out;
+    }
+    case Kind::counts: {
+      for (const auto& [label, want] : s.counts()) {
+        const auto it = counts.find(label);
+        if (it == counts.end()) {
+          fail(sampler, ": sampling_strategy names class ", label, ", which is not present in y");
+        }
+        const Eigen::Index n = it->second;
+        if (type == SamplingType::over) {
+          if (want < n) {
+            fail(sampler, ": sampling_strategy asks class ", label, " to shrink from ", n, " to ",
+                 want, " rows; an over-sampler can only grow a class");
+          }
+          out[label] = want - n;
+        } else {
+          if (want > n) {
+            fail(sampler, ": sampling_strategy asks class ", label, " to grow from ", n, " to ",
+                 want, " rows; an under-sampler can only shrink a class");
+          }
+          out[label] = want;
+        }
+      }
+      return out;
+    }
+    case Kind::classes: {
+      for (const int label : s.class_list()) {
+        if (counts.find(label) == counts.end()) {
+          fail(sampler, ": sampling_strategy names class ", label, ", which is not present in y");
+        }
+        out[label] = n_minor;
+      }
+      return out;
+    }
+    default:
+      break;
+  }
+  for (const auto& [label, n] : counts) {
+    if (!keep(label)) continue;
+    out[label] = type == SamplingType::over ? n_major - n : n_minor;
+  }
+  return out;
+}
+
+}  // namespace detail
+OSPREY_NAMESPACE_END
