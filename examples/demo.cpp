@@ -12,6 +12,7 @@
 //    (fitted on the first in-control days) raise the alarm; a control chart is plotted.
 // 6. Money moves between accounts; PageRank over the transfer graph surfaces the mule accounts
 //    that collect from many victims; the score distribution is plotted.
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -56,8 +57,10 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// A one-line progress bar on stderr, redrawn in place.
+// A one-line progress bar on stderr, redrawn in place; silent when stderr is not a terminal.
 void progress_bar(const char* what, std::size_t done, std::size_t total) {
+  static const bool tty = isatty(fileno(stderr)) != 0;
+  if (!tty) return;
   const int width = 30;
   const int filled = total ? static_cast<int>(width * done / total) : width;
   std::cerr << "\r   " << what << " [" << std::string(static_cast<std::size_t>(filled), '#')
@@ -130,8 +133,8 @@ int main(int argc, char** argv) try {
   const Eigen::MatrixXd& X = data.X;
   const Eigen::VectorXi& y = data.y;
   const int n_fraud = y.sum();
-  std::cout << "1. Data: " << X.rows() << " transactions x " << X.cols() << " features, "
-            << n_fraud << " fraudulent (" << std::setprecision(2)
+  std::cout << "1. Data: " << X.rows() << " transactions x " << X.cols() << " features, " << n_fraud
+            << " fraudulent (" << std::setprecision(2)
             << 100.0 * n_fraud / static_cast<double>(X.rows()) << "%), from " << csv.string()
             << "\n\n";
 
@@ -157,8 +160,8 @@ int main(int argc, char** argv) try {
     const Eigen::MatrixXd p_plain = plain.fit(Xtr, ytr).predict_proba(Xte);
 
     // Resample the training fold only: synthetic rows must never leak into the test fold.
-    const auto resampled = osprey::Smote<>({.sampling_strategy = 0.25, .random_state = f})
-                               .fit_resample(Xtr, ytr);
+    const auto resampled =
+        osprey::Smote<>({.sampling_strategy = 0.25, .random_state = f}).fit_resample(Xtr, ytr);
     osprey::KNeighborsClassifier<> balanced(knn_params);
     balanced.fit(resampled.X, resampled.y);
     const Eigen::MatrixXd p_bal = balanced.predict_proba(Xte);
@@ -176,12 +179,12 @@ int main(int argc, char** argv) try {
   std::cout << "3. Isolation Forest (200 trees) on the standardised rows, without labels\n";
   t0 = Clock::now();
   const Eigen::MatrixXd Z = osprey::StandardScaler<>().fit_transform(X);
-  osprey::IsolationForest<> forest({.n_estimators = 200, .random_state = 11, .progress =
-                                        [](const osprey::Progress& p) {
-                                          if (p.done % 20 == 0 || p.done == p.total) {
-                                            progress_bar("trees", p.done, p.total);
-                                          }
-                                        }});
+  osprey::IsolationForest<> forest(
+      {.n_estimators = 200, .random_state = 11, .progress = [](const osprey::Progress& p) {
+         if (p.done % 20 == 0 || p.done == p.total) {
+           progress_bar("trees", p.done, p.total);
+         }
+       }});
   forest.fit(Z);
   const Eigen::VectorXd iso_score = forest.anomaly_score(Z);
   std::cout << "   done in " << std::setprecision(2) << seconds_since(t0) << " s\n\n";
@@ -189,29 +192,34 @@ int main(int argc, char** argv) try {
   // 4. Metrics ------------------------------------------------------------------------------
   std::cout << "4. How good is each score at finding fraud? (" << n_fraud << " positives in "
             << X.rows() << ")\n";
-  const std::vector<Scored> scored = {{"15-NN", knn_score},
-                                      {"SMOTE + 15-NN", smote_score},
-                                      {"Isolation Forest", iso_score}};
+  const std::vector<Scored> scored = {
+      {"15-NN", knn_score}, {"SMOTE + 15-NN", smote_score}, {"Isolation Forest", iso_score}};
   std::cout << "   " << std::left << std::setw(18) << "model" << std::right << std::setw(10)
-            << "ROC AUC" << std::setw(12) << "PR AUC (AP)\n";
-  example::Plot roc{.title = "ROC curves (out-of-fold)", .xlabel = "false positive rate",
+            << "ROC AUC" << std::setw(15) << "PR AUC (AP)\n";
+  example::Plot roc{.title = "ROC curves (out-of-fold)",
+                    .xlabel = "false positive rate",
                     .ylabel = "true positive rate"};
-  example::Plot pr{.title = "Precision-recall curves (out-of-fold)", .xlabel = "recall",
-                   .ylabel = "precision"};
+  example::Plot pr{
+      .title = "Precision-recall curves (out-of-fold)", .xlabel = "recall", .ylabel = "precision"};
   for (const auto& s : scored) {
     const double auc = osprey::roc_auc_score(y, s.score);
     const double ap = osprey::average_precision_score(y, s.score);
     std::cout << "   " << std::left << std::setw(18) << s.name << std::right << std::setw(10)
-              << std::setprecision(4) << auc << std::setw(11) << ap << "\n";
+              << std::setprecision(4) << auc << std::setw(14) << ap << "\n";
     const auto rc = osprey::roc_curve(y, s.score);
     roc.series.push_back({.title = s.name, .x = to_vector(rc.fpr), .y = to_vector(rc.tpr)});
     const auto pc = osprey::precision_recall_curve(y, s.score);
-    pr.series.push_back({.title = s.name, .x = to_vector(pc.recall), .y = to_vector(pc.precision),
+    pr.series.push_back({.title = s.name,
+                         .x = to_vector(pc.recall),
+                         .y = to_vector(pc.precision),
                          .style = "steps lw 2"});
   }
-  roc.series.push_back({.title = "chance", .x = {0, 1}, .y = {0, 1}, .style = "lines dt 2 lc 'gray'"});
+  roc.series.push_back(
+      {.title = "chance", .x = {0, 1}, .y = {0, 1}, .style = "lines dt 2 lc 'gray'"});
   const double prevalence = n_fraud / static_cast<double>(X.rows());
-  pr.series.push_back({.title = "chance", .x = {0, 1}, .y = {prevalence, prevalence},
+  pr.series.push_back({.title = "chance",
+                       .x = {0, 1},
+                       .y = {prevalence, prevalence},
                        .style = "lines dt 2 lc 'gray'"});
   std::cout << "\n   SMOTE + 15-NN at the default threshold (0.5):\n\n"
             << osprey::classification_report(y, smote_pred) << "\n";
@@ -224,7 +232,8 @@ int main(int argc, char** argv) try {
   Eigen::VectorXd spend(hours);
   {
     osprey::detail::Rng rng(99);
-    for (int t = 0; t < hours; ++t) spend(t) = 1000.0 + 50.0 * rng.normal() + (t >= change ? 50.0 : 0.0);
+    for (int t = 0; t < hours; ++t)
+      spend(t) = 1000.0 + 50.0 * rng.normal() + (t >= change ? 50.0 : 0.0);
   }
   const double psi_before = osprey::population_stability_index(
       spend.head(train_hours), spend.segment(change - train_hours, train_hours));
@@ -254,8 +263,8 @@ int main(int argc, char** argv) try {
   std::cout << "   CUSUM (k 0.5, h 5):       " << count_before(cusum_trace.alarms)
             << " false alarms before the change, first alarm " << first_after(cusum_trace.alarms)
             << " hours after it\n\n";
-  example::Plot chart{.title = "Hourly card spend: EWMA control chart", .xlabel = "hour",
-                      .ylabel = "spend"};
+  example::Plot chart{
+      .title = "Hourly card spend: EWMA control chart", .xlabel = "hour", .ylabel = "spend"};
   {
     std::vector<double> t(static_cast<std::size_t>(live.size()));
     std::iota(t.begin(), t.end(), static_cast<double>(train_hours));
@@ -266,19 +275,26 @@ int main(int argc, char** argv) try {
         av.push_back(static_cast<double>(ewma_trace.upper_statistic(i)));
       }
     }
-    auto vec = [](const auto& v) {
-      return std::vector<double>(v.data(), v.data() + v.size());
-    };
+    auto vec = [](const auto& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
     chart.series = {
         {.title = "spend", .x = t, .y = vec(live), .style = "lines lc rgb '#bbbbbb'"},
-        {.title = "EWMA z", .x = t, .y = vec(ewma_trace.upper_statistic), .style = "lines lw 2 lc rgb '#1f77b4'"},
-        {.title = "limits", .x = t, .y = vec(ewma_trace.upper_limit), .style = "lines dt 2 lc rgb '#d62728'"},
-        {.title = "", .x = t, .y = vec(ewma_trace.lower_limit), .style = "lines dt 2 lc rgb '#d62728'"},
+        {.title = "EWMA z",
+         .x = t,
+         .y = vec(ewma_trace.upper_statistic),
+         .style = "lines lw 2 lc rgb '#1f77b4'"},
+        {.title = "limits",
+         .x = t,
+         .y = vec(ewma_trace.upper_limit),
+         .style = "lines dt 2 lc rgb '#d62728'"},
+        {.title = "",
+         .x = t,
+         .y = vec(ewma_trace.lower_limit),
+         .style = "lines dt 2 lc rgb '#d62728'"},
         {.title = "alarm", .x = at, .y = av, .style = "points pt 7 ps 0.6 lc rgb '#d62728'"}};
-    chart.commands = {"set arrow from " + std::to_string(change) +
-                      ", graph 0 to " + std::to_string(change) +
-                      ", graph 1 nohead dt 3 lc rgb 'black'",
-                      "set label 'drift starts' at " + std::to_string(change + 10) + ", graph 0.95"};
+    chart.commands = {
+        "set arrow from " + std::to_string(change) + ", graph 0 to " + std::to_string(change) +
+            ", graph 1 nohead dt 3 lc rgb 'black'",
+        "set label 'drift starts' at " + std::to_string(change + 10) + ", graph 0.95"};
   }
 
   // 6. PageRank on the transfer graph --------------------------------------------------------
@@ -286,68 +302,92 @@ int main(int argc, char** argv) try {
   t0 = Clock::now();
   const int n_accounts = opt.quick ? 20000 : 200000;
   const int n_mules = 12;
+  const int victims_per_mule = 120;
+  const std::int64_t cash_out = n_accounts - n_mules - 1;
   std::vector<osprey::Graph<double>::Edge> transfers;
   {
     osprey::detail::Rng rng(5);
     for (int a = 0; a < n_accounts; ++a) {
       const int k = 1 + static_cast<int>(rng.bounded(6));
       for (int e = 0; e < k; ++e) {
-        // Preferential destinations: popular merchants and payroll accounts get more.
+        // Preferential destinations: busy accounts (shops, landlords, payroll) get more.
         const double u = rng.uniform();
-        const auto dst = static_cast<std::int64_t>(n_accounts * u * u * u);
+        const auto dst = static_cast<std::int64_t>(n_accounts * std::pow(u, 1.5));
         if (dst != a) transfers.push_back({a, dst});
       }
     }
     // Mules (the last accounts) collect from many victims and forward to one cash-out account.
     for (int m = 0; m < n_mules; ++m) {
       const std::int64_t mule = n_accounts - 1 - m;
-      for (int v = 0; v < 60; ++v) {
-        transfers.push_back({static_cast<std::int64_t>(rng.bounded(static_cast<std::uint64_t>(n_accounts - n_mules))), mule});
+      for (int v = 0; v < victims_per_mule; ++v) {
+        const auto victim = static_cast<std::int64_t>(
+            rng.bounded(static_cast<std::uint64_t>(n_accounts - n_mules - 1)));
+        transfers.push_back({victim, mule});
       }
-      transfers.push_back({mule, n_accounts - n_mules - 1});
+      transfers.push_back({mule, cash_out});
     }
   }
   const auto graph = osprey::Graph<double>::from_edges(n_accounts, transfers);
   osprey::PageRank<double> pagerank({.progress = [](const osprey::Progress& p) {
-    std::cerr << "\r   iteration " << std::setw(3) << p.done << ", L1 change "
-              << std::scientific << std::setprecision(2) << p.value << std::fixed << std::flush;
+    static const bool tty = isatty(fileno(stderr)) != 0;
+    if (tty) {
+      std::cerr << "\r   iteration " << std::setw(3) << p.done << ", L1 change " << std::scientific
+                << std::setprecision(2) << p.value << std::fixed << std::flush;
+    }
   }});
   pagerank.fit(graph);
-  std::cerr << "\n";
+  if (isatty(fileno(stderr)) != 0) std::cerr << "\n";
   const Eigen::VectorXd& pr_scores = pagerank.scores();
   std::vector<int> order(static_cast<std::size_t>(n_accounts));
   std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + 15, order.end(),
-                    [&](int a, int b) { return pr_scores(a) > pr_scores(b); });
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return pr_scores(a) > pr_scores(b) || (pr_scores(a) == pr_scores(b) && a < b);
+  });
+  std::vector<int> rank_of(order.size());
+  for (std::size_t r = 0; r < order.size(); ++r)
+    rank_of[static_cast<std::size_t>(order[r])] = static_cast<int>(r) + 1;
+  auto role = [&](int a) -> std::string {
+    if (a == cash_out) return "cash-out";
+    if (a >= n_accounts - n_mules) return "mule";
+    return "";
+  };
   std::cout << "   " << graph.n_nodes() << " accounts, " << graph.n_edges() << " transfers; "
             << pagerank.iterations() << " iterations, residual " << std::scientific
             << std::setprecision(2) << pagerank.residual() << std::fixed << ", "
-            << std::setprecision(2) << seconds_since(t0) << " s\n   top 15 accounts:";
-  int mules_found = 0;
-  for (int i = 0; i < 15; ++i) {
+            << std::setprecision(2) << seconds_since(t0) << " s\n   top 10:";
+  for (int i = 0; i < 10; ++i) {
     const int a = order[static_cast<std::size_t>(i)];
-    const bool mule = a >= n_accounts - n_mules;
-    mules_found += mule ? 1 : 0;
-    std::cout << (i % 5 == 0 ? "\n     " : "  ") << std::setw(7) << a << (mule ? " (mule)" : "       ");
+    std::cout << (i % 5 == 0 ? "\n     " : "  ") << "#" << i + 1 << " " << a
+              << (role(a).empty() ? "" : " (" + role(a) + ")");
   }
-  std::cout << "\n   " << mules_found << " of the " << n_mules
-            << " mule accounts are in the top 15 (the rest are high-traffic hubs)\n\n";
-  example::Plot dist{.title = "PageRank scores, accounts by rank", .xlabel = "rank",
-                     .ylabel = "PageRank score"};
+  std::vector<int> mule_ranks;
+  for (int m = 0; m < n_mules; ++m)
+    mule_ranks.push_back(rank_of[static_cast<std::size_t>(n_accounts - 1 - m)]);
+  std::sort(mule_ranks.begin(), mule_ranks.end());
+  std::cout << "\n   the cash-out account ranks #" << rank_of[static_cast<std::size_t>(cash_out)]
+            << " of " << n_accounts << "; the " << n_mules << " mules rank #" << mule_ranks.front()
+            << " to #" << mule_ranks.back() << "\n\n";
+  example::Plot dist{
+      .title = "PageRank scores, accounts by rank", .xlabel = "rank", .ylabel = "PageRank score"};
   {
-    std::vector<double> sorted(pr_scores.data(), pr_scores.data() + pr_scores.size());
-    std::sort(sorted.begin(), sorted.end(), std::greater<>());
-    std::vector<double> rank(sorted.size());
-    std::iota(rank.begin(), rank.end(), 1.0);
+    std::vector<double> sorted(order.size());
+    std::vector<double> rank(order.size());
+    for (std::size_t r = 0; r < order.size(); ++r) {
+      sorted[r] = pr_scores(order[r]);
+      rank[r] = static_cast<double>(r + 1);
+    }
     std::vector<double> mr, ms;
-    for (int m = 0; m < n_mules; ++m) {
-      const double s = pr_scores(n_accounts - 1 - m);
-      mr.push_back(static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), s, std::greater<>()) - sorted.begin()));
-      ms.push_back(s);
+    for (int m = 0; m <= n_mules; ++m) {
+      const int a = static_cast<int>(m == n_mules ? cash_out : n_accounts - 1 - m);
+      mr.push_back(rank_of[static_cast<std::size_t>(a)]);
+      ms.push_back(pr_scores(a));
     }
     dist.series = {{.title = "all accounts", .x = rank, .y = sorted},
-                   {.title = "mule accounts", .x = mr, .y = ms, .style = "points pt 7 ps 1 lc rgb '#d62728'"}};
-    dist.commands = {"set logscale xy", "set format y '10^{%T}'"};
+                   {.title = "mules and cash-out",
+                    .x = mr,
+                    .y = ms,
+                    .style = "points pt 7 ps 1 lc rgb '#d62728'"}};
+    dist.commands = {"set logscale xy", "set format y '10^{%T}'", "set format x '10^{%T}'"};
   }
 
   // Plots -------------------------------------------------------------------------------------

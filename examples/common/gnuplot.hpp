@@ -15,20 +15,20 @@ namespace example {
 
 /** One line or point set of a plot. */
 struct Series {
-  std::string title;
-  std::vector<double> x;
-  std::vector<double> y;
+  std::string title{};
+  std::vector<double> x{};
+  std::vector<double> y{};
   std::string style = "lines lw 2";  ///< gnuplot "with ..." clause
   std::string axes = "x1y1";         ///< "x1y2" to use the right-hand axis
 };
 
 /** A plot: its series plus free gnuplot commands placed before `plot`. */
 struct Plot {
-  std::string title;
-  std::string xlabel;
-  std::string ylabel;
-  std::vector<Series> series;
-  std::vector<std::string> commands;  ///< e.g. "set logscale y", "set object rect ..."
+  std::string title{};
+  std::string xlabel{};
+  std::string ylabel{};
+  std::vector<Series> series{};
+  std::vector<std::string> commands{};  ///< e.g. "set logscale y", "set object rect ..."
   int width = 900;
   int height = 540;
 };
