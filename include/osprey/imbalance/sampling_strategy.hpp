@@ -72,11 +72,18 @@ class SamplingStrategy {
   SamplingStrategy(std::map<int, int> counts)  // NOLINT(google-explicit-constructor)
       : kind_(Kind::counts), counts_(std::move(counts)) {}
 
+  /** imbalanced-learn's "auto": over-samplers grow every class but the majority, under-samplers
+   *  shrink every class but the minority. */
   static SamplingStrategy automatic() { return SamplingStrategy{}; }
+  /** imbalanced-learn's "minority": only the smallest class. */
   static SamplingStrategy minority() { return SamplingStrategy{Kind::minority}; }
+  /** imbalanced-learn's "majority": only the largest class. */
   static SamplingStrategy majority() { return SamplingStrategy{Kind::majority}; }
+  /** imbalanced-learn's "not minority": every class but the smallest. */
   static SamplingStrategy not_minority() { return SamplingStrategy{Kind::not_minority}; }
+  /** imbalanced-learn's "not majority": every class but the largest. */
   static SamplingStrategy not_majority() { return SamplingStrategy{Kind::not_majority}; }
+  /** imbalanced-learn's "all": every class. */
   static SamplingStrategy all() { return SamplingStrategy{Kind::all}; }
   /** The classes a cleaning sampler cleans. */
   static SamplingStrategy classes(std::vector<int> labels) {

@@ -31,6 +31,7 @@ struct CompressedRows {
   const Offset* offsets = nullptr;  ///< row starts, `n_rows + 1` entries
   const Index* indices = nullptr;   ///< column of each stored entry
   const Value* values = nullptr;    ///< value of each stored entry, or null for all ones
+  /** Number of stored entries. */
   [[nodiscard]] std::int64_t nnz() const noexcept {
     return n_rows == 0 ? 0 : static_cast<std::int64_t>(offsets[n_rows]);
   }

@@ -26,8 +26,12 @@
 #include "../kernels/topk.hpp"
 
 #if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
+/// 1 when the Euclidean tiles call Eigen 3.4's single-threaded GEMM kernel directly (known
+/// internal API), 0 to fall back to Eigen's public matrix product.
 #define OSPREY_EIGEN_INTERNAL_GEMM 1
 #else
+/// 1 when the Euclidean tiles call Eigen 3.4's single-threaded GEMM kernel directly (known
+/// internal API), 0 to fall back to Eigen's public matrix product.
 #define OSPREY_EIGEN_INTERNAL_GEMM 0
 #endif
 
