@@ -1,6 +1,7 @@
 #include "common/prelude.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <osprey/anomaly/isolation_forest.hpp>
 #include <osprey/core/concepts.hpp>
@@ -513,4 +514,41 @@ TEST_CASE("IsolationForest: passes the estimator conformance suite",
   const Matrix<double> X = load_fixture("isolation_forest/X.csv").topRows(120);
   const Eigen::VectorXi y = Eigen::VectorXi::Zero(X.rows());
   osprey::testing::check_estimator<ForestSpec>(X, y);
+}
+
+TEST_CASE("IsolationForest: load rejects a checksummed file with an impossible leaf path length",
+          "[anomaly][isolation_forest][regression]") {
+  // Regression for a libFuzzer finding (fuzz/fuzz_isolation_forest_load.cpp): a crafted file
+  // with a valid checksum but an absurd leaf path length loaded, and its scores left (0, 1].
+  osprey::detail::Rng rng(3);
+  Matrix<double> X(16, 2);
+  for (Eigen::Index i = 0; i < X.size(); ++i) X(i) = rng.normal();
+  IsolationForest<double> forest({.n_estimators = 2, .max_samples = 4, .random_state = 3});
+  forest.fit(X);
+  std::ostringstream out;
+  forest.save(out);
+  std::string bytes = out.str();
+
+  // Layout (see IsolationForest::save): 20 header bytes, 80 bytes of fixed payload fields, then
+  // per tree 2^h - 1 thresholds (8 bytes) and features (4 bytes), 2^h leaf values (8 bytes), a
+  // count (4 bytes) per slot, then the 8-byte checksum.
+  const std::size_t internal = 2 * ((std::size_t{1} << forest.height_limit()) - 1);
+  const std::size_t leaves = 2 * (std::size_t{1} << forest.height_limit());
+  REQUIRE(bytes.size() == 20 + 80 + internal * 12 + leaves * 8 + (internal + leaves) * 4 + 8);
+  const std::size_t first_leaf = 20 + 80 + internal * 12;
+  const double absurd = 1e9;
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &absurd, sizeof bits);
+  for (int b = 0; b < 8; ++b) {  // little-endian, whatever the host
+    bytes[first_leaf + static_cast<std::size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xFFU);
+  }
+  const std::uint64_t sum =
+      osprey::detail::fnv1a64(std::string_view(bytes).substr(0, bytes.size() - 8));
+  for (int b = 0; b < 8; ++b) {
+    bytes[bytes.size() - 8 + static_cast<std::size_t>(b)] =
+        static_cast<char>((sum >> (8 * b)) & 0xFFU);
+  }
+  std::istringstream in(bytes);
+  require_throws_containing<osprey::InvalidArgument>(
+      [&] { (void)IsolationForest<double>::load(in); }, "leaf path length");
 }
