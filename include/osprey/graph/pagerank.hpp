@@ -190,8 +190,9 @@ class PageRank {
   }
 
   /** The update of rows [lo, hi) that have no in-edges (x = teleport), eight lanes at a time in
-   *  a fixed order; returns their L1 change and adds their new scores to `*dang` when given. */
-  template <class Teleport>
+   *  a fixed order; returns their L1 change and adds their new scores to `*dang` when given.
+   *  `kDangling` rows have scale 1, so the normaliser arrays are not read. */
+  template <bool kDangling, class Teleport>
   static double teleport_rows(std::int64_t lo, std::int64_t hi, const double* x_in, double* x_out,
                               const double* scale, const double* inv_scale, Teleport teleport,
                               double* dang) {
@@ -202,16 +203,16 @@ class PageRank {
       for (std::int64_t j = 0; j < kLanes; ++j) {
         const auto iz = static_cast<std::size_t>(i + j);
         const double x = teleport(iz);
-        r[j] += std::abs(x - x_in[iz] * scale[iz]);
-        x_out[iz] = x * inv_scale[iz];
+        r[j] += std::abs(x - (kDangling ? x_in[iz] : x_in[iz] * scale[iz]));
+        x_out[iz] = kDangling ? x : x * inv_scale[iz];
         t[j] += x;
       }
     }
     for (; i < hi; ++i) {
       const auto iz = static_cast<std::size_t>(i);
       const double x = teleport(iz);
-      r[0] += std::abs(x - x_in[iz] * scale[iz]);
-      x_out[iz] = x * inv_scale[iz];
+      r[0] += std::abs(x - (kDangling ? x_in[iz] : x_in[iz] * scale[iz]));
+      x_out[iz] = kDangling ? x : x * inv_scale[iz];
       t[0] += x;
     }
     if (dang != nullptr) {
@@ -270,16 +271,27 @@ class PageRank {
               // branch-free, vectorised stream instead of one gather call per row.
               const std::int64_t empty = first_empty_row(A.offsets, lo, hi);
               double res = 0.0, dang = 0.0;
-              kernels::spmv_pull_rows<double>(A, x_in, lo, empty, [&](std::int64_t i, double sum) {
+              // Dangling nodes (the last n - n_active) have scale 1: their rows skip the two
+              // normaliser arrays, and their new scores add up to the next dangling mass.
+              const std::int64_t split = std::clamp(n_active, lo, empty);
+              kernels::spmv_pull_rows<double>(A, x_in, lo, split, [&](std::int64_t i, double sum) {
                 const auto iz = static_cast<std::size_t>(i);
                 const double x = d * sum + teleport(iz);
                 res += std::abs(x - x_in[iz] * scale[iz]);
                 x_out[iz] = x * inv_scale[iz];
-                if (i >= n_active) dang += x;
               });
+              kernels::spmv_pull_rows<double>(A, x_in, split, empty,
+                                              [&](std::int64_t i, double sum) {
+                                                const auto iz = static_cast<std::size_t>(i);
+                                                const double x = d * sum + teleport(iz);
+                                                res += std::abs(x - x_in[iz]);
+                                                x_out[iz] = x;
+                                                dang += x;
+                                              });
               const std::int64_t mid = std::clamp(n_active, empty, hi);
-              res += teleport_rows(empty, mid, x_in, x_out, scale, inv_scale, teleport, nullptr);
-              res += teleport_rows(mid, hi, x_in, x_out, scale, inv_scale, teleport, &dang);
+              res += teleport_rows<false>(empty, mid, x_in, x_out, scale, inv_scale, teleport,
+                                          nullptr);
+              res += teleport_rows<true>(mid, hi, x_in, x_out, scale, inv_scale, teleport, &dang);
               block_residual[bz] = res;
               block_dangling[bz] = dang;
             });
