@@ -60,8 +60,9 @@ struct PageRankState {
  *  the returned scores.
  *
  *  \tparam ScalarT float or double.
- *  Complexity: O(n + m) time and ~3 passes over n doubles per iteration plus one pass over the
- *  in-edges; about log(tol) / log(d) iterations (d = 0.85, tol = 1e-10: at most ~142).
+ *  Complexity: O(n + m) time: per iteration one fused pass over the node arrays (old and new
+ *  scaled scores, out-weight and its reciprocal, offsets) and one over the in-edges; about
+ *  log(tol) / log(d) iterations (d = 0.85, tol = 1e-10: at most ~142).
  *  Memory: 2 n doubles besides the graph. Thread safety: `fit` mutates; const accessors may
  *  run concurrently. Results are bit-identical for any `n_threads` (fixed reduction blocks).
  */
@@ -173,6 +174,53 @@ class PageRank {
     return std::clamp<std::int64_t>((n + m) / 16384, 1, 4096);
   }
 
+  /** First row r in [lo, hi] such that rows [r, hi) have no entries (offsets are sorted). */
+  template <class Offset>
+  static std::int64_t first_empty_row(const Offset* offsets, std::int64_t lo, std::int64_t hi) {
+    const Offset last = offsets[hi];
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      if (offsets[mid] < last) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** The update of rows [lo, hi) that have no in-edges (x = teleport), eight lanes at a time in
+   *  a fixed order; returns their L1 change and adds their new scores to `*dang` when given.
+   *  `kDangling` rows have scale 1, so the normaliser arrays are not read. */
+  template <bool kDangling, class Teleport>
+  static double teleport_rows(std::int64_t lo, std::int64_t hi, const double* x_in, double* x_out,
+                              const double* scale, const double* inv_scale, Teleport teleport,
+                              double* dang) {
+    constexpr std::int64_t kLanes = 8;
+    double r[kLanes] = {}, t[kLanes] = {};
+    std::int64_t i = lo;
+    for (; i + kLanes <= hi; i += kLanes) {
+      for (std::int64_t j = 0; j < kLanes; ++j) {
+        const auto iz = static_cast<std::size_t>(i + j);
+        const double x = teleport(iz);
+        r[j] += std::abs(x - (kDangling ? x_in[iz] : x_in[iz] * scale[iz]));
+        x_out[iz] = kDangling ? x : x * inv_scale[iz];
+        t[j] += x;
+      }
+    }
+    for (; i < hi; ++i) {
+      const auto iz = static_cast<std::size_t>(i);
+      const double x = teleport(iz);
+      r[0] += std::abs(x - (kDangling ? x_in[iz] : x_in[iz] * scale[iz]));
+      x_out[iz] = kDangling ? x : x * inv_scale[iz];
+      t[0] += x;
+    }
+    if (dang != nullptr) {
+      *dang += ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+    }
+    return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+  }
+
   template <class InEdges>
   detail::PageRankState<Scalar> iterate(const Graph<Scalar>& g, const InEdges& in) const {
     const std::int64_t n = g.n_nodes_;
@@ -217,15 +265,33 @@ class PageRank {
         detail::parallel_for_dynamic(
             std::int64_t{0}, n_blocks, params_.n_threads, [&](std::int64_t b) {
               const auto bz = static_cast<std::size_t>(b);
+              const std::int64_t lo = blocks[bz], hi = blocks[bz + 1];
+              // Rows without in-edges (half of an R-MAT graph's nodes, all at the end of their
+              // group in the default order) only take the teleport term: they run as a
+              // branch-free, vectorised stream instead of one gather call per row.
+              const std::int64_t empty = first_empty_row(A.offsets, lo, hi);
               double res = 0.0, dang = 0.0;
-              kernels::spmv_pull_rows<double>(A, x_in, blocks[bz], blocks[bz + 1],
+              // Dangling nodes (the last n - n_active) have scale 1: their rows skip the two
+              // normaliser arrays, and their new scores add up to the next dangling mass.
+              const std::int64_t split = std::clamp(n_active, lo, empty);
+              kernels::spmv_pull_rows<double>(A, x_in, lo, split, [&](std::int64_t i, double sum) {
+                const auto iz = static_cast<std::size_t>(i);
+                const double x = d * sum + teleport(iz);
+                res += std::abs(x - x_in[iz] * scale[iz]);
+                x_out[iz] = x * inv_scale[iz];
+              });
+              kernels::spmv_pull_rows<double>(A, x_in, split, empty,
                                               [&](std::int64_t i, double sum) {
                                                 const auto iz = static_cast<std::size_t>(i);
                                                 const double x = d * sum + teleport(iz);
-                                                res += std::abs(x - x_in[iz] * scale[iz]);
-                                                x_out[iz] = x * inv_scale[iz];
-                                                if (i >= n_active) dang += x;
+                                                res += std::abs(x - x_in[iz]);
+                                                x_out[iz] = x;
+                                                dang += x;
                                               });
+              const std::int64_t mid = std::clamp(n_active, empty, hi);
+              res += teleport_rows<false>(empty, mid, x_in, x_out, scale, inv_scale, teleport,
+                                          nullptr);
+              res += teleport_rows<true>(mid, hi, x_in, x_out, scale, inv_scale, teleport, &dang);
               block_residual[bz] = res;
               block_dangling[bz] = dang;
             });
