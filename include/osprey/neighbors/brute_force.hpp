@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -50,6 +51,18 @@ struct BruteTiles {
   Eigen::Index panel_bytes = 1 << 18;  ///< packed training bytes per block (L2-resident)
   Eigen::Index sym_block = 256;        ///< rows per block, symmetric leave-one-out path
 };
+
+/** True when some lane of the SIMD comparison mask `m` is set (OR of its 64-bit words, which
+ *  compiles to a few scalar ORs instead of one extraction per lane). */
+template <class M>
+OSPREY_ALWAYS_INLINE bool any_lane(const M& m) noexcept {
+  static_assert(sizeof(M) % sizeof(std::uint64_t) == 0);
+  std::uint64_t w[sizeof(M) / sizeof(std::uint64_t)];
+  std::memcpy(w, &m, sizeof(M));
+  std::uint64_t acc = 0;
+  for (const std::uint64_t x : w) acc |= x;
+  return acc != 0;
+}
 
 /** Inserts (value, index) into the sorted k-buffer `vals`/`idx` when it is lexicographically
  *  below the k-th held pair (the TopK rule, on a buffer that is already initialised). */
@@ -169,7 +182,7 @@ class BruteIndex {
   /** Leave-one-out Euclidean search that computes each pair once. The rows are cut into blocks
    *  of `tiles.sym_block`; tile (I, J), I <= J, is one GEMM `-2 X_I X_J^T`, and each value
    *  `|x_i|^2 + |x_j|^2 - 2 x_i.x_j` is offered to both row i's and row j's k-buffer in the same
-   *  pass (a diagonal tile offers each ordered pair to its column's row only). Each thread owns
+   *  pass (a diagonal tile uses its upper triangle). Each thread owns
    *  a full set of k-buffers (n x k) and takes tiles t, t + T, ...; the buffers are merged per
    *  row at the end. A k-buffer holds the k lexicographically smallest (value, index) pairs of
    *  what it was offered, whatever the order, and every pair's value depends only on the fixed
@@ -183,8 +196,11 @@ class BruteIndex {
     const Eigen::Index n_tiles = nblocks * (nblocks + 1) / 2;
     std::vector<std::pair<Eigen::Index, Eigen::Index>> order;
     order.reserve(static_cast<std::size_t>(n_tiles));
+    // Diagonal tiles first: they give every row block-many candidates, so its threshold is
+    // already tight when the off-diagonal tiles (the bulk of the work) are scanned.
+    for (Eigen::Index I = 0; I < nblocks; ++I) order.emplace_back(I, I);
     for (Eigen::Index I = 0; I < nblocks; ++I) {
-      for (Eigen::Index J = I; J < nblocks; ++J) order.emplace_back(I, J);
+      for (Eigen::Index J = I + 1; J < nblocks; ++J) order.emplace_back(I, J);
     }
     const int T = static_cast<int>(std::clamp<Eigen::Index>(
         static_cast<Eigen::Index>(resolve_threads(n_threads)), 1, n_tiles));
@@ -210,20 +226,10 @@ class BruteIndex {
         const Eigen::Index ri = std::min(B, n - i0);
         const Eigen::Index cj = std::min(B, n - j0);
         gemm.run(ri, cj, d, X.data() + i0 * d, X.data() + j0 * d, C.data(), B, S(-2), false);
-        if (I == J) {
-          for (Eigen::Index c = 0; c < cj; ++c) {
-            const S* col = C.data() + c * B;
-            const S nj = nrm[j0 + c];
-            for (Eigen::Index r = 0; r < ri; ++r) {
-              const S v = (nrm[i0 + r] + nj) + col[r];
-              if (v <= thr[static_cast<std::size_t>(j0 + c)] && r != c) offer(j0 + c, v, i0 + r);
-            }
-          }
-          continue;
-        }
         for (Eigen::Index c = 0; c < cj; ++c) {
           scan_pair_column(
-              C.data() + c * B, nrm + i0, nrm[j0 + c], thr.data() + i0, ri,
+              // A diagonal tile keeps its upper triangle r < c: each pair once.
+              C.data() + c * B, nrm + i0, nrm[j0 + c], thr.data() + i0, I == J ? c : ri,
               [&](Eigen::Index r, S v) {
                 if (v <= thr[static_cast<std::size_t>(j0 + c)]) {
                   offer(j0 + c, v, i0 + r);
@@ -254,34 +260,42 @@ class BruteIndex {
    *  the candidates either k-buffer can accept; the callback applies the exact rule). */
   template <class Hit>
   static OSPREY_ALWAYS_INLINE void scan_pair_column(const S* col, const S* row_norms, S col_norm,
-                                                    const S* row_thr, Eigen::Index rows, Hit&& hit,
-                                                    const S* col_thr) noexcept {
+                                                    const S* row_thr, Eigen::Index rows,
+                                                    Hit&& hit_fn, const S* col_thr) noexcept {
     using V = simd_t<S>;
     constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
     Eigen::Index r = 0;
     if constexpr (L > 1) {
+      // Chunks of U vectors: the lane masks are OR-ed and tested once per chunk, since most
+      // chunks hold no candidate once the k-buffers have filled.
+      constexpr Eigen::Index U = 2;
       const V cn = V{} + col_norm;
-      for (; r + L <= rows; r += L) {
-        V a;
-        V nr;
-        V th;
-        std::memcpy(&a, col + r, sizeof(V));
-        std::memcpy(&nr, row_norms + r, sizeof(V));
-        std::memcpy(&th, row_thr + r, sizeof(V));
-        const V v = (nr + cn) + a;
+      for (; r + U * L <= rows; r += U * L) {
         const V tc = V{} + *col_thr;
-        const auto m = (v <= tc) | (v <= th);
-        bool any = false;
-        for (Eigen::Index l = 0; l < L; ++l) any = any || m[l] != 0;
-        if (!any) continue;
-        for (Eigen::Index l = 0; l < L; ++l) {
-          if (m[l] != 0) hit(r + l, v[l]);
+        V v[U];
+        decltype(v[0] < v[0]) any{};
+        for (Eigen::Index u = 0; u < U; ++u) {
+          V a;
+          V nr;
+          V th;
+          std::memcpy(&a, col + r + u * L, sizeof(V));
+          std::memcpy(&nr, row_norms + r + u * L, sizeof(V));
+          std::memcpy(&th, row_thr + r + u * L, sizeof(V));
+          v[u] = (nr + cn) + a;
+          any |= (v[u] <= tc) | (v[u] <= th);
+        }
+        if (!any_lane(any)) continue;
+        for (Eigen::Index u = 0; u < U; ++u) {
+          for (Eigen::Index l = 0; l < L; ++l) {
+            const Eigen::Index rr = r + u * L + l;
+            if (v[u][l] <= *col_thr || v[u][l] <= row_thr[rr]) hit_fn(rr, v[u][l]);
+          }
         }
       }
     }
     for (; r < rows; ++r) {
       const S v = (row_norms[r] + col_norm) + col[r];
-      if (v <= *col_thr || v <= row_thr[r]) hit(r, v);
+      if (v <= *col_thr || v <= row_thr[r]) hit_fn(r, v);
     }
   }
 
