@@ -11,6 +11,10 @@
  *    recomputes the exact distance of the k selected, so returned distances are exact to
  *    rounding; only the *selection* sees the expansion's cancellation error, about
  *    eps * (|q|^2 + |x|^2), which can swap neighbours whose squared distances differ by less.
+ *  - Euclidean / SquaredEuclidean, leave-one-out (the training set against itself, as SMOTE's
+ *    neighbour search): the symmetric path computes each unordered pair once, one GEMM per
+ *    block pair (I <= J), and offers |x_i|^2 + |x_j|^2 - 2 x_i.x_j to both rows' k-buffers in
+ *    one vectorised pass over the tile; thread-private buffers are merged exactly at the end.
  *  - Other metrics: the register-tiled panel kernel of kernels/distance.hpp.
  */
 #pragma once
