@@ -11,6 +11,10 @@
  *    recomputes the exact distance of the k selected, so returned distances are exact to
  *    rounding; only the *selection* sees the expansion's cancellation error, about
  *    eps * (|q|^2 + |x|^2), which can swap neighbours whose squared distances differ by less.
+ *  - Euclidean / SquaredEuclidean, leave-one-out (the training set against itself, as SMOTE's
+ *    neighbour search): the symmetric path computes each unordered pair once, one GEMM per
+ *    block pair (I <= J), and offers |x_i|^2 + |x_j|^2 - 2 x_i.x_j to both rows' k-buffers in
+ *    one vectorised pass over the tile; thread-private buffers are merged exactly at the end.
  *  - Other metrics: the register-tiled panel kernel of kernels/distance.hpp.
  */
 #pragma once
@@ -18,6 +22,10 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <utility>
 #include <vector>
 
 #include "../core/parallel.hpp"
@@ -45,7 +53,35 @@ struct BruteTiles {
   Eigen::Index gemm_rows = 1024;       ///< training rows per GEMM block
   Eigen::Index panel_queries = 256;    ///< queries per tile, tiled-kernel path
   Eigen::Index panel_bytes = 1 << 18;  ///< packed training bytes per block (L2-resident)
+  Eigen::Index sym_block = 256;        ///< rows per block, symmetric leave-one-out path
 };
+
+/** True when some lane of the SIMD comparison mask `m` is set (OR of its 64-bit words, which
+ *  compiles to a few scalar ORs instead of one extraction per lane). */
+template <class M>
+OSPREY_ALWAYS_INLINE bool any_lane(const M& m) noexcept {
+  static_assert(sizeof(M) % sizeof(std::uint64_t) == 0);
+  std::uint64_t w[sizeof(M) / sizeof(std::uint64_t)];
+  std::memcpy(w, &m, sizeof(M));
+  std::uint64_t acc = 0;
+  for (const std::uint64_t x : w) acc |= x;
+  return acc != 0;
+}
+
+/** Inserts (value, index) into the sorted k-buffer `vals`/`idx` when it is lexicographically
+ *  below the k-th held pair (the TopK rule, on a buffer that is already initialised). */
+template <class S>
+OSPREY_ALWAYS_INLINE void topk_insert(S* vals, int* idx, int k, S value, int index) noexcept {
+  if (value > vals[k - 1] || (value == vals[k - 1] && index >= idx[k - 1])) return;
+  int pos = k - 1;
+  while (pos > 0 && (vals[pos - 1] > value || (vals[pos - 1] == value && idx[pos - 1] > index))) {
+    vals[pos] = vals[pos - 1];
+    idx[pos] = idx[pos - 1];
+    --pos;
+  }
+  vals[pos] = value;
+  idx[pos] = index;
+}
 
 /** Single-threaded `C = alpha * A * B^T` for row-major A (rows x depth) and row-major B
  *  (cols x depth) into column-major C (leading dimension ldc). With Eigen 3.4 it calls Eigen's
@@ -122,6 +158,12 @@ class BruteIndex {
   void search(const RowMatrix<S>& X, const RowMatrix<S>& Q, int k, bool leave_one_out,
               int n_threads, S* values, int* indices, const BruteTiles& tiles = {}) const {
     const Eigen::Index m = Q.rows();
+    if constexpr (Metric::norm_expansion) {
+      if (leave_one_out) {
+        search_symmetric(X, k, n_threads, values, indices, tiles);
+        return;
+      }
+    }
     const Eigen::Index tile = Metric::norm_expansion ? tiles.gemm_queries : tiles.panel_queries;
     const Eigen::Index n_tiles = (m + tile - 1) / tile;
     parallel_for<Eigen::Index>(0, n_tiles, n_threads, [&](Eigen::Index t) {
@@ -141,6 +183,126 @@ class BruteIndex {
   }
 
  private:
+  /** Leave-one-out Euclidean search that computes each pair once. The rows are cut into blocks
+   *  of `tiles.sym_block`; tile (I, J), I <= J, is one GEMM `-2 X_I X_J^T`, and each value
+   *  `|x_i|^2 + |x_j|^2 - 2 x_i.x_j` is offered to both row i's and row j's k-buffer in the same
+   *  pass (a diagonal tile uses its upper triangle). Each thread owns
+   *  a full set of k-buffers (n x k) and takes tiles t, t + T, ...; the buffers are merged per
+   *  row at the end. A k-buffer holds the k lexicographically smallest (value, index) pairs of
+   *  what it was offered, whatever the order, and every pair's value depends only on the fixed
+   *  tiling, so the result does not depend on the thread count. */
+  void search_symmetric(const RowMatrix<S>& X, int k, int n_threads, S* values, int* indices,
+                        const BruteTiles& tiles) const {
+    const Eigen::Index n = X.rows();
+    const Eigen::Index d = X.cols();
+    const Eigen::Index B = std::min(tiles.sym_block, n);
+    const Eigen::Index nblocks = (n + B - 1) / B;
+    const Eigen::Index n_tiles = nblocks * (nblocks + 1) / 2;
+    std::vector<std::pair<Eigen::Index, Eigen::Index>> order;
+    order.reserve(static_cast<std::size_t>(n_tiles));
+    // Diagonal tiles first: they give every row block-many candidates, so its threshold is
+    // already tight when the off-diagonal tiles (the bulk of the work) are scanned.
+    for (Eigen::Index I = 0; I < nblocks; ++I) order.emplace_back(I, I);
+    for (Eigen::Index I = 0; I < nblocks; ++I) {
+      for (Eigen::Index J = I + 1; J < nblocks; ++J) order.emplace_back(I, J);
+    }
+    const int T = static_cast<int>(std::clamp<Eigen::Index>(
+        static_cast<Eigen::Index>(resolve_threads(n_threads)), 1, n_tiles));
+    const auto per = static_cast<std::size_t>(n) * static_cast<std::size_t>(k);
+    std::vector<S> hv(per * static_cast<std::size_t>(T), std::numeric_limits<S>::infinity());
+    std::vector<int> hi(per * static_cast<std::size_t>(T), std::numeric_limits<int>::max());
+    const S* nrm = norms_.data();
+    parallel_for<int>(0, T, T, [&](int t) {
+      S* vals = hv.data() + per * static_cast<std::size_t>(t);
+      int* idx = hi.data() + per * static_cast<std::size_t>(t);
+      std::vector<S> thr(static_cast<std::size_t>(n), std::numeric_limits<S>::infinity());
+      Matrix<S> C(B, B);
+      SerialGemm<S> gemm(B, B, d);
+      const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
+        S* rv = vals + row * k;
+        topk_insert(rv, idx + row * k, k, v, static_cast<int>(other));
+        thr[static_cast<std::size_t>(row)] = rv[k - 1];
+      };
+      for (Eigen::Index p = t; p < n_tiles; p += T) {
+        const auto [I, J] = order[static_cast<std::size_t>(p)];
+        const Eigen::Index i0 = I * B;
+        const Eigen::Index j0 = J * B;
+        const Eigen::Index ri = std::min(B, n - i0);
+        const Eigen::Index cj = std::min(B, n - j0);
+        gemm.run(ri, cj, d, X.data() + i0 * d, X.data() + j0 * d, C.data(), B, S(-2), false);
+        for (Eigen::Index c = 0; c < cj; ++c) {
+          scan_pair_column(
+              // A diagonal tile keeps its upper triangle r < c: each pair once.
+              C.data() + c * B, nrm + i0, nrm[j0 + c], thr.data() + i0, I == J ? c : ri,
+              [&](Eigen::Index r, S v) {
+                if (v <= thr[static_cast<std::size_t>(j0 + c)]) {
+                  offer(j0 + c, v, i0 + r);
+                }
+                if (v <= thr[static_cast<std::size_t>(i0 + r)]) {
+                  offer(i0 + r, v, j0 + c);
+                }
+              },
+              thr.data() + j0 + c);
+        }
+      }
+    });
+    parallel_for<Eigen::Index>(0, n, n_threads, [&](Eigen::Index i) {
+      TopK<S> top(values + i * k, indices + i * k, k);
+      for (int t = 0; t < T; ++t) {
+        const std::size_t o = per * static_cast<std::size_t>(t) + static_cast<std::size_t>(i * k);
+        for (int j = 0; j < k; ++j) {
+          const int id = hi[o + static_cast<std::size_t>(j)];
+          if (id != std::numeric_limits<int>::max())
+            top.push(hv[o + static_cast<std::size_t>(j)], id);
+        }
+      }
+    });
+  }
+
+  /** Calls `hit(r, v)` for every r in [0, rows) where `v = (row_norms[r] + col_norm) + col[r]`
+   *  is <= the column threshold `*col_thr` or <= the row threshold `row_thr[r]` (a superset of
+   *  the candidates either k-buffer can accept; the callback applies the exact rule). */
+  template <class Hit>
+  static OSPREY_ALWAYS_INLINE void scan_pair_column(const S* col, const S* row_norms, S col_norm,
+                                                    const S* row_thr, Eigen::Index rows,
+                                                    Hit&& hit_fn, const S* col_thr) noexcept {
+    using V = simd_t<S>;
+    constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+    Eigen::Index r = 0;
+    if constexpr (L > 1) {
+      // Chunks of U vectors: the lane masks are OR-ed and tested once per chunk, since most
+      // chunks hold no candidate once the k-buffers have filled.
+      constexpr Eigen::Index U = 2;
+      const V cn = V{} + col_norm;
+      for (; r + U * L <= rows; r += U * L) {
+        const V tc = V{} + *col_thr;
+        V v[U];
+        decltype(v[0] < v[0]) any{};
+        for (Eigen::Index u = 0; u < U; ++u) {
+          V a;
+          V nr;
+          V th;
+          std::memcpy(&a, col + r + u * L, sizeof(V));
+          std::memcpy(&nr, row_norms + r + u * L, sizeof(V));
+          std::memcpy(&th, row_thr + r + u * L, sizeof(V));
+          v[u] = (nr + cn) + a;
+          any |= (v[u] <= tc) | (v[u] <= th);
+        }
+        if (!any_lane(any)) continue;
+        for (Eigen::Index u = 0; u < U; ++u) {
+          for (Eigen::Index l = 0; l < L; ++l) {
+            const Eigen::Index rr = r + u * L + l;
+            if (v[u][l] <= *col_thr || v[u][l] <= row_thr[rr]) hit_fn(rr, v[u][l]);
+          }
+        }
+      }
+    }
+    for (; r < rows; ++r) {
+      const S v = (row_norms[r] + col_norm) + col[r];
+      if (v <= *col_thr || v <= row_thr[r]) hit_fn(r, v);
+    }
+  }
+
   void search_gemm(const RowMatrix<S>& X, const RowMatrix<S>& Q, Eigen::Index q0, Eigen::Index mq,
                    bool loo, std::vector<TopK<S>>& tops, const BruteTiles& tiles) const {
     const Eigen::Index n = X.rows();
