@@ -137,6 +137,26 @@ inline double given_or(const std::optional<double>& given, double estimate) {
 #pragma GCC diagnostic pop
 #endif
 
+/** The in-control (mean, sigma) a chart's `fit` settles on: each value given in Params wins,
+ *  the other is estimated from `in_control` (at least two finite samples).
+ *  \throws InvalidArgument naming `chart` when the series is too short, holds a non-finite value,
+ *  or has no spread while sigma must be estimated. */
+template <class Derived>
+LocationScale fit_baseline(const Eigen::MatrixBase<Derived>& in_control,
+                           const std::optional<double>& mean, const std::optional<double>& sigma,
+                           SigmaEstimator estimator, std::string_view chart) {
+  check_series(in_control, chart, "in_control", 2);
+  const auto est = estimate_location_scale(in_control, estimator);
+  LocationScale out;
+  out.mean = given_or(mean, est.mean);
+  out.sigma = given_or(sigma, est.sigma);
+  if (!(out.sigma > 0.0) || !std::isfinite(out.sigma)) {
+    fail(chart, ": the in-control series has no spread (sigma estimate ", out.sigma,
+         "); give sigma in Params");
+  }
+  return out;
+}
+
 /** Validates an optional user-given sigma. */
 inline void check_sigma(const std::optional<double>& sigma) {
   if (sigma) check_param(std::isfinite(*sigma) && *sigma > 0.0, "sigma", *sigma, "> 0 and finite");

@@ -109,15 +109,9 @@ class Ewma {
    *  series with no spread when sigma must be estimated. */
   template <class Derived>
   Ewma& fit(const Eigen::MatrixBase<Derived>& in_control) {
-    detail::check_series(in_control, "Ewma", "in_control", 2);
-    const auto est = detail::estimate_location_scale(in_control, params_.sigma_estimator);
-    const double mean = detail::given_or(params_.mean, est.mean);
-    const double sigma = detail::given_or(params_.sigma, est.sigma);
-    if (!(sigma > 0.0) || !std::isfinite(sigma)) {
-      detail::fail("Ewma: the in-control series has no spread (sigma estimate ", sigma,
-                   "); give sigma in Params");
-    }
-    state_ = make_state(mean, sigma);
+    const auto base = detail::fit_baseline(in_control, params_.mean, params_.sigma,
+                                           params_.sigma_estimator, "Ewma");
+    state_ = make_state(base.mean, base.sigma);
     reset();
     return *this;
   }
