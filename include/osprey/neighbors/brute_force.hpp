@@ -21,12 +21,17 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <utility>
 #include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
@@ -56,16 +61,34 @@ struct BruteTiles {
   Eigen::Index sym_block = 256;        ///< rows per block, symmetric leave-one-out path
 };
 
-/** True when some lane of the SIMD comparison mask `m` is set (OR of its 64-bit words, which
- *  compiles to a few scalar ORs instead of one extraction per lane). */
+/** The lane mask of a SIMD comparison result `m` as bits (bit l set when lane l is true); with
+ *  narrower vectors the compiler builds it from the lane comparisons. */
 template <class M>
-OSPREY_ALWAYS_INLINE bool any_lane(const M& m) noexcept {
-  static_assert(sizeof(M) % sizeof(std::uint64_t) == 0);
-  std::uint64_t w[sizeof(M) / sizeof(std::uint64_t)];
-  std::memcpy(w, &m, sizeof(M));
-  std::uint64_t acc = 0;
-  for (const std::uint64_t x : w) acc |= x;
-  return acc != 0;
+OSPREY_ALWAYS_INLINE std::uint64_t lane_bits(const M& m) noexcept {
+  constexpr int lanes = static_cast<int>(sizeof(M) / sizeof(m[0]));
+  static_assert(lanes <= 64);
+  std::uint64_t bits = 0;
+  for (int l = 0; l < lanes; ++l) bits |= static_cast<std::uint64_t>(m[l] != 0) << l;
+  return bits;
+}
+
+/** Bit l set when lane l of `a` is <= lane l of `b` (false for NaN): one compare into a mask
+ *  register with AVX-512, the generic `lane_bits` otherwise. */
+template <class V>
+OSPREY_ALWAYS_INLINE std::uint64_t le_bits(const V& a, const V& b) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 8) {
+    return _mm512_cmp_pd_mask(reinterpret_cast<const __m512d&>(a),
+                              reinterpret_cast<const __m512d&>(b), _CMP_LE_OQ);
+  } else if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 4) {
+    return _mm512_cmp_ps_mask(reinterpret_cast<const __m512&>(a),
+                              reinterpret_cast<const __m512&>(b), _CMP_LE_OQ);
+  } else {
+    return lane_bits(a <= b);
+  }
+#else
+  return lane_bits(a <= b);
+#endif
 }
 
 /** Inserts (value, index) into the sorted k-buffer `vals`/`idx` when it is lexicographically
@@ -209,43 +232,70 @@ class BruteIndex {
     const int T = static_cast<int>(std::clamp<Eigen::Index>(
         static_cast<Eigen::Index>(resolve_threads(n_threads)), 1, n_tiles));
     const auto per = static_cast<std::size_t>(n) * static_cast<std::size_t>(k);
+    const auto nz = static_cast<std::size_t>(n);
     std::vector<S> hv(per * static_cast<std::size_t>(T), std::numeric_limits<S>::infinity());
     std::vector<int> hi(per * static_cast<std::size_t>(T), std::numeric_limits<int>::max());
+    // thr[t * n + row] bounds what thread t still offers to row's k-buffer: its own buffer's k-th
+    // value, lowered between phases to the smallest k-th value of any thread. A candidate above
+    // another thread's k-th value cannot be among the row's k nearest (that thread already holds
+    // k pairs at or below it), so the shared bound drops only pairs the merge would drop, and the
+    // result stays the exact k nearest whatever the schedule.
+    std::vector<S> thr(nz * static_cast<std::size_t>(T), std::numeric_limits<S>::infinity());
+    std::vector<Matrix<S>> tile_buf(static_cast<std::size_t>(T), Matrix<S>(B, B));
+    // Phases: the diagonal tiles, then the off-diagonal ones in four parts; the thresholds are
+    // shared at each phase boundary (the first share gives every row its diagonal block's
+    // candidates in every thread).
+    std::vector<Eigen::Index> phase{0, nblocks};
+    for (Eigen::Index q = 1; q <= 4; ++q) {
+      const Eigen::Index at = nblocks + (n_tiles - nblocks) * q / 4;
+      if (at > phase.back()) phase.push_back(at);
+    }
     const S* nrm = norms_.data();
-    parallel_for<int>(0, T, T, [&](int t) {
-      S* vals = hv.data() + per * static_cast<std::size_t>(t);
-      int* idx = hi.data() + per * static_cast<std::size_t>(t);
-      std::vector<S> thr(static_cast<std::size_t>(n), std::numeric_limits<S>::infinity());
-      Matrix<S> C(B, B);
-      SerialGemm<S> gemm(B, B, d);
-      const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
-        S* rv = vals + row * k;
-        topk_insert(rv, idx + row * k, k, v, static_cast<int>(other));
-        thr[static_cast<std::size_t>(row)] = rv[k - 1];
-      };
-      for (Eigen::Index p = t; p < n_tiles; p += T) {
-        const auto [I, J] = order[static_cast<std::size_t>(p)];
-        const Eigen::Index i0 = I * B;
-        const Eigen::Index j0 = J * B;
-        const Eigen::Index ri = std::min(B, n - i0);
-        const Eigen::Index cj = std::min(B, n - j0);
-        gemm.run(ri, cj, d, X.data() + i0 * d, X.data() + j0 * d, C.data(), B, S(-2), false);
-        for (Eigen::Index c = 0; c < cj; ++c) {
-          scan_pair_column(
-              // A diagonal tile keeps its upper triangle r < c: each pair once.
-              C.data() + c * B, nrm + i0, nrm[j0 + c], thr.data() + i0, I == J ? c : ri,
-              [&](Eigen::Index r, S v) {
-                if (v <= thr[static_cast<std::size_t>(j0 + c)]) {
-                  offer(j0 + c, v, i0 + r);
-                }
-                if (v <= thr[static_cast<std::size_t>(i0 + r)]) {
-                  offer(i0 + r, v, j0 + c);
-                }
-              },
-              thr.data() + j0 + c);
+    for (std::size_t ph = 0; ph + 1 < phase.size(); ++ph) {
+      parallel_for<int>(0, T, T, [&](int t) {
+        S* vals = hv.data() + per * static_cast<std::size_t>(t);
+        int* idx = hi.data() + per * static_cast<std::size_t>(t);
+        S* th = thr.data() + nz * static_cast<std::size_t>(t);
+        Matrix<S>& C = tile_buf[static_cast<std::size_t>(t)];
+        SerialGemm<S> gemm(B, B, d);
+        const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
+          S* rv = vals + row * k;
+          topk_insert(rv, idx + row * k, k, v, static_cast<int>(other));
+          th[static_cast<std::size_t>(row)] =
+              std::min(th[static_cast<std::size_t>(row)], rv[k - 1]);
+        };
+        for (Eigen::Index p = phase[ph] + t; p < phase[ph + 1]; p += T) {
+          const auto [I, J] = order[static_cast<std::size_t>(p)];
+          const Eigen::Index i0 = I * B;
+          const Eigen::Index j0 = J * B;
+          const Eigen::Index ri = std::min(B, n - i0);
+          const Eigen::Index cj = std::min(B, n - j0);
+          gemm.run(ri, cj, d, X.data() + i0 * d, X.data() + j0 * d, C.data(), B, S(-2), false);
+          for (Eigen::Index c = 0; c < cj; ++c) {
+            scan_pair_column(
+                // A diagonal tile keeps its upper triangle r < c: each pair once.
+                C.data() + c * B, nrm + i0, nrm[j0 + c], th + i0, I == J ? c : ri,
+                [&](Eigen::Index r, S v) {
+                  if (v <= th[static_cast<std::size_t>(j0 + c)]) {
+                    offer(j0 + c, v, i0 + r);
+                  }
+                  if (v <= th[static_cast<std::size_t>(i0 + r)]) {
+                    offer(i0 + r, v, j0 + c);
+                  }
+                },
+                th + j0 + c);
+          }
+        }
+      });
+      if (T > 1 && ph + 2 < phase.size()) {
+        for (std::size_t row = 0; row < nz; ++row) {
+          S lo = thr[row];
+          for (int t = 1; t < T; ++t)
+            lo = std::min(lo, thr[nz * static_cast<std::size_t>(t) + row]);
+          for (int t = 0; t < T; ++t) thr[nz * static_cast<std::size_t>(t) + row] = lo;
         }
       }
-    });
+    }
     parallel_for<Eigen::Index>(0, n, n_threads, [&](Eigen::Index i) {
       TopK<S> top(values + i * k, indices + i * k, k);
       for (int t = 0; t < T; ++t) {
@@ -270,31 +320,31 @@ class BruteIndex {
     constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
     Eigen::Index r = 0;
     if constexpr (L > 1) {
-      // Chunks of U vectors: the lane masks are OR-ed and tested once per chunk, since most
+      // Chunks of two vectors: the lane masks are OR-ed and tested once per chunk, since most
       // chunks hold no candidate once the k-buffers have filled.
-      constexpr Eigen::Index U = 2;
       const V cn = V{} + col_norm;
-      for (; r + U * L <= rows; r += U * L) {
+      const auto load = [](const S* p) {
+        V x;
+        std::memcpy(&x, p, sizeof(V));
+        return x;
+      };
+      // Only the lanes that passed are visited (bit scan of the lane mask), so a hit costs one
+      // callback instead of a scalar recheck of every lane of the chunk.
+      const auto visit = [&](Eigen::Index at, const V& v, std::uint64_t bits) {
+        for (; bits != 0; bits &= bits - 1) {
+          const auto l = static_cast<Eigen::Index>(std::countr_zero(bits));
+          hit_fn(at + l, v[l]);
+        }
+      };
+      for (; r + 2 * L <= rows; r += 2 * L) {
         const V tc = V{} + *col_thr;
-        V v[U];
-        decltype(v[0] < v[0]) any{};
-        for (Eigen::Index u = 0; u < U; ++u) {
-          V a;
-          V nr;
-          V th;
-          std::memcpy(&a, col + r + u * L, sizeof(V));
-          std::memcpy(&nr, row_norms + r + u * L, sizeof(V));
-          std::memcpy(&th, row_thr + r + u * L, sizeof(V));
-          v[u] = (nr + cn) + a;
-          any |= (v[u] <= tc) | (v[u] <= th);
-        }
-        if (!any_lane(any)) continue;
-        for (Eigen::Index u = 0; u < U; ++u) {
-          for (Eigen::Index l = 0; l < L; ++l) {
-            const Eigen::Index rr = r + u * L + l;
-            if (v[u][l] <= *col_thr || v[u][l] <= row_thr[rr]) hit_fn(rr, v[u][l]);
-          }
-        }
+        const V v0 = (load(row_norms + r) + cn) + load(col + r);
+        const V v1 = (load(row_norms + r + L) + cn) + load(col + r + L);
+        const std::uint64_t h0 = le_bits(v0, tc) | le_bits(v0, load(row_thr + r));
+        const std::uint64_t h1 = le_bits(v1, tc) | le_bits(v1, load(row_thr + r + L));
+        if ((h0 | h1) == 0) continue;
+        visit(r, v0, h0);
+        visit(r + L, v1, h1);
       }
     }
     for (; r < rows; ++r) {
