@@ -8,6 +8,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -111,13 +112,29 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
   parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index blk) {
     Rng r = rng.split(static_cast<std::uint64_t>(blk));
     const Eigen::Index s0 = blk * synthesis_block;
-    const Eigen::Index s1 = std::min(n_new, s0 + synthesis_block);
-    for (Eigen::Index s = s0; s < s1; ++s) {
-      const SyntheticDraw<Scalar> g = draw(r, s);
-      Scalar* dst = data + offset + s;
-      for (Eigen::Index j = 0; j < d; ++j) dst[j * ld] = g.a[j] + g.step * (g.b[j] - g.a[j]);
-      base(record_offset + s) = g.base_row;
-      neighbor(record_offset + s) = g.neighbor_row;
+    const Eigen::Index len = std::min(n_new, s0 + synthesis_block) - s0;
+    // Draw the whole block first (the random stream in order), then write it column by
+    // column: each output column is a contiguous run, so the stores are whole vectors instead
+    // of d scattered scalars per row.
+    std::array<const Scalar*, synthesis_block> from{};
+    std::array<const Scalar*, synthesis_block> to{};
+    std::array<Scalar, synthesis_block> step{};
+    for (Eigen::Index s = 0; s < len; ++s) {
+      const SyntheticDraw<Scalar> g = draw(r, s0 + s);
+      const auto sz = static_cast<std::size_t>(s);
+      from[sz] = g.a;
+      to[sz] = g.b;
+      step[sz] = g.step;
+      base(record_offset + s0 + s) = g.base_row;
+      neighbor(record_offset + s0 + s) = g.neighbor_row;
+    }
+    for (Eigen::Index j = 0; j < d; ++j) {
+      Scalar* OSPREY_RESTRICT dst = data + j * ld + offset + s0;
+      for (Eigen::Index s = 0; s < len; ++s) {
+        const auto sz = static_cast<std::size_t>(s);
+        const Scalar a = from[sz][j];
+        dst[s] = a + step[sz] * (to[sz][j] - a);
+      }
     }
   });
 }

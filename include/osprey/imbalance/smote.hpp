@@ -136,7 +136,7 @@ class Smote {
     Eigen::Index done = 0;
     for (const auto& [label, n_new] : targets) {
       const auto& rows = by_class.at(label);
-      generate_class(out.X, n + done, done, n_new, rows,
+      generate_class(out.X, X, n + done, done, n_new, rows,
                      root.split(static_cast<std::uint32_t>(label)), s);
       s.n_generated[label] = n_new;
       done += n_new;
@@ -169,12 +169,14 @@ class Smote {
     return *state_;
   }
 
-  // Grows one class: leave-one-out k-NN inside the class, then n_new draws.
-  void generate_class(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index record_offset,
-                      Eigen::Index n_new, const std::vector<Eigen::Index>& rows,
-                      const detail::Rng& rng, detail::OverSamplingState& s) const {
-    const Eigen::Index n_input = out.rows() - s.base.size();
-    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(out.topRows(n_input), rows);
+  // Grows one class: leave-one-out k-NN inside the class, then n_new draws. The class rows are
+  // gathered from the caller's X (contiguous when X is row-major), cast as the output was.
+  template <class Derived>
+  void generate_class(Matrix<Scalar>& out, const Eigen::MatrixBase<Derived>& X, Eigen::Index offset,
+                      Eigen::Index record_offset, Eigen::Index n_new,
+                      const std::vector<Eigen::Index>& rows, const detail::Rng& rng,
+                      detail::OverSamplingState& s) const {
+    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(X, rows);
     const auto self = detail::iota(Xc.rows());
     const int k = params_.k_neighbors;
     const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xc, Xc, k, &self, params_.n_threads);
