@@ -57,10 +57,13 @@ TEMPLATE_TEST_CASE("BruteIndex: the symmetric leave-one-out search equals a naiv
     const osprey::detail::BruteIndex<osprey::Euclidean, S> index(X);
     for (const Eigen::Index block : {Eigen::Index{1}, Eigen::Index{8}, Eigen::Index{16},
                                      Eigen::Index{37}, Eigen::Index{256}}) {
-      for (const int threads : {1, 2, 3}) {
-        INFO("n=" << n << " d=" << d << " k=" << k << " block=" << block << " threads=" << threads);
+      for (const auto& [threads, filter_rows] : std::vector<std::pair<int, Eigen::Index>>{
+               {1, 0}, {2, 0}, {3, 0}, {1, 1 << 30}, {2, 1 << 30}, {3, 1 << 30}}) {
+        INFO("n=" << n << " d=" << d << " k=" << k << " block=" << block << " threads=" << threads
+                  << " float_filter_rows=" << filter_rows);
         osprey::detail::BruteTiles tiles;
         tiles.sym_block = block;
+        tiles.float_filter_rows = filter_rows;  // 0: double searches filter in float
         const auto size = static_cast<std::size_t>(n) * static_cast<std::size_t>(k);
         std::vector<S> values(size);
         std::vector<int> indices(size);
@@ -103,5 +106,120 @@ TEST_CASE("NearestNeighbors: leave-one-out over several blocks matches a naive s
                         .kneighbors(5);
     CHECK(fl.indices(599, 0) == 3);
     CHECK(fl.indices(3, 0) == 599);
+  }
+}
+
+TEST_CASE("BruteIndex: the float-filtered double search resolves ties float cannot see",
+          "[neighbors]") {
+  // Around each of 40 centres, six rows at radii 0.1 (1 + j 1e-9), j = 5..0 in a random
+  // direction: the radii differ by a relative 1e-9, far below float's resolution (6e-8) and far
+  // above the double rounding of the norm expansion near the origin, so only the exact double
+  // recheck orders a centre's neighbours as the naive search does.
+  std::mt19937 gen(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const Eigen::Index d = 6;
+  RowMatrix<double> X(40 * 7, d);
+  for (Eigen::Index m = 0; m < 40; ++m) {
+    Eigen::RowVectorXd centre(d);
+    for (Eigen::Index f = 0; f < d; ++f) centre(f) = 0.3 * normal(gen);
+    X.row(m * 7) = centre;
+    for (Eigen::Index j = 0; j < 6; ++j) {
+      Eigen::RowVectorXd u(d);
+      for (Eigen::Index f = 0; f < d; ++f) u(f) = normal(gen);
+      const double r = 0.1 * (1.0 + static_cast<double>(5 - j) * 1e-9);
+      X.row(m * 7 + 1 + j) = centre + r * u / u.norm();
+    }
+  }
+  const int k = 5;
+  const Eigen::MatrixXi want = naive_loo(X, k);
+  // The centres' neighbours are their own six rows, nearest = largest j.
+  for (Eigen::Index m = 0; m < 40; ++m) REQUIRE(want(m * 7, 0) == static_cast<int>(m * 7 + 6));
+  const osprey::detail::BruteIndex<osprey::Euclidean, double> index(X);
+  for (const Eigen::Index block : {Eigen::Index{16}, Eigen::Index{64}, Eigen::Index{256}}) {
+    for (const int threads : {1, 2, 3}) {
+      INFO("block=" << block << " threads=" << threads);
+      osprey::detail::BruteTiles tiles;
+      tiles.sym_block = block;
+      tiles.float_filter_rows = 0;
+      const auto size = static_cast<std::size_t>(X.rows()) * static_cast<std::size_t>(k);
+      std::vector<double> values(size);
+      std::vector<int> indices(size);
+      index.search(X, X, k, true, threads, values.data(), indices.data(), tiles);
+      Eigen::MatrixXi got(X.rows(), k);
+      for (Eigen::Index i = 0; i < X.rows(); ++i) {
+        for (int c = 0; c < k; ++c) got(i, c) = indices[static_cast<std::size_t>(i * k + c)];
+      }
+      CHECK(got == want);
+    }
+  }
+}
+
+TEST_CASE("BruteIndex: the float-filtered double search equals the all-double search",
+          "[neighbors]") {
+  // 1,500 x 20 Gaussian rows (the size where the filter is on by default) with a far outlier,
+  // which widens the float error bound for every pair.
+  std::mt19937 gen(5);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  RowMatrix<double> X(1500, 20);
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    for (Eigen::Index j = 0; j < X.cols(); ++j) X(i, j) = normal(gen);
+  }
+  X.row(700) *= 1e3;
+  X.row(1499) = X.row(20);  // a duplicate across blocks
+  const osprey::detail::BruteIndex<osprey::Euclidean, double> index(X);
+  const int k = 6;
+  const auto size = static_cast<std::size_t>(X.rows()) * static_cast<std::size_t>(k);
+  osprey::detail::BruteTiles exact;
+  exact.float_filter_rows = 1 << 30;
+  std::vector<double> v_exact(size);
+  std::vector<int> i_exact(size);
+  index.search(X, X, k, true, 1, v_exact.data(), i_exact.data(), exact);
+  for (const int threads : {1, 2}) {
+    std::vector<double> v(size);
+    std::vector<int> idx(size);
+    index.search(X, X, k, true, threads, v.data(), idx.data(), osprey::detail::BruteTiles{});
+    CHECK(idx == i_exact);
+    // The k-buffer values are the norm expansions, equal up to its rounding (a duplicate pair
+    // gives about 1e-15 rather than 0).
+    for (std::size_t e = 0; e < size; ++e) {
+      CHECK(v[e] == Approx(v_exact[e]).epsilon(1e-12).margin(1e-9));
+    }
+  }
+}
+
+TEST_CASE("BruteIndex: the float filter's error bound holds", "[neighbors]") {
+  // The float norm expansion (X rounded to float, float norms and matrix product, as the
+  // filtered search computes it) against the double one, over scales, dimensions and
+  // near-duplicate rows (|x|^2 large, the distance tiny: the worst cancellation).
+  std::mt19937 gen(3);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (const double scale : {1e-9, 1e-3, 1.0, 1e4, 1e12}) {
+    for (const Eigen::Index d :
+         {Eigen::Index{1}, Eigen::Index{7}, Eigen::Index{20}, Eigen::Index{64}}) {
+      INFO("scale=" << scale << " d=" << d);
+      RowMatrix<double> X(120, d);
+      for (Eigen::Index i = 0; i < X.rows(); ++i) {
+        for (Eigen::Index j = 0; j < d; ++j) X(i, j) = scale * normal(gen);
+      }
+      for (Eigen::Index i = 60; i < X.rows(); ++i) {
+        X.row(i) = X.row(i - 60) * (1.0 + 1e-7 * normal(gen));
+      }
+      const Eigen::VectorXd nd = X.rowwise().squaredNorm();
+      const RowMatrix<float> Xf = X.cast<float>();
+      const Eigen::VectorXf nf = Xf.rowwise().squaredNorm();
+      const Eigen::MatrixXf Cf = -2.0f * Xf * Xf.transpose();
+      const Eigen::MatrixXd Cd = -2.0 * X * X.transpose();
+      const double E = osprey::detail::float_filter_margin(d, nd.maxCoeff());
+      double worst = 0.0;
+      for (Eigen::Index i = 0; i < X.rows(); ++i) {
+        for (Eigen::Index j = 0; j < X.rows(); ++j) {
+          const double vf = static_cast<double>((nf(i) + nf(j)) + Cf(i, j));
+          const double vd = (nd(i) + nd(j)) + Cd(i, j);
+          worst = std::max(worst, std::abs(vf - vd) / E);
+        }
+      }
+      CHECK(worst <= 1.0);
+      CHECK(worst > 1e-3);  // the bound is not vacuous: within three decades of the real error
+    }
   }
 }

@@ -21,11 +21,14 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -59,6 +62,9 @@ struct BruteTiles {
   Eigen::Index panel_queries = 256;    ///< queries per tile, tiled-kernel path
   Eigen::Index panel_bytes = 1 << 18;  ///< packed training bytes per block (L2-resident)
   Eigen::Index sym_block = 256;        ///< rows per block, symmetric leave-one-out path
+  /// Double symmetric searches with at least this many rows filter the pairs in float (GEMM
+  /// and scan at twice the SIMD width) and recompute every candidate exactly in double.
+  Eigen::Index float_filter_rows = 1024;
 };
 
 /** The lane mask of a SIMD comparison result `m` as bits (bit l set when lane l is true); with
@@ -159,6 +165,17 @@ class SerialGemm {
 #endif
 };
 
+/** The bound E used by the float-filtered double search: for rows of d features whose squared
+ *  norms are at most `max_norm` (in [1e-20, 1e30]), the norm expansion
+ *  `|x|^2 + |y|^2 - 2 x.y` computed in float from X rounded to float differs from the double
+ *  one by at most E. To first order the difference is (2d + 8)(2^-24 + 2^-53)(|x|^2 + |y|^2):
+ *  rounding X to float, the float norms and dot product (any summation order), the two
+ *  additions, and the double rounding; E takes (2d + 16) 2^-24 for the slack of the second-order
+ *  terms and 2 max_norm for |x|^2 + |y|^2. */
+[[nodiscard]] inline double float_filter_margin(Eigen::Index d, double max_norm) noexcept {
+  return static_cast<double>(2 * d + 16) * 0x1p-24 * 2.0 * max_norm;
+}
+
 /** A training set prepared for brute-force search with `Metric`. */
 template <class Metric, class S>
 class BruteIndex {
@@ -209,13 +226,41 @@ class BruteIndex {
   /** Leave-one-out Euclidean search that computes each pair once. The rows are cut into blocks
    *  of `tiles.sym_block`; tile (I, J), I <= J, is one GEMM `-2 X_I X_J^T`, and each value
    *  `|x_i|^2 + |x_j|^2 - 2 x_i.x_j` is offered to both row i's and row j's k-buffer in the same
-   *  pass (a diagonal tile uses its upper triangle). Each thread owns
-   *  a full set of k-buffers (n x k) and takes tiles t, t + T, ...; the buffers are merged per
-   *  row at the end. A k-buffer holds the k lexicographically smallest (value, index) pairs of
-   *  what it was offered, whatever the order, and every pair's value depends only on the fixed
-   *  tiling, so the result does not depend on the thread count. */
+   *  pass (a diagonal tile uses its upper triangle). Each thread owns a full set of k-buffers
+   *  (n x k) and takes the next free tile; the buffers are merged per row at the end. A k-buffer
+   *  holds the k lexicographically smallest (value, index) pairs of what it was offered,
+   *  whatever the order, and every pair's value depends only on the pair, so the result does not
+   *  depend on the thread count.
+   *
+   *  Double searches of at least `tiles.float_filter_rows` rows whose squared norms lie in
+   *  [1e-20, 1e30] run the GEMM and the scan in float against thresholds widened by a bound E
+   *  on the float error, and recompute each surviving pair exactly in double (norms plus a
+   *  fixed-order dot product) before the exact test: the same neighbours as an all-double
+   *  search, at about the cost of a float one. */
   void search_symmetric(const RowMatrix<S>& X, int k, int n_threads, S* values, int* indices,
                         const BruteTiles& tiles) const {
+    if constexpr (std::is_same_v<S, double>) {
+      if (X.rows() >= tiles.float_filter_rows && X.rows() > 0) {
+        const S max_norm = norms_.maxCoeff();
+        if (max_norm >= 1e-20 && max_norm <= 1e30) {
+          const RowMatrix<float> Xf = X.template cast<float>();
+          const Eigen::VectorXf nf = Xf.rowwise().squaredNorm();
+          const double E = float_filter_margin(X.cols(), max_norm);
+          run_symmetric<float>(X, Xf, nf.data(), E, k, n_threads, values, indices, tiles);
+          return;
+        }
+      }
+    }
+    run_symmetric<S>(X, X, norms_.data(), S(0), k, n_threads, values, indices, tiles);
+  }
+
+  /** The symmetric search with tiles computed and scanned in `F` (S itself, or float for a
+   *  double search, see search_symmetric) from `XF` (X in F) and its squared norms `nrm_f`;
+   *  `E` is the error bound of an F value against the S value (0 when F is S). */
+  template <class F>
+  void run_symmetric(const RowMatrix<S>& X, const RowMatrix<F>& XF, const F* nrm_f, double E, int k,
+                     int n_threads, S* values, int* indices, const BruteTiles& tiles) const {
+    constexpr bool exact = std::is_same_v<F, S>;
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const Eigen::Index B = std::min(tiles.sym_block, n);
@@ -233,15 +278,24 @@ class BruteIndex {
         static_cast<Eigen::Index>(resolve_threads(n_threads)), 1, n_tiles));
     const auto per = static_cast<std::size_t>(n) * static_cast<std::size_t>(k);
     const auto nz = static_cast<std::size_t>(n);
-    std::vector<S> hv(per * static_cast<std::size_t>(T), std::numeric_limits<S>::infinity());
-    std::vector<int> hi(per * static_cast<std::size_t>(T), std::numeric_limits<int>::max());
+    const auto Tz = static_cast<std::size_t>(T);
+    std::vector<S> hv(per * Tz, std::numeric_limits<S>::infinity());
+    std::vector<int> hi(per * Tz, std::numeric_limits<int>::max());
     // thr[t * n + row] bounds what thread t still offers to row's k-buffer: its own buffer's k-th
     // value, lowered between phases to the smallest k-th value of any thread. A candidate above
     // another thread's k-th value cannot be among the row's k nearest (that thread already holds
     // k pairs at or below it), so the shared bound drops only pairs the merge would drop, and the
-    // result stays the exact k nearest whatever the schedule.
-    std::vector<S> thr(nz * static_cast<std::size_t>(T), std::numeric_limits<S>::infinity());
-    std::vector<Matrix<S>> tile_buf(static_cast<std::size_t>(T), Matrix<S>(B, B));
+    // result stays the exact k nearest whatever the schedule. With a float filter, thr_f holds
+    // thr + E rounded up to float, the bound the float values are tested against.
+    std::vector<S> thr(nz * Tz, std::numeric_limits<S>::infinity());
+    std::vector<F> thr_f_store(exact ? 0 : nz * Tz, std::numeric_limits<F>::infinity());
+    const auto widen = [E](S t) -> F {
+      const double w = static_cast<double>(t) + E;
+      auto f = static_cast<F>(w);
+      if (static_cast<double>(f) < w) f = std::nextafter(f, std::numeric_limits<F>::infinity());
+      return f;
+    };
+    std::vector<Matrix<F>> tile_buf(Tz, Matrix<F>(B, B));
     // Phases: the diagonal tiles, then the off-diagonal ones in four parts; the thresholds are
     // shared at each phase boundary (the first share gives every row its diagonal block's
     // candidates in every thread).
@@ -251,48 +305,72 @@ class BruteIndex {
       if (at > phase.back()) phase.push_back(at);
     }
     const S* nrm = norms_.data();
+    const S* xs = X.data();
     for (std::size_t ph = 0; ph + 1 < phase.size(); ++ph) {
+      // Tiles are handed out dynamically: which thread takes a tile changes only which k-buffer
+      // sees its pairs, never the merged result.
+      std::atomic<Eigen::Index> next{phase[ph]};
       parallel_for<int>(0, T, T, [&](int t) {
-        S* vals = hv.data() + per * static_cast<std::size_t>(t);
-        int* idx = hi.data() + per * static_cast<std::size_t>(t);
-        S* th = thr.data() + nz * static_cast<std::size_t>(t);
-        Matrix<S>& C = tile_buf[static_cast<std::size_t>(t)];
-        SerialGemm<S> gemm(B, B, d);
+        const auto tz = static_cast<std::size_t>(t);
+        S* vals = hv.data() + per * tz;
+        int* idx = hi.data() + per * tz;
+        S* th = thr.data() + nz * tz;
+        F* thf = exact ? reinterpret_cast<F*>(th) : thr_f_store.data() + nz * tz;
+        Matrix<F>& C = tile_buf[tz];
+        SerialGemm<F> gemm(B, B, d);
+        const auto lower = [&](Eigen::Index row, S bound) {
+          const auto rz = static_cast<std::size_t>(row);
+          if (bound < th[rz]) {
+            th[rz] = bound;
+            if constexpr (!exact) thf[rz] = widen(bound);
+          }
+        };
         const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
           S* rv = vals + row * k;
           topk_insert(rv, idx + row * k, k, v, static_cast<int>(other));
-          th[static_cast<std::size_t>(row)] =
-              std::min(th[static_cast<std::size_t>(row)], rv[k - 1]);
+          lower(row, rv[k - 1]);
         };
-        for (Eigen::Index p = phase[ph] + t; p < phase[ph + 1]; p += T) {
+        // Pair (a, b), a in the tile's row block and b in its column block, whose F value
+        // passed one of the two F thresholds: the exact value goes to each k-buffer that can
+        // still take it.
+        const auto pair = [&](Eigen::Index a, Eigen::Index b, F vf) {
+          S v;
+          if constexpr (exact) {
+            v = vf;
+          } else {
+            v = (nrm[a] + nrm[b]) + S(-2) * fixed_order_dot(xs + a * d, xs + b * d, d);
+          }
+          if (v <= th[static_cast<std::size_t>(b)]) offer(b, v, a);
+          if (v <= th[static_cast<std::size_t>(a)]) offer(a, v, b);
+        };
+        for (Eigen::Index p = next++; p < phase[ph + 1]; p = next++) {
           const auto [I, J] = order[static_cast<std::size_t>(p)];
           const Eigen::Index i0 = I * B;
           const Eigen::Index j0 = J * B;
           const Eigen::Index ri = std::min(B, n - i0);
           const Eigen::Index cj = std::min(B, n - j0);
-          gemm.run(ri, cj, d, X.data() + i0 * d, X.data() + j0 * d, C.data(), B, S(-2), false);
+          gemm.run(ri, cj, d, XF.data() + i0 * d, XF.data() + j0 * d, C.data(), B, F(-2), false);
+          if (I == J) {
+            seed_thresholds(C.data(), B, nrm_f + i0, ri, k, [&](Eigen::Index c, F tau) {
+              lower(i0 + c, static_cast<S>(static_cast<double>(tau) + E));
+            });
+          }
           for (Eigen::Index c = 0; c < cj; ++c) {
             scan_pair_column(
                 // A diagonal tile keeps its upper triangle r < c: each pair once.
-                C.data() + c * B, nrm + i0, nrm[j0 + c], th + i0, I == J ? c : ri,
-                [&](Eigen::Index r, S v) {
-                  if (v <= th[static_cast<std::size_t>(j0 + c)]) {
-                    offer(j0 + c, v, i0 + r);
-                  }
-                  if (v <= th[static_cast<std::size_t>(i0 + r)]) {
-                    offer(i0 + r, v, j0 + c);
-                  }
-                },
-                th + j0 + c);
+                C.data() + c * B, nrm_f + i0, nrm_f[j0 + c], thf + i0, I == J ? c : ri,
+                [&](Eigen::Index r, F v) { pair(i0 + r, j0 + c, v); }, thf + j0 + c);
           }
         }
       });
       if (T > 1 && ph + 2 < phase.size()) {
         for (std::size_t row = 0; row < nz; ++row) {
           S lo = thr[row];
-          for (int t = 1; t < T; ++t)
-            lo = std::min(lo, thr[nz * static_cast<std::size_t>(t) + row]);
-          for (int t = 0; t < T; ++t) thr[nz * static_cast<std::size_t>(t) + row] = lo;
+          for (std::size_t t = 1; t < Tz; ++t) lo = std::min(lo, thr[nz * t + row]);
+          for (std::size_t t = 0; t < Tz; ++t) {
+            thr[nz * t + row] = lo;
+            if constexpr (!exact) thr_f_store[nz * t + row] = widen(lo);
+          }
         }
       }
     }
@@ -309,21 +387,91 @@ class BruteIndex {
     });
   }
 
+  /** `a . b` over d values in a fixed order (SIMD-width partial sums combined as a tree, plus
+   *  the tail): the same value for (a, b) and (b, a), on any thread. */
+  static S fixed_order_dot(const S* OSPREY_RESTRICT a, const S* OSPREY_RESTRICT b,
+                           Eigen::Index d) noexcept {
+    using V = simd_t<S>;
+    constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+    Eigen::Index f = 0;
+    S sum = 0;
+    if constexpr (L > 1) {
+      V acc{};
+      for (; f + L <= d; f += L) {
+        V x;
+        V y;
+        std::memcpy(&x, a + f, sizeof(V));
+        std::memcpy(&y, b + f, sizeof(V));
+        acc += x * y;
+      }
+      // Lanes summed as a balanced tree (log2 L dependent additions, a fixed order).
+      S lanes[static_cast<std::size_t>(L)];
+      std::memcpy(lanes, &acc, sizeof(V));
+      for (Eigen::Index w = L / 2; w >= 1; w /= 2) {
+        for (Eigen::Index l = 0; l < w; ++l) lanes[l] += lanes[l + w];
+      }
+      sum = lanes[0];
+    }
+    S tail = 0;
+    for (; f < d; ++f) tail += a[f] * b[f];
+    return sum + tail;
+  }
+
+  /** Before a diagonal tile is scanned, calls `lower(c, tau)` for each of its rows c with an
+   *  upper bound tau of the row's k-th smallest value in the tile: column c of the tile holds
+   *  row c's values, whose per-lane minima over SIMD-width strides are values of distinct rows,
+   *  so the k-th smallest lane minimum bounds the k-th smallest value from above. The scan then
+   *  inserts only values at or below that bound (about half as many insertions as a k-buffer
+   *  filling up from infinity), and nothing the exact rule would keep is dropped. Does nothing
+   *  when k exceeds the lane count or the tile has too few rows. */
+  template <class F, class Lower>
+  static void seed_thresholds(F* C, Eigen::Index ldc, const F* norms, Eigen::Index rows, int k,
+                              Lower&& lower) {
+    using V = simd_t<F>;
+    constexpr int L = static_cast<int>(sizeof(V) / sizeof(F));
+    if (k > L || rows <= static_cast<Eigen::Index>(L) * 2) return;
+    for (Eigen::Index c = 0; c < rows; ++c) {
+      F* col = C + c * ldc;
+      // The row's value against itself is not a candidate; the scan never reads the diagonal.
+      col[c] = std::numeric_limits<F>::infinity();
+      const F cn = norms[c];
+      V m = V{} + std::numeric_limits<F>::infinity();
+      Eigen::Index r = 0;
+      for (; r + L <= rows; r += L) {
+        V nr;
+        V a;
+        std::memcpy(&nr, norms + r, sizeof(V));
+        std::memcpy(&a, col + r, sizeof(V));
+        const V v = (nr + cn) + a;
+        m = v < m ? v : m;
+      }
+      F lane_min[static_cast<std::size_t>(L)];
+      std::memcpy(lane_min, &m, sizeof(V));
+      for (; r < rows; ++r) {
+        const F v = (norms[r] + cn) + col[r];
+        const auto l = static_cast<std::size_t>(r % L);
+        if (v < lane_min[l]) lane_min[l] = v;
+      }
+      std::nth_element(lane_min, lane_min + (k - 1), lane_min + L);
+      lower(c, lane_min[k - 1]);
+    }
+  }
+
   /** Calls `hit(r, v)` for every r in [0, rows) where `v = (row_norms[r] + col_norm) + col[r]`
    *  is <= the column threshold `*col_thr` or <= the row threshold `row_thr[r]` (a superset of
    *  the candidates either k-buffer can accept; the callback applies the exact rule). */
-  template <class Hit>
-  static OSPREY_ALWAYS_INLINE void scan_pair_column(const S* col, const S* row_norms, S col_norm,
-                                                    const S* row_thr, Eigen::Index rows,
-                                                    Hit&& hit_fn, const S* col_thr) noexcept {
-    using V = simd_t<S>;
-    constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+  template <class F, class Hit>
+  static OSPREY_ALWAYS_INLINE void scan_pair_column(const F* col, const F* row_norms, F col_norm,
+                                                    const F* row_thr, Eigen::Index rows,
+                                                    Hit&& hit_fn, const F* col_thr) noexcept {
+    using V = simd_t<F>;
+    constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(F));
     Eigen::Index r = 0;
     if constexpr (L > 1) {
       // Chunks of two vectors: the lane masks are OR-ed and tested once per chunk, since most
       // chunks hold no candidate once the k-buffers have filled.
       const V cn = V{} + col_norm;
-      const auto load = [](const S* p) {
+      const auto load = [](const F* p) {
         V x;
         std::memcpy(&x, p, sizeof(V));
         return x;
@@ -348,7 +496,7 @@ class BruteIndex {
       }
     }
     for (; r < rows; ++r) {
-      const S v = (row_norms[r] + col_norm) + col[r];
+      const F v = (row_norms[r] + col_norm) + col[r];
       if (v <= *col_thr || v <= row_thr[r]) hit_fn(r, v);
     }
   }
