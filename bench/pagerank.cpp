@@ -4,6 +4,7 @@
 //                      with nodes in scrambled order (order:0), by decreasing out-degree (1) and
 //                      by decreasing in-degree with dangling nodes last (2, Graph's default);
 //   BM_PageRankFit     PageRank<double>::fit to tol 1e-10 on a prebuilt Graph, in the three orders;
+//   BM_GatherFloor     the gathers alone, x[sources[k]] summed over all edges with no rows;
 //   BM_GraphBuild      Graph<double>::from_edges.
 // Counters: edges/s (stored in-edges processed per second, per iteration for PageRank) and GB/s
 // of compulsory traffic (4 B per edge id, 4 B per offset, 8 B per x read and y written, plus for
@@ -139,6 +140,41 @@ BENCHMARK(BM_SpmvPull)
     ->ArgNames({"scale", "order"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The floor under any pull iteration: the same gathers x[sources[k]] over every stored edge,
+// summed with no row structure at all (equal contiguous edge ranges per thread, eight
+// accumulators). Nothing a row loop does can beat this; docs/benchmarks.md compares the
+// PageRank iteration and the bandwidth bound with it.
+void BM_GatherFloor(benchmark::State& state) {
+  const int scale = static_cast<int>(state.range(0));
+  const Csc c = build_csc(rmat(scale), 2);
+  const auto m = static_cast<std::int64_t>(c.sources.size());
+  std::vector<double> x(static_cast<std::size_t>(c.n), 1.0 / static_cast<double>(c.n));
+  constexpr std::int64_t kChunks = 64;
+  std::vector<double> partial(kChunks);
+  const std::uint32_t* src = c.sources.data();
+  const double* xs = x.data();
+  for (auto _ : state) {
+    osprey::detail::parallel_for(std::int64_t{0}, kChunks, 0, [&](std::int64_t b) {
+      const std::int64_t lo = m * b / kChunks;
+      const std::int64_t hi = m * (b + 1) / kChunks;
+      double s[8] = {};
+      std::int64_t k = lo;
+      for (; k + 8 <= hi; k += 8) {
+        for (int u = 0; u < 8; ++u) s[u] += xs[src[k + u]];
+      }
+      for (; k < hi; ++k) s[0] += xs[src[k]];
+      partial[static_cast<std::size_t>(b)] =
+          ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    });
+    benchmark::DoNotOptimize(partial.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["edges/s"] =
+      benchmark::Counter(static_cast<double>(m), benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel("by in-degree");
+}
+BENCHMARK(BM_GatherFloor)->Arg(20)->ArgName("scale")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 const osprey::Graph<double>& graph(int scale, int order_kind) {
   static std::map<std::pair<int, int>, osprey::Graph<double>> cache;
