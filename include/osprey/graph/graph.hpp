@@ -7,7 +7,7 @@
  *    source ids, both 32-bit when `n` and `m` fit (64-bit otherwise), plus `m` weights only when
  *    weights were given and some differs from 1 (weighted duplicates are merged and summed;
  *    unweighted duplicates stay repeated entries, which is the same sum without a weight array);
- *  - the out-weight sum of every node (the PageRank normaliser) and its reciprocal;
+ *  - the out-weight sum of every node (the PageRank normaliser);
  *  - the node order used inside (see `NodeOrder`) and its inverse.
  *  For 1M nodes and 16M unweighted edges that is about 100 MiB (`memory_bytes()`); weighted
  *  doubles add 8 bytes per edge. Out-edges (CSR) are not kept: nothing here needs them, and they
@@ -220,7 +220,7 @@ class Graph {
   /** Bytes held by the graph's arrays. */
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
     return std::visit([](const auto& in) { return in.bytes(); }, in_) +
-           (scale_.capacity() + inv_scale_.capacity()) * sizeof(double) +
+           scale_.capacity() * sizeof(double) +
            (old_of_new_.capacity() + new_of_old_.capacity()) * sizeof(std::int64_t);
   }
 
@@ -285,13 +285,11 @@ class Graph {
     }
     g.new_of_old_.resize(nz);
     g.scale_.resize(nz);
-    g.inv_scale_.resize(nz);
     for (std::size_t i = 0; i < nz; ++i) {
       const auto old = static_cast<std::size_t>(g.old_of_new_[i]);
       g.new_of_old_[old] = static_cast<std::int64_t>(i);
       const double w = static_cast<std::int64_t>(i) < g.n_active_ ? out_weight[old] : 1.0;
       g.scale_[i] = w;
-      g.inv_scale_[i] = 1.0 / w;
     }
 
     constexpr auto narrow_max =
@@ -312,7 +310,6 @@ class Graph {
           }
           for (std::size_t i = 0; i < static_cast<std::size_t>(g.n_active_); ++i) {
             g.scale_[i] = sum[i];
-            g.inv_scale_[i] = 1.0 / sum[i];
           }
         },
         g.in_);
@@ -409,8 +406,7 @@ class Graph {
   std::int64_t n_edges_ = 0;
   std::int64_t n_active_ = 0;  ///< nodes with out-weight > 0; internal ids [0, n_active_)
   std::variant<detail::InEdges<std::uint32_t, Scalar>, detail::InEdges<std::uint64_t, Scalar>> in_;
-  std::vector<double> scale_;      ///< out-weight sum per internal id (1 for dangling nodes)
-  std::vector<double> inv_scale_;  ///< 1 / scale_
+  std::vector<double> scale_;  ///< out-weight sum per internal id (1 for dangling nodes)
   std::vector<std::int64_t> old_of_new_;
   std::vector<std::int64_t> new_of_old_;
 };

@@ -191,11 +191,10 @@ class PageRank {
 
   /** The update of rows [lo, hi) that have no in-edges (x = teleport), eight lanes at a time in
    *  a fixed order; returns their L1 change and adds their new scores to `*dang` when given.
-   *  `kDangling` rows have scale 1, so the normaliser arrays are not read. */
+   *  `kDangling` rows have scale 1, so the normaliser array is not read. */
   template <bool kDangling, class Teleport>
   static double teleport_rows(std::int64_t lo, std::int64_t hi, const double* x_in, double* x_out,
-                              const double* scale, const double* inv_scale, Teleport teleport,
-                              double* dang) {
+                              const double* scale, Teleport teleport, double* dang) {
     constexpr std::int64_t kLanes = 8;
     double r[kLanes] = {}, t[kLanes] = {};
     std::int64_t i = lo;
@@ -204,7 +203,7 @@ class PageRank {
         const auto iz = static_cast<std::size_t>(i + j);
         const double x = teleport(iz);
         r[j] += std::abs(x - (kDangling ? x_in[iz] : x_in[iz] * scale[iz]));
-        x_out[iz] = kDangling ? x : x * inv_scale[iz];
+        x_out[iz] = kDangling ? x : x / scale[iz];
         t[j] += x;
       }
     }
@@ -212,7 +211,7 @@ class PageRank {
       const auto iz = static_cast<std::size_t>(i);
       const double x = teleport(iz);
       r[0] += std::abs(x - (kDangling ? x_in[iz] : x_in[iz] * scale[iz]));
-      x_out[iz] = kDangling ? x : x * inv_scale[iz];
+      x_out[iz] = kDangling ? x : x / scale[iz];
       t[0] += x;
     }
     if (dang != nullptr) {
@@ -252,8 +251,7 @@ class PageRank {
     // v = x / s (x itself for dangling nodes, whose s is 1): the vector the gather reads.
     std::vector<double> v_old(nz), v_new(nz);
     const double* scale = g.scale_.data();
-    const double* inv_scale = g.inv_scale_.data();
-    for (std::size_t i = 0; i < nz; ++i) v_old[i] = inv_n * inv_scale[i];
+    for (std::size_t i = 0; i < nz; ++i) v_old[i] = inv_n / scale[i];
     double dangling_sum = static_cast<double>(n - n_active) * inv_n;
 
     detail::PageRankState<Scalar> s;
@@ -271,14 +269,15 @@ class PageRank {
               // branch-free, vectorised stream instead of one gather call per row.
               const std::int64_t empty = first_empty_row(A.offsets, lo, hi);
               double res = 0.0, dang = 0.0;
-              // Dangling nodes (the last n - n_active) have scale 1: their rows skip the two
-              // normaliser arrays, and their new scores add up to the next dangling mass.
+              // Dangling nodes (the last n - n_active) have scale 1: their rows skip the
+              // normaliser, and their new scores add up to the next dangling mass. Active rows
+              // divide by it (one array read instead of a scale and a reciprocal).
               const std::int64_t split = std::clamp(n_active, lo, empty);
               kernels::spmv_pull_rows<double>(A, x_in, lo, split, [&](std::int64_t i, double sum) {
                 const auto iz = static_cast<std::size_t>(i);
                 const double x = d * sum + teleport(iz);
                 res += std::abs(x - x_in[iz] * scale[iz]);
-                x_out[iz] = x * inv_scale[iz];
+                x_out[iz] = x / scale[iz];
               });
               kernels::spmv_pull_rows<double>(A, x_in, split, empty,
                                               [&](std::int64_t i, double sum) {
@@ -289,9 +288,8 @@ class PageRank {
                                                 dang += x;
                                               });
               const std::int64_t mid = std::clamp(n_active, empty, hi);
-              res += teleport_rows<false>(empty, mid, x_in, x_out, scale, inv_scale, teleport,
-                                          nullptr);
-              res += teleport_rows<true>(mid, hi, x_in, x_out, scale, inv_scale, teleport, &dang);
+              res += teleport_rows<false>(empty, mid, x_in, x_out, scale, teleport, nullptr);
+              res += teleport_rows<true>(mid, hi, x_in, x_out, scale, teleport, &dang);
               block_residual[bz] = res;
               block_dangling[bz] = dang;
             });
