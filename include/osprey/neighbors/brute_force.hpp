@@ -176,6 +176,25 @@ class SerialGemm {
   return static_cast<double>(2 * d + 16) * 0x1p-24 * 2.0 * max_norm;
 }
 
+/** A bound on how much two evaluations of the same pair's norm expansion in `S` can differ
+ *  when the products are summed in different orders (the GEMM computes tile entry (r, c) and
+ *  (c, r) with different kernels near panel edges): each is within (d + 2) u (|x|^2 + |y|^2)
+ *  of the exact value to first order, u the unit roundoff of S; the same slack as
+ *  `float_filter_margin`. */
+template <class S>
+[[nodiscard]] double pair_value_margin(Eigen::Index d, double max_norm) noexcept {
+  return static_cast<double>(2 * d + 16) * static_cast<double>(std::numeric_limits<S>::epsilon()) *
+         2.0 * max_norm;
+}
+
+/** `w` as a T no smaller than w (w itself when T is double). */
+template <class T>
+[[nodiscard]] T round_up(double w) noexcept {
+  auto t = static_cast<T>(w);
+  if (static_cast<double>(t) < w) t = std::nextafter(t, std::numeric_limits<T>::infinity());
+  return t;
+}
+
 /** A training set prepared for brute-force search with `Metric`. */
 template <class Metric, class S>
 class BruteIndex {
@@ -289,12 +308,7 @@ class BruteIndex {
     // thr + E rounded up to float, the bound the float values are tested against.
     std::vector<S> thr(nz * Tz, std::numeric_limits<S>::infinity());
     std::vector<F> thr_f_store(exact ? 0 : nz * Tz, std::numeric_limits<F>::infinity());
-    const auto widen = [E](S t) -> F {
-      const double w = static_cast<double>(t) + E;
-      auto f = static_cast<F>(w);
-      if (static_cast<double>(f) < w) f = std::nextafter(f, std::numeric_limits<F>::infinity());
-      return f;
-    };
+    const auto widen = [E](S t) -> F { return round_up<F>(static_cast<double>(t) + E); };
     std::vector<Matrix<F>> tile_buf(Tz, Matrix<F>(B, B));
     // Phases: the diagonal tiles, then the off-diagonal ones in four parts; the thresholds are
     // shared at each phase boundary (the first share gives every row its diagonal block's
@@ -306,6 +320,11 @@ class BruteIndex {
     }
     const S* nrm = norms_.data();
     const S* xs = X.data();
+    // A seeded bound must cover the scanned value of each pair it was taken from: with F = S
+    // the two triangles' rounding (pair_value_margin); with the float filter, E already covers
+    // any float evaluation against the double value, and the scan tests against bound + E.
+    const double max_norm = n > 0 ? static_cast<double>(norms_.maxCoeff()) : 0.0;
+    const double seed_margin = exact ? pair_value_margin<S>(d, max_norm) : E;
     for (std::size_t ph = 0; ph + 1 < phase.size(); ++ph) {
       // Tiles are handed out dynamically: which thread takes a tile changes only which k-buffer
       // sees its pairs, never the merged result.
@@ -351,8 +370,10 @@ class BruteIndex {
           const Eigen::Index cj = std::min(B, n - j0);
           gemm.run(ri, cj, d, XF.data() + i0 * d, XF.data() + j0 * d, C.data(), B, F(-2), false);
           if (I == J) {
+            // The seed reads the tile's lower triangle, whose entries can differ from the
+            // upper-triangle values the scan uses by a rounding: widen by `seed_margin`.
             seed_thresholds(C.data(), B, nrm_f + i0, ri, k, [&](Eigen::Index c, F tau) {
-              lower(i0 + c, static_cast<S>(static_cast<double>(tau) + E));
+              lower(i0 + c, round_up<S>(static_cast<double>(tau) + seed_margin));
             });
           }
           for (Eigen::Index c = 0; c < cj; ++c) {
