@@ -334,7 +334,12 @@ class BruteIndex {
         S* vals = hv.data() + per * tz;
         int* idx = hi.data() + per * tz;
         S* th = thr.data() + nz * tz;
-        F* thf = exact ? reinterpret_cast<F*>(th) : thr_f_store.data() + nz * tz;
+        F* thf = nullptr;  // the thresholds the F values are tested against
+        if constexpr (exact) {
+          thf = th;
+        } else {
+          thf = thr_f_store.data() + nz * tz;
+        }
         Matrix<F>& C = tile_buf[tz];
         SerialGemm<F> gemm(B, B, d);
         const auto lower = [&](Eigen::Index row, S bound) {
