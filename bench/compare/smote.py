@@ -7,8 +7,9 @@
 Generates n x d Gaussian data with a `minority` share of class 1 (shifted by 0.5 in every
 feature), writes it to a temporary binary file, times imbalanced-learn's SMOTE(k_neighbors=5,
 sampling_strategy='auto').fit_resample and then build-dir/bench/compare_smote on that file
-(double and float), and prints the median and best times with the ratio imbalanced-learn /
-osprey. Both sides are timed end to end on in-memory data (input already loaded; output
+(double and float), and prints the median and best times with the ratio imbalanced-learn
+(float64) / osprey, and against imbalanced-learn run on the same data in float32 (it keeps the
+dtype) for osprey's float: the like-for-like column. Both sides are timed end to end on in-memory data (input already loaded; output
 allocated and filled). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the environment
 before numpy loads (set, they slow OpenBLAS down), so the peer runs at its best.
 """
@@ -63,6 +64,17 @@ def main():
     peer = (np.median(times), min(times))
     peer_counts = np.bincount(yr)
 
+    # imbalanced-learn on float32 input (it keeps the dtype): the like-for-like peer of
+    # osprey::Smote<float>.
+    X32 = X.astype(np.float32)
+    times32 = []
+    for _ in range(args.repeats):
+        sm = SMOTE(k_neighbors=5, random_state=0)
+        t0 = time.perf_counter()
+        sm.fit_resample(X32, y)
+        times32.append(time.perf_counter() - t0)
+    peer32 = (np.median(times32), min(times32))
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         xpath = os.path.join(tmp, "X.bin")
@@ -82,12 +94,17 @@ def main():
     print(f"SMOTE, {args.n:,} x {args.d}, minority {args.minority:.0%} ({n_min:,} rows), k = 5, "
           f"auto strategy -> {len(yr):,} rows; {args.repeats} repeats, osprey n_threads = "
           f"{args.threads}; imbalanced-learn {imblearn_version}")
-    print(f"{'implementation':38s} {'median ms':>10s} {'best ms':>10s} {'ratio (median)':>15s}")
+    print(f"{'implementation':38s} {'median ms':>10s} {'best ms':>10s} {'ratio (median)':>15s} "
+          f"{'vs same dtype':>14s}")
     print(f"{'imbalanced-learn SMOTE (float64)':38s} {peer[0] * 1e3:10.2f} {peer[1] * 1e3:10.2f} "
-          f"{'1.00x':>15s}")
+          f"{'1.00x':>15s} {'1.00x':>14s}")
+    print(f"{'imbalanced-learn SMOTE (float32)':38s} {peer32[0] * 1e3:10.2f} "
+          f"{peer32[1] * 1e3:10.2f} {peer[0] / peer32[0]:14.2f}x {'1.00x':>14s}")
     for scalar, med, best in rows:
         name = f"osprey::Smote<{scalar}>"
-        print(f"{name:38s} {med * 1e3:10.2f} {best * 1e3:10.2f} {peer[0] / med:14.2f}x")
+        same = peer if scalar == "double" else peer32
+        print(f"{name:38s} {med * 1e3:10.2f} {best * 1e3:10.2f} {peer[0] / med:14.2f}x "
+              f"{same[0] / med:13.2f}x")
 
 
 if __name__ == "__main__":
