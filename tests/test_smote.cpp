@@ -689,6 +689,17 @@ TEST_CASE("Samplers: thread count does not change a large resample", "[imbalance
   osprey::Adasyn<> ada1({.random_state = 2, .n_threads = 1});
   osprey::Adasyn<> ada4({.random_state = 2, .n_threads = 4});
   CHECK(ada1.fit_resample(X, y).X == ada4.fit_resample(X, y).X);
+  // A double class of 1,200 rows: its search takes the float-filtered path (dynamic tiles,
+  // thresholds shared between threads), whose output must not depend on the thread count either.
+  Matrix<double> Xd = Matrix<double>::Random(4000, 12);
+  Eigen::VectorXi yd(4000);
+  for (Eigen::Index i = 0; i < 4000; ++i) yd(i) = (i % 10 < 3) ? 1 : 0;
+  osprey::Smote<> d1({.random_state = 4, .n_threads = 1});
+  osprey::Smote<> d3({.random_state = 4, .n_threads = 3});
+  const auto r1 = d1.fit_resample(Xd, yd);
+  CHECK(r1.X.rows() == 4000 + 2800 - 1200);
+  CHECK(r1.X == d3.fit_resample(Xd, yd).X);
+  CHECK(d1.synthetic_neighbor() == d3.synthetic_neighbor());
 }
 
 TEST_CASE("Smote: a row-major X gives the same output as a column-major one", "[imbalance]") {
