@@ -45,6 +45,44 @@ Eigen::MatrixXi naive_loo(const RowMatrix<S>& X, int k) {
   return out;
 }
 
+// n x d rows with N(0, scale^2) coordinates drawn from `gen`.
+RowMatrix<double> gaussian_rows(Eigen::Index n, Eigen::Index d, std::mt19937& gen,
+                                double scale = 1.0) {
+  std::normal_distribution<double> normal(0.0, scale);
+  RowMatrix<double> X(n, d);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < d; ++j) X(i, j) = normal(gen);
+  }
+  return X;
+}
+
+// The k-buffers of a leave-one-out BruteIndex search: row i's k (value, index) pairs at i * k.
+template <class S>
+struct LooBuffers {
+  std::vector<S> values;
+  std::vector<int> indices;
+  [[nodiscard]] int index(Eigen::Index i, int k, int c) const {
+    return indices[static_cast<std::size_t>(i * k + c)];
+  }
+  [[nodiscard]] Eigen::MatrixXi matrix(Eigen::Index n, int k) const {
+    Eigen::MatrixXi m(n, k);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      for (int c = 0; c < k; ++c) m(i, c) = index(i, k, c);
+    }
+    return m;
+  }
+};
+
+template <class S>
+LooBuffers<S> loo_search(const osprey::detail::BruteIndex<osprey::Euclidean, S>& index,
+                         const RowMatrix<S>& X, int k, int threads,
+                         const osprey::detail::BruteTiles& tiles) {
+  const auto size = static_cast<std::size_t>(X.rows()) * static_cast<std::size_t>(k);
+  LooBuffers<S> out{std::vector<S>(size), std::vector<int>(size)};
+  index.search(X, X, k, true, threads, out.values.data(), out.indices.data(), tiles);
+  return out;
+}
+
 }  // namespace
 
 TEMPLATE_TEST_CASE("BruteIndex: the symmetric leave-one-out search equals a naive search",
@@ -64,17 +102,13 @@ TEMPLATE_TEST_CASE("BruteIndex: the symmetric leave-one-out search equals a naiv
         osprey::detail::BruteTiles tiles;
         tiles.sym_block = block;
         tiles.float_filter_rows = filter_rows;  // 0: double searches filter in float
-        const auto size = static_cast<std::size_t>(n) * static_cast<std::size_t>(k);
-        std::vector<S> values(size);
-        std::vector<int> indices(size);
-        index.search(X, X, k, true, threads, values.data(), indices.data(), tiles);
+        const LooBuffers<S> got = loo_search(index, X, k, threads, tiles);
         bool same = true;
         for (Eigen::Index i = 0; i < n; ++i) {
           for (int c = 0; c < k; ++c) {
-            const S dist =
-                (X.row(i) - X.row(indices[static_cast<std::size_t>(i * k + c)])).squaredNorm();
-            same = same && indices[static_cast<std::size_t>(i * k + c)] == want(i, c) &&
-                   values[static_cast<std::size_t>(i * k + c)] == dist;
+            const S dist = (X.row(i) - X.row(got.index(i, k, c))).squaredNorm();
+            same = same && got.index(i, k, c) == want(i, c) &&
+                   got.values[static_cast<std::size_t>(i * k + c)] == dist;
           }
         }
         CHECK(same);
@@ -87,11 +121,7 @@ TEST_CASE("NearestNeighbors: leave-one-out over several blocks matches a naive s
           "[neighbors]") {
   // Gaussian rows (no near ties) spanning more than one 256-row block and a partial block.
   std::mt19937 gen(7);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  RowMatrix<double> X(600, 7);
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    for (Eigen::Index j = 0; j < X.cols(); ++j) X(i, j) = normal(gen);
-  }
+  RowMatrix<double> X = gaussian_rows(600, 7, gen);
   X.row(599) = X.row(3);  // a duplicate across blocks
   const Eigen::MatrixXi want = naive_loo(X, 5);
   for (const int threads : {1, 2, 4}) {
@@ -116,18 +146,16 @@ TEST_CASE("BruteIndex: the float-filtered double search resolves ties float cann
   // above the double rounding of the norm expansion near the origin, so only the exact double
   // recheck orders a centre's neighbours as the naive search does.
   std::mt19937 gen(11);
-  std::normal_distribution<double> normal(0.0, 1.0);
   const Eigen::Index d = 6;
+  const RowMatrix<double> centres = gaussian_rows(40, d, gen, 0.3);
+  const RowMatrix<double> directions = gaussian_rows(40 * 6, d, gen);
   RowMatrix<double> X(40 * 7, d);
   for (Eigen::Index m = 0; m < 40; ++m) {
-    Eigen::RowVectorXd centre(d);
-    for (Eigen::Index f = 0; f < d; ++f) centre(f) = 0.3 * normal(gen);
-    X.row(m * 7) = centre;
+    X.row(m * 7) = centres.row(m);
     for (Eigen::Index j = 0; j < 6; ++j) {
-      Eigen::RowVectorXd u(d);
-      for (Eigen::Index f = 0; f < d; ++f) u(f) = normal(gen);
+      const auto u = directions.row(m * 6 + j);
       const double r = 0.1 * (1.0 + static_cast<double>(5 - j) * 1e-9);
-      X.row(m * 7 + 1 + j) = centre + r * u / u.norm();
+      X.row(m * 7 + 1 + j) = centres.row(m) + r * u / u.norm();
     }
   }
   const int k = 5;
@@ -141,15 +169,7 @@ TEST_CASE("BruteIndex: the float-filtered double search resolves ties float cann
       osprey::detail::BruteTiles tiles;
       tiles.sym_block = block;
       tiles.float_filter_rows = 0;
-      const auto size = static_cast<std::size_t>(X.rows()) * static_cast<std::size_t>(k);
-      std::vector<double> values(size);
-      std::vector<int> indices(size);
-      index.search(X, X, k, true, threads, values.data(), indices.data(), tiles);
-      Eigen::MatrixXi got(X.rows(), k);
-      for (Eigen::Index i = 0; i < X.rows(); ++i) {
-        for (int c = 0; c < k; ++c) got(i, c) = indices[static_cast<std::size_t>(i * k + c)];
-      }
-      CHECK(got == want);
+      CHECK(loo_search(index, X, k, threads, tiles).matrix(X.rows(), k) == want);
     }
   }
 }
@@ -159,30 +179,21 @@ TEST_CASE("BruteIndex: the float-filtered double search equals the all-double se
   // 1,500 x 20 Gaussian rows (the size where the filter is on by default) with a far outlier,
   // which widens the float error bound for every pair.
   std::mt19937 gen(5);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  RowMatrix<double> X(1500, 20);
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    for (Eigen::Index j = 0; j < X.cols(); ++j) X(i, j) = normal(gen);
-  }
+  RowMatrix<double> X = gaussian_rows(1500, 20, gen);
   X.row(700) *= 1e3;
   X.row(1499) = X.row(20);  // a duplicate across blocks
   const osprey::detail::BruteIndex<osprey::Euclidean, double> index(X);
   const int k = 6;
-  const auto size = static_cast<std::size_t>(X.rows()) * static_cast<std::size_t>(k);
   osprey::detail::BruteTiles exact;
   exact.float_filter_rows = 1 << 30;
-  std::vector<double> v_exact(size);
-  std::vector<int> i_exact(size);
-  index.search(X, X, k, true, 1, v_exact.data(), i_exact.data(), exact);
+  const LooBuffers<double> want = loo_search(index, X, k, 1, exact);
   for (const int threads : {1, 2}) {
-    std::vector<double> v(size);
-    std::vector<int> idx(size);
-    index.search(X, X, k, true, threads, v.data(), idx.data(), osprey::detail::BruteTiles{});
-    CHECK(idx == i_exact);
+    const LooBuffers<double> got = loo_search(index, X, k, threads, {});
+    CHECK(got.indices == want.indices);
     // The k-buffer values are the norm expansions, equal up to its rounding (a duplicate pair
     // gives about 1e-15 rather than 0).
-    for (std::size_t e = 0; e < size; ++e) {
-      CHECK(v[e] == Approx(v_exact[e]).epsilon(1e-12).margin(1e-9));
+    for (std::size_t e = 0; e < got.values.size(); ++e) {
+      CHECK(got.values[e] == Approx(want.values[e]).epsilon(1e-12).margin(1e-9));
     }
   }
 }
@@ -192,15 +203,12 @@ TEST_CASE("BruteIndex: the float filter's error bound holds", "[neighbors]") {
   // filtered search computes it) against the double one, over scales, dimensions and
   // near-duplicate rows (|x|^2 large, the distance tiny: the worst cancellation).
   std::mt19937 gen(3);
-  std::normal_distribution<double> normal(0.0, 1.0);
+  std::normal_distribution<double> normal(0.0, 1.0);  // the near-duplicates' perturbations
   for (const double scale : {1e-9, 1e-3, 1.0, 1e4, 1e12}) {
     for (const Eigen::Index d :
          {Eigen::Index{1}, Eigen::Index{7}, Eigen::Index{20}, Eigen::Index{64}}) {
       INFO("scale=" << scale << " d=" << d);
-      RowMatrix<double> X(120, d);
-      for (Eigen::Index i = 0; i < X.rows(); ++i) {
-        for (Eigen::Index j = 0; j < d; ++j) X(i, j) = scale * normal(gen);
-      }
+      RowMatrix<double> X = gaussian_rows(120, d, gen, scale);
       for (Eigen::Index i = 60; i < X.rows(); ++i) {
         X.row(i) = X.row(i - 60) * (1.0 + 1e-7 * normal(gen));
       }
@@ -231,21 +239,13 @@ TEMPLATE_TEST_CASE("BruteIndex: leave-one-out k = 1 on continuous data finds eve
   // triangle must still admit the other's value (a k = 1 search once lost rows this way).
   using S = TestType;
   std::mt19937 gen(23);
-  std::normal_distribution<double> normal(0.0, 1.0);
   for (const Eigen::Index n : {Eigen::Index{300}, Eigen::Index{1100}, Eigen::Index{2000}}) {
-    RowMatrix<double> X64(n, 20);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      for (Eigen::Index j = 0; j < 20; ++j) X64(i, j) = normal(gen);
-    }
-    const RowMatrix<S> X = X64.cast<S>();
+    const RowMatrix<S> X = gaussian_rows(n, 20, gen).cast<S>();
     const osprey::detail::BruteIndex<osprey::Euclidean, S> index(X);
     for (const int k : {1, 2}) {
       for (const int threads : {1, 2}) {
         INFO("n=" << n << " k=" << k << " threads=" << threads);
-        const auto size = static_cast<std::size_t>(n) * static_cast<std::size_t>(k);
-        std::vector<S> values(size);
-        std::vector<int> indices(size);
-        index.search(X, X, k, true, threads, values.data(), indices.data(), {});
+        const LooBuffers<S> got = loo_search(index, X, k, threads, {});
         bool ok = true;
         for (Eigen::Index i = 0; i < n && ok; ++i) {
           // The k smallest distances from row i to the others, in double.
@@ -255,11 +255,11 @@ TEMPLATE_TEST_CASE("BruteIndex: leave-one-out k = 1 on continuous data finds eve
           }
           std::partial_sort(all.begin(), all.begin() + k, all.end());
           for (int c = 0; c < k; ++c) {
-            const int id = indices[static_cast<std::size_t>(i * k + c)];
+            const int id = got.index(i, k, c);
             ok = ok && id >= 0 && id < n && id != i;
             if (!ok) break;
-            const double got = (X.row(i) - X.row(id)).template cast<double>().squaredNorm();
-            ok = got <= all[static_cast<std::size_t>(c)] * (1.0 + 1e-5) + 1e-12;
+            const double dist = (X.row(i) - X.row(id)).template cast<double>().squaredNorm();
+            ok = dist <= all[static_cast<std::size_t>(c)] * (1.0 + 1e-5) + 1e-12;
           }
         }
         CHECK(ok);

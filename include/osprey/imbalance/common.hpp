@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <map>
 #include <string_view>
@@ -92,7 +91,7 @@ template <class Metric, class Scalar>
 inline constexpr Eigen::Index synthesis_block = 2048;
 
 /** Values in the row-major staging buffer of the synthesis (16 KiB of double): min(64, 2048 / d)
- *  rows are made there and written out per pass. */
+ *  rows, at least one, are made there and written out per pass. */
 inline constexpr Eigen::Index synthesis_staging = 2048;
 
 /** One synthetic row: `a + step (b - a)`, with provenance. */
@@ -109,33 +108,17 @@ struct SyntheticDraw {
  *  are written out. */
 inline constexpr Eigen::Index transpose_rows = 64;
 
-/** Writes the m x d row-major block `rows` (row stride `stride`) into rows [0, m) of the
- *  column-major block starting at `out` (leading dimension `ld`), cast to Scalar: one
- *  contiguous run per column. \pre m <= transpose_rows keeps the source in L1. */
+/** Writes the m x d row-major block `rows` (contiguous) into rows [0, m) of the column-major
+ *  block starting at `out` (leading dimension `ld`), cast to Scalar: one contiguous run per
+ *  column. \pre m <= transpose_rows keeps the source in L1. */
 template <class Scalar, class Src>
-OSPREY_ALWAYS_INLINE void store_transposed(const Src* OSPREY_RESTRICT rows, Eigen::Index stride,
-                                           Eigen::Index m, Eigen::Index d,
-                                           Scalar* OSPREY_RESTRICT out, Eigen::Index ld) {
+OSPREY_ALWAYS_INLINE void store_transposed(const Src* OSPREY_RESTRICT rows, Eigen::Index m,
+                                           Eigen::Index d, Scalar* OSPREY_RESTRICT out,
+                                           Eigen::Index ld) {
   for (Eigen::Index j = 0; j < d; ++j) {
     Scalar* OSPREY_RESTRICT dst = out + j * ld;
-    for (Eigen::Index i = 0; i < m; ++i) dst[i] = static_cast<Scalar>(rows[i * stride + j]);
+    for (Eigen::Index i = 0; i < m; ++i) dst[i] = static_cast<Scalar>(rows[i * d + j]);
   }
-}
-
-/** True when none of the n values at p is infinite or NaN (an exponent test on the bits, which
- *  vectorises, unlike std::isfinite over a reduction). */
-template <class T>
-[[nodiscard]] bool all_finite_bits(const T* p, Eigen::Index n) noexcept {
-  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
-  using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
-  constexpr auto exponent = static_cast<U>(sizeof(T) == 8 ? 0x7ff0000000000000ULL : 0x7f800000ULL);
-  U bad = 0;
-  for (Eigen::Index e = 0; e < n; ++e) {
-    U bits;
-    std::memcpy(&bits, p + e, sizeof(T));
-    bad |= static_cast<U>((bits & exponent) == exponent);
-  }
-  return bad == 0;
 }
 
 /** Fills rows [offset, offset + n_new) of `out` (column-major) with `draw(rng, s)` for s in
@@ -167,20 +150,10 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
       base(record_offset + s0 + s) = g.base_row;
       neighbor(record_offset + s0 + s) = g.neighbor_row;
     }
-    std::array<Scalar, static_cast<std::size_t>(synthesis_staging)> buf{};
     const Eigen::Index batch = std::clamp<Eigen::Index>(synthesis_staging / d, 1, transpose_rows);
+    std::vector<Scalar> buf(static_cast<std::size_t>(batch * d));
     for (Eigen::Index t0 = 0; t0 < len; t0 += batch) {
       const Eigen::Index m = std::min(batch, len - t0);
-      if (d > synthesis_staging) {  // rows wider than the staging buffer: straight to columns
-        for (Eigen::Index i = 0; i < m; ++i) {
-          const auto sz = static_cast<std::size_t>(t0 + i);
-          for (Eigen::Index j = 0; j < d; ++j) {
-            const Scalar a = from[sz][j];
-            data[j * ld + offset + s0 + t0 + i] = a + step[sz] * (to[sz][j] - a);
-          }
-        }
-        continue;
-      }
       for (Eigen::Index i = 0; i < m; ++i) {
         const auto sz = static_cast<std::size_t>(t0 + i);
         const Scalar* OSPREY_RESTRICT a = from[sz];
@@ -189,7 +162,7 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
         Scalar* OSPREY_RESTRICT row = buf.data() + i * d;
         for (Eigen::Index j = 0; j < d; ++j) row[j] = a[j] + u * (b[j] - a[j]);
       }
-      store_transposed(buf.data(), d, m, d, data + offset + s0 + t0, ld);
+      store_transposed(buf.data(), m, d, data + offset + s0 + t0, ld);
     }
   });
 }
@@ -206,22 +179,21 @@ template <class Scalar, class Derived>
   Matrix<Scalar> out(X.rows() + extra, X.cols());
   const Eigen::Index n_blocks = (X.rows() + block - 1) / block;
   std::vector<char> finite(static_cast<std::size_t>(n_blocks), 1);
-  using Plain = typename Derived::PlainObject;
-  constexpr bool row_major_plain = std::is_same_v<Derived, Plain> &&
-                                   static_cast<bool>(Derived::IsRowMajor) &&
-                                   (std::is_same_v<typename Derived::Scalar, float> ||
-                                    std::is_same_v<typename Derived::Scalar, double>);
+  constexpr bool row_major_plain = std::is_same_v<Derived, typename Derived::PlainObject> &&
+                                   static_cast<bool>(Derived::IsRowMajor);
   parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index b) {
     const Eigen::Index r0 = b * block;
     const Eigen::Index len = std::min(block, X.rows() - r0);
     if constexpr (row_major_plain) {
-      // A dense row-major X: the block's rows are contiguous; check them with a vectorised bit
-      // test and write them 64 rows (L1-resident) at a time, one contiguous run per column.
+      // A dense row-major X: the block's rows are contiguous; write them 64 rows (L1-resident)
+      // at a time, one contiguous run per output column.
       const Eigen::Index d = X.cols();
       const auto* src = X.derived().data() + r0 * d;
-      finite[static_cast<std::size_t>(b)] = all_finite_bits(src, len * d) ? 1 : 0;
+      using Src = typename Derived::Scalar;
+      finite[static_cast<std::size_t>(b)] =
+          Eigen::Map<const Eigen::Array<Src, Eigen::Dynamic, 1>>(src, len * d).allFinite() ? 1 : 0;
       for (Eigen::Index t = 0; t < len; t += transpose_rows) {
-        store_transposed(src + t * d, d, std::min(transpose_rows, len - t), d, out.data() + r0 + t,
+        store_transposed(src + t * d, std::min(transpose_rows, len - t), d, out.data() + r0 + t,
                          out.rows());
       }
     } else {

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -165,26 +166,23 @@ class SerialGemm {
 #endif
 };
 
-/** The bound E used by the float-filtered double search: for rows of d features whose squared
- *  norms are at most `max_norm` (in [1e-20, 1e30]), the norm expansion
- *  `|x|^2 + |y|^2 - 2 x.y` computed in float from X rounded to float differs from the double
- *  one by at most E. To first order the difference is (2d + 8)(2^-24 + 2^-53)(|x|^2 + |y|^2):
- *  rounding X to float, the float norms and dot product (any summation order), the two
- *  additions, and the double rounding; E takes (2d + 16) 2^-24 for the slack of the second-order
- *  terms and 2 max_norm for |x|^2 + |y|^2. */
-[[nodiscard]] inline double float_filter_margin(Eigen::Index d, double max_norm) noexcept {
-  return static_cast<double>(2 * d + 16) * 0x1p-24 * 2.0 * max_norm;
+/** A bound on how far two evaluations of a pair's norm expansion `|x|^2 + |y|^2 - 2 x.y` can
+ *  be apart when rows have d features and squared norms at most `max_norm`, and one of them
+ *  (or each, in any summation order) is computed with unit roundoff `u`: to first order each
+ *  is within (d + 4) u (|x|^2 + |y|^2) of the exact value (rounding X to the working type, the
+ *  norms, the dot product, the two additions), so two are within (2d + 8) u (...); the bound
+ *  takes (2d + 16) u for the second-order slack and 2 max_norm for |x|^2 + |y|^2.
+ *  - the float filter of double searches: u = 2^-24 (+ the double side's 2^-53, inside the
+ *    slack); `max_norm` in [1e-20, 1e30] so float neither overflows nor underflows;
+ *  - the two triangles of one GEMM tile in S: u = epsilon of S. */
+[[nodiscard]] inline double norm_expansion_margin(Eigen::Index d, double max_norm,
+                                                  double u) noexcept {
+  return static_cast<double>(2 * d + 16) * u * 2.0 * max_norm;
 }
 
-/** A bound on how much two evaluations of the same pair's norm expansion in `S` can differ
- *  when the products are summed in different orders (the GEMM computes tile entry (r, c) and
- *  (c, r) with different kernels near panel edges): each is within (d + 2) u (|x|^2 + |y|^2)
- *  of the exact value to first order, u the unit roundoff of S; the same slack as
- *  `float_filter_margin`. */
-template <class S>
-[[nodiscard]] double pair_value_margin(Eigen::Index d, double max_norm) noexcept {
-  return static_cast<double>(2 * d + 16) * static_cast<double>(std::numeric_limits<S>::epsilon()) *
-         2.0 * max_norm;
+/** The bound E of the float-filtered double search (see norm_expansion_margin). */
+[[nodiscard]] inline double float_filter_margin(Eigen::Index d, double max_norm) noexcept {
+  return norm_expansion_margin(d, max_norm, 0x1p-24);
 }
 
 /** `w` as a T no smaller than w (w itself when T is double). */
@@ -310,6 +308,8 @@ class BruteIndex {
     std::vector<F> thr_f_store(exact ? 0 : nz * Tz, std::numeric_limits<F>::infinity());
     const auto widen = [E](S t) -> F { return round_up<F>(static_cast<double>(t) + E); };
     std::vector<Matrix<F>> tile_buf(Tz, Matrix<F>(B, B));
+    std::deque<SerialGemm<F>> gemms;  // one per thread, packing buffers allocated once
+    for (std::size_t t = 0; t < Tz; ++t) gemms.emplace_back(B, B, d);
     // Phases: the diagonal tiles, then the off-diagonal ones in four parts; the thresholds are
     // shared at each phase boundary (the first share gives every row its diagonal block's
     // candidates in every thread).
@@ -321,10 +321,13 @@ class BruteIndex {
     const S* nrm = norms_.data();
     const S* xs = X.data();
     // A seeded bound must cover the scanned value of each pair it was taken from: with F = S
-    // the two triangles' rounding (pair_value_margin); with the float filter, E already covers
+    // the two triangles' rounding (norm_expansion_margin with S's epsilon; Eigen computes
+    // entries (r, c) and (c, r) with different kernels near panel edges); with the float
+    // filter, E already covers
     // any float evaluation against the double value, and the scan tests against bound + E.
     const double max_norm = n > 0 ? static_cast<double>(norms_.maxCoeff()) : 0.0;
-    const double seed_margin = exact ? pair_value_margin<S>(d, max_norm) : E;
+    const double seed_margin =
+        exact ? norm_expansion_margin(d, max_norm, std::numeric_limits<S>::epsilon()) : E;
     for (std::size_t ph = 0; ph + 1 < phase.size(); ++ph) {
       // Tiles are handed out dynamically: which thread takes a tile changes only which k-buffer
       // sees its pairs, never the merged result.
@@ -341,7 +344,7 @@ class BruteIndex {
           thf = thr_f_store.data() + nz * tz;
         }
         Matrix<F>& C = tile_buf[tz];
-        SerialGemm<F> gemm(B, B, d);
+        SerialGemm<F>& gemm = gemms[tz];
         const auto lower = [&](Eigen::Index row, S bound) {
           const auto rz = static_cast<std::size_t>(row);
           if (bound < th[rz]) {
