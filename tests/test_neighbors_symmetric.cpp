@@ -267,3 +267,32 @@ TEMPLATE_TEST_CASE("BruteIndex: leave-one-out k = 1 on continuous data finds eve
     }
   }
 }
+
+TEST_CASE("block_order: blocks are the cells of a k-d split of the rows", "[neighbors]") {
+  std::mt19937 gen(17);
+  RowMatrix<double> X = gaussian_rows(1000, 5, gen);
+  // Coordinate 2 has by far the largest variance in every run of blocks, so every cut is by it:
+  // the blocks come out in increasing order of coordinate 2 (each block's values below the
+  // next block's), whatever the order inside a block.
+  X.col(2) *= 1e4;
+  for (const int threads : {1, 3}) {
+    INFO("threads=" << threads);
+    const std::vector<int> perm = osprey::detail::block_order(X, 128, threads);
+    std::vector<int> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (int i = 0; i < 1000; ++i) REQUIRE(sorted[static_cast<std::size_t>(i)] == i);
+    for (std::size_t b = 0; b + 1 < 8; ++b) {  // 8 blocks, the last one 104 rows
+      double below = -1e300;
+      double above = 1e300;
+      for (std::size_t p = b * 128; p < (b + 1) * 128; ++p) below = std::max(below, X(perm[p], 2));
+      for (std::size_t p = (b + 1) * 128; p < std::min<std::size_t>(1000, (b + 2) * 128); ++p) {
+        above = std::min(above, X(perm[p], 2));
+      }
+      CHECK(below < above);
+    }
+    CHECK(perm == osprey::detail::block_order(X, 128, 1));
+  }
+  // A single block: the identity.
+  const std::vector<int> id = osprey::detail::block_order(X, 1000, 2);
+  for (int i = 0; i < 1000; ++i) CHECK(id[static_cast<std::size_t>(i)] == i);
+}

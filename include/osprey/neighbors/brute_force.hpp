@@ -193,6 +193,78 @@ template <class T>
   return t;
 }
 
+/** A permutation of the rows of `X` (position -> row) whose consecutive runs of `block` rows
+ *  are the cells of a k-d split: a run of whole blocks is cut at a block boundary near its middle
+ *  by the median order of the coordinate of largest variance (over a strided sample of at most
+ *  256 rows), down to single blocks. Rows in one block are then close together, which is what
+ *  makes the symmetric search's early thresholds tight. Ties in a coordinate go by row index, so
+ *  the order depends on X alone (the runs of one level are cut in parallel, each on its own
+ *  rows). O(n d + n log(n / block)). */
+template <class S>
+[[nodiscard]] std::vector<int> block_order(const RowMatrix<S>& X, Eigen::Index block,
+                                           int n_threads) {
+  const Eigen::Index n = X.rows();
+  const Eigen::Index d = X.cols();
+  std::vector<int> perm(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = static_cast<int>(i);
+  if (block <= 0 || n <= block) return perm;
+  struct Run {
+    Eigen::Index begin;
+    Eigen::Index blocks;
+  };
+  const auto cut = [&](const Run& run) {
+    const Eigen::Index end = std::min(n, run.begin + run.blocks * block);
+    const Eigen::Index stride = std::max<Eigen::Index>(1, (end - run.begin) / 256);
+    // Variance per coordinate over the sample, shifted by the run's first row for accuracy.
+    const S* first = X.data() + perm[static_cast<std::size_t>(run.begin)] * d;
+    std::vector<S> sum(static_cast<std::size_t>(d), S(0));
+    std::vector<S> sq(static_cast<std::size_t>(d), S(0));
+    Eigen::Index count = 0;
+    for (Eigen::Index i = run.begin; i < end; i += stride, ++count) {
+      const S* row = X.data() + perm[static_cast<std::size_t>(i)] * d;
+      for (Eigen::Index j = 0; j < d; ++j) {
+        const auto jz = static_cast<std::size_t>(j);
+        const S v = row[j] - first[j];
+        sum[jz] += v;
+        sq[jz] += v * v;
+      }
+    }
+    Eigen::Index dim = 0;
+    S best = -1;
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const auto jz = static_cast<std::size_t>(j);
+      const S var = sq[jz] - sum[jz] * sum[jz] / static_cast<S>(count);
+      if (var > best) {
+        best = var;
+        dim = j;
+      }
+    }
+    std::vector<std::pair<S, int>> keys;
+    keys.reserve(static_cast<std::size_t>(end - run.begin));
+    for (Eigen::Index i = run.begin; i < end; ++i) {
+      const int r = perm[static_cast<std::size_t>(i)];
+      keys.emplace_back(X(r, dim), r);
+    }
+    const Eigen::Index half = run.blocks / 2;
+    std::nth_element(keys.begin(), keys.begin() + half * block, keys.end());
+    for (Eigen::Index i = run.begin; i < end; ++i) {
+      perm[static_cast<std::size_t>(i)] = keys[static_cast<std::size_t>(i - run.begin)].second;
+    }
+  };
+  std::vector<Run> level{{0, (n + block - 1) / block}};
+  while (!level.empty()) {
+    parallel_for(std::size_t{0}, level.size(), n_threads, [&](std::size_t q) { cut(level[q]); });
+    std::vector<Run> next;
+    for (const Run& run : level) {
+      const Eigen::Index half = run.blocks / 2;
+      if (half >= 2) next.push_back({run.begin, half});
+      if (run.blocks - half >= 2) next.push_back({run.begin + half * block, run.blocks - half});
+    }
+    level = std::move(next);
+  }
+  return perm;
+}
+
 /** A training set prepared for brute-force search with `Metric`. */
 template <class Metric, class S>
 class BruteIndex {
@@ -256,27 +328,58 @@ class BruteIndex {
    *  search, at about the cost of a float one. */
   void search_symmetric(const RowMatrix<S>& X, int k, int n_threads, S* values, int* indices,
                         const BruteTiles& tiles) const {
-    if constexpr (std::is_same_v<S, double>) {
-      if (X.rows() >= tiles.float_filter_rows && X.rows() > 0) {
-        const S max_norm = norms_.maxCoeff();
-        if (max_norm >= 1e-20 && max_norm <= 1e30) {
-          const RowMatrix<float> Xf = X.template cast<float>();
-          const Eigen::VectorXf nf = Xf.rowwise().squaredNorm();
-          const double E = float_filter_margin(X.cols(), max_norm);
-          run_symmetric<float>(X, Xf, nf.data(), E, k, n_threads, values, indices, tiles);
-          return;
+    // The search runs on the rows reordered so that each block is one cell of a k-d split
+    // (block_order); the k-buffers hold the original indices, so ties still go to the lower
+    // input index and the order changes only how soon the thresholds tighten.
+    const Eigen::Index n = X.rows();
+    const Eigen::Index d = X.cols();
+    const std::vector<int> perm = block_order(X, std::min(tiles.sym_block, n), n_threads);
+    // Double searches of enough rows with squared norms in [1e-20, 1e30] (so float neither
+    // overflows nor underflows) filter in float.
+    const double max_norm = n > 0 ? static_cast<double>(norms_.maxCoeff()) : 0.0;
+    const bool filter = std::is_same_v<S, double> && n >= tiles.float_filter_rows && n > 0 &&
+                        max_norm >= 1e-20 && max_norm <= 1e30;
+    RowMatrix<S> XP(n, d);
+    Vector<S> np(n);
+    RowMatrix<float> Xf(filter ? n : 0, d);
+    Eigen::VectorXf nf(filter ? n : 0);
+    constexpr Eigen::Index chunk = 512;
+    parallel_for<Eigen::Index>(0, (n + chunk - 1) / chunk, n_threads, [&](Eigen::Index c) {
+      for (Eigen::Index i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+        const Eigen::Index from = perm[static_cast<std::size_t>(i)];
+        const S* src = X.data() + from * d;
+        std::copy(src, src + d, XP.data() + i * d);
+        np(i) = norms_(from);
+        if (filter) {
+          float* dst = Xf.data() + i * d;
+          float sq = 0;
+          for (Eigen::Index j = 0; j < d; ++j) {
+            dst[j] = static_cast<float>(src[j]);
+            sq += dst[j] * dst[j];
+          }
+          nf(i) = sq;
         }
       }
+    });
+    if constexpr (std::is_same_v<S, double>) {
+      if (filter) {
+        const double E = float_filter_margin(d, max_norm);
+        run_symmetric<float>(XP, np, perm, Xf, nf.data(), E, k, n_threads, values, indices, tiles);
+        return;
+      }
     }
-    run_symmetric<S>(X, X, norms_.data(), S(0), k, n_threads, values, indices, tiles);
+    run_symmetric<S>(XP, np, perm, XP, np.data(), S(0), k, n_threads, values, indices, tiles);
   }
 
-  /** The symmetric search with tiles computed and scanned in `F` (S itself, or float for a
-   *  double search, see search_symmetric) from `XF` (X in F) and its squared norms `nrm_f`;
-   *  `E` is the error bound of an F value against the S value (0 when F is S). */
+  /** The symmetric search over `X` (the input rows in the order `perm`: row i of X is input
+   *  row perm[i]) with squared norms `norms`, with tiles computed and scanned in `F` (S itself,
+   *  or float for a double search, see search_symmetric) from `XF` (X in F) and its squared
+   *  norms `nrm_f`; `E` is the error bound of an F value against the S value (0 when F is S).
+   *  Results go to the input rows' places in values/indices. */
   template <class F>
-  void run_symmetric(const RowMatrix<S>& X, const RowMatrix<F>& XF, const F* nrm_f, double E, int k,
-                     int n_threads, S* values, int* indices, const BruteTiles& tiles) const {
+  void run_symmetric(const RowMatrix<S>& X, const Vector<S>& norms, const std::vector<int>& perm,
+                     const RowMatrix<F>& XF, const F* nrm_f, double E, int k, int n_threads,
+                     S* values, int* indices, const BruteTiles& tiles) const {
     constexpr bool exact = std::is_same_v<F, S>;
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
@@ -286,10 +389,10 @@ class BruteIndex {
     std::vector<std::pair<Eigen::Index, Eigen::Index>> order;
     order.reserve(static_cast<std::size_t>(n_tiles));
     // Diagonal tiles first: they give every row block-many candidates, so its threshold is
-    // already tight when the off-diagonal tiles (the bulk of the work) are scanned.
-    for (Eigen::Index I = 0; I < nblocks; ++I) order.emplace_back(I, I);
-    for (Eigen::Index I = 0; I < nblocks; ++I) {
-      for (Eigen::Index J = I + 1; J < nblocks; ++J) order.emplace_back(I, J);
+    // already tight when the off-diagonal tiles (the bulk of the work) are scanned. Then the
+    // block pairs by increasing distance J - I in the k-d order, nearby cells first.
+    for (Eigen::Index gap = 0; gap < nblocks; ++gap) {
+      for (Eigen::Index I = 0; I + gap < nblocks; ++I) order.emplace_back(I, I + gap);
     }
     const int T = static_cast<int>(std::clamp<Eigen::Index>(
         static_cast<Eigen::Index>(resolve_threads(n_threads)), 1, n_tiles));
@@ -318,14 +421,15 @@ class BruteIndex {
       const Eigen::Index at = nblocks + (n_tiles - nblocks) * q / 4;
       if (at > phase.back()) phase.push_back(at);
     }
-    const S* nrm = norms_.data();
+    const S* nrm = norms.data();
     const S* xs = X.data();
+    const int* pm = perm.data();
     // A seeded bound must cover the scanned value of each pair it was taken from: with F = S
     // the two triangles' rounding (norm_expansion_margin with S's epsilon; Eigen computes
     // entries (r, c) and (c, r) with different kernels near panel edges); with the float
     // filter, E already covers
     // any float evaluation against the double value, and the scan tests against bound + E.
-    const double max_norm = n > 0 ? static_cast<double>(norms_.maxCoeff()) : 0.0;
+    const double max_norm = n > 0 ? static_cast<double>(norms.maxCoeff()) : 0.0;
     const double seed_margin =
         exact ? norm_expansion_margin(d, max_norm, std::numeric_limits<S>::epsilon()) : E;
     for (std::size_t ph = 0; ph + 1 < phase.size(); ++ph) {
@@ -354,7 +458,7 @@ class BruteIndex {
         };
         const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
           S* rv = vals + row * k;
-          topk_insert(rv, idx + row * k, k, v, static_cast<int>(other));
+          topk_insert(rv, idx + row * k, k, v, pm[other]);
           lower(row, rv[k - 1]);
         };
         // Pair (a, b), a in the tile's row block and b in its column block, whose F value
@@ -388,7 +492,11 @@ class BruteIndex {
             scan_pair_column(
                 // A diagonal tile keeps its upper triangle r < c: each pair once.
                 C.data() + c * B, nrm_f + i0, nrm_f[j0 + c], thf + i0, I == J ? c : ri,
-                [&](Eigen::Index r, F v) { pair(i0 + r, j0 + c, v); }, thf + j0 + c);
+                [&](Eigen::Index r, F v) {
+                  // Thresholds may have fallen since the segment was tested.
+                  if (v <= thf[j0 + c] || v <= thf[i0 + r]) pair(i0 + r, j0 + c, v);
+                },
+                thf + j0 + c);
           }
         }
       });
@@ -404,7 +512,8 @@ class BruteIndex {
       }
     }
     parallel_for<Eigen::Index>(0, n, n_threads, [&](Eigen::Index i) {
-      TopK<S> top(values + i * k, indices + i * k, k);
+      const Eigen::Index to = pm[i];
+      TopK<S> top(values + to * k, indices + to * k, k);
       for (int t = 0; t < T; ++t) {
         const std::size_t o = per * static_cast<std::size_t>(t) + static_cast<std::size_t>(i * k);
         for (int j = 0; j < k; ++j) {
@@ -486,9 +595,12 @@ class BruteIndex {
     }
   }
 
-  /** Calls `hit(r, v)` for every r in [0, rows) where `v = (row_norms[r] + col_norm) + col[r]`
-   *  is <= the column threshold `*col_thr` or <= the row threshold `row_thr[r]` (a superset of
-   *  the candidates either k-buffer can accept; the callback applies the exact rule). */
+  /** Calls `hit(r, v)` for the r in [0, rows) where `v = (row_norms[r] + col_norm) + col[r]`
+   *  was <= the column threshold `*col_thr` or <= the row threshold `row_thr[r]` when the
+   *  segment holding r was tested (a superset of the candidates either k-buffer can accept, as
+   *  thresholds only fall; the callback applies the exact rule). Each segment of up to 512 rows
+   *  is first tested in one tight vector loop that only records lane masks, then its hits are
+   *  visited (bit scan), so the hot loop keeps everything in registers. */
   template <class F, class Hit>
   static OSPREY_ALWAYS_INLINE void scan_pair_column(const F* col, const F* row_norms, F col_norm,
                                                     const F* row_thr, Eigen::Index rows,
@@ -496,32 +608,38 @@ class BruteIndex {
     using V = simd_t<F>;
     constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(F));
     Eigen::Index r = 0;
-    if constexpr (L > 1) {
-      // Chunks of two vectors: the lane masks are OR-ed and tested once per chunk, since most
-      // chunks hold no candidate once the k-buffers have filled.
-      const V cn = V{} + col_norm;
+    if constexpr (L > 1 && 2 * L <= 64) {
       const auto load = [](const F* p) {
         V x;
         std::memcpy(&x, p, sizeof(V));
         return x;
       };
-      // Only the lanes that passed are visited (bit scan of the lane mask), so a hit costs one
-      // callback instead of a scalar recheck of every lane of the chunk.
-      const auto visit = [&](Eigen::Index at, const V& v, std::uint64_t bits) {
-        for (; bits != 0; bits &= bits - 1) {
-          const auto l = static_cast<Eigen::Index>(std::countr_zero(bits));
-          hit_fn(at + l, v[l]);
-        }
-      };
-      for (; r + 2 * L <= rows; r += 2 * L) {
+      constexpr Eigen::Index seg = 16;  // chunks of 2 vectors per segment
+      const V cn = V{} + col_norm;
+      while (r + 2 * L <= rows) {
+        const Eigen::Index chunks = std::min(seg, (rows - r) / (2 * L));
+        std::uint64_t masks[seg];
+        std::uint64_t any = 0;
         const V tc = V{} + *col_thr;
-        const V v0 = (load(row_norms + r) + cn) + load(col + r);
-        const V v1 = (load(row_norms + r + L) + cn) + load(col + r + L);
-        const std::uint64_t h0 = le_bits(v0, tc) | le_bits(v0, load(row_thr + r));
-        const std::uint64_t h1 = le_bits(v1, tc) | le_bits(v1, load(row_thr + r + L));
-        if ((h0 | h1) == 0) continue;
-        visit(r, v0, h0);
-        visit(r + L, v1, h1);
+        for (Eigen::Index ch = 0; ch < chunks; ++ch) {
+          const Eigen::Index at = r + ch * 2 * L;
+          const V v0 = (load(row_norms + at) + cn) + load(col + at);
+          const V v1 = (load(row_norms + at + L) + cn) + load(col + at + L);
+          const std::uint64_t h0 = le_bits(v0, tc) | le_bits(v0, load(row_thr + at));
+          const std::uint64_t h1 = le_bits(v1, tc) | le_bits(v1, load(row_thr + at + L));
+          masks[ch] = h0 | (h1 << L);
+          any |= masks[ch];
+        }
+        if (any != 0) {
+          for (Eigen::Index ch = 0; ch < chunks; ++ch) {
+            for (std::uint64_t bits = masks[ch]; bits != 0; bits &= bits - 1) {
+              const Eigen::Index at = r + ch * 2 * L + std::countr_zero(bits);
+              // The scalar form of the lane's value: the same two roundings.
+              hit_fn(at, (row_norms[at] + col_norm) + col[at]);
+            }
+          }
+        }
+        r += chunks * 2 * L;
       }
     }
     for (; r < rows; ++r) {

@@ -72,16 +72,19 @@ Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, in
                                 const std::vector<int>& raw, int n_threads) {
   const Eigen::Index m = Q.rows();
   Neighbors<S> out{Eigen::MatrixXi(m, k), Matrix<S>(m, k)};
-  parallel_for<Eigen::Index>(0, m, n_threads, [&](Eigen::Index i) {
-    std::vector<std::pair<S, int>> row(static_cast<std::size_t>(k));
-    for (int j = 0; j < k; ++j) {
-      const int idx = raw[static_cast<std::size_t>(i * k + j)];
-      row[static_cast<std::size_t>(j)] = {Metric::distance(Q.row(i), X.row(idx)), idx};
-    }
-    std::sort(row.begin(), row.end());
-    for (int j = 0; j < k; ++j) {
-      out.distances(i, j) = row[static_cast<std::size_t>(j)].first;
-      out.indices(i, j) = row[static_cast<std::size_t>(j)].second;
+  constexpr Eigen::Index chunk = 256;
+  parallel_for<Eigen::Index>(0, (m + chunk - 1) / chunk, n_threads, [&](Eigen::Index c) {
+    std::vector<std::pair<S, int>> row(static_cast<std::size_t>(k));  // one per chunk
+    for (Eigen::Index i = c * chunk; i < std::min(m, (c + 1) * chunk); ++i) {
+      for (int j = 0; j < k; ++j) {
+        const int idx = raw[static_cast<std::size_t>(i * k + j)];
+        row[static_cast<std::size_t>(j)] = {Metric::distance(Q.row(i), X.row(idx)), idx};
+      }
+      std::sort(row.begin(), row.end());
+      for (int j = 0; j < k; ++j) {
+        out.distances(i, j) = row[static_cast<std::size_t>(j)].first;
+        out.indices(i, j) = row[static_cast<std::size_t>(j)].second;
+      }
     }
   });
   return out;
