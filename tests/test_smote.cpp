@@ -752,3 +752,41 @@ TEST_CASE("Smote: wide rows are staged and written correctly", "[imbalance]") {
     require_segments(ds, out, smote, 3, 1e-9);
   }
 }
+
+TEST_CASE("Smote: an output past the streaming size is written exactly", "[imbalance]") {
+  // 60,001 x 20 doubles grow to 114,001 rows (18 MB, float 9 MB): both take the streaming stores,
+  // and the odd row count puts every column at a different alignment (scalar heads and tails).
+  const Eigen::Index n = 60001;
+  const osprey::RowMatrix<double> X = osprey::RowMatrix<double>::Random(n, 20);
+  Eigen::VectorXi y(n);
+  for (Eigen::Index i = 0; i < n; ++i) y(i) = i % 20 == 0 ? 1 : 0;
+  osprey::Smote<> smote({.random_state = 3, .n_threads = 2});
+  const auto out = smote.fit_resample(X, y);
+  REQUIRE(out.X.rows() == 2 * (n - 3001));
+  CHECK(out.X.topRows(n) == Matrix<double>(X));
+  const Eigen::VectorXi& base = smote.synthetic_base();
+  const Eigen::VectorXi& nb = smote.synthetic_neighbor();
+  Eigen::Index off = 0;
+  for (Eigen::Index s = n; s < out.X.rows(); ++s) {
+    const auto a = X.row(base(s - n));
+    const auto b = X.row(nb(s - n));
+    // One step u for the whole row: recover it from the widest column, then every column must
+    // be a + u (b - a) to rounding.
+    Eigen::Index w = 0;
+    (b - a).cwiseAbs().maxCoeff(&w);
+    const double u = (out.X(s, w) - a(w)) / (b(w) - a(w));
+    const Eigen::RowVectorXd expect = a + u * (b - a);
+    if ((out.X.row(s) - expect).cwiseAbs().maxCoeff() > 1e-12 || u < 0 || u > 1) ++off;
+  }
+  CHECK(off == 0);
+  osprey::Smote<> one({.random_state = 3, .n_threads = 1});
+  CHECK(one.fit_resample(X, y).X == out.X);
+  // Float: the output written from a row-major float X equals the cast double-precision rows
+  // for the copied part, and does not depend on the thread count.
+  const osprey::RowMatrix<float> Xf = X.cast<float>();
+  osprey::Smote<float> f1({.random_state = 3, .n_threads = 1});
+  osprey::Smote<float> f2({.random_state = 3, .n_threads = 2});
+  const auto of = f2.fit_resample(Xf, y);
+  CHECK(of.X.topRows(n) == Matrix<float>(Xf));
+  CHECK(f1.fit_resample(Xf, y).X == of.X);
+}

@@ -91,7 +91,7 @@ class Adasyn {
     Eigen::Index total = 0;
     for (auto& [label, n_new] : targets) {
       const auto& rows = by_class.at(label);
-      const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows);
+      const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, params_.n_threads);
       const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xall, Xc, k, &rows, params_.n_threads);
       Eigen::VectorXi other(Xc.rows());
       std::int64_t sum = 0;
@@ -174,7 +174,7 @@ class Adasyn {
                       const std::vector<Eigen::Index>& rows, const Eigen::VectorXi& g,
                       const detail::Rng& rng, detail::OverSamplingState& s) const {
     const int k = params_.n_neighbors;
-    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows);
+    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, params_.n_threads);
     const auto self = detail::iota(Xc.rows());
     const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xc, Xc, k, &self, params_.n_threads);
     // owner[s]: the class row synthetic row s starts from (rows repeated g_i times, in order).

@@ -20,6 +20,7 @@
 #include "../core/random.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
+#include "../kernels/stream.hpp"
 #include "sampling_strategy.hpp"
 
 #include "../neighbors/nearest_neighbors.hpp"
@@ -37,22 +38,46 @@ void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::Vect
   check_same_length(X.rows(), y.size());
 }
 
-/** Row indices of each class, in input order, keyed by label. */
+/** Row indices of each class, in input order, keyed by label; only the classes in `only` when
+ *  given (an over-sampler needs the rows of the classes it grows, not of the majority). */
 [[nodiscard]] inline std::map<int, std::vector<Eigen::Index>> rows_by_class(
-    const Eigen::VectorXi& y) {
+    const Eigen::VectorXi& y, const std::map<int, Eigen::Index>* only = nullptr) {
   std::map<int, std::vector<Eigen::Index>> rows;
-  for (Eigen::Index i = 0; i < y.size(); ++i) rows[y(i)].push_back(i);
+  const LabelSpan labels = dense_labels(y);
+  if (labels.span == 0) {
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      if (only == nullptr || only->contains(y(i))) rows[y(i)].push_back(i);
+    }
+    return rows;
+  }
+  // Dense labels: each wanted class's list sized once and found through a vector slot.
+  std::vector<std::vector<Eigen::Index>*> slot(labels.span, nullptr);
+  for (const auto& [label, n] : count_classes(y)) {
+    if (only != nullptr && !only->contains(label)) continue;
+    auto& list = rows[label];
+    list.reserve(static_cast<std::size_t>(n));
+    slot[label_slot(label, labels.lo)] = &list;
+  }
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    if (auto* list = slot[label_slot(y(i), labels.lo)]) list->push_back(i);
+  }
   return rows;
 }
 
-/** Copies the listed rows of X into a row-major matrix (one sample contiguous). */
+/** Copies the listed rows of X into a row-major matrix (one sample contiguous), on up to
+ *  `n_threads` threads. */
 template <class Scalar, class Derived>
 [[nodiscard]] RowMatrix<Scalar> gather_rows(const Eigen::MatrixBase<Derived>& X,
-                                            const std::vector<Eigen::Index>& rows) {
-  RowMatrix<Scalar> out(static_cast<Eigen::Index>(rows.size()), X.cols());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    out.row(static_cast<Eigen::Index>(i)) = X.row(rows[i]).template cast<Scalar>();
-  }
+                                            const std::vector<Eigen::Index>& rows,
+                                            int n_threads = 1) {
+  const auto m = static_cast<Eigen::Index>(rows.size());
+  RowMatrix<Scalar> out(m, X.cols());
+  constexpr Eigen::Index chunk = 512;
+  parallel_for(Eigen::Index{0}, (m + chunk - 1) / chunk, n_threads, [&](Eigen::Index c) {
+    for (Eigen::Index i = c * chunk; i < std::min(m, (c + 1) * chunk); ++i) {
+      out.row(i) = X.row(rows[static_cast<std::size_t>(i)]).template cast<Scalar>();
+    }
+  });
   return out;
 }
 
@@ -108,16 +133,44 @@ struct SyntheticDraw {
  *  are written out. */
 inline constexpr Eigen::Index transpose_rows = 64;
 
+/** Outputs of at least this many bytes are written with streaming stores (kernels/stream.hpp):
+ *  far larger than the caches, so caching them would only evict the inputs. */
+inline constexpr std::size_t stream_output_bytes = std::size_t{8} << 20;
+
+/** True when a rows x cols output of Scalar is large enough to be streamed. */
+template <class Scalar>
+[[nodiscard]] bool stream_output(Eigen::Index rows, Eigen::Index cols) noexcept {
+  return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) * sizeof(Scalar) >=
+         stream_output_bytes;
+}
+
 /** Writes the m x d row-major block `rows` (contiguous) into rows [0, m) of the column-major
  *  block starting at `out` (leading dimension `ld`), cast to Scalar: one contiguous run per
- *  column. \pre m <= transpose_rows keeps the source in L1. */
+ *  column, with streaming stores for its aligned part when `stream` (the caller then calls
+ *  stream_fence() before the output is shared). \pre m <= transpose_rows keeps the source in
+ *  L1. */
 template <class Scalar, class Src>
 OSPREY_ALWAYS_INLINE void store_transposed(const Src* OSPREY_RESTRICT rows, Eigen::Index m,
                                            Eigen::Index d, Scalar* OSPREY_RESTRICT out,
-                                           Eigen::Index ld) {
+                                           Eigen::Index ld, bool stream) {
+  constexpr auto W = static_cast<Eigen::Index>(stream_width<Scalar>);
   for (Eigen::Index j = 0; j < d; ++j) {
     Scalar* OSPREY_RESTRICT dst = out + j * ld;
-    for (Eigen::Index i = 0; i < m; ++i) dst[i] = static_cast<Scalar>(rows[i * d + j]);
+    Eigen::Index i = 0;
+    if constexpr (W > 1) {
+      if (stream) {
+        for (; i < m && !stream_aligned(dst + i); ++i)
+          dst[i] = static_cast<Scalar>(rows[i * d + j]);
+        for (; i + W <= m; i += W) {
+          Scalar v[stream_width<Scalar>];
+          for (Eigen::Index w = 0; w < W; ++w) {
+            v[static_cast<std::size_t>(w)] = static_cast<Scalar>(rows[(i + w) * d + j]);
+          }
+          stream_store(dst + i, v);
+        }
+      }
+    }
+    for (; i < m; ++i) dst[i] = static_cast<Scalar>(rows[i * d + j]);
   }
 }
 
@@ -131,6 +184,7 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
   const Eigen::Index ld = out.rows();
   const Eigen::Index n_blocks = (n_new + synthesis_block - 1) / synthesis_block;
   Scalar* const data = out.data();
+  const bool stream = stream_output<Scalar>(out.rows(), d);
   parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index blk) {
     Rng r = rng.split(static_cast<std::uint64_t>(blk));
     const Eigen::Index s0 = blk * synthesis_block;
@@ -162,8 +216,9 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
         Scalar* OSPREY_RESTRICT row = buf.data() + i * d;
         for (Eigen::Index j = 0; j < d; ++j) row[j] = a[j] + u * (b[j] - a[j]);
       }
-      store_transposed(buf.data(), m, d, data + offset + s0 + t0, ld);
+      store_transposed(buf.data(), m, d, data + offset + s0 + t0, ld, stream);
     }
+    if (stream) stream_fence();
   });
 }
 
@@ -181,6 +236,7 @@ template <class Scalar, class Derived>
   std::vector<char> finite(static_cast<std::size_t>(n_blocks), 1);
   constexpr bool row_major_plain = std::is_same_v<Derived, typename Derived::PlainObject> &&
                                    static_cast<bool>(Derived::IsRowMajor);
+  const bool stream = stream_output<Scalar>(out.rows(), out.cols());
   parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index b) {
     const Eigen::Index r0 = b * block;
     const Eigen::Index len = std::min(block, X.rows() - r0);
@@ -194,8 +250,9 @@ template <class Scalar, class Derived>
           Eigen::Map<const Eigen::Array<Src, Eigen::Dynamic, 1>>(src, len * d).allFinite() ? 1 : 0;
       for (Eigen::Index t = 0; t < len; t += transpose_rows) {
         store_transposed(src + t * d, std::min(transpose_rows, len - t), d, out.data() + r0 + t,
-                         out.rows());
+                         out.rows(), stream);
       }
+      if (stream) stream_fence();
     } else {
       auto dst = out.middleRows(r0, len);
       dst = X.middleRows(r0, len).template cast<Scalar>();

@@ -152,10 +152,63 @@ enum class SamplingType { over, under, clean };
 /** Rows per class, keyed (and so ordered) by label. */
 using ClassCounts = std::map<int, Eigen::Index>;
 
+/** The smallest label of `y` and the number of values from it to the largest, or a span of 0
+ *  when that is more than max(1024, n): dense enough labels are counted in a vector (one
+ *  increment per row) instead of a map (a tree lookup per row). */
+struct LabelSpan {
+  int lo = 0;
+  std::size_t span = 0;
+};
+
+[[nodiscard]] inline LabelSpan dense_labels(const Eigen::VectorXi& y) {
+  if (y.size() == 0) return {};
+  const int lo = y.minCoeff();
+  const auto span = static_cast<std::int64_t>(y.maxCoeff()) - lo + 1;
+  if (span > std::max<std::int64_t>(1024, y.size())) return {lo, 0};
+  return {lo, static_cast<std::size_t>(span)};
+}
+
+/** The vector slot of label `v` in a LabelSpan starting at `lo`. */
+[[nodiscard]] inline std::size_t label_slot(int v, int lo) noexcept {
+  return static_cast<std::size_t>(static_cast<std::int64_t>(v) - lo);
+}
+
 /** Counts the rows of each class of `y`. */
 [[nodiscard]] inline ClassCounts count_classes(const Eigen::VectorXi& y) {
   ClassCounts counts;
-  for (Eigen::Index i = 0; i < y.size(); ++i) ++counts[y(i)];
+  const LabelSpan labels = dense_labels(y);
+  if (labels.span == 0) {
+    for (Eigen::Index i = 0; i < y.size(); ++i) ++counts[y(i)];
+    return counts;
+  }
+  std::vector<Eigen::Index> dense(labels.span, 0);
+  if (labels.span <= 8) {
+    // A few labels (the usual case): one vectorised comparison pass per label.
+    for (std::size_t v = 0; v < labels.span; ++v) {
+      dense[v] = (y.array() == static_cast<int>(labels.lo + static_cast<std::int64_t>(v))).count();
+    }
+  } else {
+    // Four interleaved histograms, so consecutive rows of one class do not wait on each
+    // other's increment.
+    std::vector<Eigen::Index> part(4 * labels.span, 0);
+    Eigen::Index i = 0;
+    for (; i + 4 <= y.size(); i += 4) {
+      for (Eigen::Index w = 0; w < 4; ++w) {
+        ++part[static_cast<std::size_t>(w) * labels.span + label_slot(y(i + w), labels.lo)];
+      }
+    }
+    for (; i < y.size(); ++i) ++part[label_slot(y(i), labels.lo)];
+    for (std::size_t v = 0; v < labels.span; ++v) {
+      dense[v] =
+          part[v] + part[labels.span + v] + part[2 * labels.span + v] + part[3 * labels.span + v];
+    }
+  }
+  for (std::size_t v = 0; v < labels.span; ++v) {
+    if (dense[v] > 0) {
+      counts.emplace_hint(counts.end(), static_cast<int>(labels.lo + static_cast<std::int64_t>(v)),
+                          dense[v]);
+    }
+  }
   return counts;
 }
 

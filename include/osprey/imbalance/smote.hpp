@@ -130,7 +130,7 @@ class Smote {
     Resampled<Scalar> out;
     out.X = detail::copy_with_room<Scalar>(X, total, params_.n_threads);
     out.y = detail::stack_labels(y, targets, total);
-    const auto by_class = detail::rows_by_class(y);
+    const auto by_class = detail::rows_by_class(y, &targets);
     const detail::Rng root(params_.random_state);
     const auto n = X.rows();
     Eigen::Index done = 0;
@@ -176,7 +176,7 @@ class Smote {
                       Eigen::Index record_offset, Eigen::Index n_new,
                       const std::vector<Eigen::Index>& rows, const detail::Rng& rng,
                       detail::OverSamplingState& s) const {
-    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(X, rows);
+    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(X, rows, params_.n_threads);
     const auto self = detail::iota(Xc.rows());
     const int k = params_.k_neighbors;
     const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xc, Xc, k, &self, params_.n_threads);
@@ -282,7 +282,7 @@ class BorderlineSmote {
     for (auto it = targets.begin(); it != targets.end();) {
       const int label = it->first;
       const auto& rows = by_class.at(label);
-      const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows);
+      const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, params_.n_threads);
       const Eigen::MatrixXi nn_m =
           detail::kneighbors<Metric>(Xall, Xc, m, &rows, params_.n_threads);
       auto& list = danger[label];
@@ -361,8 +361,8 @@ class BorderlineSmote {
                       const std::vector<Eigen::Index>& danger, int label, const detail::Rng& rng,
                       detail::OverSamplingState& s) const {
     const int k = params_.k_neighbors;
-    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows);
-    const RowMatrix<Scalar> Xd = detail::gather_rows<Scalar>(Xc, danger);
+    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, params_.n_threads);
+    const RowMatrix<Scalar> Xd = detail::gather_rows<Scalar>(Xc, danger, params_.n_threads);
     const Eigen::MatrixXi nn_same =
         detail::kneighbors<Metric>(Xc, Xd, k, &danger, params_.n_threads);
     const bool two = params_.kind == BorderlineKind::borderline2;
@@ -374,7 +374,7 @@ class BorderlineSmote {
       for (Eigen::Index i = 0; i < y.size(); ++i) {
         if (y(i) != label) others.push_back(i);
       }
-      Xo = detail::gather_rows<Scalar>(Xall, others);
+      Xo = detail::gather_rows<Scalar>(Xall, others, params_.n_threads);
       k_other = static_cast<int>(std::min<Eigen::Index>(k, Xo.rows()));
       nn_other = detail::kneighbors<Metric>(Xo, Xd, k_other, nullptr, params_.n_threads);
     }
