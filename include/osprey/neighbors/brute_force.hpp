@@ -480,18 +480,26 @@ class BruteIndex {
           const Eigen::Index j0 = J * B;
           const Eigen::Index ri = std::min(B, n - i0);
           const Eigen::Index cj = std::min(B, n - j0);
-          gemm.run(ri, cj, d, XF.data() + i0 * d, XF.data() + j0 * d, C.data(), B, F(-2), false);
+          // The tile starts as |x_r|^2 + |x_c|^2 and the GEMM adds -2 x_r.x_c, so it holds the
+          // values ranked (in place of the zero fill the GEMM would need anyway).
+          for (Eigen::Index c = 0; c < cj; ++c) {
+            F* OSPREY_RESTRICT col = C.data() + c * B;
+            const F* OSPREY_RESTRICT rn = nrm_f + i0;
+            const F cn = nrm_f[j0 + c];
+            for (Eigen::Index r = 0; r < ri; ++r) col[r] = rn[r] + cn;
+          }
+          gemm.run(ri, cj, d, XF.data() + i0 * d, XF.data() + j0 * d, C.data(), B, F(-2), true);
           if (I == J) {
             // The seed reads the tile's lower triangle, whose entries can differ from the
             // upper-triangle values the scan uses by a rounding: widen by `seed_margin`.
-            seed_thresholds(C.data(), B, nrm_f + i0, ri, k, [&](Eigen::Index c, F tau) {
+            seed_thresholds(C.data(), B, ri, k, [&](Eigen::Index c, F tau) {
               lower(i0 + c, round_up<S>(static_cast<double>(tau) + seed_margin));
             });
           }
           for (Eigen::Index c = 0; c < cj; ++c) {
             scan_pair_column(
                 // A diagonal tile keeps its upper triangle r < c: each pair once.
-                C.data() + c * B, nrm_f + i0, nrm_f[j0 + c], thf + i0, I == J ? c : ri,
+                C.data() + c * B, thf + i0, I == J ? c : ri,
                 [&](Eigen::Index r, F v) {
                   // Thresholds may have fallen since the segment was tested.
                   if (v <= thf[j0 + c] || v <= thf[i0 + r]) pair(i0 + r, j0 + c, v);
@@ -525,6 +533,26 @@ class BruteIndex {
     });
   }
 
+#if defined(__GNUC__) || defined(__clang__)
+  /** The sum of the lanes of `v` (`Bytes` bytes of S) as a balanced tree: the high half is
+   *  added to the low half until one lane is left. */
+  template <class T, std::size_t Bytes, class W>
+  static OSPREY_ALWAYS_INLINE T fold_halves(const W& v) noexcept {
+    if constexpr (Bytes == sizeof(T)) {
+      T x;
+      std::memcpy(&x, &v, sizeof(T));
+      return x;
+    } else {
+      typedef T Half __attribute__((vector_size(Bytes / 2)));  // NOLINT
+      Half lo;
+      Half hi;
+      std::memcpy(&lo, &v, Bytes / 2);
+      std::memcpy(&hi, reinterpret_cast<const char*>(&v) + Bytes / 2, Bytes / 2);
+      return fold_halves<T, Bytes / 2>(lo + hi);
+    }
+  }
+#endif
+
   /** `a . b` over d values in a fixed order (SIMD-width partial sums combined as a tree, plus
    *  the tail): the same value for (a, b) and (b, a), on any thread. */
   static S fixed_order_dot(const S* OSPREY_RESTRICT a, const S* OSPREY_RESTRICT b,
@@ -542,13 +570,18 @@ class BruteIndex {
         std::memcpy(&y, b + f, sizeof(V));
         acc += x * y;
       }
-      // Lanes summed as a balanced tree (log2 L dependent additions, a fixed order).
+      // Lanes summed as a balanced tree, lane l with lane l + w for w = L/2, L/4, ..., 1 (a fixed
+      // order), folding register halves instead of going through memory.
+#if defined(__GNUC__) || defined(__clang__)
+      sum = fold_halves<S, sizeof(V)>(acc);
+#else
       S lanes[static_cast<std::size_t>(L)];
       std::memcpy(lanes, &acc, sizeof(V));
       for (Eigen::Index w = L / 2; w >= 1; w /= 2) {
         for (Eigen::Index l = 0; l < w; ++l) lanes[l] += lanes[l + w];
       }
       sum = lanes[0];
+#endif
     }
     S tail = 0;
     for (; f < d; ++f) tail += a[f] * b[f];
@@ -563,8 +596,7 @@ class BruteIndex {
    *  filling up from infinity), and nothing the exact rule would keep is dropped. Does nothing
    *  when k exceeds the lane count or the tile has too few rows. */
   template <class F, class Lower>
-  static void seed_thresholds(F* C, Eigen::Index ldc, const F* norms, Eigen::Index rows, int k,
-                              Lower&& lower) {
+  static void seed_thresholds(F* C, Eigen::Index ldc, Eigen::Index rows, int k, Lower&& lower) {
     using V = simd_t<F>;
     constexpr int L = static_cast<int>(sizeof(V) / sizeof(F));
     if (k > L || rows <= static_cast<Eigen::Index>(L) * 2) return;
@@ -572,39 +604,34 @@ class BruteIndex {
       F* col = C + c * ldc;
       // The row's value against itself is not a candidate; the scan never reads the diagonal.
       col[c] = std::numeric_limits<F>::infinity();
-      const F cn = norms[c];
       V m = V{} + std::numeric_limits<F>::infinity();
       Eigen::Index r = 0;
       for (; r + L <= rows; r += L) {
-        V nr;
-        V a;
-        std::memcpy(&nr, norms + r, sizeof(V));
-        std::memcpy(&a, col + r, sizeof(V));
-        const V v = (nr + cn) + a;
+        V v;
+        std::memcpy(&v, col + r, sizeof(V));
         m = v < m ? v : m;
       }
       F lane_min[static_cast<std::size_t>(L)];
       std::memcpy(lane_min, &m, sizeof(V));
       for (; r < rows; ++r) {
-        const F v = (norms[r] + cn) + col[r];
         const auto l = static_cast<std::size_t>(r % L);
-        if (v < lane_min[l]) lane_min[l] = v;
+        if (col[r] < lane_min[l]) lane_min[l] = col[r];
       }
       std::nth_element(lane_min, lane_min + (k - 1), lane_min + L);
       lower(c, lane_min[k - 1]);
     }
   }
 
-  /** Calls `hit(r, v)` for the r in [0, rows) where `v = (row_norms[r] + col_norm) + col[r]`
-   *  was <= the column threshold `*col_thr` or <= the row threshold `row_thr[r]` when the
-   *  segment holding r was tested (a superset of the candidates either k-buffer can accept, as
-   *  thresholds only fall; the callback applies the exact rule). Each segment of up to 512 rows
-   *  is first tested in one tight vector loop that only records lane masks, then its hits are
-   *  visited (bit scan), so the hot loop keeps everything in registers. */
+  /** Calls `hit(r, col[r])` for the r in [0, rows) where `col[r]` was <= the column
+   *  threshold `*col_thr` or <= the row threshold `row_thr[r]` when the segment holding r was
+   *  tested (a superset of the candidates either k-buffer can accept, as thresholds only fall;
+   *  the callback applies the exact rule). Each segment of up to 512 rows is first tested in one
+   *  tight vector loop that only records lane masks, then its hits are visited (bit scan), so
+   *  the hot loop keeps everything in registers. */
   template <class F, class Hit>
-  static OSPREY_ALWAYS_INLINE void scan_pair_column(const F* col, const F* row_norms, F col_norm,
-                                                    const F* row_thr, Eigen::Index rows,
-                                                    Hit&& hit_fn, const F* col_thr) noexcept {
+  static OSPREY_ALWAYS_INLINE void scan_pair_column(const F* col, const F* row_thr,
+                                                    Eigen::Index rows, Hit&& hit_fn,
+                                                    const F* col_thr) noexcept {
     using V = simd_t<F>;
     constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(F));
     Eigen::Index r = 0;
@@ -615,7 +642,6 @@ class BruteIndex {
         return x;
       };
       constexpr Eigen::Index seg = 16;  // chunks of 2 vectors per segment
-      const V cn = V{} + col_norm;
       while (r + 2 * L <= rows) {
         const Eigen::Index chunks = std::min(seg, (rows - r) / (2 * L));
         std::uint64_t masks[seg];
@@ -623,10 +649,11 @@ class BruteIndex {
         const V tc = V{} + *col_thr;
         for (Eigen::Index ch = 0; ch < chunks; ++ch) {
           const Eigen::Index at = r + ch * 2 * L;
-          const V v0 = (load(row_norms + at) + cn) + load(col + at);
-          const V v1 = (load(row_norms + at + L) + cn) + load(col + at + L);
-          const std::uint64_t h0 = le_bits(v0, tc) | le_bits(v0, load(row_thr + at));
-          const std::uint64_t h1 = le_bits(v1, tc) | le_bits(v1, load(row_thr + at + L));
+          // v <= tc or v <= row threshold: one comparison against the larger of the two.
+          const V t0 = load(row_thr + at);
+          const V t1 = load(row_thr + at + L);
+          const std::uint64_t h0 = le_bits(load(col + at), t0 > tc ? t0 : tc);
+          const std::uint64_t h1 = le_bits(load(col + at + L), t1 > tc ? t1 : tc);
           masks[ch] = h0 | (h1 << L);
           any |= masks[ch];
         }
@@ -634,8 +661,7 @@ class BruteIndex {
           for (Eigen::Index ch = 0; ch < chunks; ++ch) {
             for (std::uint64_t bits = masks[ch]; bits != 0; bits &= bits - 1) {
               const Eigen::Index at = r + ch * 2 * L + std::countr_zero(bits);
-              // The scalar form of the lane's value: the same two roundings.
-              hit_fn(at, (row_norms[at] + col_norm) + col[at]);
+              hit_fn(at, col[at]);
             }
           }
         }
@@ -643,8 +669,7 @@ class BruteIndex {
       }
     }
     for (; r < rows; ++r) {
-      const F v = (row_norms[r] + col_norm) + col[r];
-      if (v <= *col_thr || v <= row_thr[r]) hit_fn(r, v);
+      if (col[r] <= *col_thr || col[r] <= row_thr[r]) hit_fn(r, col[r]);
     }
   }
 
