@@ -4,6 +4,8 @@
 #include <osprey/neighbors/nearest_neighbors.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <random>
 #include <utility>
 #include <vector>
@@ -295,4 +297,20 @@ TEST_CASE("block_order: blocks are the cells of a k-d split of the rows", "[neig
   // A single block: the identity.
   const std::vector<int> id = osprey::detail::block_order(X, 1000, 2);
   for (int i = 0; i < 1000; ++i) CHECK(id[static_cast<std::size_t>(i)] == i);
+}
+
+TEST_CASE("round_up: the smallest float at or above a double", "[neighbors]") {
+  using osprey::detail::round_up;
+  const float inf = std::numeric_limits<float>::infinity();
+  for (const double w :
+       {1.0, 1.0 + 1e-12, 1.0 - 1e-12, 0.1, -0.1, -1.0 - 1e-12, 1e-45, -1e-45, 1e-50, -1e-50, 0.0,
+        -0.0, 3.0e38, 3.4028234e38, -3.4028235e38, 123456.789, -7.25}) {
+    INFO("w=" << w);
+    const float t = round_up<float>(w);
+    CHECK(static_cast<double>(t) >= w);
+    // No float lies in [w, t): the one just below t is below w.
+    CHECK(static_cast<double>(std::nextafter(t, -inf)) < w);
+  }
+  CHECK(round_up<float>(0.5) == 0.5F);  // representable: unchanged
+  CHECK(round_up<double>(0.1) == 0.1);  // double: w itself
 }

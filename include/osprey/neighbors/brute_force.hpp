@@ -189,8 +189,13 @@ class SerialGemm {
 template <class T>
 [[nodiscard]] T round_up(double w) noexcept {
   auto t = static_cast<T>(w);
-  if (static_cast<double>(t) < w) t = std::nextafter(t, std::numeric_limits<T>::infinity());
-  return t;
+  if (!(static_cast<double>(t) < w)) return t;
+  // The next T above t, by its bit pattern (this runs on every threshold update, where a libm
+  // nextafter call would cost more than the rest of the update).
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  const auto bits = std::bit_cast<Bits>(t);
+  if (t == T(0)) return std::numeric_limits<T>::denorm_min();  // from +0 or -0
+  return std::bit_cast<T>(t > T(0) ? static_cast<Bits>(bits + 1) : static_cast<Bits>(bits - 1));
 }
 
 /** A permutation of the rows of `X` (position -> row) whose consecutive runs of `block` rows
@@ -264,6 +269,9 @@ template <class S>
   }
   return perm;
 }
+
+/** Rows per segment of the symmetric scan (scan_pair_column): the most hits one call lists. */
+inline constexpr Eigen::Index scan_segment_rows = 512;
 
 /** A training set prepared for brute-force search with `Metric`. */
 template <class Metric, class S>
@@ -464,16 +472,17 @@ class BruteIndex {
         // Pair (a, b), a in the tile's row block and b in its column block, whose F value
         // passed one of the two F thresholds: the exact value goes to each k-buffer that can
         // still take it.
-        const auto pair = [&](Eigen::Index a, Eigen::Index b, F vf) {
-          S v;
+        // The exact value of pair (a, b) whose F value is vf.
+        const auto exact_value = [&](Eigen::Index a, Eigen::Index b, F vf) -> S {
           if constexpr (exact) {
-            v = vf;
+            return vf;
           } else {
-            v = (nrm[a] + nrm[b]) + S(-2) * fixed_order_dot(xs + a * d, xs + b * d, d);
+            return (nrm[a] + nrm[b]) + S(-2) * fixed_order_dot(xs + a * d, xs + b * d, d);
           }
-          if (v <= th[static_cast<std::size_t>(b)]) offer(b, v, a);
-          if (v <= th[static_cast<std::size_t>(a)]) offer(a, v, b);
         };
+        // Candidates of one column segment: rows (tile offsets) that passed the F test.
+        Eigen::Index keep_row[scan_segment_rows];
+        S keep_value[scan_segment_rows];
         for (Eigen::Index p = next++; p < phase[ph + 1]; p = next++) {
           const auto [I, J] = order[static_cast<std::size_t>(p)];
           const Eigen::Index i0 = I * B;
@@ -497,12 +506,30 @@ class BruteIndex {
             });
           }
           for (Eigen::Index c = 0; c < cj; ++c) {
+            const F* col = C.data() + c * B;
+            const Eigen::Index b = j0 + c;
             scan_pair_column(
                 // A diagonal tile keeps its upper triangle r < c: each pair once.
-                C.data() + c * B, thf + i0, I == J ? c : ri,
-                [&](Eigen::Index r, F v) {
-                  // Thresholds may have fallen since the segment was tested.
-                  if (v <= thf[j0 + c] || v <= thf[i0 + r]) pair(i0 + r, j0 + c, v);
+                col, thf + i0, I == J ? c : ri,
+                [&](const Eigen::Index* hits, Eigen::Index count) {
+                  // First the exact values of the hits still below a threshold (thresholds may
+                  // have fallen since the segment was tested): independent computations that
+                  // overlap; then each goes to the k-buffers that can still take it.
+                  Eigen::Index m = 0;
+                  for (Eigen::Index q = 0; q < count; ++q) {
+                    const Eigen::Index a = i0 + hits[q];
+                    const F vf = col[hits[q]];
+                    if (vf <= thf[b] || vf <= thf[a]) {
+                      keep_row[m] = a;
+                      keep_value[m++] = exact_value(a, b, vf);
+                    }
+                  }
+                  for (Eigen::Index q = 0; q < m; ++q) {
+                    const Eigen::Index a = keep_row[q];
+                    const S v = keep_value[q];
+                    if (v <= th[static_cast<std::size_t>(b)]) offer(b, v, a);
+                    if (v <= th[static_cast<std::size_t>(a)]) offer(a, v, b);
+                  }
                 },
                 thf + j0 + c);
           }
@@ -622,18 +649,19 @@ class BruteIndex {
     }
   }
 
-  /** Calls `hit(r, col[r])` for the r in [0, rows) where `col[r]` was <= the column
+  /** Calls `hits(rows, count)` with the r in [0, rows) where `col[r]` was <= the column
    *  threshold `*col_thr` or <= the row threshold `row_thr[r]` when the segment holding r was
    *  tested (a superset of the candidates either k-buffer can accept, as thresholds only fall;
-   *  the callback applies the exact rule). Each segment of up to 512 rows is first tested in one
-   *  tight vector loop that only records lane masks, then its hits are visited (bit scan), so
-   *  the hot loop keeps everything in registers. */
-  template <class F, class Hit>
+   *  the callback applies the exact rule), at most `scan_segment_rows` per call. Each segment
+   *  is tested in one tight vector loop that only records lane masks, then its hits are listed
+   *  (bit scan), so the hot loop keeps everything in registers. */
+  template <class F, class Hits>
   static OSPREY_ALWAYS_INLINE void scan_pair_column(const F* col, const F* row_thr,
-                                                    Eigen::Index rows, Hit&& hit_fn,
+                                                    Eigen::Index rows, Hits&& hits_fn,
                                                     const F* col_thr) noexcept {
     using V = simd_t<F>;
     constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(F));
+    Eigen::Index list[scan_segment_rows];
     Eigen::Index r = 0;
     if constexpr (L > 1 && 2 * L <= 64) {
       const auto load = [](const F* p) {
@@ -641,7 +669,7 @@ class BruteIndex {
         std::memcpy(&x, p, sizeof(V));
         return x;
       };
-      constexpr Eigen::Index seg = 16;  // chunks of 2 vectors per segment
+      constexpr Eigen::Index seg = scan_segment_rows / 32;  // chunks of 2 vectors per segment
       while (r + 2 * L <= rows) {
         const Eigen::Index chunks = std::min(seg, (rows - r) / (2 * L));
         std::uint64_t masks[seg];
@@ -658,18 +686,23 @@ class BruteIndex {
           any |= masks[ch];
         }
         if (any != 0) {
+          Eigen::Index count = 0;
           for (Eigen::Index ch = 0; ch < chunks; ++ch) {
             for (std::uint64_t bits = masks[ch]; bits != 0; bits &= bits - 1) {
-              const Eigen::Index at = r + ch * 2 * L + std::countr_zero(bits);
-              hit_fn(at, col[at]);
+              list[count++] = r + ch * 2 * L + std::countr_zero(bits);
             }
           }
+          hits_fn(static_cast<const Eigen::Index*>(list), count);
         }
         r += chunks * 2 * L;
       }
     }
-    for (; r < rows; ++r) {
-      if (col[r] <= *col_thr || col[r] <= row_thr[r]) hit_fn(r, col[r]);
+    while (r < rows) {
+      Eigen::Index count = 0;
+      for (; r < rows && count < scan_segment_rows; ++r) {
+        if (col[r] <= *col_thr || col[r] <= row_thr[r]) list[count++] = r;
+      }
+      if (count > 0) hits_fn(static_cast<const Eigen::Index*>(list), count);
     }
   }
 
