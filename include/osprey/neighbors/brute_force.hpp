@@ -644,8 +644,16 @@ class BruteIndex {
         const auto l = static_cast<std::size_t>(r % L);
         if (col[r] < lane_min[l]) lane_min[l] = col[r];
       }
-      std::nth_element(lane_min, lane_min + (k - 1), lane_min + L);
-      lower(c, lane_min[k - 1]);
+      std::memcpy(&m, lane_min, sizeof(V));
+      // The k-th smallest lane minimum: the smallest lane value with at least k lane values at
+      // or below it (one vector comparison per lane; a selection call here cost more than the
+      // rest of the seed).
+      F kth = std::numeric_limits<F>::infinity();
+      for (int l = 0; l < L; ++l) {
+        const F v = lane_min[l];
+        if (std::popcount(le_bits(m, V{} + v)) >= k && v < kth) kth = v;
+      }
+      lower(c, kth);
     }
   }
 
