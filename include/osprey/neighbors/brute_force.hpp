@@ -644,14 +644,22 @@ class BruteIndex {
         const auto l = static_cast<std::size_t>(r % L);
         if (col[r] < lane_min[l]) lane_min[l] = col[r];
       }
-      std::memcpy(&m, lane_min, sizeof(V));
       // The k-th smallest lane minimum: the smallest lane value with at least k lane values at
-      // or below it (one vector comparison per lane; a selection call here cost more than the
-      // rest of the seed).
+      // or below it. The counts of all lanes at once, one broadcast comparison per lane,
+      // without branches (a selection call here cost more than the rest of the seed).
       F kth = std::numeric_limits<F>::infinity();
-      for (int l = 0; l < L; ++l) {
-        const F v = lane_min[l];
-        if (std::popcount(le_bits(m, V{} + v)) >= k && v < kth) kth = v;
+      if constexpr (L > 1) {
+        std::memcpy(&m, lane_min, sizeof(V));
+        using Counts = decltype(m <= m);  // lanes: 0 or -1
+        Counts below{};
+        for (int l = 0; l < L; ++l) below -= (lane_min[l] - V{}) <= m;
+        const V inf = std::numeric_limits<F>::infinity() - V{};
+        const V pick = below >= k ? m : inf;
+        F lanes[static_cast<std::size_t>(L)];
+        std::memcpy(lanes, &pick, sizeof(V));
+        for (int l = 0; l < L; ++l) kth = std::min(kth, lanes[l]);
+      } else {
+        kth = lane_min[0];  // k == 1 == L
       }
       lower(c, kth);
     }
