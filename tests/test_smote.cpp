@@ -6,7 +6,9 @@
 #include <osprey/imbalance/under_sampling.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -789,4 +791,36 @@ TEST_CASE("Smote: an output past the streaming size is written exactly", "[imbal
   const auto of = f2.fit_resample(Xf, y);
   CHECK(of.X.topRows(n) == Matrix<float>(Xf));
   CHECK(f1.fit_resample(Xf, y).X == of.X);
+}
+
+TEST_CASE("Class counts and class rows agree with a map on dense and sparse labels",
+          "[imbalance]") {
+  // The counting takes three paths: a few labels (vector comparisons), up to max(1024, n)
+  // consecutive values (interleaved histograms) and sparse labels (a map).
+  std::mt19937 gen(21);
+  const auto labels = [&](std::vector<int> values, Eigen::Index n) {
+    std::uniform_int_distribution<std::size_t> pick(0, values.size() - 1);
+    Eigen::VectorXi y(n);
+    for (Eigen::Index i = 0; i < n; ++i) y(i) = values[pick(gen)];
+    return y;
+  };
+  std::vector<int> wide;
+  for (int v = -7; v <= 40; v += 3) wide.push_back(v);
+  for (const Eigen::VectorXi& y :
+       {labels({0, 1}, 1001), labels({-3, 2, 4}, 999), labels(wide, 5003),
+        labels({std::numeric_limits<int>::min(), 0, std::numeric_limits<int>::max()}, 777)}) {
+    std::map<int, std::vector<Eigen::Index>> expect;
+    for (Eigen::Index i = 0; i < y.size(); ++i) expect[y(i)].push_back(i);
+    const auto counts = osprey::detail::count_classes(y);
+    REQUIRE(counts.size() == expect.size());
+    for (const auto& [label, rows] : expect) {
+      CHECK(counts.at(label) == static_cast<Eigen::Index>(rows.size()));
+    }
+    CHECK(osprey::detail::rows_by_class(y) == expect);
+    // Only the listed classes (the first one, and a label absent from y).
+    const std::map<int, Eigen::Index> only{{expect.begin()->first, 1}, {12345, 1}};
+    const auto some = osprey::detail::rows_by_class(y, &only);
+    REQUIRE(some.size() == 1);
+    CHECK(some.at(expect.begin()->first) == expect.begin()->second);
+  }
 }

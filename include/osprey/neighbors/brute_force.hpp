@@ -435,8 +435,8 @@ class BruteIndex {
     // A seeded bound must cover the scanned value of each pair it was taken from: with F = S
     // the two triangles' rounding (norm_expansion_margin with S's epsilon; Eigen computes
     // entries (r, c) and (c, r) with different kernels near panel edges); with the float
-    // filter, E already covers
-    // any float evaluation against the double value, and the scan tests against bound + E.
+    // filter, E already covers any float evaluation against the double value, and the scan
+    // tests against bound + E.
     const double max_norm = n > 0 ? static_cast<double>(norms.maxCoeff()) : 0.0;
     const double seed_margin =
         exact ? norm_expansion_margin(d, max_norm, std::numeric_limits<S>::epsilon()) : E;
@@ -469,10 +469,8 @@ class BruteIndex {
           topk_insert(rv, idx + row * k, k, v, pm[other]);
           lower(row, rv[k - 1]);
         };
-        // Pair (a, b), a in the tile's row block and b in its column block, whose F value
-        // passed one of the two F thresholds: the exact value goes to each k-buffer that can
-        // still take it.
-        // The exact value of pair (a, b) whose F value is vf.
+        // The exact value of pair (a, b), a in the tile's row block and b in its column block,
+        // whose F value vf passed one of the two F thresholds.
         const auto exact_value = [&](Eigen::Index a, Eigen::Index b, F vf) -> S {
           if constexpr (exact) {
             return vf;
@@ -652,6 +650,7 @@ class BruteIndex {
         std::memcpy(&m, lane_min, sizeof(V));
         using Counts = decltype(m <= m);  // lanes: 0 or -1
         Counts below{};
+        // (x - V{} is x in every lane.)
         for (int l = 0; l < L; ++l) below -= (lane_min[l] - V{}) <= m;
         const V inf = std::numeric_limits<F>::infinity() - V{};
         const V pick = below >= k ? m : inf;
