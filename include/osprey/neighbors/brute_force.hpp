@@ -407,14 +407,27 @@ class BruteIndex {
     const auto per = static_cast<std::size_t>(n) * static_cast<std::size_t>(k);
     const auto nz = static_cast<std::size_t>(n);
     const auto Tz = static_cast<std::size_t>(T);
-    std::vector<S> hv(per * Tz, std::numeric_limits<S>::infinity());
-    std::vector<int> hi(per * Tz, std::numeric_limits<int>::max());
-    // thr[t * n + row] bounds what thread t still offers to row's k-buffer: its own buffer's k-th
-    // value, lowered between phases to the smallest k-th value of any thread. A candidate above
-    // another thread's k-th value cannot be among the row's k nearest (that thread already holds
-    // k pairs at or below it), so the shared bound drops only pairs the merge would drop, and the
-    // result stays the exact k nearest whatever the schedule. With a float filter, thr_f holds
-    // thr + E rounded up to float, the bound the float values are tested against.
+    // One k-buffer per row, owned by one thread: the rows of block I belong to thread I mod T.
+    // A thread inserts into the rows it owns at once and queues its candidates for the other
+    // rows (outbox[t * T + owner]); the owners take them at the end of each phase. Every pair a
+    // row's k nearest need reaches its one buffer, which keeps the k lexicographically smallest
+    // of what it is offered whatever the order, so the result does not depend on the schedule
+    // or the thread count; and no row is filled twice (once per thread) as private buffers were.
+    std::vector<S> hv(per, std::numeric_limits<S>::infinity());
+    std::vector<int> hi(per, std::numeric_limits<int>::max());
+    struct Pending {
+      int row;    // position of the receiving row
+      int other;  // position of the other row of the pair
+      S value;
+    };
+    std::vector<std::vector<Pending>> outbox(Tz * Tz);
+    const auto owner = [B, T](Eigen::Index row) { return static_cast<int>((row / B) % T); };
+    // thr[t * n + row] bounds what thread t still offers to row: for its own rows the k-th value
+    // of the row's buffer (or a seeded bound above it), for the others the owner's value at the
+    // last phase boundary. A pair above it cannot be among the row's k nearest (the buffer already
+    // holds k pairs at or below it), so the result stays the exact k nearest. With a float
+    // filter, thr_f holds thr + E rounded up to float, the bound the float values are tested
+    // against.
     std::vector<S> thr(nz * Tz, std::numeric_limits<S>::infinity());
     std::vector<F> thr_f_store(exact ? 0 : nz * Tz, std::numeric_limits<F>::infinity());
     const auto widen = [E](S t) -> F { return round_up<F>(static_cast<double>(t) + E); };
@@ -440,14 +453,14 @@ class BruteIndex {
     const double max_norm = n > 0 ? static_cast<double>(norms.maxCoeff()) : 0.0;
     const double seed_margin =
         exact ? norm_expansion_margin(d, max_norm, std::numeric_limits<S>::epsilon()) : E;
+    S* vals = hv.data();
+    int* idx = hi.data();
     for (std::size_t ph = 0; ph + 1 < phase.size(); ++ph) {
-      // Tiles are handed out dynamically: which thread takes a tile changes only which k-buffer
-      // sees its pairs, never the merged result.
+      // Diagonal tiles go to their rows' owner (they seed its thresholds); the others are handed
+      // out dynamically: which thread takes a tile changes only which rows wait in an outbox.
       std::atomic<Eigen::Index> next{phase[ph]};
       parallel_for<int>(0, T, T, [&](int t) {
         const auto tz = static_cast<std::size_t>(t);
-        S* vals = hv.data() + per * tz;
-        int* idx = hi.data() + per * tz;
         S* th = thr.data() + nz * tz;
         F* thf = nullptr;  // the thresholds the F values are tested against
         if constexpr (exact) {
@@ -465,6 +478,12 @@ class BruteIndex {
           }
         };
         const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
+          const int own = owner(row);
+          if (own != t) {
+            outbox[tz * Tz + static_cast<std::size_t>(own)].push_back(
+                {static_cast<int>(row), static_cast<int>(other), v});
+            return;
+          }
           S* rv = vals + row * k;
           topk_insert(rv, idx + row * k, k, v, pm[other]);
           lower(row, rv[k - 1]);
@@ -481,7 +500,9 @@ class BruteIndex {
         // Candidates of one column segment: rows (tile offsets) that passed the F test.
         Eigen::Index keep_row[scan_segment_rows];
         S keep_value[scan_segment_rows];
-        for (Eigen::Index p = next++; p < phase[ph + 1]; p = next++) {
+        const bool diagonal_phase = ph == 0;
+        for (Eigen::Index p = diagonal_phase ? t : next++; p < phase[ph + 1];
+             p = diagonal_phase ? p + T : next++) {
           const auto [I, J] = order[static_cast<std::size_t>(p)];
           const Eigen::Index i0 = I * B;
           const Eigen::Index j0 = J * B;
@@ -533,6 +554,33 @@ class BruteIndex {
           }
         }
       });
+      if (T > 1) {
+        // Each owner takes the candidates queued for its rows, then the thresholds are shared.
+        parallel_for<int>(0, T, T, [&](int u) {
+          const auto uz = static_cast<std::size_t>(u);
+          S* th = thr.data() + nz * uz;
+          F* thf = nullptr;
+          if constexpr (exact) {
+            thf = th;
+          } else {
+            thf = thr_f_store.data() + nz * uz;
+          }
+          for (std::size_t from = 0; from < Tz; ++from) {
+            std::vector<Pending>& box = outbox[from * Tz + uz];
+            for (const Pending& e : box) {
+              const auto rz = static_cast<std::size_t>(e.row);
+              if (!(e.value <= th[rz])) continue;
+              S* rv = vals + static_cast<Eigen::Index>(e.row) * k;
+              topk_insert(rv, idx + static_cast<Eigen::Index>(e.row) * k, k, e.value, pm[e.other]);
+              if (rv[k - 1] < th[rz]) {
+                th[rz] = rv[k - 1];
+                if constexpr (!exact) thf[rz] = widen(rv[k - 1]);
+              }
+            }
+            box.clear();
+          }
+        });
+      }
       if (T > 1 && ph + 2 < phase.size()) {
         for (std::size_t row = 0; row < nz; ++row) {
           S lo = thr[row];
@@ -544,17 +592,11 @@ class BruteIndex {
         }
       }
     }
+    // Each row's buffer is its result, sorted (value, index): copy it to the input row's place.
     parallel_for<Eigen::Index>(0, n, n_threads, [&](Eigen::Index i) {
       const Eigen::Index to = pm[i];
-      TopK<S> top(values + to * k, indices + to * k, k);
-      for (int t = 0; t < T; ++t) {
-        const std::size_t o = per * static_cast<std::size_t>(t) + static_cast<std::size_t>(i * k);
-        for (int j = 0; j < k; ++j) {
-          const int id = hi[o + static_cast<std::size_t>(j)];
-          if (id != std::numeric_limits<int>::max())
-            top.push(hv[o + static_cast<std::size_t>(j)], id);
-        }
-      }
+      std::copy(vals + i * k, vals + (i + 1) * k, values + to * k);
+      std::copy(idx + i * k, idx + (i + 1) * k, indices + to * k);
     });
   }
 
