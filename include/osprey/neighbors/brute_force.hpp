@@ -14,7 +14,8 @@
  *  - Euclidean / SquaredEuclidean, leave-one-out (the training set against itself, as SMOTE's
  *    neighbour search): the symmetric path computes each unordered pair once, one GEMM per
  *    block pair (I <= J), and offers |x_i|^2 + |x_j|^2 - 2 x_i.x_j to both rows' k-buffers in
- *    one vectorised pass over the tile; thread-private buffers are merged exactly at the end.
+ *    one vectorised pass over the tile; rows are first reordered into k-d cells, and each row's
+ *    one k-buffer belongs to one thread (the others queue its candidates).
  *  - Other metrics: the register-tiled panel kernel of kernels/distance.hpp.
  */
 #pragma once
@@ -320,14 +321,15 @@ class BruteIndex {
   }
 
  private:
-  /** Leave-one-out Euclidean search that computes each pair once. The rows are cut into blocks
-   *  of `tiles.sym_block`; tile (I, J), I <= J, is one GEMM `-2 X_I X_J^T`, and each value
-   *  `|x_i|^2 + |x_j|^2 - 2 x_i.x_j` is offered to both row i's and row j's k-buffer in the same
-   *  pass (a diagonal tile uses its upper triangle). Each thread owns a full set of k-buffers
-   *  (n x k) and takes the next free tile; the buffers are merged per row at the end. A k-buffer
-   *  holds the k lexicographically smallest (value, index) pairs of what it was offered,
-   *  whatever the order, and every pair's value depends only on the pair, so the result does not
-   *  depend on the thread count.
+  /** Leave-one-out Euclidean search that computes each pair once. The rows, reordered into
+   *  k-d cells (block_order), are cut into blocks of `tiles.sym_block`; tile (I, J), I <= J, is
+   *  one GEMM `-2 X_I X_J^T` onto the norm sums, and each value `|x_i|^2 + |x_j|^2 - 2 x_i.x_j`
+   *  is offered to both row i's and row j's k-buffer in the same pass (a diagonal tile uses its
+   *  upper triangle). Each row has one k-buffer, owned by the thread of its block; threads take
+   *  the next free tile and queue candidates for rows they do not own until the phase ends. A
+   *  k-buffer holds the k lexicographically smallest (value, index) pairs of what it was
+   *  offered, whatever the order, and every pair's value depends only on the pair, so the result
+   *  does not depend on the thread count.
    *
    *  Double searches of at least `tiles.float_filter_rows` rows whose squared norms lie in
    *  [1e-20, 1e30] run the GEMM and the scan in float against thresholds widened by a bound E
