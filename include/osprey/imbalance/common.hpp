@@ -55,8 +55,23 @@ void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::Vect
   for (const auto& [label, n] : count_classes(y)) {
     if (only != nullptr && !only->contains(label)) continue;
     auto& list = rows[label];
-    list.reserve(static_cast<std::size_t>(n));
+    list.reserve(static_cast<std::size_t>(n) + 1);
     slot[label_slot(label, labels.lo)] = &list;
+  }
+  if (rows.size() == 1) {
+    // One class wanted (a binary over-sampler): every row index is written at the cursor, which
+    // moves only past the class's rows, so no branch depends on the label.
+    const int label = rows.begin()->first;
+    auto& list = rows.begin()->second;
+    list.resize(list.capacity());
+    Eigen::Index* out = list.data();
+    std::size_t at = 0;
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      out[at] = i;
+      at += static_cast<std::size_t>(y(i) == label);
+    }
+    list.resize(at);
+    return rows;
   }
   for (Eigen::Index i = 0; i < y.size(); ++i) {
     if (auto* list = slot[label_slot(y(i), labels.lo)]) list->push_back(i);
