@@ -4,7 +4,8 @@
  *  Queries are cut into fixed tiles (independent of the thread count, so results never depend
  *  on it); each tile walks the training set block by block, computes one block of reduced
  *  distances and feeds it to the tile's per-query `TopK`. Extra memory is one tile of distances
- *  per thread plus k candidates per query: the full query x train matrix never exists.
+ *  per thread plus k candidates per query (the leave-one-out path adds one reordered copy of
+ *  the rows): the full query x train matrix never exists.
  *
  *  - Euclidean / SquaredEuclidean: for a tile, `C = X_block * Q_tile^T` is one Eigen matrix
  *    product (GEMM); the value ranked is |x|^2 - 2 q.x (|q|^2 is constant per query). The caller
@@ -349,8 +350,10 @@ class BruteIndex {
     const double max_norm = n > 0 ? static_cast<double>(norms_.maxCoeff()) : 0.0;
     const bool filter = std::is_same_v<S, double> && n >= tiles.float_filter_rows && n > 0 &&
                         max_norm >= 1e-20 && max_norm <= 1e30;
-    RowMatrix<S> XP(n, d);
-    Vector<S> np(n);
+    // The rows the tiles are computed from, in k-d order: in float for a filtered double search
+    // (whose exact rechecks read X itself), else in S. One copy of the data either way.
+    RowMatrix<S> XP(filter ? 0 : n, d);
+    Vector<S> np(filter ? 0 : n);
     RowMatrix<float> Xf(filter ? n : 0, d);
     Eigen::VectorXf nf(filter ? n : 0);
     constexpr Eigen::Index chunk = 512;
@@ -358,8 +361,6 @@ class BruteIndex {
       for (Eigen::Index i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
         const Eigen::Index from = perm[static_cast<std::size_t>(i)];
         const S* src = X.data() + from * d;
-        std::copy(src, src + d, XP.data() + i * d);
-        np(i) = norms_(from);
         if (filter) {
           float* dst = Xf.data() + i * d;
           float sq = 0;
@@ -368,28 +369,32 @@ class BruteIndex {
             sq += dst[j] * dst[j];
           }
           nf(i) = sq;
+        } else {
+          std::copy(src, src + d, XP.data() + i * d);
+          np(i) = norms_(from);
         }
       }
     });
     if constexpr (std::is_same_v<S, double>) {
       if (filter) {
         const double E = float_filter_margin(d, max_norm);
-        run_symmetric<float>(XP, np, perm, Xf, nf.data(), E, k, n_threads, values, indices, tiles);
+        run_symmetric<float>(X, perm, Xf, nf.data(), E, k, n_threads, values, indices, tiles);
         return;
       }
     }
-    run_symmetric<S>(XP, np, perm, XP, np.data(), S(0), k, n_threads, values, indices, tiles);
+    run_symmetric<S>(X, perm, XP, np.data(), S(0), k, n_threads, values, indices, tiles);
   }
 
-  /** The symmetric search over `X` (the input rows in the order `perm`: row i of X is input
-   *  row perm[i]) with squared norms `norms`, with tiles computed and scanned in `F` (S itself,
-   *  or float for a double search, see search_symmetric) from `XF` (X in F) and its squared
-   *  norms `nrm_f`; `E` is the error bound of an F value against the S value (0 when F is S).
-   *  Results go to the input rows' places in values/indices. */
+  /** The symmetric search over the rows of `X` taken in the order `perm` (position i is input
+   *  row perm[i]), with tiles computed and scanned in `F` (S itself, or float for a double
+   *  search, see search_symmetric) from `XF` (the rows in that order, in F) and their squared
+   *  norms `nrm_f`; `E` is the error bound of an F value against the S value (0 when F is S),
+   *  and the exact rechecks read X and its norms through perm. Results go to the input rows'
+   *  places in values/indices. */
   template <class F>
-  void run_symmetric(const RowMatrix<S>& X, const Vector<S>& norms, const std::vector<int>& perm,
-                     const RowMatrix<F>& XF, const F* nrm_f, double E, int k, int n_threads,
-                     S* values, int* indices, const BruteTiles& tiles) const {
+  void run_symmetric(const RowMatrix<S>& X, const std::vector<int>& perm, const RowMatrix<F>& XF,
+                     const F* nrm_f, double E, int k, int n_threads, S* values, int* indices,
+                     const BruteTiles& tiles) const {
     constexpr bool exact = std::is_same_v<F, S>;
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
@@ -444,7 +449,7 @@ class BruteIndex {
       const Eigen::Index at = nblocks + (n_tiles - nblocks) * q / 4;
       if (at > phase.back()) phase.push_back(at);
     }
-    const S* nrm = norms.data();
+    const S* nrm = norms_.data();
     const S* xs = X.data();
     const int* pm = perm.data();
     // A seeded bound must cover the scanned value of each pair it was taken from: with F = S
@@ -452,7 +457,7 @@ class BruteIndex {
     // entries (r, c) and (c, r) with different kernels near panel edges); with the float
     // filter, E already covers any float evaluation against the double value, and the scan
     // tests against bound + E.
-    const double max_norm = n > 0 ? static_cast<double>(norms.maxCoeff()) : 0.0;
+    const double max_norm = n > 0 ? static_cast<double>(norms_.maxCoeff()) : 0.0;
     const double seed_margin =
         exact ? norm_expansion_margin(d, max_norm, std::numeric_limits<S>::epsilon()) : E;
     S* vals = hv.data();
@@ -496,7 +501,9 @@ class BruteIndex {
           if constexpr (exact) {
             return vf;
           } else {
-            return (nrm[a] + nrm[b]) + S(-2) * fixed_order_dot(xs + a * d, xs + b * d, d);
+            const Eigen::Index ia = pm[a];
+            const Eigen::Index ib = pm[b];
+            return (nrm[ia] + nrm[ib]) + S(-2) * fixed_order_dot(xs + ia * d, xs + ib * d, d);
           }
         };
         // Candidates of one column segment: rows (tile offsets) that passed the F test.
