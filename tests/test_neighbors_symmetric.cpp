@@ -314,3 +314,33 @@ TEST_CASE("round_up: the smallest float at or above a double", "[neighbors]") {
   CHECK(round_up<float>(0.5) == 0.5F);  // representable: unchanged
   CHECK(round_up<double>(0.1) == 0.1);  // double: w itself
 }
+
+TEMPLATE_TEST_CASE("NearestNeighbors: leave-one-out over many tied pairs stays exact",
+                   "[neighbors]", float, double) {
+  // 3,000 copies of one row: every pair ties, so every pair passes every threshold and the
+  // candidates queued for other threads' rows overflow the outbox cap many times (the phases
+  // then run in rounds). Ties go to the lower index: row i's neighbours are the k smallest
+  // other indices.
+  const Eigen::Index n = 3000;
+  RowMatrix<TestType> X(n, 7);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < 7; ++j)
+      X(i, j) = static_cast<TestType>(0.25 * static_cast<double>(j) - 0.5);
+  }
+  for (const int threads : {1, 2, 3}) {
+    INFO("threads=" << threads);
+    osprey::NearestNeighbors<osprey::Euclidean, TestType> nn(
+        {.n_neighbors = 4, .algorithm = Algorithm::brute, .n_threads = threads});
+    nn.fit(X);
+    const Eigen::MatrixXi idx = nn.kneighbors(4).indices;
+    Eigen::Index wrong = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      int expect = 0;
+      for (int c = 0; c < 4; ++c, ++expect) {
+        if (expect == static_cast<int>(i)) ++expect;
+        if (idx(i, c) != expect) ++wrong;
+      }
+    }
+    CHECK(wrong == 0);
+  }
+}

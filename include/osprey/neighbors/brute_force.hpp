@@ -272,6 +272,10 @@ template <class S>
   return perm;
 }
 
+/** Candidates a thread of the symmetric search may queue for other threads' rows before the
+ *  phase pauses for their owners to take them (BruteIndex::run_symmetric): 1 MiB or so. */
+inline constexpr std::size_t outbox_cap = std::size_t{1} << 16;
+
 /** Rows per segment of the symmetric scan (scan_pair_column): the most hits one call lists. */
 inline constexpr Eigen::Index scan_segment_rows = 512;
 
@@ -466,130 +470,143 @@ class BruteIndex {
       // Diagonal tiles go to their rows' owner (they seed its thresholds); the others are handed
       // out dynamically: which thread takes a tile changes only which rows wait in an outbox.
       std::atomic<Eigen::Index> next{phase[ph]};
-      parallel_for<int>(0, T, T, [&](int t) {
-        const auto tz = static_cast<std::size_t>(t);
-        S* th = thr.data() + nz * tz;
-        F* thf = nullptr;  // the thresholds the F values are tested against
-        if constexpr (exact) {
-          thf = th;
-        } else {
-          thf = thr_f_store.data() + nz * tz;
-        }
-        Matrix<F>& C = tile_buf[tz];
-        SerialGemm<F>& gemm = gemms[tz];
-        const auto lower = [&](Eigen::Index row, S bound) {
-          const auto rz = static_cast<std::size_t>(row);
-          if (bound < th[rz]) {
-            th[rz] = bound;
-            if constexpr (!exact) thf[rz] = widen(bound);
-          }
-        };
-        const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
-          const int own = owner(row);
-          if (own != t) {
-            outbox[tz * Tz + static_cast<std::size_t>(own)].push_back(
-                {static_cast<int>(row), static_cast<int>(other), v});
-            return;
-          }
-          S* rv = vals + row * k;
-          topk_insert(rv, idx + row * k, k, v, pm[other]);
-          lower(row, rv[k - 1]);
-        };
-        // The exact value of pair (a, b), a in the tile's row block and b in its column block,
-        // whose F value vf passed one of the two F thresholds.
-        const auto exact_value = [&](Eigen::Index a, Eigen::Index b, F vf) -> S {
-          if constexpr (exact) {
-            return vf;
-          } else {
-            const Eigen::Index ia = pm[a];
-            const Eigen::Index ib = pm[b];
-            return (nrm[ia] + nrm[ib]) + S(-2) * fixed_order_dot(xs + ia * d, xs + ib * d, d);
-          }
-        };
-        // Candidates of one column segment: rows (tile offsets) that passed the F test.
-        Eigen::Index keep_row[scan_segment_rows];
-        S keep_value[scan_segment_rows];
-        const bool diagonal_phase = ph == 0;
-        for (Eigen::Index p = diagonal_phase ? t : next++; p < phase[ph + 1];
-             p = diagonal_phase ? p + T : next++) {
-          const auto [I, J] = order[static_cast<std::size_t>(p)];
-          const Eigen::Index i0 = I * B;
-          const Eigen::Index j0 = J * B;
-          const Eigen::Index ri = std::min(B, n - i0);
-          const Eigen::Index cj = std::min(B, n - j0);
-          // The tile starts as |x_r|^2 + |x_c|^2 and the GEMM adds -2 x_r.x_c, so it holds the
-          // values ranked (in place of the zero fill the GEMM would need anyway).
-          for (Eigen::Index c = 0; c < cj; ++c) {
-            F* OSPREY_RESTRICT col = C.data() + c * B;
-            const F* OSPREY_RESTRICT rn = nrm_f + i0;
-            const F cn = nrm_f[j0 + c];
-            for (Eigen::Index r = 0; r < ri; ++r) col[r] = rn[r] + cn;
-          }
-          gemm.run(ri, cj, d, XF.data() + i0 * d, XF.data() + j0 * d, C.data(), B, F(-2), true);
-          if (I == J) {
-            // The seed reads the tile's lower triangle, whose entries can differ from the
-            // upper-triangle values the scan uses by a rounding: widen by `seed_margin`.
-            seed_thresholds(C.data(), B, ri, k, [&](Eigen::Index c, F tau) {
-              lower(i0 + c, round_up<S>(static_cast<double>(tau) + seed_margin));
-            });
-          }
-          for (Eigen::Index c = 0; c < cj; ++c) {
-            const F* col = C.data() + c * B;
-            const Eigen::Index b = j0 + c;
-            scan_pair_column(
-                // A diagonal tile keeps its upper triangle r < c: each pair once.
-                col, thf + i0, I == J ? c : ri,
-                [&](const Eigen::Index* hits, Eigen::Index count) {
-                  // First the exact values of the hits still below a threshold (thresholds may
-                  // have fallen since the segment was tested): independent computations that
-                  // overlap; then each goes to the k-buffers that can still take it.
-                  Eigen::Index m = 0;
-                  for (Eigen::Index q = 0; q < count; ++q) {
-                    const Eigen::Index a = i0 + hits[q];
-                    const F vf = col[hits[q]];
-                    if (vf <= thf[b] || vf <= thf[a]) {
-                      keep_row[m] = a;
-                      keep_value[m++] = exact_value(a, b, vf);
-                    }
-                  }
-                  for (Eigen::Index q = 0; q < m; ++q) {
-                    const Eigen::Index a = keep_row[q];
-                    const S v = keep_value[q];
-                    if (v <= th[static_cast<std::size_t>(b)]) offer(b, v, a);
-                    if (v <= th[static_cast<std::size_t>(a)]) offer(a, v, b);
-                  }
-                },
-                thf + j0 + c);
-          }
-        }
-      });
-      if (T > 1) {
-        // Each owner takes the candidates queued for its rows, then the thresholds are shared.
-        parallel_for<int>(0, T, T, [&](int u) {
-          const auto uz = static_cast<std::size_t>(u);
-          S* th = thr.data() + nz * uz;
-          F* thf = nullptr;
+      const bool diagonal_phase = ph == 0;  // its tiles go to their owner: nothing is queued
+      // A phase runs in rounds: once a thread has queued more than `outbox_cap` candidates (data
+      // with many tied pairs), every thread stops taking tiles, the owners take what is queued,
+      // and the next round resumes at the next tile. The outboxes stay bounded whatever X is.
+      do {
+        std::atomic<bool> full{false};
+        parallel_for<int>(0, T, T, [&](int t) {
+          const auto tz = static_cast<std::size_t>(t);
+          S* th = thr.data() + nz * tz;
+          F* thf = nullptr;  // the thresholds the F values are tested against
           if constexpr (exact) {
             thf = th;
           } else {
-            thf = thr_f_store.data() + nz * uz;
+            thf = thr_f_store.data() + nz * tz;
           }
-          for (std::size_t from = 0; from < Tz; ++from) {
-            std::vector<Pending>& box = outbox[from * Tz + uz];
-            for (const Pending& e : box) {
-              const auto rz = static_cast<std::size_t>(e.row);
-              if (!(e.value <= th[rz])) continue;
-              S* rv = vals + static_cast<Eigen::Index>(e.row) * k;
-              topk_insert(rv, idx + static_cast<Eigen::Index>(e.row) * k, k, e.value, pm[e.other]);
-              if (rv[k - 1] < th[rz]) {
-                th[rz] = rv[k - 1];
-                if constexpr (!exact) thf[rz] = widen(rv[k - 1]);
-              }
+          Matrix<F>& C = tile_buf[tz];
+          SerialGemm<F>& gemm = gemms[tz];
+          const auto lower = [&](Eigen::Index row, S bound) {
+            const auto rz = static_cast<std::size_t>(row);
+            if (bound < th[rz]) {
+              th[rz] = bound;
+              if constexpr (!exact) thf[rz] = widen(bound);
             }
-            box.clear();
+          };
+          const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
+            const int own = owner(row);
+            if (own != t) {
+              outbox[tz * Tz + static_cast<std::size_t>(own)].push_back(
+                  {static_cast<int>(row), static_cast<int>(other), v});
+              return;
+            }
+            S* rv = vals + row * k;
+            topk_insert(rv, idx + row * k, k, v, pm[other]);
+            lower(row, rv[k - 1]);
+          };
+          // The exact value of pair (a, b), a in the tile's row block and b in its column block,
+          // whose F value vf passed one of the two F thresholds.
+          const auto exact_value = [&](Eigen::Index a, Eigen::Index b, F vf) -> S {
+            if constexpr (exact) {
+              return vf;
+            } else {
+              const Eigen::Index ia = pm[a];
+              const Eigen::Index ib = pm[b];
+              return (nrm[ia] + nrm[ib]) + S(-2) * fixed_order_dot(xs + ia * d, xs + ib * d, d);
+            }
+          };
+          // Candidates of one column segment: rows (tile offsets) that passed the F test.
+          Eigen::Index keep_row[scan_segment_rows];
+          S keep_value[scan_segment_rows];
+          const auto take = [&]() -> Eigen::Index {
+            std::size_t queued = 0;
+            for (std::size_t u = 0; u < Tz; ++u) queued += outbox[tz * Tz + u].size();
+            if (queued > outbox_cap) full.store(true, std::memory_order_relaxed);
+            return full.load(std::memory_order_relaxed) ? phase[ph + 1] : next++;
+          };
+          for (Eigen::Index p = diagonal_phase ? t : take(); p < phase[ph + 1];
+               p = diagonal_phase ? p + T : take()) {
+            const auto [I, J] = order[static_cast<std::size_t>(p)];
+            const Eigen::Index i0 = I * B;
+            const Eigen::Index j0 = J * B;
+            const Eigen::Index ri = std::min(B, n - i0);
+            const Eigen::Index cj = std::min(B, n - j0);
+            // The tile starts as |x_r|^2 + |x_c|^2 and the GEMM adds -2 x_r.x_c, so it holds the
+            // values ranked (in place of the zero fill the GEMM would need anyway).
+            for (Eigen::Index c = 0; c < cj; ++c) {
+              F* OSPREY_RESTRICT col = C.data() + c * B;
+              const F* OSPREY_RESTRICT rn = nrm_f + i0;
+              const F cn = nrm_f[j0 + c];
+              for (Eigen::Index r = 0; r < ri; ++r) col[r] = rn[r] + cn;
+            }
+            gemm.run(ri, cj, d, XF.data() + i0 * d, XF.data() + j0 * d, C.data(), B, F(-2), true);
+            if (I == J) {
+              // The seed reads the tile's lower triangle, whose entries can differ from the
+              // upper-triangle values the scan uses by a rounding: widen by `seed_margin`.
+              seed_thresholds(C.data(), B, ri, k, [&](Eigen::Index c, F tau) {
+                lower(i0 + c, round_up<S>(static_cast<double>(tau) + seed_margin));
+              });
+            }
+            for (Eigen::Index c = 0; c < cj; ++c) {
+              const F* col = C.data() + c * B;
+              const Eigen::Index b = j0 + c;
+              scan_pair_column(
+                  // A diagonal tile keeps its upper triangle r < c: each pair once.
+                  col, thf + i0, I == J ? c : ri,
+                  [&](const Eigen::Index* hits, Eigen::Index count) {
+                    // First the exact values of the hits still below a threshold (thresholds may
+                    // have fallen since the segment was tested): independent computations that
+                    // overlap; then each goes to the k-buffers that can still take it.
+                    Eigen::Index m = 0;
+                    for (Eigen::Index q = 0; q < count; ++q) {
+                      const Eigen::Index a = i0 + hits[q];
+                      const F vf = col[hits[q]];
+                      if (vf <= thf[b] || vf <= thf[a]) {
+                        keep_row[m] = a;
+                        keep_value[m++] = exact_value(a, b, vf);
+                      }
+                    }
+                    for (Eigen::Index q = 0; q < m; ++q) {
+                      const Eigen::Index a = keep_row[q];
+                      const S v = keep_value[q];
+                      if (v <= th[static_cast<std::size_t>(b)]) offer(b, v, a);
+                      if (v <= th[static_cast<std::size_t>(a)]) offer(a, v, b);
+                    }
+                  },
+                  thf + j0 + c);
+            }
           }
         });
-      }
+        if (T > 1) {
+          // Each owner takes the candidates queued for its rows, then the thresholds are shared.
+          parallel_for<int>(0, T, T, [&](int u) {
+            const auto uz = static_cast<std::size_t>(u);
+            S* th = thr.data() + nz * uz;
+            F* thf = nullptr;
+            if constexpr (exact) {
+              thf = th;
+            } else {
+              thf = thr_f_store.data() + nz * uz;
+            }
+            for (std::size_t from = 0; from < Tz; ++from) {
+              std::vector<Pending>& box = outbox[from * Tz + uz];
+              for (const Pending& e : box) {
+                const auto rz = static_cast<std::size_t>(e.row);
+                if (!(e.value <= th[rz])) continue;
+                S* rv = vals + static_cast<Eigen::Index>(e.row) * k;
+                topk_insert(rv, idx + static_cast<Eigen::Index>(e.row) * k, k, e.value,
+                            pm[e.other]);
+                if (rv[k - 1] < th[rz]) {
+                  th[rz] = rv[k - 1];
+                  if constexpr (!exact) thf[rz] = widen(rv[k - 1]);
+                }
+              }
+              box.clear();
+            }
+          });
+        }
+      } while (!diagonal_phase && next.load() < phase[ph + 1]);
       if (T > 1 && ph + 2 < phase.size()) {
         for (std::size_t row = 0; row < nz; ++row) {
           S lo = thr[row];
