@@ -796,7 +796,8 @@ TEST_CASE("Smote: an output past the streaming size is written exactly", "[imbal
 TEST_CASE("Class counts and class rows agree with a map on dense and sparse labels",
           "[imbalance]") {
   // The counting takes three paths: a few labels (vector comparisons), up to max(1024, n)
-  // consecutive values (interleaved histograms) and sparse labels (a map).
+  // consecutive values (interleaved histograms) and sparse labels (a map); the class lists
+  // three too: one wanted class (a moving cursor), dense labels (vector slots), sparse (a map).
   std::mt19937 gen(21);
   const auto labels = [&](std::vector<int> values, Eigen::Index n) {
     std::uniform_int_distribution<std::size_t> pick(0, values.size() - 1);
@@ -816,10 +817,10 @@ TEST_CASE("Class counts and class rows agree with a map on dense and sparse labe
     for (const auto& [label, rows] : expect) {
       CHECK(counts.at(label) == static_cast<Eigen::Index>(rows.size()));
     }
-    CHECK(osprey::detail::rows_by_class(y) == expect);
+    CHECK(osprey::detail::rows_by_class(y, counts) == expect);
     // Only the listed classes (the first one, and a label absent from y).
     const std::map<int, Eigen::Index> only{{expect.begin()->first, 1}, {12345, 1}};
-    const auto some = osprey::detail::rows_by_class(y, &only);
+    const auto some = osprey::detail::rows_by_class(y, counts, &only);
     REQUIRE(some.size() == 1);
     CHECK(some.at(expect.begin()->first) == expect.begin()->second);
   }

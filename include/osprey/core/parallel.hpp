@@ -67,6 +67,15 @@ void parallel_for(Index begin, Index end, int n_threads, Body&& body) {
   for (Index i = begin; i < end; ++i) body(i);
 }
 
+/** Calls `body(lo, hi)` for consecutive ranges of `chunk` indices (the last one shorter)
+ *  covering [0, n), in parallel as `parallel_for`: for loops whose iterations are too cheap to
+ *  schedule one by one, or that set up a buffer once per range. */
+template <class Index, class Body>
+void parallel_for_ranges(Index n, Index chunk, int n_threads, Body&& body) {
+  parallel_for(Index{0}, (n + chunk - 1) / chunk, n_threads,
+               [&](Index c) { body(c * chunk, std::min(n, (c + 1) * chunk)); });
+}
+
 /** Like `parallel_for` with a dynamic schedule, for iterations of uneven cost. Results must not
  *  depend on which thread runs an iteration. */
 template <class Index, class Body>

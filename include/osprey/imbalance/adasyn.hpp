@@ -84,7 +84,7 @@ class Adasyn {
       detail::check_class_size("Adasyn", label, counts.at(label), k, "n_neighbors");
     }
     const RowMatrix<Scalar> Xall = X.template cast<Scalar>();
-    const auto by_class = detail::rows_by_class(y);
+    const auto by_class = detail::rows_by_class(y, counts);
 
     detail::OverSamplingState s;
     s.n_features = X.cols();

@@ -38,25 +38,17 @@ void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::Vect
   check_same_length(X.rows(), y.size());
 }
 
-/** Row indices of each class, in input order, keyed by label; only the classes in `only` when
- *  given (an over-sampler needs the rows of the classes it grows, not of the majority). */
+/** Row indices of each class, in input order, keyed by label, given the class counts of y
+ *  (`count_classes`); only the classes in `only` when given (an over-sampler needs the rows of
+ *  the classes it grows, not of the majority). */
 [[nodiscard]] inline std::map<int, std::vector<Eigen::Index>> rows_by_class(
-    const Eigen::VectorXi& y, const std::map<int, Eigen::Index>* only = nullptr) {
+    const Eigen::VectorXi& y, const ClassCounts& counts,
+    const std::map<int, Eigen::Index>* only = nullptr) {
   std::map<int, std::vector<Eigen::Index>> rows;
-  const LabelSpan labels = dense_labels(y);
-  if (labels.span == 0) {
-    for (Eigen::Index i = 0; i < y.size(); ++i) {
-      if (only == nullptr || only->contains(y(i))) rows[y(i)].push_back(i);
-    }
-    return rows;
-  }
-  // Dense labels: each wanted class's list sized once and found through a vector slot.
-  std::vector<std::vector<Eigen::Index>*> slot(labels.span, nullptr);
-  for (const auto& [label, n] : count_classes(y)) {
-    if (only != nullptr && !only->contains(label)) continue;
-    auto& list = rows[label];
-    list.reserve(static_cast<std::size_t>(n) + 1);
-    slot[label_slot(label, labels.lo)] = &list;
+  for (const auto& [label, n] : counts) {
+    // Sized once (plus the slot the one-class loop below writes past the end).
+    if (only == nullptr || only->contains(label))
+      rows[label].reserve(static_cast<std::size_t>(n) + 1);
   }
   if (rows.size() == 1) {
     // One class wanted (a binary over-sampler): every row index is written at the cursor, which
@@ -73,8 +65,20 @@ void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::Vect
     list.resize(at);
     return rows;
   }
+  const int lo = counts.empty() ? 0 : counts.begin()->first;
+  const std::int64_t span = counts.empty() ? 0 : std::int64_t{counts.rbegin()->first} - lo + 1;
+  if (span > 0 && span <= std::max<std::int64_t>(1024, y.size())) {
+    // Dense labels: each wanted class's list found through a vector slot, not a map lookup.
+    std::vector<std::vector<Eigen::Index>*> slot(static_cast<std::size_t>(span), nullptr);
+    for (auto& [label, list] : rows) slot[label_slot(label, lo)] = &list;
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      if (auto* list = slot[label_slot(y(i), lo)]) list->push_back(i);
+    }
+    return rows;
+  }
   for (Eigen::Index i = 0; i < y.size(); ++i) {
-    if (auto* list = slot[label_slot(y(i), labels.lo)]) list->push_back(i);
+    const auto it = rows.find(y(i));
+    if (it != rows.end()) it->second.push_back(i);
   }
   return rows;
 }
@@ -87,9 +91,8 @@ template <class Scalar, class Derived>
                                             int n_threads = 1) {
   const auto m = static_cast<Eigen::Index>(rows.size());
   RowMatrix<Scalar> out(m, X.cols());
-  constexpr Eigen::Index chunk = 512;
-  parallel_for(Eigen::Index{0}, (m + chunk - 1) / chunk, n_threads, [&](Eigen::Index c) {
-    for (Eigen::Index i = c * chunk; i < std::min(m, (c + 1) * chunk); ++i) {
+  parallel_for_ranges(m, Eigen::Index{512}, n_threads, [&](Eigen::Index lo, Eigen::Index hi) {
+    for (Eigen::Index i = lo; i < hi; ++i) {
       out.row(i) = X.row(rows[static_cast<std::size_t>(i)]).template cast<Scalar>();
     }
   });

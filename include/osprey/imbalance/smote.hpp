@@ -130,7 +130,7 @@ class Smote {
     Resampled<Scalar> out;
     out.X = detail::copy_with_room<Scalar>(X, total, params_.n_threads);
     out.y = detail::stack_labels(y, targets, total);
-    const auto by_class = detail::rows_by_class(y, &targets);
+    const auto by_class = detail::rows_by_class(y, counts, &targets);
     const detail::Rng root(params_.random_state);
     const auto n = X.rows();
     Eigen::Index done = 0;
@@ -274,7 +274,7 @@ class BorderlineSmote {
       detail::check_class_size("BorderlineSmote", label, counts.at(label), k, "k_neighbors");
     }
     const RowMatrix<Scalar> Xall = X.template cast<Scalar>();
-    const auto by_class = detail::rows_by_class(y);
+    const auto by_class = detail::rows_by_class(y, counts);
 
     // Danger rows of each class to grow; a class without any is not grown.
     std::map<int, std::vector<Eigen::Index>> danger;  // class-local positions

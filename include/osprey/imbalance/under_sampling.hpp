@@ -100,7 +100,7 @@ class RandomUnderSampler {
     s.n_features = X.cols();
     s.targets = detail::resolve_strategy(params_.sampling_strategy, counts,
                                          detail::SamplingType::under, "RandomUnderSampler");
-    const auto by_class = detail::rows_by_class(y);
+    const auto by_class = detail::rows_by_class(y, counts);
     std::vector<int> keep;
     keep.reserve(static_cast<std::size_t>(y.size()));
     const detail::Rng root(params_.random_state);

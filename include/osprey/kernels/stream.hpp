@@ -48,21 +48,23 @@ template <class T>
 OSPREY_ALWAYS_INLINE void stream_store(T* dst, const T* values) noexcept {
   if constexpr (stream_width<T> == 1) {
     *dst = *values;
-  } else if constexpr (std::is_same_v<T, double>) {
-#if defined(__AVX512F__)
-    _mm512_stream_pd(dst, _mm512_loadu_pd(values));
-#elif defined(__AVX__)
-    _mm256_stream_pd(dst, _mm256_loadu_pd(values));
-#elif defined(__SSE2__)
-    _mm_stream_pd(dst, _mm_loadu_pd(values));
-#endif
   } else {
+    constexpr bool pd = std::is_same_v<T, double>;
 #if defined(__AVX512F__)
-    _mm512_stream_ps(dst, _mm512_loadu_ps(values));
+    if constexpr (pd)
+      _mm512_stream_pd(dst, _mm512_loadu_pd(values));
+    else
+      _mm512_stream_ps(dst, _mm512_loadu_ps(values));
 #elif defined(__AVX__)
-    _mm256_stream_ps(dst, _mm256_loadu_ps(values));
+    if constexpr (pd)
+      _mm256_stream_pd(dst, _mm256_loadu_pd(values));
+    else
+      _mm256_stream_ps(dst, _mm256_loadu_ps(values));
 #elif defined(__SSE2__)
-    _mm_stream_ps(dst, _mm_loadu_ps(values));
+    if constexpr (pd)
+      _mm_stream_pd(dst, _mm_loadu_pd(values));
+    else
+      _mm_stream_ps(dst, _mm_loadu_ps(values));
 #endif
   }
 }

@@ -25,7 +25,6 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -360,9 +359,8 @@ class BruteIndex {
     Vector<S> np(filter ? 0 : n);
     RowMatrix<float> Xf(filter ? n : 0, d);
     Eigen::VectorXf nf(filter ? n : 0);
-    constexpr Eigen::Index chunk = 512;
-    parallel_for<Eigen::Index>(0, (n + chunk - 1) / chunk, n_threads, [&](Eigen::Index c) {
-      for (Eigen::Index i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+    parallel_for_ranges(n, Eigen::Index{512}, n_threads, [&](Eigen::Index lo, Eigen::Index hi) {
+      for (Eigen::Index i = lo; i < hi; ++i) {
         const Eigen::Index from = perm[static_cast<std::size_t>(i)];
         const S* src = X.data() + from * d;
         if (filter) {
@@ -466,6 +464,30 @@ class BruteIndex {
         exact ? norm_expansion_margin(d, max_norm, std::numeric_limits<S>::epsilon()) : E;
     S* vals = hv.data();
     int* idx = hi.data();
+    // Thread t's bounds: thr for the exact values and, with a float filter, thr_f for the F ones
+    // (the same array when F is S).
+    const auto bounds = [&](std::size_t tz) {
+      S* th = thr.data() + nz * tz;
+      if constexpr (exact) {
+        return std::pair<S*, F*>{th, th};
+      } else {
+        return std::pair<S*, F*>{th, thr_f_store.data() + nz * tz};
+      }
+    };
+    const auto lower = [&](S* th, F* thf, Eigen::Index row, S bound) {
+      const auto rz = static_cast<std::size_t>(row);
+      if (bound < th[rz]) {
+        th[rz] = bound;
+        if constexpr (!exact) thf[rz] = widen(bound);
+      }
+    };
+    // Pair (row, other) with exact value v into row's k-buffer, by the thread that owns row
+    // (its bounds th / thf), which then lowers its bound on row to the buffer's k-th value.
+    const auto insert = [&](S* th, F* thf, Eigen::Index row, S v, Eigen::Index other) {
+      S* rv = vals + row * k;
+      topk_insert(rv, idx + row * k, k, v, pm[other]);
+      lower(th, thf, row, rv[k - 1]);
+    };
     for (std::size_t ph = 0; ph + 1 < phase.size(); ++ph) {
       // Diagonal tiles go to their rows' owner (they seed its thresholds); the others are handed
       // out dynamically: which thread takes a tile changes only which rows wait in an outbox.
@@ -478,22 +500,11 @@ class BruteIndex {
         std::atomic<bool> full{false};
         parallel_for<int>(0, T, T, [&](int t) {
           const auto tz = static_cast<std::size_t>(t);
-          S* th = thr.data() + nz * tz;
-          F* thf = nullptr;  // the thresholds the F values are tested against
-          if constexpr (exact) {
-            thf = th;
-          } else {
-            thf = thr_f_store.data() + nz * tz;
-          }
+          const auto mine = bounds(tz);
+          S* const th = mine.first;
+          F* const thf = mine.second;  // the bounds the F values are tested against
           Matrix<F>& C = tile_buf[tz];
           SerialGemm<F>& gemm = gemms[tz];
-          const auto lower = [&](Eigen::Index row, S bound) {
-            const auto rz = static_cast<std::size_t>(row);
-            if (bound < th[rz]) {
-              th[rz] = bound;
-              if constexpr (!exact) thf[rz] = widen(bound);
-            }
-          };
           const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
             const int own = owner(row);
             if (own != t) {
@@ -501,9 +512,7 @@ class BruteIndex {
                   {static_cast<int>(row), static_cast<int>(other), v});
               return;
             }
-            S* rv = vals + row * k;
-            topk_insert(rv, idx + row * k, k, v, pm[other]);
-            lower(row, rv[k - 1]);
+            insert(th, thf, row, v, other);
           };
           // The exact value of pair (a, b), a in the tile's row block and b in its column block,
           // whose F value vf passed one of the two F thresholds.
@@ -545,7 +554,7 @@ class BruteIndex {
               // The seed reads the tile's lower triangle, whose entries can differ from the
               // upper-triangle values the scan uses by a rounding: widen by `seed_margin`.
               seed_thresholds(C.data(), B, ri, k, [&](Eigen::Index c, F tau) {
-                lower(i0 + c, round_up<S>(static_cast<double>(tau) + seed_margin));
+                lower(th, thf, i0 + c, round_up<S>(static_cast<double>(tau) + seed_margin));
               });
             }
             for (Eigen::Index c = 0; c < cj; ++c) {
@@ -582,24 +591,14 @@ class BruteIndex {
           // Each owner takes the candidates queued for its rows, then the thresholds are shared.
           parallel_for<int>(0, T, T, [&](int u) {
             const auto uz = static_cast<std::size_t>(u);
-            S* th = thr.data() + nz * uz;
-            F* thf = nullptr;
-            if constexpr (exact) {
-              thf = th;
-            } else {
-              thf = thr_f_store.data() + nz * uz;
-            }
+            const auto mine = bounds(uz);
+            S* const th = mine.first;
+            F* const thf = mine.second;
             for (std::size_t from = 0; from < Tz; ++from) {
               std::vector<Pending>& box = outbox[from * Tz + uz];
               for (const Pending& e : box) {
-                const auto rz = static_cast<std::size_t>(e.row);
-                if (!(e.value <= th[rz])) continue;
-                S* rv = vals + static_cast<Eigen::Index>(e.row) * k;
-                topk_insert(rv, idx + static_cast<Eigen::Index>(e.row) * k, k, e.value,
-                            pm[e.other]);
-                if (rv[k - 1] < th[rz]) {
-                  th[rz] = rv[k - 1];
-                  if constexpr (!exact) thf[rz] = widen(rv[k - 1]);
+                if (e.value <= th[static_cast<std::size_t>(e.row)]) {
+                  insert(th, thf, e.row, e.value, e.other);
                 }
               }
               box.clear();

@@ -72,10 +72,9 @@ Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, in
                                 const std::vector<int>& raw, int n_threads) {
   const Eigen::Index m = Q.rows();
   Neighbors<S> out{Eigen::MatrixXi(m, k), Matrix<S>(m, k)};
-  constexpr Eigen::Index chunk = 256;
-  parallel_for<Eigen::Index>(0, (m + chunk - 1) / chunk, n_threads, [&](Eigen::Index c) {
-    std::vector<std::pair<S, int>> row(static_cast<std::size_t>(k));  // one per chunk
-    for (Eigen::Index i = c * chunk; i < std::min(m, (c + 1) * chunk); ++i) {
+  parallel_for_ranges(m, Eigen::Index{256}, n_threads, [&](Eigen::Index lo, Eigen::Index hi) {
+    std::vector<std::pair<S, int>> row(static_cast<std::size_t>(k));  // one per range
+    for (Eigen::Index i = lo; i < hi; ++i) {
       for (int j = 0; j < k; ++j) {
         const int idx = raw[static_cast<std::size_t>(i * k + j)];
         row[static_cast<std::size_t>(j)] = {Metric::distance(Q.row(i), X.row(idx)), idx};
