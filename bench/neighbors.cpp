@@ -3,6 +3,8 @@
 //   bench_neighbors --benchmark_filter=Panel    the register-tiled L1 / L2 kernels, distances/s
 //   bench_neighbors --benchmark_filter=Scan     top-k selection over a tile, values/s
 //   bench_neighbors --benchmark_filter=Search   whole searches (brute and kd-tree), queries/s
+//   bench_neighbors --benchmark_filter=LeaveOne the symmetric leave-one-out search (SMOTE's),
+//   rows/s
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's AVX-512 GEMM kernels (-march=native);
 // the pragma must precede the first Eigen include to cover the intrinsic headers.
@@ -218,3 +220,32 @@ void BM_BruteTiles(benchmark::State& state) {
 BENCHMARK(BM_BruteTiles)
     ->ArgsProduct({{512, 1024, 2048, 4096}, {128, 256, 512}})
     ->Unit(benchmark::kMillisecond);
+
+// The leave-one-out Euclidean search over one set (each pair computed once, rows in k-d order,
+// a float filter for double from 1,024 rows): SMOTE's search inside a class, here its
+// 5,000 x 20 minority class with k = 5, on 1 and 2 threads.
+template <class S>
+void BM_LeaveOneOut(benchmark::State& state) {
+  const Eigen::Index n = state.range(0);
+  const auto X = random_rows<S>(n, state.range(1), 8);
+  osprey::NearestNeighbors<osprey::Euclidean, S> nn(
+      {.algorithm = osprey::Algorithm::brute, .n_threads = static_cast<int>(state.range(2))});
+  nn.fit(X);
+  for (auto _ : state) {
+    auto result = nn.kneighbors(5);
+    benchmark::DoNotOptimize(result.indices.data());
+  }
+  state.counters["rows/s"] =
+      benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_LeaveOneOut<double>)
+    ->ArgsProduct({{5000}, {20}, {1, 2}})
+    ->ArgNames({"n", "d", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_LeaveOneOut<float>)
+    ->ArgsProduct({{5000}, {20}, {1, 2}})
+    ->ArgNames({"n", "d", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
