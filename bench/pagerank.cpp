@@ -3,10 +3,9 @@
 //   BM_SpmvPull        the pull SpMV kernel alone, y = A x over in-edges (unweighted, 32-bit ids),
 //                      with nodes in scrambled order (order:0), by decreasing out-degree (1) and
 //                      by decreasing in-degree with dangling nodes last (2, Graph's default);
-//   BM_SpmvSliced      the same product over the sliced layout (SELL-16) of the in-degree order,
-//                      the layout PageRank uses on such graphs;
 //   BM_PageRankFit     PageRank<double>::fit to tol 1e-10 on a prebuilt Graph, in the three orders;
-//   BM_GatherFloor     the gathers alone, x[sources[k]] summed over all edges with no rows;
+//   BM_GatherFloor     the gathers alone, x[sources[k]] summed over all edges with no rows, with
+//                      and without the index prefetch of the kernels;
 //   BM_GraphBuild      Graph<double>::from_edges.
 // Counters: edges/s (stored in-edges processed per second, per iteration for PageRank) and GB/s
 // of compulsory traffic (4 B per edge id, 4 B per offset, 8 B per x read and y written, plus for
@@ -143,47 +142,11 @@ BENCHMARK(BM_SpmvPull)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-void BM_SpmvSliced(benchmark::State& state) {
-  const int scale = static_cast<int>(state.range(0));
-  const Csc c = build_csc(rmat(scale), 2);
-  const osprey::kernels::CompressedRows<std::uint32_t, std::uint32_t, double> A{
-      c.n, c.offsets.data(), c.sources.data(), nullptr};
-  std::vector<std::uint32_t> offsets, indices;
-  std::vector<double> values;
-  osprey::kernels::slice_rows(A, c.n, offsets, indices, values);
-  const osprey::kernels::SlicedRows<std::uint32_t, std::uint32_t, double> S{
-      c.n, c.n, offsets.data(), indices.data(), nullptr};
-  const auto blocks = osprey::kernels::balanced_row_blocks(
-      offsets.data(), S.n_slices(), std::max<std::int64_t>(1, (c.n + A.nnz()) / 16384),
-      osprey::kernels::kSliceRows);
-  std::vector<double> x(static_cast<std::size_t>(c.n) + 1, 1.0 / static_cast<double>(c.n));
-  x[static_cast<std::size_t>(c.n)] = 0.0;  // the padding entry
-  std::vector<double> y(static_cast<std::size_t>(c.n));
-  for (auto _ : state) {
-    osprey::kernels::spmv_pull_sliced(S, x.data(), y.data(), blocks, 0);
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-  }
-  const auto stored = static_cast<double>(indices.size());
-  const double bytes =
-      4.0 * stored + 16.0 * static_cast<double>(c.n) + 4.0 * static_cast<double>(offsets.size());
-  state.counters["edges/s"] = benchmark::Counter(static_cast<double>(A.nnz()),
-                                                 benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["GB/s"] =
-      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["padding"] = stored / static_cast<double>(A.nnz()) - 1.0;
-  state.SetLabel("by in-degree, sliced");
-}
-BENCHMARK(BM_SpmvSliced)
-    ->ArgsProduct({{16, 18, 20}})
-    ->ArgNames({"scale"})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-
 // The floor under any pull iteration: the same gathers x[sources[k]] over every stored edge,
 // summed with no row structure at all (equal contiguous edge ranges per thread, eight
-// accumulators). Nothing a row loop does can beat this; docs/benchmarks.md compares the
-// PageRank iteration and the bandwidth bound with it.
+// accumulators). prefetch:1 prefetches the index stream as the kernels do, and is the floor a
+// row loop can approach; prefetch:0 leaves it to the hardware prefetcher, which falls behind
+// (docs/benchmarks/pagerank.md compares the two with the kernel and the bandwidth bound).
 void BM_GatherFloor(benchmark::State& state) {
   const int scale = static_cast<int>(state.range(0));
   const Csc c = build_csc(rmat(scale), 2);
@@ -193,6 +156,8 @@ void BM_GatherFloor(benchmark::State& state) {
   std::vector<double> partial(kChunks);
   const std::uint32_t* src = c.sources.data();
   const double* xs = x.data();
+  // With the index stream prefetched as the kernels do (0 for the hardware prefetcher alone).
+  const std::int64_t kPrefetch = state.range(1) != 0 ? osprey::kernels::kRowPrefetch : 0;
   for (auto _ : state) {
     osprey::detail::parallel_for(std::int64_t{0}, kChunks, 0, [&](std::int64_t b) {
       const std::int64_t lo = m * b / kChunks;
@@ -200,6 +165,7 @@ void BM_GatherFloor(benchmark::State& state) {
       double s[8] = {};
       std::int64_t k = lo;
       for (; k + 8 <= hi; k += 8) {
+        if (((k - lo) & 15) == 0) osprey::kernels::prefetch_ahead(src + k, kPrefetch);
         for (int u = 0; u < 8; ++u) s[u] += xs[src[k + u]];
       }
       for (; k < hi; ++k) s[0] += xs[src[k]];
@@ -213,7 +179,11 @@ void BM_GatherFloor(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(m), benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel("by in-degree");
 }
-BENCHMARK(BM_GatherFloor)->Arg(20)->ArgName("scale")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GatherFloor)
+    ->ArgsProduct({{20}, {0, 1}})
+    ->ArgNames({"scale", "prefetch"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 const osprey::Graph<double>& graph(int scale, int order_kind) {
   static std::map<std::pair<int, int>, osprey::Graph<double>> cache;

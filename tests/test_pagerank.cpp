@@ -1,7 +1,6 @@
 #include "common/prelude.hpp"
 
 #include <Eigen/SparseCore>
-#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -22,7 +21,6 @@
 
 using Catch::Matchers::WithinAbs;
 using osprey::Dangling;
-using osprey::EdgeLayout;
 using osprey::Graph;
 using osprey::GraphOptions;
 using osprey::Matrix;
@@ -143,20 +141,14 @@ const char* const kCases[] = {"dangling",         "loops_dups",
 
 TEST_CASE("PageRank: matches networkx on every fixture graph", "[graph]") {
   for (const char* name : kCases) {
-    // Each fixture in both in-edge layouts (small graphs pad too much for the automatic choice
-    // to slice them, so the sliced path is asked for explicitly).
-    for (const EdgeLayout layout : {EdgeLayout::rows, EdgeLayout::sliced}) {
-      INFO("case " << name << ", sliced " << (layout == EdgeLayout::sliced));
-      const Case c = load_case(name);
-      const auto g = case_graph<double>(c, true, {.layout = layout});
-      CHECK(g.is_sliced() == (layout == EdgeLayout::sliced));
-      PageRank<double> pr(case_params<double>(c, 1e-14));
-      pr.fit(g);
-      CHECK(pr.converged());
-      CHECK(pr.residual() < 1e-14);
-      require_close(pr.scores(), c.expected, 1e-13);
-      CHECK_THAT(pr.scores().sum(), WithinAbs(1.0, 1e-14));
-    }
+    INFO("case " << name);
+    const Case c = load_case(name);
+    PageRank<double> pr(case_params<double>(c, 1e-14));
+    pr.fit(case_graph<double>(c, true));
+    CHECK(pr.converged());
+    CHECK(pr.residual() < 1e-14);
+    require_close(pr.scores(), c.expected, 1e-13);
+    CHECK_THAT(pr.scores().sum(), WithinAbs(1.0, 1e-14));
   }
 }
 
@@ -175,15 +167,11 @@ TEST_CASE("PageRank: node order and index width do not change the scores", "[gra
   for (const NodeOrder order :
        {NodeOrder::by_in_degree, NodeOrder::by_out_degree, NodeOrder::dangling_last}) {
     for (const bool narrow : {true, false}) {
-      for (const EdgeLayout layout : {EdgeLayout::rows, EdgeLayout::sliced}) {
-        const auto g = case_graph<double>(
-            c, true, {.order = order, .narrow_indices = narrow, .layout = layout});
-        CHECK(g.has_narrow_indices() == narrow);
-        CHECK(g.is_sliced() == (layout == EdgeLayout::sliced));
-        PageRank<double> pr(case_params<double>(c, 1e-14));
-        pr.fit(g);
-        require_close(pr.scores(), c.expected, 1e-13);
-      }
+      const auto g = case_graph<double>(c, true, {.order = order, .narrow_indices = narrow});
+      CHECK(g.has_narrow_indices() == narrow);
+      PageRank<double> pr(case_params<double>(c, 1e-14));
+      pr.fit(g);
+      require_close(pr.scores(), c.expected, 1e-13);
     }
   }
 }
@@ -210,12 +198,10 @@ TEST_CASE("PageRank: float graphs agree with networkx to float precision", "[gra
   for (const char* name : kCases) {
     INFO("case " << name);
     const Case c = load_case(name);
-    for (const EdgeLayout layout : {EdgeLayout::rows, EdgeLayout::sliced}) {
-      PageRank<float> pr(case_params<float>(c, 1e-12));
-      pr.fit(case_graph<float>(c, true, {.layout = layout}));
-      CHECK(pr.converged());
-      require_close(pr.scores().cast<double>(), c.expected, 1e-6);
-    }
+    PageRank<float> pr(case_params<float>(c, 1e-12));
+    pr.fit(case_graph<float>(c, true));
+    CHECK(pr.converged());
+    require_close(pr.scores().cast<double>(), c.expected, 1e-6);
   }
 }
 
@@ -356,47 +342,18 @@ TEST_CASE("PageRank: conformance - fit returns itself and refits are identical",
 }
 
 TEST_CASE("PageRank: conformance - scores are bit-identical on any thread count", "[graph]") {
-  // Large enough for several reduction blocks; both in-edge layouts.
-  for (const EdgeLayout layout : {EdgeLayout::automatic, EdgeLayout::rows}) {
-    const auto g = random_graph(20000, 120000, 3, {.layout = layout});
-    CHECK(g.is_sliced() == (layout == EdgeLayout::automatic));  // sorted rows pad little
-    PageRank<double> one({.n_threads = 1});
-    one.fit(g);
-    for (const int threads : {2, 3, 0}) {
-      INFO("n_threads = " << threads << ", sliced " << g.is_sliced());
-      PageRank<double> many({.n_threads = threads});
-      many.fit(g);
-      CHECK(many.scores() == one.scores());
-      CHECK(many.residual() == one.residual());
-      CHECK(many.iterations() == one.iterations());
-    }
+  // Large enough for several reduction blocks.
+  const auto g = random_graph(20000, 120000, 3);
+  PageRank<double> one({.n_threads = 1});
+  one.fit(g);
+  for (const int threads : {2, 3, 0}) {
+    INFO("n_threads = " << threads);
+    PageRank<double> many({.n_threads = threads});
+    many.fit(g);
+    CHECK(many.scores() == one.scores());
+    CHECK(many.residual() == one.residual());
+    CHECK(many.iterations() == one.iterations());
   }
-}
-
-TEST_CASE("Graph: the sliced layout pads little in degree order and keeps in-degrees", "[graph]") {
-  const auto sorted = random_graph(5000, 60000, 11);
-  CHECK(sorted.is_sliced());  // rows sorted by in-degree: padding well under 1/8
-  // The caller's order leaves rows of every length side by side: too much padding.
-  const auto scrambled = random_graph(5000, 60000, 11, {.order = NodeOrder::dangling_last});
-  CHECK_FALSE(scrambled.is_sliced());
-  const auto forced = random_graph(
-      5000, 60000, 11, {.order = NodeOrder::dangling_last, .layout = EdgeLayout::sliced});
-  CHECK(forced.is_sliced());
-  const auto rows = random_graph(5000, 60000, 11, {.layout = EdgeLayout::rows});
-  CHECK_FALSE(rows.is_sliced());
-  CHECK(sorted.n_edges() == rows.n_edges());
-  for (std::int64_t v = 0; v < 5000; ++v) {
-    INFO("node " << v);
-    CHECK(sorted.in_degree(v) == rows.in_degree(v));
-    CHECK(forced.in_degree(v) == rows.in_degree(v));
-  }
-  // Duplicate sources in one sliced row count once, as in compressed rows.
-  const auto dups = Graph<double>::from_edges(3, {{0, 1}, {0, 1}, {2, 1}, {1, 0}}, {},
-                                              {.layout = EdgeLayout::sliced});
-  CHECK(dups.is_sliced());
-  CHECK(dups.in_degree(1) == 2);
-  CHECK(dups.in_degree(0) == 1);
-  CHECK(dups.in_degree(2) == 0);
 }
 
 TEST_CASE("PageRank: conformance - concurrent const reads see the fitted scores", "[graph]") {
@@ -629,53 +586,4 @@ TEST_CASE("spmv_pull: matches a dense product, weighted and not", "[graph][kerne
   osprey::kernels::spmv_pull(A, x.data(), y.data(), blocks, 1);
   require_close(y, counts * x, 1e-12);
   CHECK(pattern.sum() <= counts.sum());
-}
-
-TEST_CASE("spmv_pull_sliced: equals the compressed-rows product, padding included",
-          "[graph][kernels]") {
-  // 203 rows: 12 full slices and a partial one; rows of very different lengths in one slice.
-  const std::int64_t n = 203;
-  std::vector<std::uint32_t> offsets{0};
-  std::vector<std::uint32_t> indices;
-  std::vector<double> values;
-  std::uint64_t state = 5;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::int64_t len = i % 13 == 0 ? 50 : i % 5;
-    for (std::int64_t k = 0; k < len; ++k) {
-      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-      indices.push_back(static_cast<std::uint32_t>((state >> 33) % static_cast<std::uint64_t>(n)));
-      values.push_back(0.5 + static_cast<double>(k % 3));
-    }
-    offsets.push_back(static_cast<std::uint32_t>(indices.size()));
-  }
-  osprey::kernels::CompressedRows<std::uint32_t, std::uint32_t, double> A{
-      n, offsets.data(), indices.data(), values.data()};
-  const std::int64_t padded = osprey::kernels::sliced_size(A);
-  CHECK(padded % 16 == 0);
-  CHECK(padded >= A.nnz());
-  std::vector<std::uint32_t> s_offsets, s_indices;
-  std::vector<double> s_values;
-  osprey::kernels::slice_rows(A, n, s_offsets, s_indices, s_values);
-  REQUIRE(static_cast<std::int64_t>(s_indices.size()) == padded);
-  REQUIRE(s_offsets.size() == 14);  // ceil(203 / 16) slices + 1
-  CHECK(std::count(s_indices.begin(), s_indices.end(), static_cast<std::uint32_t>(n)) ==
-        padded - A.nnz());
-  osprey::kernels::SlicedRows<std::uint32_t, std::uint32_t, double> S{
-      n, n, s_offsets.data(), s_indices.data(), s_values.data()};
-  CHECK(S.n_slices() == 13);
-  Vector<double> x = Vector<double>::LinSpaced(n + 1, -1.0, 2.0);
-  x(n) = 0.0;  // the padding entry
-  const auto row_blocks = osprey::kernels::balanced_row_blocks(offsets.data(), n, 4);
-  const auto slice_blocks =
-      osprey::kernels::balanced_row_blocks(s_offsets.data(), S.n_slices(), 4, 16);
-  CHECK(slice_blocks.back() == S.n_slices());
-  for (const bool weighted : {true, false}) {
-    INFO("weighted " << weighted);
-    A.values = weighted ? values.data() : nullptr;
-    S.values = weighted ? s_values.data() : nullptr;
-    Vector<double> expected(n), got(n);
-    osprey::kernels::spmv_pull(A, x.data(), expected.data(), row_blocks, 1);
-    osprey::kernels::spmv_pull_sliced(S, x.data(), got.data(), slice_blocks, 2);
-    require_close(got, expected, 1e-13);
-  }
 }

@@ -3,16 +3,13 @@
  *  (PageRank and friends). Built from an edge list or an Eigen sparse adjacency matrix.
  *
  *  What it stores, for `n` nodes and `m` distinct edges:
- *  - the in-edges grouped by destination (CSC of the adjacency), source ids and offsets 32-bit
- *    when `n` and `m` fit (64-bit otherwise), plus `m` weights only when weights were given and
- *    some differs from 1 (weighted duplicates are merged and summed; unweighted duplicates stay
- *    repeated entries, which is the same sum without a weight array). They are kept either as
- *    compressed rows (`n + 1` offsets) or, when rows of similar length follow each other (the
- *    default in-degree order), sliced: 16 nodes' in-edges interleaved and padded to the longest
- *    of the 16, gathered 16 at a time (see EdgeLayout and kernels::SlicedRows);
+ *  - the in-edges compressed by destination (CSC of the adjacency): `n + 1` offsets and `m`
+ *    source ids, both 32-bit when `n` and `m` fit (64-bit otherwise), plus `m` weights only when
+ *    weights were given and some differs from 1 (weighted duplicates are merged and summed;
+ *    unweighted duplicates stay repeated entries, which is the same sum without a weight array);
  *  - the out-weight sum of every node (the PageRank normaliser);
  *  - the node order used inside (see `NodeOrder`) and its inverse.
- *  For 1M nodes and 16M unweighted edges that is about 90 MiB (`memory_bytes()`); weighted
+ *  For 1M nodes and 16M unweighted edges that is about 100 MiB (`memory_bytes()`); weighted
  *  doubles add 8 bytes per edge. Out-edges (CSR) are not kept: nothing here needs them, and they
  *  would double the footprint.
  *
@@ -57,84 +54,26 @@ enum class NodeOrder {
   dangling_last,
 };
 
-/** How a Graph lays out its in-edges (the scores do not depend on it beyond rounding). */
-enum class EdgeLayout {
-  /** Sliced when that pads at most one entry in eight (rows sorted by length, as the degree
-   *  orders make them on most graphs), compressed rows otherwise. The default. */
-  automatic,
-  /** Compressed rows (CSC of the adjacency): no padding, one gather loop per node. */
-  rows,
-  /** Sliced (SELL-16, see kernels::SlicedRows): 16 nodes' in-edges interleaved, each padded to
-   *  the longest of the 16, gathered 16 at a time with no per-node loop. Falls back to rows only
-   *  when the padded size does not fit the index type. */
-  sliced,
-};
-
 /** Options of the Graph builders. */
 struct GraphOptions {
   NodeOrder order = NodeOrder::by_in_degree;  ///< internal numbering, see NodeOrder
   bool narrow_indices = true;  ///< use 32-bit offsets/ids when they fit (false: always 64-bit)
-  EdgeLayout layout = EdgeLayout::automatic;  ///< in-edge layout, see EdgeLayout
 };
 
 namespace detail {
 
-/** In-edges grouped by destination, sources in increasing (internal) id order; `weights` is
- *  empty when every weight is 1. Compressed rows (`sliced == false`): sources of node i are
- *  `sources[offsets[i] .. offsets[i+1])`. Sliced: `offsets` are slice starts and the entries are
- *  laid out as kernels::SlicedRows describes, padding index `n_nodes`. */
+/** In-edges grouped by destination: sources of node i are `sources[offsets[i] .. offsets[i+1])`,
+ *  in increasing (internal) id order; `weights` is empty when every weight is 1. */
 template <class IndexT, class Scalar>
 struct InEdges {
   using Index = IndexT;
   std::vector<IndexT> offsets;
   std::vector<IndexT> sources;
   std::vector<Scalar> weights;
-  bool sliced = false;
 
-  [[nodiscard]] kernels::CompressedRows<IndexT, IndexT, Scalar> view() const {
-    OSPREY_ASSERT(!sliced, "compressed-rows view of a sliced layout");
+  [[nodiscard]] kernels::CompressedRows<IndexT, IndexT, Scalar> view() const noexcept {
     return {static_cast<std::int64_t>(offsets.size()) - 1, offsets.data(), sources.data(),
             weights.empty() ? nullptr : weights.data()};
-  }
-  [[nodiscard]] kernels::SlicedRows<IndexT, IndexT, Scalar> sliced_view(std::int64_t n) const {
-    OSPREY_ASSERT(sliced, "sliced view of compressed rows");
-    return {n, n, offsets.data(), sources.data(), weights.empty() ? nullptr : weights.data()};
-  }
-  /** Sources of node `i`, distinct ones counted once (duplicates are adjacent). */
-  [[nodiscard]] std::int64_t distinct_sources(std::int64_t i, std::int64_t n) const {
-    const std::int64_t stride = sliced ? kernels::kSliceRows : 1;
-    const std::int64_t row = sliced ? i / stride : i;
-    const auto begin = static_cast<std::int64_t>(offsets[static_cast<std::size_t>(row)]) +
-                       (sliced ? i % stride : 0);
-    const auto end = static_cast<std::int64_t>(offsets[static_cast<std::size_t>(row) + 1]);
-    std::int64_t distinct = 0;
-    for (std::int64_t k = begin; k < end; k += stride) {
-      const auto s = static_cast<std::int64_t>(sources[static_cast<std::size_t>(k)]);
-      if (sliced && s == n) break;  // padding
-      distinct += (k == begin ||
-                   s != static_cast<std::int64_t>(sources[static_cast<std::size_t>(k - stride)]))
-                      ? 1
-                      : 0;
-    }
-    return distinct;
-  }
-  /** Switches to the sliced layout when `layout` asks for it (see EdgeLayout). */
-  void choose_layout(EdgeLayout layout, std::int64_t n) {
-    if (layout == EdgeLayout::rows) return;
-    const auto nnz = static_cast<std::int64_t>(sources.size());
-    const std::int64_t padded = kernels::sliced_size(view());
-    constexpr auto max = static_cast<std::int64_t>(std::min<std::uint64_t>(
-        std::numeric_limits<IndexT>::max(),
-        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
-    if (padded >= max || n >= max) return;
-    if (layout == EdgeLayout::automatic && padded > nnz + nnz / 8) return;
-    std::vector<IndexT> o, src;
-    std::vector<Scalar> w;
-    kernels::slice_rows(view(), n, o, src, w);
-    offsets = std::move(o);
-    sources = std::move(src);
-    weights = std::move(w);
-    sliced = true;
   }
   [[nodiscard]] std::size_t bytes() const noexcept {
     return offsets.capacity() * sizeof(IndexT) + sources.capacity() * sizeof(IndexT) +
@@ -245,10 +184,6 @@ class Graph {
   [[nodiscard]] bool is_weighted() const noexcept {
     return std::visit([](const auto& in) { return !in.weights.empty(); }, in_);
   }
-  /** True when the in-edges use the sliced layout (see EdgeLayout). */
-  [[nodiscard]] bool is_sliced() const noexcept {
-    return std::visit([](const auto& in) { return in.sliced; }, in_);
-  }
   /** True when offsets and ids are stored in 32 bits. */
   [[nodiscard]] bool has_narrow_indices() const noexcept { return in_.index() == 0; }
   /** Number of dangling nodes: no out-edge of positive weight. */
@@ -271,8 +206,14 @@ class Graph {
     check_node(node);
     const auto i = static_cast<std::size_t>(new_of_old_[static_cast<std::size_t>(node)]);
     return std::visit(
-        [this, i](const auto& in) {
-          return in.distinct_sources(static_cast<std::int64_t>(i), n_nodes_);
+        [i](const auto& in) {
+          std::int64_t distinct = 0;
+          const auto begin = static_cast<std::size_t>(in.offsets[i]);
+          const auto end = static_cast<std::size_t>(in.offsets[i + 1]);
+          for (std::size_t k = begin; k < end; ++k) {
+            distinct += (k == begin || in.sources[k] != in.sources[k - 1]) ? 1 : 0;
+          }
+          return distinct;
         },
         in_);
   }
@@ -372,7 +313,6 @@ class Graph {
           }
         },
         g.in_);
-    std::visit([&](auto& in) { in.choose_layout(options.layout, n); }, g.in_);
     return g;
   }
 

@@ -61,9 +61,8 @@ struct PageRankState {
  *
  *  \tparam ScalarT float or double.
  *  Complexity: O(n + m) time: per iteration one fused pass over the node arrays (old and new
- *  scaled scores, out-weights, offsets) and one over the in-edges, 16 nodes at a time on a
- *  sliced graph (see EdgeLayout); about log(tol) / log(d) iterations (d = 0.85, tol = 1e-10: at
- *  most ~142).
+ *  scaled scores, out-weight and its reciprocal, offsets) and one over the in-edges; about
+ *  log(tol) / log(d) iterations (d = 0.85, tol = 1e-10: at most ~142).
  *  Memory: 2 n doubles besides the graph. Thread safety: `fit` mutates; const accessors may
  *  run concurrently. Results are bit-identical for any `n_threads` (fixed reduction blocks).
  */
@@ -221,105 +220,6 @@ class PageRank {
     return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
   }
 
-  /** One sweep over compressed rows: for every block, the fused update of its rows, writing the
-   *  block's L1 change and new dangling mass. */
-  template <class A, class Teleport>
-  void sweep_rows(const A& a, const std::vector<std::int64_t>& blocks, std::int64_t n_active,
-                  const double* x_in, double* x_out, const double* scale, Teleport teleport,
-                  double* block_residual, double* block_dangling) const {
-    const double d = params_.damping;
-    const auto n_blocks = static_cast<std::int64_t>(blocks.size()) - 1;
-    detail::parallel_for_dynamic(std::int64_t{0}, n_blocks, params_.n_threads, [&](std::int64_t b) {
-      const auto bz = static_cast<std::size_t>(b);
-      const std::int64_t lo = blocks[bz], hi = blocks[bz + 1];
-      // Rows without in-edges (half of an R-MAT graph's nodes, all at the end of their group in
-      // the default order) only take the teleport term: they run as a branch-free, vectorised
-      // stream instead of one gather call per row.
-      const std::int64_t empty = first_empty_row(a.offsets, lo, hi);
-      double res = 0.0, dang = 0.0;
-      // Dangling nodes (the last n - n_active) have scale 1: their rows skip the normaliser, and
-      // their new scores add up to the next dangling mass. Active rows divide by it.
-      const std::int64_t split = std::clamp(n_active, lo, empty);
-      kernels::spmv_pull_rows<double>(a, x_in, lo, split, [&](std::int64_t i, double sum) {
-        const auto iz = static_cast<std::size_t>(i);
-        const double x = d * sum + teleport(iz);
-        res += std::abs(x - x_in[iz] * scale[iz]);
-        x_out[iz] = x / scale[iz];
-      });
-      kernels::spmv_pull_rows<double>(a, x_in, split, empty, [&](std::int64_t i, double sum) {
-        const auto iz = static_cast<std::size_t>(i);
-        const double x = d * sum + teleport(iz);
-        res += std::abs(x - x_in[iz]);
-        x_out[iz] = x;
-        dang += x;
-      });
-      const std::int64_t mid = std::clamp(n_active, empty, hi);
-      res += teleport_rows<false>(empty, mid, x_in, x_out, scale, teleport, nullptr);
-      res += teleport_rows<true>(mid, hi, x_in, x_out, scale, teleport, &dang);
-      block_residual[bz] = res;
-      block_dangling[bz] = dang;
-    });
-  }
-
-  /** Sum of 16 lanes in a fixed order. */
-  static double lane_sum(const double* v) {
-    double h[8];
-    for (int j = 0; j < 8; ++j) h[j] = v[j] + v[j + 8];
-    return ((h[0] + h[4]) + (h[2] + h[6])) + ((h[1] + h[5]) + (h[3] + h[7]));
-  }
-
-  /** One sweep over the sliced layout: each slice's 16 sums come from one vector gather loop and
-   *  its 16 updates run as one vector step; the L1 change and dangling mass are kept per lane and
-   *  summed in a fixed order per block. Slices wholly before `n_active` divide by the
-   *  normaliser, slices wholly after it skip it, and the one straddling it (or the last, partial
-   *  slice) decides row by row. */
-  template <class A, class Teleport>
-  void sweep_sliced(const A& a, const std::vector<std::int64_t>& blocks, std::int64_t n_active,
-                    const double* x_in, double* x_out, const double* scale, Teleport teleport,
-                    double* block_residual, double* block_dangling) const {
-    constexpr std::int64_t kRows = kernels::kSliceRows;
-    const double d = params_.damping;
-    const std::int64_t n = a.n_rows;
-    const auto n_blocks = static_cast<std::int64_t>(blocks.size()) - 1;
-    detail::parallel_for_dynamic(std::int64_t{0}, n_blocks, params_.n_threads, [&](std::int64_t b) {
-      const auto bz = static_cast<std::size_t>(b);
-      double res[kRows] = {}, dang[kRows] = {};
-      for (std::int64_t q = blocks[bz]; q < blocks[bz + 1]; ++q) {
-        double sum[kRows];
-        kernels::gather_slice(a, x_in, q, sum);
-        const auto i0 = static_cast<std::size_t>(q * kRows);
-        const double* in = x_in + i0;
-        double* out = x_out + i0;
-        const double* s = scale + i0;
-        if (q * kRows + kRows <= n_active) {
-          for (std::int64_t j = 0; j < kRows; ++j) {
-            const double x = d * sum[j] + teleport(i0 + static_cast<std::size_t>(j));
-            res[j] += std::abs(x - in[j] * s[j]);
-            out[j] = x / s[j];
-          }
-        } else if (q * kRows >= n_active && q * kRows + kRows <= n) {
-          for (std::int64_t j = 0; j < kRows; ++j) {
-            const double x = d * sum[j] + teleport(i0 + static_cast<std::size_t>(j));
-            res[j] += std::abs(x - in[j]);
-            out[j] = x;
-            dang[j] += x;
-          }
-        } else {
-          const std::int64_t rows = std::min(kRows, n - q * kRows);
-          for (std::int64_t j = 0; j < rows; ++j) {
-            const double x = d * sum[j] + teleport(i0 + static_cast<std::size_t>(j));
-            const bool active = q * kRows + j < n_active;
-            res[j] += std::abs(x - (active ? in[j] * s[j] : in[j]));
-            out[j] = active ? x / s[j] : x;
-            dang[j] += active ? 0.0 : x;
-          }
-        }
-      }
-      block_residual[bz] = lane_sum(res);
-      block_dangling[bz] = lane_sum(dang);
-    });
-  }
-
   template <class InEdges>
   detail::PageRankState<Scalar> iterate(const Graph<Scalar>& g, const InEdges& in) const {
     const std::int64_t n = g.n_nodes_;
@@ -341,20 +241,15 @@ class PageRank {
       if (params_.dangling == Dangling::personalization) q = p;
     }
 
-    // Blocks fixed by the graph (never by the thread count), so the reductions are
-    // deterministic: rows for compressed rows, slices for the sliced layout.
-    const std::int64_t n_edges = static_cast<std::int64_t>(in.sources.size());
+    const auto A = in.view();
     const std::vector<std::int64_t> blocks =
-        in.sliced ? kernels::balanced_row_blocks(in.offsets.data(), in.sliced_view(n).n_slices(),
-                                                 block_count(n, n_edges), kernels::kSliceRows)
-                  : kernels::balanced_row_blocks(in.offsets.data(), n, block_count(n, n_edges));
+        kernels::balanced_row_blocks(in.offsets.data(), n, block_count(n, A.nnz()));
     const auto n_blocks = static_cast<std::int64_t>(blocks.size()) - 1;
     std::vector<double> block_residual(static_cast<std::size_t>(n_blocks));
     std::vector<double> block_dangling(static_cast<std::size_t>(n_blocks));
 
-    // v = x / s (x itself for dangling nodes, whose s is 1): the vector the gather reads. The
-    // extra last entry stays 0: the sliced layout's padding gathers it.
-    std::vector<double> v_old(nz + 1, 0.0), v_new(nz + 1, 0.0);
+    // v = x / s (x itself for dangling nodes, whose s is 1): the vector the gather reads.
+    std::vector<double> v_old(nz), v_new(nz);
     const double* scale = g.scale_.data();
     for (std::size_t i = 0; i < nz; ++i) v_old[i] = inv_n / scale[i];
     double dangling_sum = static_cast<double>(n - n_active) * inv_n;
@@ -365,13 +260,39 @@ class PageRank {
       double* x_out = v_new.data();
       const double dmass = d * dangling_sum;
       const auto run = [&](auto teleport) {
-        if (in.sliced) {
-          sweep_sliced(in.sliced_view(n), blocks, n_active, x_in, x_out, scale, teleport,
-                       block_residual.data(), block_dangling.data());
-        } else {
-          sweep_rows(in.view(), blocks, n_active, x_in, x_out, scale, teleport,
-                     block_residual.data(), block_dangling.data());
-        }
+        detail::parallel_for_dynamic(
+            std::int64_t{0}, n_blocks, params_.n_threads, [&](std::int64_t b) {
+              const auto bz = static_cast<std::size_t>(b);
+              const std::int64_t lo = blocks[bz], hi = blocks[bz + 1];
+              // Rows without in-edges (half of an R-MAT graph's nodes, all at the end of their
+              // group in the default order) only take the teleport term: they run as a
+              // branch-free, vectorised stream instead of one gather call per row.
+              const std::int64_t empty = first_empty_row(A.offsets, lo, hi);
+              double res = 0.0, dang = 0.0;
+              // Dangling nodes (the last n - n_active) have scale 1: their rows skip the
+              // normaliser, and their new scores add up to the next dangling mass. Active rows
+              // divide by it (one array read instead of a scale and a reciprocal).
+              const std::int64_t split = std::clamp(n_active, lo, empty);
+              kernels::spmv_pull_rows<double>(A, x_in, lo, split, [&](std::int64_t i, double sum) {
+                const auto iz = static_cast<std::size_t>(i);
+                const double x = d * sum + teleport(iz);
+                res += std::abs(x - x_in[iz] * scale[iz]);
+                x_out[iz] = x / scale[iz];
+              });
+              kernels::spmv_pull_rows<double>(A, x_in, split, empty,
+                                              [&](std::int64_t i, double sum) {
+                                                const auto iz = static_cast<std::size_t>(i);
+                                                const double x = d * sum + teleport(iz);
+                                                res += std::abs(x - x_in[iz]);
+                                                x_out[iz] = x;
+                                                dang += x;
+                                              });
+              const std::int64_t mid = std::clamp(n_active, empty, hi);
+              res += teleport_rows<false>(empty, mid, x_in, x_out, scale, teleport, nullptr);
+              res += teleport_rows<true>(mid, hi, x_in, x_out, scale, teleport, &dang);
+              block_residual[bz] = res;
+              block_dangling[bz] = dang;
+            });
       };
       if (p.empty()) {
         const double c = (dmass + (1.0 - d)) * inv_n;
