@@ -42,8 +42,8 @@ struct CompressedRows {
 };
 
 /** How far ahead, in entries, the gathers prefetch their index and value streams: 4 KiB of
- *  32-bit indices. On R-MAT scale 20 (in-degree order, two cores) this takes the SpMV from
- *  6.3 to 3.4 ms; 128 entries ahead gains nothing (docs/benchmarks/pagerank.md). */
+ *  32-bit indices. On R-MAT scale 20 (in-degree order, two cores) it takes `BM_SpmvPull` from
+ *  6.2-6.3 to 3.5 ms; 128 entries ahead gains nothing (docs/benchmarks/pagerank.md). */
 inline constexpr std::int64_t kRowPrefetch = 1024;
 
 /** Prefetches the cache line `ahead` elements past `p` into L1. The address is formed as an
