@@ -156,8 +156,8 @@ void BM_GatherFloor(benchmark::State& state) {
   std::vector<double> partial(kChunks);
   const std::uint32_t* src = c.sources.data();
   const double* xs = x.data();
-  // With the index stream prefetched as the kernels do (0 for the hardware prefetcher alone).
-  const std::int64_t kPrefetch = state.range(1) != 0 ? osprey::kernels::kRowPrefetch : 0;
+  // prefetch:1 prefetches the index stream as the kernels do; prefetch:0 issues no prefetch.
+  const bool prefetch = state.range(1) != 0;
   for (auto _ : state) {
     osprey::detail::parallel_for(std::int64_t{0}, kChunks, 0, [&](std::int64_t b) {
       const std::int64_t lo = m * b / kChunks;
@@ -165,7 +165,9 @@ void BM_GatherFloor(benchmark::State& state) {
       double s[8] = {};
       std::int64_t k = lo;
       for (; k + 8 <= hi; k += 8) {
-        if (((k - lo) & 15) == 0) osprey::kernels::prefetch_ahead(src + k, kPrefetch);
+        if (prefetch && ((k - lo) & 15) == 0) {
+          osprey::kernels::prefetch_ahead(src + k, osprey::kernels::kRowPrefetch);
+        }
         for (int u = 0; u < 8; ++u) s[u] += xs[src[k + u]];
       }
       for (; k < hi; ++k) s[0] += xs[src[k]];

@@ -20,6 +20,7 @@
 #include "../core/random.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
+#include "../kernels/prefetch.hpp"
 #include "../kernels/stream.hpp"
 #include "sampling_strategy.hpp"
 
@@ -138,11 +139,7 @@ inline constexpr Eigen::Index synthesis_block = 2048;
 inline constexpr Eigen::Index synthesis_staging = 2048;
 
 /** Draws between a synthetic row and the rows it prefetches (synthesize). */
-inline constexpr Eigen::Index prefetch_ahead = 8;
-
-/** Values of Scalar in a 64-byte cache line. */
-template <class Scalar>
-inline constexpr Eigen::Index line_values = 64 / static_cast<Eigen::Index>(sizeof(Scalar));
+inline constexpr Eigen::Index prefetch_draws = 8;
 
 /** One synthetic row: `a + step (b - a)`, with provenance. */
 template <class Scalar>
@@ -238,18 +235,12 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
         const Scalar* OSPREY_RESTRICT a = from[sz];
         const Scalar* OSPREY_RESTRICT b = to[sz];
         const Scalar u = step[sz];
-#if defined(__GNUC__) || defined(__clang__)
         // The class rows are read in random order: ask for the rows 8 draws ahead now, so their
         // cache misses overlap this row's work.
-        if (t0 + i + prefetch_ahead < len) {
-          const Scalar* next_a = from[sz + prefetch_ahead];
-          const Scalar* next_b = to[sz + prefetch_ahead];
-          for (Eigen::Index j = 0; j < d; j += line_values<Scalar>) {
-            __builtin_prefetch(next_a + j);
-            __builtin_prefetch(next_b + j);
-          }
+        if (t0 + i + prefetch_draws < len) {
+          kernels::prefetch_range(from[sz + prefetch_draws], d);
+          kernels::prefetch_range(to[sz + prefetch_draws], d);
         }
-#endif
         Scalar* OSPREY_RESTRICT row = buf.data() + i * d;
         for (Eigen::Index j = 0; j < d; ++j) row[j] = a[j] + u * (b[j] - a[j]);
       }

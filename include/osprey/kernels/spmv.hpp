@@ -23,6 +23,7 @@
 
 #include "../config.hpp"
 #include "../core/parallel.hpp"
+#include "prefetch.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace kernels {
@@ -46,27 +47,10 @@ struct CompressedRows {
  *  6.2-6.3 to 3.5 ms; 128 entries ahead gains nothing (docs/benchmarks/pagerank.md). */
 inline constexpr std::int64_t kRowPrefetch = 1024;
 
-/** Prefetches the cache line `ahead` elements past `p` into L1. The address is formed as an
- *  integer, so prefetching past the end of an array (which never faults) is not pointer
- *  arithmetic out of bounds. */
-template <class T>
-OSPREY_ALWAYS_INLINE void prefetch_ahead(const T* p, std::int64_t ahead) {
-#if defined(__GNUC__) || defined(__clang__)
-  const auto at =
-      reinterpret_cast<std::uintptr_t>(p) + static_cast<std::uintptr_t>(ahead) * sizeof(T);
-  __builtin_prefetch(reinterpret_cast<const void*>(at));
-#else
-  (void)p;
-  (void)ahead;
-#endif
-}
-
-/** Prefetches `kRowPrefetch` entries past `k` in `data` (every line of a 16-entry group). */
+/** Prefetches the 16 entries `kRowPrefetch` past `k` in `data`. */
 template <class T>
 OSPREY_ALWAYS_INLINE void prefetch_stream(const T* data, std::int64_t k) {
-  for (std::size_t b = 0; b < 16 * sizeof(T); b += 64) {
-    prefetch_ahead(data + k + static_cast<std::int64_t>(b / sizeof(T)), kRowPrefetch);
-  }
+  prefetch_range(data + k, 16, kRowPrefetch);
 }
 
 /** Sum of `x[indices[k]]` over row `i` of an unweighted pattern, accumulated in `Acc`.
