@@ -8,15 +8,22 @@
  *  order candidates arrive in. `scan_block` feeds a contiguous block of values, testing chunks
  *  of 16 against the threshold with one vectorised minimum before looking at single values.
  *
+ *  `scan_block_checked` is the form for estimates (the Euclidean norm expansion): a value within
+ *  a bound E of the held k-th is recomputed exactly before it is offered, so the k-buffer holds
+ *  exact values and the selection is exact whatever the estimates' rounding.
+ *
  *  Memory: O(k) per query; the searches never hold more than one tile of distances.
  */
 #pragma once
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "../config.hpp"
 #include "distance.hpp"
@@ -69,6 +76,19 @@ class TopK {
   int k_;
   int count_ = 0;
 };
+
+/** `w` as a T no smaller than w (w itself when T is double). */
+template <class T>
+[[nodiscard]] T round_up(double w) noexcept {
+  auto t = static_cast<T>(w);
+  if (!(static_cast<double>(t) < w)) return t;
+  // The next T above t, by its bit pattern (this runs on every threshold update, where a libm
+  // nextafter call would cost more than the rest of the update).
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  const auto bits = std::bit_cast<Bits>(t);
+  if (t == T(0)) return std::numeric_limits<T>::denorm_min();  // from +0 or -0
+  return std::bit_cast<T>(t > T(0) ? static_cast<Bits>(bits + 1) : static_cast<Bits>(bits - 1));
+}
 
 /** Smallest of `values[i] (+ offsets[i])` over a chunk of 4 SIMD vectors, as a vector whose
  *  lanes hold partial minima (vertical reduction only; the caller tests the lanes). */
@@ -138,6 +158,36 @@ template <class S>
 void scan_block_plus(const S* values, const S* offsets, Eigen::Index n, int base, int skip,
                      TopK<S>& top) noexcept {
   scan_values<S, true>(values, offsets, n, base, skip, top);
+}
+
+/** Offers the rows [0, n) with indices `base + i`, skipping index `skip` (-1: none), where
+ *  `values[i]` is an estimate within `E` of row i's exact value `exact(base + i)`: a row is
+ *  recomputed with `exact` and offered only when its estimate is <= the k-th held value + E, so
+ *  every row the exact rule keeps is offered, with its exact value. Chunks of 4 SIMD vectors are
+ *  rejected at once when their minimum is above the bound. */
+template <class S, class Exact>
+void scan_block_checked(const S* values, Eigen::Index n, int base, int skip, double E, TopK<S>& top,
+                        Exact&& exact) {
+  using V = simd_t<S>;
+  constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+  constexpr Eigen::Index chunk = 4 * L;
+  S bound = round_up<S>(static_cast<double>(top.threshold()) + E);
+  const auto offer = [&](Eigen::Index j) {
+    const int idx = base + static_cast<int>(j);
+    if (values[j] <= bound && idx != skip) {
+      top.push(exact(idx), idx);
+      bound = round_up<S>(static_cast<double>(top.threshold()) + E);
+    }
+  };
+  Eigen::Index i = 0;
+  for (; i + chunk <= n; i += chunk) {
+    const V m = chunk_min<S, false>(values + i, nullptr);
+    bool hit = false;
+    for (Eigen::Index l = 0; l < L; ++l) hit = hit || m[l] <= bound;
+    if (!hit) continue;
+    for (Eigen::Index j = i; j < i + chunk; ++j) offer(j);
+  }
+  for (; i < n; ++i) offer(i);
 }
 
 }  // namespace detail

@@ -4,19 +4,22 @@
  *  Queries are cut into fixed tiles (independent of the thread count, so results never depend
  *  on it); each tile walks the training set block by block, computes one block of reduced
  *  distances and feeds it to the tile's per-query `TopK`. Extra memory is one tile of distances
- *  per thread plus k candidates per query (the leave-one-out path adds one reordered copy of
- *  the rows): the full query x train matrix never exists.
+ *  per thread plus k candidates per query; the Euclidean index keeps a centred copy of the
+ *  training rows, and the leave-one-out path adds one reordered copy of the rows and four
+ *  thresholds per row (never rows x threads): the full query x train matrix never exists.
  *
- *  - Euclidean / SquaredEuclidean: for a tile, `C = X_block * Q_tile^T` is one Eigen matrix
- *    product (GEMM); the value ranked is |x|^2 - 2 q.x (|q|^2 is constant per query). The caller
- *    recomputes the exact distance of the k selected, so returned distances are exact to
- *    rounding; only the *selection* sees the expansion's cancellation error, about
- *    eps * (|q|^2 + |x|^2), which can swap neighbours whose squared distances differ by less.
+ *  - Euclidean / SquaredEuclidean: the training rows are centred on their mean once; for a
+ *    tile, `C = X_block * Q_tile^T` on centred rows is one Eigen matrix product (GEMM), and
+ *    |x|^2 + |q|^2 - 2 q.x estimates each squared distance within a computed bound E
+ *    (expansion_margin), which grows with the data's spread, never with its offset from the
+ *    origin. Any row whose estimate is within E of the query's k-th value is recomputed directly,
+ *    sum (x_j - q_j)^2 on the rows as given, and only exact values enter the k-buffer: the
+ *    selected set is the exact k nearest on raw data too (timestamps, amounts in cents).
  *  - Euclidean / SquaredEuclidean, leave-one-out (the training set against itself, as SMOTE's
  *    neighbour search): the symmetric path computes each unordered pair once, one GEMM per
- *    block pair (I <= J), and offers |x_i|^2 + |x_j|^2 - 2 x_i.x_j to both rows' k-buffers in
- *    one vectorised pass over the tile; rows are first reordered into k-d cells, and each row's
- *    one k-buffer belongs to one thread (the others queue its candidates).
+ *    block pair (I <= J), and offers the pair's exact value (rechecked as above) to both rows'
+ *    k-buffers; rows are first reordered into k-d cells, and each row's one k-buffer belongs to
+ *    one thread (the others queue its candidates).
  *  - Other metrics: the register-tiled panel kernel of kernels/distance.hpp.
  */
 #pragma once
@@ -167,36 +170,81 @@ class SerialGemm {
 #endif
 };
 
-/** A bound on how far two evaluations of a pair's norm expansion `|x|^2 + |y|^2 - 2 x.y` can
- *  be apart when rows have d features and squared norms at most `max_norm`, and one of them
- *  (or each, in any summation order) is computed with unit roundoff `u`: to first order each
- *  is within (d + 4) u (|x|^2 + |y|^2) of the exact value (rounding X to the working type, the
- *  norms, the dot product, the two additions), so two are within (2d + 8) u (...); the bound
- *  takes (2d + 16) u for the second-order slack and 2 max_norm for |x|^2 + |y|^2.
- *  - the float filter of double searches: u = 2^-24 (+ the double side's 2^-53, inside the
- *    slack); `max_norm` in [1e-20, 1e30] so float neither overflows nor underflows;
- *  - the two triangles of one GEMM tile in S: u = epsilon of S. */
-[[nodiscard]] inline double norm_expansion_margin(Eigen::Index d, double max_norm,
-                                                  double u) noexcept {
-  return static_cast<double>(2 * d + 16) * u * 2.0 * max_norm;
+/** A bound on how far the norm-expansion estimate `|x|^2 + |y|^2 - 2 x.y` of a squared distance,
+ *  computed in a type of unit roundoff `u` from rows centred on the training mean, can be from
+ *  the directly summed `sum_j (x_j - y_j)^2` of the same rows as stored, when rows have d
+ *  features and `norm_sum` bounds |x|^2 + |y|^2 (centred). To first order: rounding a row to the
+ *  working type and centring it, (d + 4) u (|x|^2 + |y|^2) for the norms, the dot product and the
+ *  two additions, and (d + 1) u |x - y|^2 <= 2 (d + 1) u (|x|^2 + |y|^2) for the direct sum; the
+ *  bound takes (4d + 32) u for the second-order slack. Centring is what keeps it small on raw
+ *  data: the bound grows with the data's spread, not with its distance from the origin. */
+[[nodiscard]] inline double expansion_margin(Eigen::Index d, double norm_sum, double u) noexcept {
+  return static_cast<double>(4 * d + 32) * u * norm_sum;
 }
 
-/** The bound E of the float-filtered double search (see norm_expansion_margin). */
-[[nodiscard]] inline double float_filter_margin(Eigen::Index d, double max_norm) noexcept {
-  return norm_expansion_margin(d, max_norm, 0x1p-24);
-}
-
-/** `w` as a T no smaller than w (w itself when T is double). */
+/** The unit roundoff of T (half its epsilon). */
 template <class T>
-[[nodiscard]] T round_up(double w) noexcept {
-  auto t = static_cast<T>(w);
-  if (!(static_cast<double>(t) < w)) return t;
-  // The next T above t, by its bit pattern (this runs on every threshold update, where a libm
-  // nextafter call would cost more than the rest of the update).
-  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-  const auto bits = std::bit_cast<Bits>(t);
-  if (t == T(0)) return std::numeric_limits<T>::denorm_min();  // from +0 or -0
-  return std::bit_cast<T>(t > T(0) ? static_cast<Bits>(bits + 1) : static_cast<Bits>(bits - 1));
+inline constexpr double unit_roundoff = static_cast<double>(std::numeric_limits<T>::epsilon()) / 2;
+
+#if defined(__GNUC__) || defined(__clang__)
+/** The sum of the lanes of `v` (`Bytes` bytes of T) as a balanced tree: the high half is added to
+ *  the low half until one lane is left. */
+template <class T, std::size_t Bytes, class W>
+OSPREY_ALWAYS_INLINE T fold_halves(const W& v) noexcept {
+  if constexpr (Bytes == sizeof(T)) {
+    T x;
+    std::memcpy(&x, &v, sizeof(T));
+    return x;
+  } else {
+    typedef T Half __attribute__((vector_size(Bytes / 2)));  // NOLINT
+    Half lo;
+    Half hi;
+    std::memcpy(&lo, &v, Bytes / 2);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + Bytes / 2, Bytes / 2);
+    return fold_halves<T, Bytes / 2>(lo + hi);
+  }
+}
+#endif
+
+/** `sum_j (a_j - b_j)^2` over d values in a fixed order (SIMD-width partial sums combined as a
+ *  tree, plus the tail): the same value for (a, b) and (b, a), on any thread, and exact to
+ *  rounding wherever the rows sit (differences of nearby values lose nothing). */
+template <class S>
+[[nodiscard]] S fixed_order_sq_dist(const S* OSPREY_RESTRICT a, const S* OSPREY_RESTRICT b,
+                                    Eigen::Index d) noexcept {
+  using V = simd_t<S>;
+  constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+  Eigen::Index f = 0;
+  S sum = 0;
+  if constexpr (L > 1) {
+    V acc{};
+    for (; f + L <= d; f += L) {
+      V x;
+      V y;
+      std::memcpy(&x, a + f, sizeof(V));
+      std::memcpy(&y, b + f, sizeof(V));
+      const V diff = x - y;
+      acc += diff * diff;
+    }
+    // Lanes summed as a balanced tree, lane l with lane l + w for w = L/2, L/4, ..., 1 (a fixed
+    // order), folding register halves instead of going through memory.
+#if defined(__GNUC__) || defined(__clang__)
+    sum = fold_halves<S, sizeof(V)>(acc);
+#else
+    S lanes[static_cast<std::size_t>(L)];
+    std::memcpy(lanes, &acc, sizeof(V));
+    for (Eigen::Index w = L / 2; w >= 1; w /= 2) {
+      for (Eigen::Index l = 0; l < w; ++l) lanes[l] += lanes[l + w];
+    }
+    sum = lanes[0];
+#endif
+  }
+  S tail = 0;
+  for (; f < d; ++f) {
+    const S diff = a[f] - b[f];
+    tail += diff * diff;
+  }
+  return sum + tail;
 }
 
 /** A permutation of the rows of `X` (position -> row) whose consecutive runs of `block` rows
@@ -284,10 +332,25 @@ class BruteIndex {
  public:
   BruteIndex() = default;
 
-  /** Precomputes the row norms (Euclidean) or packed panels (other metrics) of `X`. */
+  /** Precomputes the rows centred on their mean and their squared norms (Euclidean) or the
+   *  packed panels (other metrics) of `X`. */
   explicit BruteIndex(const RowMatrix<S>& X) {
     if constexpr (Metric::norm_expansion) {
-      norms_ = X.rowwise().squaredNorm();
+      // The norm expansion's rounding grows with |x|^2: on rows centred on the mean it grows
+      // with the data's spread, not with where the data sit (timestamps, amounts in cents).
+      const Eigen::Index n = X.rows();
+      const Eigen::Index d = X.cols();
+      std::vector<double> sum(static_cast<std::size_t>(d), 0.0);
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const S* row = X.data() + i * d;
+        for (Eigen::Index j = 0; j < d; ++j) sum[static_cast<std::size_t>(j)] += row[j];
+      }
+      center_.resize(d);
+      for (Eigen::Index j = 0; j < d; ++j) {
+        center_(j) = static_cast<S>(sum[static_cast<std::size_t>(j)] / static_cast<double>(n));
+      }
+      centred_ = X.rowwise() - center_;
+      norms_ = centred_.rowwise().squaredNorm();
     } else {
       packed_ = pack_panels<S>(X.data(), X.rows(), X.cols(), X.cols());
     }
@@ -325,21 +388,21 @@ class BruteIndex {
   }
 
  private:
-  /** Leave-one-out Euclidean search that computes each pair once. The rows, reordered into
-   *  k-d cells (block_order), are cut into blocks of `tiles.sym_block`; tile (I, J), I <= J, is
-   *  one GEMM `-2 X_I X_J^T` onto the norm sums, and each value `|x_i|^2 + |x_j|^2 - 2 x_i.x_j`
-   *  is offered to both row i's and row j's k-buffer in the same pass (a diagonal tile uses its
-   *  upper triangle). Each row has one k-buffer, owned by the thread of its block; threads take
-   *  the next free tile and queue candidates for rows they do not own until the phase ends. A
-   *  k-buffer holds the k lexicographically smallest (value, index) pairs of what it was
-   *  offered, whatever the order, and every pair's value depends only on the pair, so the result
-   *  does not depend on the thread count.
+  /** Leave-one-out Euclidean search that computes each pair once. The centred rows, reordered
+   *  into k-d cells (block_order), are cut into blocks of `tiles.sym_block`; tile (I, J), I <= J,
+   *  is one GEMM `-2 X_I X_J^T` onto the norm sums, whose values `|x_i|^2 + |x_j|^2 - 2 x_i.x_j`
+   *  estimate the pairs' squared distances within a bound E (expansion_margin). A pair whose
+   *  estimate is within E of row i's or row j's current k-th value is recomputed directly,
+   *  `sum (x_i - x_j)^2` on the rows as given, and that exact value is offered to both rows'
+   *  k-buffers (a diagonal tile uses its upper triangle). Each row has one k-buffer, owned by the
+   *  thread of its block; threads take the next free tile and queue candidates for rows they do
+   *  not own until the phase ends. A k-buffer holds the k lexicographically smallest (value,
+   *  index) pairs of what it was offered, whatever the order, and every pair's value depends only
+   *  on the pair, so the result is the exact k nearest and does not depend on the thread count.
    *
-   *  Double searches of at least `tiles.float_filter_rows` rows whose squared norms lie in
-   *  [1e-20, 1e30] run the GEMM and the scan in float against thresholds widened by a bound E
-   *  on the float error, and recompute each surviving pair exactly in double (norms plus a
-   *  fixed-order dot product) before the exact test: the same neighbours as an all-double
-   *  search, at about the cost of a float one. */
+   *  Double searches of at least `tiles.float_filter_rows` rows whose centred squared norms lie
+   *  in [1e-20, 1e30] compute the tiles and the scan in float (E then bounds the float error):
+   *  the same neighbours as an all-double search, at about the cost of a float one. */
   void search_symmetric(const RowMatrix<S>& X, int k, int n_threads, S* values, int* indices,
                         const BruteTiles& tiles) const {
     // The search runs on the rows reordered so that each block is one cell of a k-d split
@@ -348,13 +411,13 @@ class BruteIndex {
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const std::vector<int> perm = block_order(X, std::min(tiles.sym_block, n), n_threads);
-    // Double searches of enough rows with squared norms in [1e-20, 1e30] (so float neither
-    // overflows nor underflows) filter in float.
+    // Double searches of enough rows with centred squared norms in [1e-20, 1e30] (so float
+    // neither overflows nor underflows) filter in float.
     const double max_norm = n > 0 ? static_cast<double>(norms_.maxCoeff()) : 0.0;
     const bool filter = std::is_same_v<S, double> && n >= tiles.float_filter_rows && n > 0 &&
                         max_norm >= 1e-20 && max_norm <= 1e30;
-    // The rows the tiles are computed from, in k-d order: in float for a filtered double search
-    // (whose exact rechecks read X itself), else in S. One copy of the data either way.
+    // The centred rows the tiles are computed from, in k-d order: in float for a filtered double
+    // search, else in S (the exact rechecks read X itself). One copy of the data either way.
     RowMatrix<S> XP(filter ? 0 : n, d);
     Vector<S> np(filter ? 0 : n);
     RowMatrix<float> Xf(filter ? n : 0, d);
@@ -362,7 +425,7 @@ class BruteIndex {
     parallel_for_ranges(n, Eigen::Index{512}, n_threads, [&](Eigen::Index lo, Eigen::Index hi) {
       for (Eigen::Index i = lo; i < hi; ++i) {
         const Eigen::Index from = perm[static_cast<std::size_t>(i)];
-        const S* src = X.data() + from * d;
+        const S* src = centred_.data() + from * d;
         if (filter) {
           float* dst = Xf.data() + i * d;
           float sq = 0;
@@ -377,27 +440,31 @@ class BruteIndex {
         }
       }
     });
+    // Each tile value estimates a pair's squared distance within E of its direct sum.
     if constexpr (std::is_same_v<S, double>) {
       if (filter) {
-        const double E = float_filter_margin(d, max_norm);
+        const double E = expansion_margin(d, 2 * max_norm, unit_roundoff<float>);
         run_symmetric<float>(X, perm, Xf, nf.data(), E, k, n_threads, values, indices, tiles);
         return;
       }
     }
-    run_symmetric<S>(X, perm, XP, np.data(), S(0), k, n_threads, values, indices, tiles);
+    const double E = expansion_margin(d, 2 * max_norm, unit_roundoff<S>);
+    run_symmetric<S>(X, perm, XP, np.data(), E, k, n_threads, values, indices, tiles);
   }
 
   /** The symmetric search over the rows of `X` taken in the order `perm` (position i is input
    *  row perm[i]), with tiles computed and scanned in `F` (S itself, or float for a double
-   *  search, see search_symmetric) from `XF` (the rows in that order, in F) and their squared
-   *  norms `nrm_f`; `E` is the error bound of an F value against the S value (0 when F is S),
-   *  and the exact rechecks read X and its norms through perm. Results go to the input rows'
-   *  places in values/indices. */
+   *  search, see search_symmetric) from `XF` (the centred rows in that order, in F) and their
+   *  squared norms `nrm_f`; `E` bounds an F estimate's distance from the pair's direct value,
+   *  which the rechecks compute from X through perm. Results go to the input rows' places in
+   *  values/indices.
+   *
+   *  Memory beyond X, XF and the k-buffers: four thresholds per row and, per thread, one tile,
+   *  one GEMM packing space and at most `outbox_cap` queued candidates. */
   template <class F>
   void run_symmetric(const RowMatrix<S>& X, const std::vector<int>& perm, const RowMatrix<F>& XF,
                      const F* nrm_f, double E, int k, int n_threads, S* values, int* indices,
                      const BruteTiles& tiles) const {
-    constexpr bool exact = std::is_same_v<F, S>;
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const Eigen::Index B = std::min(tiles.sym_block, n);
@@ -431,14 +498,17 @@ class BruteIndex {
     };
     std::vector<std::vector<Pending>> outbox(Tz * Tz);
     const auto owner = [B, T](Eigen::Index row) { return static_cast<int>((row / B) % T); };
-    // thr[t * n + row] bounds what thread t still offers to row: for its own rows the k-th value
-    // of the row's buffer (or a seeded bound above it), for the others the owner's value at the
-    // last phase boundary. A pair above it cannot be among the row's k nearest (the buffer already
-    // holds k pairs at or below it), so the result stays the exact k nearest. With a float
-    // filter, thr_f holds thr + E rounded up to float, the bound the float values are tested
-    // against.
-    std::vector<S> thr(nz * Tz, std::numeric_limits<S>::infinity());
-    std::vector<F> thr_f_store(exact ? 0 : nz * Tz, std::numeric_limits<F>::infinity());
+    // Thresholds: a pair whose exact value is above a row's bound cannot be among its k nearest
+    // (the buffer already holds k pairs at or below it). `live` is the k-th value of the row's
+    // buffer (or a seeded bound above it), written and read by the row's owner alone; `snap` is
+    // its value at the last phase boundary, which the other threads read. The F forms hold the
+    // bound + E rounded up to F, the bound the estimates are tested against. One array of each
+    // for all threads: memory grows with the rows, not with rows x threads.
+    constexpr S inf = std::numeric_limits<S>::infinity();
+    std::vector<S> live(nz, inf);
+    std::vector<S> snap(nz, inf);
+    std::vector<F> live_f(nz, std::numeric_limits<F>::infinity());
+    std::vector<F> snap_f(nz, std::numeric_limits<F>::infinity());
     const auto widen = [E](S t) -> F { return round_up<F>(static_cast<double>(t) + E); };
     std::vector<Matrix<F>> tile_buf(Tz, Matrix<F>(B, B));
     std::deque<SerialGemm<F>> gemms;  // one per thread, packing buffers allocated once
@@ -451,42 +521,24 @@ class BruteIndex {
       const Eigen::Index at = nblocks + (n_tiles - nblocks) * q / 4;
       if (at > phase.back()) phase.push_back(at);
     }
-    const S* nrm = norms_.data();
     const S* xs = X.data();
     const int* pm = perm.data();
-    // A seeded bound must cover the scanned value of each pair it was taken from: with F = S
-    // the two triangles' rounding (norm_expansion_margin with S's epsilon; Eigen computes
-    // entries (r, c) and (c, r) with different kernels near panel edges); with the float
-    // filter, E already covers any float evaluation against the double value, and the scan
-    // tests against bound + E.
-    const double max_norm = n > 0 ? static_cast<double>(norms_.maxCoeff()) : 0.0;
-    const double seed_margin =
-        exact ? norm_expansion_margin(d, max_norm, std::numeric_limits<S>::epsilon()) : E;
     S* vals = hv.data();
     int* idx = hi.data();
-    // Thread t's bounds: thr for the exact values and, with a float filter, thr_f for the F ones
-    // (the same array when F is S).
-    const auto bounds = [&](std::size_t tz) {
-      S* th = thr.data() + nz * tz;
-      if constexpr (exact) {
-        return std::pair<S*, F*>{th, th};
-      } else {
-        return std::pair<S*, F*>{th, thr_f_store.data() + nz * tz};
-      }
-    };
-    const auto lower = [&](S* th, F* thf, Eigen::Index row, S bound) {
+    // Row's bound lowered to `bound` by its owner.
+    const auto lower = [&](Eigen::Index row, S bound) {
       const auto rz = static_cast<std::size_t>(row);
-      if (bound < th[rz]) {
-        th[rz] = bound;
-        if constexpr (!exact) thf[rz] = widen(bound);
+      if (bound < live[rz]) {
+        live[rz] = bound;
+        live_f[rz] = widen(bound);
       }
     };
-    // Pair (row, other) with exact value v into row's k-buffer, by the thread that owns row
-    // (its bounds th / thf), which then lowers its bound on row to the buffer's k-th value.
-    const auto insert = [&](S* th, F* thf, Eigen::Index row, S v, Eigen::Index other) {
+    // Pair (row, other) with exact value v into row's k-buffer, by the thread that owns row,
+    // which then lowers its bound on row to the buffer's k-th value.
+    const auto insert = [&](Eigen::Index row, S v, Eigen::Index other) {
       S* rv = vals + row * k;
       topk_insert(rv, idx + row * k, k, v, pm[other]);
-      lower(th, thf, row, rv[k - 1]);
+      lower(row, rv[k - 1]);
     };
     for (std::size_t ph = 0; ph + 1 < phase.size(); ++ph) {
       // Diagonal tiles go to their rows' owner (they seed its thresholds); the others are handed
@@ -500,11 +552,15 @@ class BruteIndex {
         std::atomic<bool> full{false};
         parallel_for<int>(0, T, T, [&](int t) {
           const auto tz = static_cast<std::size_t>(t);
-          const auto mine = bounds(tz);
-          S* const th = mine.first;
-          F* const thf = mine.second;  // the bounds the F values are tested against
           Matrix<F>& C = tile_buf[tz];
           SerialGemm<F>& gemm = gemms[tz];
+          // The bounds this thread sees for the rows of a block: live for its own, else the
+          // snapshot.
+          const auto bounds_of = [&](Eigen::Index block) {
+            const bool mine = static_cast<int>(block % T) == t;
+            return std::pair<const S*, const F*>{mine ? live.data() : snap.data(),
+                                                 mine ? live_f.data() : snap_f.data()};
+          };
           const auto offer = [&](Eigen::Index row, S v, Eigen::Index other) {
             const int own = owner(row);
             if (own != t) {
@@ -512,18 +568,7 @@ class BruteIndex {
                   {static_cast<int>(row), static_cast<int>(other), v});
               return;
             }
-            insert(th, thf, row, v, other);
-          };
-          // The exact value of pair (a, b), a in the tile's row block and b in its column block,
-          // whose F value vf passed one of the two F thresholds.
-          const auto exact_value = [&](Eigen::Index a, Eigen::Index b, F vf) -> S {
-            if constexpr (exact) {
-              return vf;
-            } else {
-              const Eigen::Index ia = pm[a];
-              const Eigen::Index ib = pm[b];
-              return (nrm[ia] + nrm[ib]) + S(-2) * fixed_order_dot(xs + ia * d, xs + ib * d, d);
-            }
+            insert(row, v, other);
           };
           // Candidates of one column segment: rows (tile offsets) that passed the F test.
           Eigen::Index keep_row[scan_segment_rows];
@@ -541,8 +586,10 @@ class BruteIndex {
             const Eigen::Index j0 = J * B;
             const Eigen::Index ri = std::min(B, n - i0);
             const Eigen::Index cj = std::min(B, n - j0);
+            const auto [row_th, row_thf] = bounds_of(I);
+            const auto [col_th, col_thf] = bounds_of(J);
             // The tile starts as |x_r|^2 + |x_c|^2 and the GEMM adds -2 x_r.x_c, so it holds the
-            // values ranked (in place of the zero fill the GEMM would need anyway).
+            // estimates (in place of the zero fill the GEMM would need anyway).
             for (Eigen::Index c = 0; c < cj; ++c) {
               F* OSPREY_RESTRICT col = C.data() + c * B;
               const F* OSPREY_RESTRICT rn = nrm_f + i0;
@@ -551,10 +598,9 @@ class BruteIndex {
             }
             gemm.run(ri, cj, d, XF.data() + i0 * d, XF.data() + j0 * d, C.data(), B, F(-2), true);
             if (I == J) {
-              // The seed reads the tile's lower triangle, whose entries can differ from the
-              // upper-triangle values the scan uses by a rounding: widen by `seed_margin`.
+              // k estimates at or below tau: k exact values at or below tau + E.
               seed_thresholds(C.data(), B, ri, k, [&](Eigen::Index c, F tau) {
-                lower(th, thf, i0 + c, round_up<S>(static_cast<double>(tau) + seed_margin));
+                lower(i0 + c, round_up<S>(static_cast<double>(tau) + E));
               });
             }
             for (Eigen::Index c = 0; c < cj; ++c) {
@@ -562,7 +608,7 @@ class BruteIndex {
               const Eigen::Index b = j0 + c;
               scan_pair_column(
                   // A diagonal tile keeps its upper triangle r < c: each pair once.
-                  col, thf + i0, I == J ? c : ri,
+                  col, row_thf + i0, I == J ? c : ri,
                   [&](const Eigen::Index* hits, Eigen::Index count) {
                     // First the exact values of the hits still below a threshold (thresholds may
                     // have fallen since the segment was tested): independent computations that
@@ -571,34 +617,31 @@ class BruteIndex {
                     for (Eigen::Index q = 0; q < count; ++q) {
                       const Eigen::Index a = i0 + hits[q];
                       const F vf = col[hits[q]];
-                      if (vf <= thf[b] || vf <= thf[a]) {
+                      if (vf <= col_thf[b] || vf <= row_thf[a]) {
                         keep_row[m] = a;
-                        keep_value[m++] = exact_value(a, b, vf);
+                        keep_value[m++] = fixed_order_sq_dist(xs + pm[a] * d, xs + pm[b] * d, d);
                       }
                     }
                     for (Eigen::Index q = 0; q < m; ++q) {
                       const Eigen::Index a = keep_row[q];
                       const S v = keep_value[q];
-                      if (v <= th[static_cast<std::size_t>(b)]) offer(b, v, a);
-                      if (v <= th[static_cast<std::size_t>(a)]) offer(a, v, b);
+                      if (v <= col_th[b]) offer(b, v, a);
+                      if (v <= row_th[a]) offer(a, v, b);
                     }
                   },
-                  thf + j0 + c);
+                  col_thf + b);
             }
           }
         });
         if (T > 1) {
-          // Each owner takes the candidates queued for its rows, then the thresholds are shared.
+          // Each owner takes the candidates queued for its rows.
           parallel_for<int>(0, T, T, [&](int u) {
             const auto uz = static_cast<std::size_t>(u);
-            const auto mine = bounds(uz);
-            S* const th = mine.first;
-            F* const thf = mine.second;
             for (std::size_t from = 0; from < Tz; ++from) {
               std::vector<Pending>& box = outbox[from * Tz + uz];
               for (const Pending& e : box) {
-                if (e.value <= th[static_cast<std::size_t>(e.row)]) {
-                  insert(th, thf, e.row, e.value, e.other);
+                if (e.value <= live[static_cast<std::size_t>(e.row)]) {
+                  insert(e.row, e.value, e.other);
                 }
               }
               box.clear();
@@ -607,14 +650,9 @@ class BruteIndex {
         }
       } while (!diagonal_phase && next.load() < phase[ph + 1]);
       if (T > 1 && ph + 2 < phase.size()) {
-        for (std::size_t row = 0; row < nz; ++row) {
-          S lo = thr[row];
-          for (std::size_t t = 1; t < Tz; ++t) lo = std::min(lo, thr[nz * t + row]);
-          for (std::size_t t = 0; t < Tz; ++t) {
-            thr[nz * t + row] = lo;
-            if constexpr (!exact) thr_f_store[nz * t + row] = widen(lo);
-          }
-        }
+        // The thresholds are shared: every thread sees the owners' bounds.
+        snap = live;
+        snap_f = live_f;
       }
     }
     // Each row's buffer is its result, sorted (value, index): copy it to the input row's place.
@@ -623,61 +661,6 @@ class BruteIndex {
       std::copy(vals + i * k, vals + (i + 1) * k, values + to * k);
       std::copy(idx + i * k, idx + (i + 1) * k, indices + to * k);
     });
-  }
-
-#if defined(__GNUC__) || defined(__clang__)
-  /** The sum of the lanes of `v` (`Bytes` bytes of S) as a balanced tree: the high half is
-   *  added to the low half until one lane is left. */
-  template <class T, std::size_t Bytes, class W>
-  static OSPREY_ALWAYS_INLINE T fold_halves(const W& v) noexcept {
-    if constexpr (Bytes == sizeof(T)) {
-      T x;
-      std::memcpy(&x, &v, sizeof(T));
-      return x;
-    } else {
-      typedef T Half __attribute__((vector_size(Bytes / 2)));  // NOLINT
-      Half lo;
-      Half hi;
-      std::memcpy(&lo, &v, Bytes / 2);
-      std::memcpy(&hi, reinterpret_cast<const char*>(&v) + Bytes / 2, Bytes / 2);
-      return fold_halves<T, Bytes / 2>(lo + hi);
-    }
-  }
-#endif
-
-  /** `a . b` over d values in a fixed order (SIMD-width partial sums combined as a tree, plus
-   *  the tail): the same value for (a, b) and (b, a), on any thread. */
-  static S fixed_order_dot(const S* OSPREY_RESTRICT a, const S* OSPREY_RESTRICT b,
-                           Eigen::Index d) noexcept {
-    using V = simd_t<S>;
-    constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
-    Eigen::Index f = 0;
-    S sum = 0;
-    if constexpr (L > 1) {
-      V acc{};
-      for (; f + L <= d; f += L) {
-        V x;
-        V y;
-        std::memcpy(&x, a + f, sizeof(V));
-        std::memcpy(&y, b + f, sizeof(V));
-        acc += x * y;
-      }
-      // Lanes summed as a balanced tree, lane l with lane l + w for w = L/2, L/4, ..., 1 (a fixed
-      // order), folding register halves instead of going through memory.
-#if defined(__GNUC__) || defined(__clang__)
-      sum = fold_halves<S, sizeof(V)>(acc);
-#else
-      S lanes[static_cast<std::size_t>(L)];
-      std::memcpy(lanes, &acc, sizeof(V));
-      for (Eigen::Index w = L / 2; w >= 1; w /= 2) {
-        for (Eigen::Index l = 0; l < w; ++l) lanes[l] += lanes[l + w];
-      }
-      sum = lanes[0];
-#endif
-    }
-    S tail = 0;
-    for (; f < d; ++f) tail += a[f] * b[f];
-    return sum + tail;
   }
 
   /** Before a diagonal tile is scanned, calls `lower(c, tau)` for each of its rows c with an
@@ -788,23 +771,35 @@ class BruteIndex {
     }
   }
 
+  /** Queries [q0, q0 + mq) against every training row: the tile of estimates
+   *  |x|^2 + |q|^2 - 2 x.q on centred rows is one GEMM per block of training rows, and a row
+   *  whose estimate is within E of the query's current k-th value is recomputed directly (see
+   *  scan_block_checked), so the k-buffers hold exact values. */
   void search_gemm(const RowMatrix<S>& X, const RowMatrix<S>& Q, Eigen::Index q0, Eigen::Index mq,
                    bool loo, std::vector<TopK<S>>& tops, const BruteTiles& tiles) const {
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const Eigen::Index nb = std::min(tiles.gemm_rows, n);
+    RowMatrix<S> Qc = Q.middleRows(q0, mq).rowwise() - center_;
+    const Vector<S> qn = Qc.rowwise().squaredNorm();
     Matrix<S> C(nb, mq);
     SerialGemm<S> gemm(nb, mq, d);
     for (Eigen::Index b0 = 0; b0 < n; b0 += nb) {
       const Eigen::Index rows = std::min(nb, n - b0);
-      // C(0:rows, :) = |x|^2 - 2 * X(b0:b0+rows, :) * Q(q0:q0+mq, :)^T: the norms initialise C
-      // (instead of zeros) and the GEMM accumulates onto them.
-      for (Eigen::Index c = 0; c < mq; ++c) C.col(c).head(rows) = norms_.segment(b0, rows);
-      gemm.run(rows, mq, d, X.data() + b0 * d, Q.data() + q0 * d, C.data(), nb, S(-2), true);
+      const auto block_norms = norms_.segment(b0, rows);
+      const double block_max = static_cast<double>(block_norms.maxCoeff());
+      // C(0:rows, :) = |x|^2 + |q|^2 - 2 * X(b0:b0+rows, :) * Q(q0:q0+mq, :)^T: the norms
+      // initialise C (instead of zeros) and the GEMM accumulates onto them.
+      for (Eigen::Index c = 0; c < mq; ++c) C.col(c).head(rows) = block_norms.array() + qn(c);
+      gemm.run(rows, mq, d, centred_.data() + b0 * d, Qc.data(), C.data(), nb, S(-2), true);
       for (Eigen::Index c = 0; c < mq; ++c) {
         const int skip = loo ? static_cast<int>(q0 + c) : -1;
-        scan_block(C.data() + c * nb, rows, static_cast<int>(b0), skip,
-                   tops[static_cast<std::size_t>(c)]);
+        const S* q = Q.data() + (q0 + c) * d;
+        const double E =
+            expansion_margin(d, block_max + static_cast<double>(qn(c)), unit_roundoff<S>);
+        scan_block_checked(C.data() + c * nb, rows, static_cast<int>(b0), skip, E,
+                           tops[static_cast<std::size_t>(c)],
+                           [&](int row) { return fixed_order_sq_dist(X.data() + row * d, q, d); });
       }
     }
   }
@@ -838,7 +833,9 @@ class BruteIndex {
     }
   }
 
-  Vector<S> norms_;
+  Eigen::Matrix<S, 1, Eigen::Dynamic> center_;  ///< the training mean (Euclidean)
+  RowMatrix<S> centred_;                        ///< the training rows minus center_ (Euclidean)
+  Vector<S> norms_;                             ///< squared norms of the centred rows (Euclidean)
   std::vector<S> packed_;
 };
 
