@@ -101,9 +101,10 @@ Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, in
  *  \endcode
  *
  *  Brute force tiles queries and training rows so memory beyond inputs and outputs is one tile
- *  per thread; Euclidean distances use the norm expansion with a matrix product for selection
- *  and are then recomputed exactly for the k selected. The k-d tree is exact too and gives the
- *  same neighbours (up to rounding ties).
+ *  per thread; Euclidean search estimates distances with the norm expansion on centred rows (one
+ *  matrix product per tile) and recomputes every candidate near the k-th directly, so the
+ *  selection is exact on raw, uncentred data too. The k-d tree is exact too and gives the same
+ *  neighbours (up to rounding ties).
  *
  *  \tparam Metric a `DistanceMetric` (Euclidean, SquaredEuclidean, Manhattan, Chebyshev,
  *          Minkowski<P>).
