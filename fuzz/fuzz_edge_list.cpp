@@ -1,7 +1,9 @@
 // libFuzzer target: the edge-list reader must either parse or throw osprey::InvalidArgument,
-// and what it returns must be internally consistent.
+// and what it returns must be internally consistent and build a Graph (whose memory the reader's
+// id cap and sparse-id rule bound by the input's size).
 #include <cstddef>
 #include <cstdint>
+#include <osprey/graph/graph.hpp>
 #include <osprey/io/edge_list.hpp>
 #include <sstream>
 #include <string>
@@ -21,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (edges.src[e] < 0 || edges.src[e] >= edges.n_nodes) __builtin_trap();
         if (edges.dst[e] < 0 || edges.dst[e] >= edges.n_nodes) __builtin_trap();
       }
+      if (edges.n_nodes > 4 * static_cast<std::int64_t>(edges.n_edges()) + osprey::kSparseIdSlack &&
+          variant != 2) {
+        __builtin_trap();  // sparse ids got through
+      }
+      const auto graph = osprey::Graph<double>::from_edges(edges);
+      if (graph.n_nodes() != edges.n_nodes) __builtin_trap();
     } catch (const osprey::InvalidArgument&) {
     }
   }

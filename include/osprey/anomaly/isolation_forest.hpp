@@ -472,7 +472,7 @@ class IsolationForest {
   template <class Derived>
   IsolationForest& fit(const Eigen::MatrixBase<Derived>& X) {
     state_.reset();
-    detail::check_matrix(X, "X");
+    detail::check_matrix_as<Scalar>(X, "X");
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     if (static_cast<std::uint64_t>(d) > std::numeric_limits<std::uint32_t>::max()) {
@@ -616,7 +616,7 @@ class IsolationForest {
                    " rows x ", x.cols(), " columns)");
     }
     detail::check_n_features("IsolationForest", s.n_features, x.size());
-    detail::check_finite(x, "x");
+    detail::check_finite_as<Scalar>(x, "x");
     std::vector<Scalar> row(static_cast<std::size_t>(x.size()));
     for (Eigen::Index j = 0; j < x.size(); ++j) {
       row[static_cast<std::size_t>(j)] =
@@ -1039,7 +1039,7 @@ class IsolationForest {
   const State& checked_state(const Eigen::MatrixBase<Derived>& X) const {
     const auto& s = state();
     detail::check_n_features("IsolationForest", s.n_features, X.cols());
-    detail::check_finite(X, "X");
+    detail::check_finite_as<Scalar>(X, "X");
     return s;
   }
 

@@ -4,7 +4,9 @@
  *
  *  What it stores, for `n` nodes and `m` distinct edges:
  *  - the in-edges compressed by destination (CSC of the adjacency): `n + 1` offsets and `m`
- *    source ids, both 32-bit when `n` and `m` fit (64-bit otherwise), plus `m` weights only when
+ *    source ids, each 32-bit when it fits: ids are 32-bit while `n < 2^32 - 1`, offsets while
+ *    `m < 2^32 - 1` too; past 2^32 edges the offsets widen to 64 bits but the ids, the array
+ *    that costs per edge, stay 32-bit (see `IndexLayout`); plus `m` weights only when
  *    weights were given and some differs from 1 (weighted duplicates are merged and summed;
  *    unweighted duplicates stay repeated entries, which is the same sum without a weight array);
  *  - the out-weight sum of every node (the PageRank normaliser);
@@ -13,10 +15,10 @@
  *  doubles add 8 bytes per edge. Out-edges (CSR) are not kept: nothing here needs them, and they
  *  would double the footprint.
  *
- *  Node ids are `0 .. n-1` at the boundary. Inside, nodes are renumbered (see `NodeOrder`): by
- *  default nodes with out-edges first and dangling nodes last, each group by decreasing
- *  in-degree, which makes the per-row loop predictable and keeps hot sources together. Every
- *  accessor and every result speaks original ids.
+ *  Node ids are `0 .. n-1` at the boundary, with `n <= kMaxNodeId + 1` (2^40). Inside, nodes are
+ * renumbered (see `NodeOrder`): by default nodes with out-edges first and dangling nodes last, each
+ * group by decreasing in-degree, which makes the per-row loop predictable and keeps hot sources
+ * together. Every accessor and every result speaks original ids.
  */
 #pragma once
 
@@ -60,23 +62,40 @@ struct GraphOptions {
   bool narrow_indices = true;  ///< use 32-bit offsets/ids when they fit (false: always 64-bit)
 };
 
+/** Widths of the stored in-edge arrays (`Graph::index_layout()`). */
+enum class IndexLayout {
+  narrow,        ///< 32-bit offsets and 32-bit source ids: n and m below 2^32 - 1
+  wide_offsets,  ///< 64-bit offsets, 32-bit source ids: n below 2^32 - 1, m not
+  wide,          ///< 64-bit offsets and ids: n not below 2^32 - 1, or narrow_indices = false
+};
+
 namespace detail {
+
+/** The layout a Graph of `n` nodes and `m` (pre-merge) edges uses: each array as narrow as its
+ *  values allow. Offsets hold edge counts up to m, source ids node numbers below n. */
+[[nodiscard]] constexpr IndexLayout choose_index_layout(std::int64_t n, std::int64_t m,
+                                                        bool narrow_indices) noexcept {
+  constexpr auto narrow_max = static_cast<std::int64_t>(std::numeric_limits<std::uint32_t>::max());
+  if (!narrow_indices || n >= narrow_max) return IndexLayout::wide;
+  return m < narrow_max ? IndexLayout::narrow : IndexLayout::wide_offsets;
+}
 
 /** In-edges grouped by destination: sources of node i are `sources[offsets[i] .. offsets[i+1])`,
  *  in increasing (internal) id order; `weights` is empty when every weight is 1. */
-template <class IndexT, class Scalar>
+template <class OffsetT, class IndexT, class Scalar>
 struct InEdges {
+  using Offset = OffsetT;
   using Index = IndexT;
-  std::vector<IndexT> offsets;
+  std::vector<OffsetT> offsets;
   std::vector<IndexT> sources;
   std::vector<Scalar> weights;
 
-  [[nodiscard]] kernels::CompressedRows<IndexT, IndexT, Scalar> view() const noexcept {
+  [[nodiscard]] kernels::CompressedRows<OffsetT, IndexT, Scalar> view() const noexcept {
     return {static_cast<std::int64_t>(offsets.size()) - 1, offsets.data(), sources.data(),
             weights.empty() ? nullptr : weights.data()};
   }
   [[nodiscard]] std::size_t bytes() const noexcept {
-    return offsets.capacity() * sizeof(IndexT) + sources.capacity() * sizeof(IndexT) +
+    return offsets.capacity() * sizeof(OffsetT) + sources.capacity() * sizeof(IndexT) +
            weights.capacity() * sizeof(Scalar);
   }
 };
@@ -133,9 +152,20 @@ class Graph {
   }
 
   /** Builds a graph from what `read_edge_list` returned (its `n_nodes`, edges and weights).
-   *  \throws InvalidArgument as the other overloads. */
+   *  \throws InvalidArgument as the other overloads, and when a weight is finite in `S` but not
+   *  once converted to Scalar (a double above FLT_MAX for a Graph<float>), naming the edge. */
   template <class S>
   [[nodiscard]] static Graph from_edges(const EdgeList<S>& list, const GraphOptions& options = {}) {
+    const std::size_t n_checked = std::min({list.weights.size(), list.src.size(), list.dst.size()});
+    for (std::size_t e = 0; e < n_checked; ++e) {
+      if (std::isfinite(static_cast<double>(list.weights[e])) &&
+          !detail::is_finite_as<Scalar>(list.weights[e])) {
+        detail::fail("weights[", e, "] (edge ", list.src[e], " -> ", list.dst[e],
+                     ") = ", list.weights[e], " is out of range for ",
+                     detail::scalar_name<Scalar>(), " (largest finite value ",
+                     std::numeric_limits<Scalar>::max(), ")");
+      }
+    }
     std::vector<Scalar> w(list.weights.begin(), list.weights.end());
     return from_edges(list.n_nodes, std::span<const std::int64_t>(list.src),
                       std::span<const std::int64_t>(list.dst), std::span<const Scalar>(w), options);
@@ -186,6 +216,10 @@ class Graph {
   }
   /** True when offsets and ids are stored in 32 bits. */
   [[nodiscard]] bool has_narrow_indices() const noexcept { return in_.index() == 0; }
+  /** Widths of the stored offsets and source ids. */
+  [[nodiscard]] IndexLayout index_layout() const noexcept {
+    return static_cast<IndexLayout>(in_.index());
+  }
   /** Number of dangling nodes: no out-edge of positive weight. */
   [[nodiscard]] std::int64_t n_dangling() const noexcept { return n_nodes_ - n_active_; }
   /** The dangling nodes (no out-edge of positive weight), in increasing id order. */
@@ -242,6 +276,11 @@ class Graph {
     if (n < 1) {
       detail::fail("a graph needs at least one node (got n_nodes = ", n, ")");
     }
+    if (n > kMaxNodeId + 1) {
+      detail::fail("n_nodes = ", n, " is above ", kMaxNodeId + 1,
+                   " (2^40), the most nodes a Graph holds; number sparse ids 0..n-1 first "
+                   "(read_edge_list with EdgeListOptions::relabel = true)");
+    }
     if (!weights.empty() && static_cast<std::int64_t>(weights.size()) != m) {
       detail::fail("weights has ", weights.size(), " entries but there are ", m, " edges");
     }
@@ -292,12 +331,16 @@ class Graph {
       g.scale_[i] = w;
     }
 
-    constexpr auto narrow_max =
-        static_cast<std::int64_t>(std::numeric_limits<std::uint32_t>::max());
-    if (options.narrow_indices && n < narrow_max && m < narrow_max) {
-      g.in_ = g.template compress<std::uint32_t>(n, m, src_at, dst_at, weights);
-    } else {
-      g.in_ = g.template compress<std::uint64_t>(n, m, src_at, dst_at, weights);
+    switch (detail::choose_index_layout(n, m, options.narrow_indices)) {
+      case IndexLayout::narrow:
+        g.in_ = g.template compress<std::uint32_t, std::uint32_t>(n, m, src_at, dst_at, weights);
+        break;
+      case IndexLayout::wide_offsets:
+        g.in_ = g.template compress<std::uint64_t, std::uint32_t>(n, m, src_at, dst_at, weights);
+        break;
+      case IndexLayout::wide:
+        g.in_ = g.template compress<std::uint64_t, std::uint64_t>(n, m, src_at, dst_at, weights);
+        break;
     }
     // Normalise by the weights as stored (after rounding to Scalar), so every column of the
     // transition matrix sums to 1 in the precision the iteration sees.
@@ -318,9 +361,9 @@ class Graph {
 
   /** Groups edges by internal target with sources ascending (counting sort by source, then a
    *  stable counting sort by target), then merges duplicates. */
-  template <class I, class SrcAt, class DstAt>
-  detail::InEdges<I, Scalar> compress(std::int64_t n, std::int64_t m, SrcAt src_at, DstAt dst_at,
-                                      std::span<const Scalar> weights) {
+  template <class O, class I, class SrcAt, class DstAt>
+  detail::InEdges<O, I, Scalar> compress(std::int64_t n, std::int64_t m, SrcAt src_at, DstAt dst_at,
+                                         std::span<const Scalar> weights) {
     const auto nz = static_cast<std::size_t>(n);
     const auto mz = static_cast<std::size_t>(m);
     const bool has_w = !weights.empty();
@@ -328,7 +371,7 @@ class Graph {
       return static_cast<I>(new_of_old_[static_cast<std::size_t>(old)]);
     };
     // Pass 1: order edges by source.
-    std::vector<I> by_src_start(nz + 1, 0);
+    std::vector<O> by_src_start(nz + 1, 0);
     for (std::int64_t e = 0; e < m; ++e)
       ++by_src_start[static_cast<std::size_t>(new_id(src_at(e))) + 1];
     std::partial_sum(by_src_start.begin(), by_src_start.end(), by_src_start.begin());
@@ -343,11 +386,11 @@ class Graph {
     }
     by_src_start = {};
     // Pass 2: stable by target.
-    detail::InEdges<I, Scalar> in;
+    detail::InEdges<O, I, Scalar> in;
     in.offsets.assign(nz + 1, 0);
     for (std::size_t k = 0; k < mz; ++k) ++in.offsets[static_cast<std::size_t>(t1[k]) + 1];
     std::partial_sum(in.offsets.begin(), in.offsets.end(), in.offsets.begin());
-    std::vector<I> fill(in.offsets.begin(), in.offsets.end() - 1);
+    std::vector<O> fill(in.offsets.begin(), in.offsets.end() - 1);
     in.sources.resize(mz);
     std::vector<double> w2(has_w ? mz : 0);
     for (std::size_t k = 0; k < mz; ++k) {
@@ -379,7 +422,7 @@ class Graph {
     for (std::size_t i = 0; i < nz; ++i) {
       const auto begin = static_cast<std::size_t>(in.offsets[i]);
       const auto end = static_cast<std::size_t>(in.offsets[i + 1]);
-      in.offsets[i] = static_cast<I>(write);
+      in.offsets[i] = static_cast<O>(write);
       for (std::size_t k = begin; k < end; ++k) {
         if (k > begin && in.sources[k] == in.sources[write - 1]) {
           w2[write - 1] += w2[k];
@@ -390,7 +433,7 @@ class Graph {
         }
       }
     }
-    in.offsets[nz] = static_cast<I>(write);
+    in.offsets[nz] = static_cast<O>(write);
     in.sources.resize(write);
     in.sources.shrink_to_fit();
     for (std::size_t k = 0; k < write; ++k) all_ones = all_ones && w2[k] == 1.0;
@@ -405,7 +448,11 @@ class Graph {
   std::int64_t n_nodes_ = 0;
   std::int64_t n_edges_ = 0;
   std::int64_t n_active_ = 0;  ///< nodes with out-weight > 0; internal ids [0, n_active_)
-  std::variant<detail::InEdges<std::uint32_t, Scalar>, detail::InEdges<std::uint64_t, Scalar>> in_;
+  /** Alternatives in the order of IndexLayout. */
+  std::variant<detail::InEdges<std::uint32_t, std::uint32_t, Scalar>,
+               detail::InEdges<std::uint64_t, std::uint32_t, Scalar>,
+               detail::InEdges<std::uint64_t, std::uint64_t, Scalar>>
+      in_;
   std::vector<double> scale_;  ///< out-weight sum per internal id (1 for dangling nodes)
   std::vector<std::int64_t> old_of_new_;
   std::vector<std::int64_t> new_of_old_;

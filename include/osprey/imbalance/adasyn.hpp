@@ -74,7 +74,7 @@ class Adasyn {
    * generate (each naming the class). */
   template <class Derived>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_resample_input(X, y);
+    detail::check_resample_input<Scalar>(X, y, "Adasyn");
     const auto counts = detail::count_classes(y);
     auto targets = detail::resolve_strategy(params_.sampling_strategy, counts,
                                             detail::SamplingType::over, "Adasyn");

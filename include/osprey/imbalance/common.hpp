@@ -30,12 +30,16 @@ OSPREY_NAMESPACE_BEGIN
 namespace detail {
 
 /** The data checks every sampler runs first: X non-empty and (unless `finite_later`, for a
- *  sampler whose first pass over X checks it) finite, y as long as X has rows. */
-template <class Derived>
+ *  sampler whose first pass over X checks it) finite, also once converted to `Scalar`; y as long
+ *  as X has rows; at most 2^31 - 1 rows (`kMaxIntRows`), because the kept-row indices,
+ *  neighbour indices and the provenance of synthetic rows are `int`. `sampler` names the caller.
+ */
+template <class Scalar, class Derived>
 void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y,
-                          bool finite_later = false) {
+                          std::string_view sampler, bool finite_later = false) {
   check_non_empty(X, "X");
-  if (!finite_later) check_finite(X, "X");
+  check_int_rows(X.rows(), sampler);
+  if (!finite_later) check_finite_as<Scalar>(X, "X");
   check_same_length(X.rows(), y.size());
 }
 
@@ -253,8 +257,9 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
 /** Copies X (cast to Scalar) into the top rows of a new (n + extra) x d matrix, in parallel over
  *  blocks of rows, so a row-major X is read once and the large output is first touched by
  *  several threads. Each copied block is checked for non-finite values while it is in cache
- *  (the fused form of `check_finite`, whose message it gives on failure).
- *  \throws InvalidArgument naming the first non-finite value's row and column. */
+ *  (the fused form of `check_finite_as<Scalar>`, whose message it gives on failure).
+ *  \throws InvalidArgument naming the row and column of the first value that is not finite or
+ *  overflows Scalar. */
 template <class Scalar, class Derived>
 [[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
                                             int n_threads) {
@@ -275,7 +280,10 @@ template <class Scalar, class Derived>
       const auto* src = X.derived().data() + r0 * d;
       using Src = typename Derived::Scalar;
       finite[static_cast<std::size_t>(b)] =
-          Eigen::Map<const Eigen::Array<Src, Eigen::Dynamic, 1>>(src, len * d).allFinite() ? 1 : 0;
+          all_finite_as<Scalar>(
+              Eigen::Map<const Eigen::Array<Src, Eigen::Dynamic, 1>>(src, len * d))
+              ? 1
+              : 0;
       for (Eigen::Index t = 0; t < len; t += transpose_rows) {
         store_transposed(src + t * d, std::min(transpose_rows, len - t), d, out.data() + r0 + t,
                          out.rows(), stream);
@@ -284,10 +292,10 @@ template <class Scalar, class Derived>
     } else {
       auto dst = out.middleRows(r0, len);
       dst = X.middleRows(r0, len).template cast<Scalar>();
-      finite[static_cast<std::size_t>(b)] = X.middleRows(r0, len).allFinite() ? 1 : 0;
+      finite[static_cast<std::size_t>(b)] = all_finite_as<Scalar>(X.middleRows(r0, len)) ? 1 : 0;
     }
   });
-  if (std::find(finite.begin(), finite.end(), 0) != finite.end()) check_finite(X, "X");
+  if (std::find(finite.begin(), finite.end(), 0) != finite.end()) check_finite_as<Scalar>(X, "X");
   return out;
 }
 

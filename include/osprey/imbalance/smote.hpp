@@ -112,7 +112,8 @@ class Smote {
    *  k_neighbors + 1 rows (each naming the class). */
   template <class Derived>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_resample_input(X, y, /*finite_later=*/true);  // copy_with_room checks
+    detail::check_resample_input<Scalar>(X, y, "Smote",
+                                         /*finite_later=*/true);  // copy_with_room checks
     const auto counts = detail::count_classes(y);
     auto targets = detail::resolve_strategy(params_.sampling_strategy, counts,
                                             detail::SamplingType::over, "Smote");
@@ -259,7 +260,7 @@ class BorderlineSmote {
    *  \throws InvalidArgument as Smote, and when X has at most m_neighbors rows. */
   template <class Derived>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_resample_input(X, y);
+    detail::check_resample_input<Scalar>(X, y, "BorderlineSmote");
     const auto counts = detail::count_classes(y);
     auto targets = detail::resolve_strategy(params_.sampling_strategy, counts,
                                             detail::SamplingType::over, "BorderlineSmote");

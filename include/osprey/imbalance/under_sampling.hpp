@@ -94,7 +94,7 @@ class RandomUnderSampler {
    *  class, or the strategy asks for more rows than a class has (naming the class). */
   template <class Derived>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_resample_input(X, y);
+    detail::check_resample_input<Scalar>(X, y, "RandomUnderSampler");
     const auto counts = detail::count_classes(y);
     detail::UnderSamplingState s;
     s.n_features = X.cols();
@@ -202,7 +202,7 @@ class TomekLinks {
    *  class, or the strategy names a class absent from y. */
   template <class Derived>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_resample_input(X, y);
+    detail::check_resample_input<Scalar>(X, y, "TomekLinks");
     const auto counts = detail::count_classes(y);
     detail::TomekState s;
     s.n_features = X.cols();

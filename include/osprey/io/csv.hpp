@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <istream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,11 +19,13 @@ OSPREY_NAMESPACE_BEGIN
 
 /** How to read a CSV file. */
 struct CsvOptions {
-  bool header = true;                ///< the first non-skipped line holds column names
-  char delimiter = ',';              ///< field separator
-  bool comments = false;             ///< skip lines whose first non-blank character is '#'
-  std::string label{};               ///< name of the label column (needs header); empty = none
-  std::optional<int> label_index{};  ///< or its index; negative counts from the end (-1 = last)
+  bool header = true;     ///< the first non-skipped line holds column names
+  char delimiter = ',';   ///< field separator
+  bool comments = false;  ///< skip lines whose first non-blank character is '#'
+  std::string label{};    ///< name of the label column (needs header); empty = none
+  /** Or its index; negative counts from the end (-1 = last). Given with `label`, both must name
+   *  the same column. */
+  std::optional<int> label_index{};
 };
 
 /** A numeric table read from CSV. */
@@ -34,15 +37,19 @@ struct CsvData {
 };
 
 /** Reads a numeric CSV table from a stream; `source` names it in error messages.
- *  Blank lines are skipped. Labels must be integer-valued.
- *  \throws InvalidArgument on an empty input, ragged rows, non-numeric or non-finite cells, an
- *  unknown label column or a non-integer label, naming source, line and column. */
+ *  Blank lines are skipped, and so is a UTF-8 byte order mark at the start of the input. Labels
+ *  must be integer-valued. With `Scalar = float`, a finite cell above FLT_MAX is an error (it
+ *  would become infinite).
+ *  \throws InvalidArgument on an empty input, ragged rows, non-numeric or non-finite cells (also
+ *  once converted to Scalar), an unknown label column, `label` and `label_index` naming different
+ *  columns, or a non-integer label, naming source, line and column. */
 template <class Scalar = double>
 [[nodiscard]] CsvData<Scalar> read_csv(std::istream& in, const CsvOptions& options = {},
                                        std::string_view source = "<stream>") {
   using detail::TextLocation;
   std::vector<std::string> names;
   std::vector<double> cells;
+  std::vector<std::size_t> row_line;  // line number of each data row, for messages
   std::vector<std::string_view> fields;
   std::size_t width = 0;
   std::size_t n_rows = 0;
@@ -66,6 +73,7 @@ template <class Scalar = double>
 
   while (std::getline(in, line)) {
     ++line_no;
+    if (line_no == 1) detail::strip_utf8_bom(line);
     const std::string_view text = detail::trim(line);
     if (text.empty()) continue;
     if (options.comments && text.front() == '#') continue;
@@ -84,6 +92,7 @@ template <class Scalar = double>
     for (std::size_t c = 0; c < fields.size(); ++c) {
       cells.push_back(detail::parse_double(fields[c], TextLocation{source, line_no, c + 1}));
     }
+    row_line.push_back(line_no);
     ++n_rows;
   }
   if (in.bad()) detail::fail(source, ": read error");
@@ -99,12 +108,18 @@ template <class Scalar = double>
       if (names[c] == options.label) label_col = c;
     }
     if (!label_col) detail::fail(source, ": no column named '", options.label, "'");
-  } else if (options.label_index) {
+  }
+  if (options.label_index) {
     const long idx = *options.label_index < 0 ? static_cast<long>(width) + *options.label_index
                                               : *options.label_index;
     if (idx < 0 || idx >= static_cast<long>(width)) {
       detail::fail("CsvOptions: label_index ", *options.label_index, " is out of range for ", width,
                    " columns");
+    }
+    if (label_col && *label_col != static_cast<std::size_t>(idx)) {
+      detail::fail("CsvOptions: label '", options.label, "' is column ", *label_col + 1,
+                   " but label_index ", *options.label_index, " is column ", idx + 1,
+                   "; give one of them, or both naming the same column");
     }
     label_col = static_cast<std::size_t>(idx);
   }
@@ -127,6 +142,12 @@ template <class Scalar = double>
         }
         out.y(static_cast<Eigen::Index>(r)) = static_cast<int>(v);
       } else {
+        if (!detail::is_finite_as<Scalar>(v)) {
+          detail::fail_at(
+              TextLocation{source, row_line[r], c + 1},
+              detail::concat("value ", v, " is out of range for ", detail::scalar_name<Scalar>(),
+                             " (largest finite value ", std::numeric_limits<Scalar>::max(), ")"));
+        }
         out.X(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j++)) =
             static_cast<Scalar>(v);
       }

@@ -26,6 +26,12 @@ namespace detail {
   return s;
 }
 
+/** Removes a UTF-8 byte order mark (EF BB BF) from the start of `line`, as spreadsheet
+ *  programs write it at the start of a file; call it on the first line only. */
+inline void strip_utf8_bom(std::string& line) {
+  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+}
+
 /** Where a cell came from, for error messages: "<source>:<line>, column <col>". */
 struct TextLocation {
   std::string_view source;
@@ -38,11 +44,20 @@ struct TextLocation {
   fail(at.source, ":", at.line, ": ", what);
 }
 
+/** Drops one leading '+' (which `std::from_chars` rejects) unless another sign follows it, so
+ *  that "+-5" stays an error instead of reading as -5. */
+[[nodiscard]] inline std::string_view strip_plus(std::string_view cell) noexcept {
+  if (cell.size() >= 2 && cell.front() == '+' && cell[1] != '-' && cell[1] != '+') {
+    cell.remove_prefix(1);
+  }
+  return cell;
+}
+
 /** Parses a whole cell as a finite double; throws naming the location otherwise. */
 [[nodiscard]] inline double parse_double(std::string_view cell, const TextLocation& at) {
   cell = trim(cell);
   if (cell.empty()) fail_at(at, "empty cell where a number was expected");
-  if (cell.front() == '+') cell.remove_prefix(1);  // from_chars rejects a leading '+'
+  cell = strip_plus(cell);
   double value = 0.0;
   const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
   if (ec == std::errc::result_out_of_range) {
@@ -59,9 +74,12 @@ struct TextLocation {
 [[nodiscard]] inline std::int64_t parse_int(std::string_view cell, const TextLocation& at) {
   cell = trim(cell);
   if (cell.empty()) fail_at(at, "empty cell where an integer was expected");
-  if (cell.front() == '+') cell.remove_prefix(1);
+  cell = strip_plus(cell);
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+  if (ec == std::errc::result_out_of_range && end == cell.data() + cell.size()) {
+    fail_at(at, concat("cannot parse '", cell, "' as an integer: out of range (above 2^63 - 1)"));
+  }
   if (ec != std::errc() || end != cell.data() + cell.size()) {
     fail_at(at, concat("cannot parse '", cell, "' as an integer"));
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <istream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -18,14 +19,71 @@
 
 OSPREY_NAMESPACE_BEGIN
 
+/** The largest node id used directly as a node number (without `EdgeListOptions::relabel`), and
+ *  so the largest `n_nodes - 1` of an edge list or a Graph: 2^40 - 1. A Graph needs at least 24
+ *  bytes per node, so a larger one could not be held anyway; the cap turns such an id into a
+ *  clear error instead of an overflow of `max id + 1` or a failed huge allocation. Relabelled ids
+ *  may be any non-negative 64-bit integer (hashed account ids). */
+inline constexpr std::int64_t kMaxNodeId = (std::int64_t{1} << 40) - 1;
+
+/** Slack of the sparse-id rule: without relabel or n_nodes, an edge list whose `max id + 1`
+ *  exceeds `2 * (distinct ids) + kSparseIdSlack` is rejected, since most of the nodes it implies
+ *  would be unused (sparse ids cost memory per unused id); see `EdgeListOptions`. */
+inline constexpr std::int64_t kSparseIdSlack = 1024;
+
 /** How to read an edge list. */
 struct EdgeListOptions {
   /** Map the ids that occur to 0..n-1 in increasing id order (SNAP ids are often sparse); the
-   *  original id of node i is then `ids[i]`. */
+   *  original id of node i is then `ids[i]`. Any non-negative 64-bit id is accepted. */
   bool relabel = false;
-  /** Number of nodes; ids must be below it. Without it (and without relabel), max id + 1. */
+  /** Number of nodes, at most `kMaxNodeId + 1`; ids must be below it. Without it (and without
+   *  relabel), max id + 1, which must not exceed `2 * (distinct ids) + kSparseIdSlack`: sparser
+   *  ids are an error that suggests `relabel = true` (or an explicit n_nodes). */
   std::optional<std::int64_t> n_nodes{};
 };
+
+namespace detail {
+
+/** Number of distinct values among `a` and `b`, all in `[0, bound)`: one bit per possible id. */
+[[nodiscard]] inline std::int64_t count_distinct_ids(const std::vector<std::int64_t>& a,
+                                                     const std::vector<std::int64_t>& b,
+                                                     std::int64_t bound) {
+  std::vector<bool> seen(static_cast<std::size_t>(bound), false);
+  std::int64_t distinct = 0;
+  for (const auto* list : {&a, &b}) {
+    for (const std::int64_t id : *list) {
+      const auto i = static_cast<std::size_t>(id);
+      if (!seen[i]) {
+        seen[i] = true;
+        ++distinct;
+      }
+    }
+  }
+  return distinct;
+}
+
+/** Throws, suggesting `relabel = true`, when the ids in `src`/`dst` (max `max_id`) are sparse:
+ *  `max_id + 1 > 2 * distinct + kSparseIdSlack`. Reads the ids only when the bound alone cannot
+ *  decide (then `max_id + 1 <= 4 * edges + slack`, so the bit set is small). */
+inline void check_dense_ids(const std::vector<std::int64_t>& src,
+                            const std::vector<std::int64_t>& dst, std::int64_t max_id,
+                            std::string_view source) {
+  const std::int64_t n_implied = max_id + 1;  // max_id <= kMaxNodeId: no overflow
+  if (n_implied <= kSparseIdSlack) return;
+  const auto most_distinct = static_cast<std::int64_t>(src.size() + dst.size());
+  const std::int64_t distinct = n_implied > 2 * most_distinct + kSparseIdSlack
+                                    ? -1  // sparse whatever the count
+                                    : count_distinct_ids(src, dst, n_implied);
+  if (distinct < 0 || n_implied > 2 * distinct + kSparseIdSlack) {
+    fail(source, ": node ids are sparse: the largest id is ", max_id, " but ",
+         distinct < 0 ? "at most " : "", distinct < 0 ? most_distinct : distinct,
+         " distinct ids occur, so most of the ", n_implied,
+         " nodes would have no edge; set EdgeListOptions::relabel = true to number the ids "
+         "0..n-1 (or give n_nodes to ask for that many nodes)");
+  }
+}
+
+}  // namespace detail
 
 /** Edges read from a file: `src[e] -> dst[e]` with optional `weights[e]`. */
 template <class Scalar = double>
@@ -42,13 +100,18 @@ struct EdgeList {
 /** Reads an edge list from a stream; `source` names it in error messages.
  *  Every data line must have the same number of fields, 2 (unweighted) or 3 (weighted).
  *  \throws InvalidArgument on an empty input (no edges), a line with another field count,
- *  a non-integer or negative id, an id >= n_nodes, or a weight that is not a finite number. */
+ *  a non-integer or negative id, an id >= n_nodes, an id above `kMaxNodeId` without relabel,
+ *  sparse ids without relabel or n_nodes (see `EdgeListOptions`), or a weight that is not a
+ *  finite number (also once converted to Scalar: above FLT_MAX for float). */
 template <class Scalar = double>
 [[nodiscard]] EdgeList<Scalar> read_edge_list(std::istream& in, const EdgeListOptions& options = {},
                                               std::string_view source = "<stream>") {
   using detail::TextLocation;
-  if (options.n_nodes && *options.n_nodes <= 0) {
-    detail::fail("EdgeListOptions: n_nodes must be >= 1 (got ", *options.n_nodes, ")");
+  if (options.n_nodes) {
+    detail::check_param(*options.n_nodes >= 1, "EdgeListOptions: n_nodes", *options.n_nodes,
+                        ">= 1");
+    detail::check_param(*options.n_nodes <= kMaxNodeId + 1, "EdgeListOptions: n_nodes",
+                        *options.n_nodes, detail::concat("<= ", kMaxNodeId + 1, " (2^40)"));
   }
   EdgeList<Scalar> out;
   std::size_t width = 0;
@@ -58,6 +121,7 @@ template <class Scalar = double>
   std::int64_t max_id = -1;
   while (std::getline(in, line)) {
     ++line_no;
+    if (line_no == 1) detail::strip_utf8_bom(line);
     const std::string_view text = detail::trim(line);
     if (text.empty() || text.front() == '#') continue;
     fields.clear();
@@ -83,6 +147,12 @@ template <class Scalar = double>
       const TextLocation at{source, line_no, c + 1};
       const std::int64_t id = detail::parse_int(fields[c], at);
       if (id < 0) detail::fail_at(at, detail::concat("negative node id ", id));
+      if (!options.relabel && id > kMaxNodeId) {
+        detail::fail_at(at, detail::concat("node id ", id, " is above ", kMaxNodeId,
+                                           ", the largest id used as a node number; set "
+                                           "EdgeListOptions::relabel = true to number the ids "
+                                           "0..n-1"));
+      }
       if (!options.relabel && options.n_nodes && id >= *options.n_nodes) {
         detail::fail_at(at, detail::concat("node id ", id,
                                            " is out of range for n_nodes = ", *options.n_nodes));
@@ -91,8 +161,14 @@ template <class Scalar = double>
       (c == 0 ? out.src : out.dst).push_back(id);
     }
     if (width == 3) {
-      out.weights.push_back(
-          static_cast<Scalar>(detail::parse_double(fields[2], TextLocation{source, line_no, 3})));
+      const TextLocation at{source, line_no, 3};
+      const double w = detail::parse_double(fields[2], at);
+      if (!detail::is_finite_as<Scalar>(w)) {
+        detail::fail_at(
+            at, detail::concat("weight ", w, " is out of range for ", detail::scalar_name<Scalar>(),
+                               " (largest finite value ", std::numeric_limits<Scalar>::max(), ")"));
+      }
+      out.weights.push_back(static_cast<Scalar>(w));
     }
   }
   if (in.bad()) detail::fail(source, ": read error");
@@ -118,8 +194,11 @@ template <class Scalar = double>
       out.n_nodes = *options.n_nodes;
     }
     out.ids = std::move(ids);
+  } else if (options.n_nodes) {
+    out.n_nodes = *options.n_nodes;
   } else {
-    out.n_nodes = options.n_nodes ? *options.n_nodes : max_id + 1;
+    detail::check_dense_ids(out.src, out.dst, max_id, source);
+    out.n_nodes = max_id + 1;
   }
   return out;
 }

@@ -53,7 +53,7 @@ requires LabelMetric<Metric> || EstimatorScorer<Metric, E> Eigen::VectorXd cross
     const E& estimator, const Eigen::MatrixBase<D>& X, const Eigen::Ref<const Eigen::VectorXi>& y,
     const StratifiedKFold& cv, const Metric& metric) {
   using S = typename E::Scalar;
-  detail::check_non_empty(X, "X");
+  detail::check_matrix_as<S>(X, "X");  // rows named in X's numbering, not a fold's
   detail::check_same_length(X.rows(), y.size());
   const std::vector<Fold> folds = cv.split(y);
   Eigen::VectorXd scores(static_cast<Eigen::Index>(folds.size()));

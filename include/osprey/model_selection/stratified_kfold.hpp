@@ -89,13 +89,15 @@ class StratifiedKFold {
 
   /** The folds: `n_splits` pairs of (train, test) indices; every index is in exactly one test.
    *  \param y the class label of every sample.
-   *  \throws InvalidArgument when y is empty, or n_splits exceeds the number of samples or the
+   *  \throws InvalidArgument when y is empty or longer than 2^31 - 1 (`detail::kMaxIntRows`:
+   *          the folds hold `int` row indices), or n_splits exceeds the number of samples or the
    *          number of members of the smallest class (naming that class).
    *  Complexity O(n log k) for k classes. Thread safety: const, may run concurrently. */
   [[nodiscard]] std::vector<Fold> split(const Eigen::Ref<const Eigen::VectorXi>& y) const {
     const int k = params_.n_splits;
     const Eigen::Index n = y.size();
     if (n == 0) detail::fail("StratifiedKFold: y is empty");
+    detail::check_int_rows(n, "StratifiedKFold");  // Fold holds int row indices
     if (k > n) {
       detail::fail("StratifiedKFold: n_splits=", k, " is greater than the number of samples (", n,
                    ")");
@@ -226,6 +228,7 @@ inline Fold stratified_train_test_split(const Eigen::Ref<const Eigen::VectorXi>&
   detail::check_param(test_size > 0.0 && test_size < 1.0, "test_size", test_size, "in (0, 1)");
   const Eigen::Index n = y.size();
   if (n == 0) detail::fail("stratified_train_test_split: y is empty");
+  detail::check_int_rows(n, "stratified_train_test_split");  // Fold holds int row indices
   // Classes in sorted label order, as scikit-learn's np.unique.
   std::map<int, std::vector<int>> members;
   for (Eigen::Index i = 0; i < n; ++i) members[y(i)].push_back(static_cast<int>(i));

@@ -121,7 +121,7 @@ class KNeighborsClassifier {
    *  n_neighbors exceeds the number of rows. */
   template <class Derived>
   KNeighborsClassifier& fit(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_matrix(X, "X");
+    detail::check_matrix_as<Scalar>(X, "X");
     detail::check_same_length(X.rows(), y.size());
     detail::check_k_fit(params_.n_neighbors, X.rows());
     detail::KNeighborsClassifierState<Metric, Scalar> s;
@@ -259,9 +259,9 @@ class KNeighborsRegressor {
   template <class Derived, class DerivedY>
   requires std::is_floating_point_v<typename DerivedY::Scalar> KNeighborsRegressor& fit(
       const Eigen::MatrixBase<Derived>& X, const Eigen::MatrixBase<DerivedY>& y) {
-    detail::check_matrix(X, "X");
+    detail::check_matrix_as<Scalar>(X, "X");
     detail::check_same_length(X.rows(), y.size());
-    detail::check_finite(y, "y");
+    detail::check_finite_as<Scalar>(y, "y");
     detail::check_k_fit(params_.n_neighbors, X.rows());
     detail::KNeighborsRegressorState<Metric, Scalar> s;
     s.y = y.template cast<Scalar>();

@@ -146,7 +146,7 @@ class NearestNeighbors {
    *  \throws InvalidArgument if X is empty or has a non-finite value (naming row and column). */
   template <class Derived>
   NearestNeighbors& fit(const Eigen::MatrixBase<Derived>& X) {
-    detail::check_matrix(X, "X");
+    detail::check_matrix_as<Scalar>(X, "X");
     if (X.rows() > Eigen::Index(std::numeric_limits<int>::max())) {
       detail::fail("X has ", X.rows(), " rows; NearestNeighbors supports at most 2^31 - 1");
     }
@@ -169,7 +169,7 @@ class NearestNeighbors {
   [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
     const auto& s = state();
     detail::check_n_features("NearestNeighbors", s.X.cols(), Q.cols());
-    detail::check_matrix(Q, "X");
+    detail::check_matrix_as<Scalar>(Q, "X");
     check_k(k, s.X.rows(), false);
     const RowMatrix<Scalar> Qs = Q.template cast<Scalar>();
     return search(s, Qs, k, false);
