@@ -1,0 +1,198 @@
+// Edge contracts across components: pos_label rules of the ranking curves, float sampling
+// ratios that are already met, control-chart agreement, kd-tree build errors, internal norm
+// expansion, double vote sums and the portable 128-bit multiply.
+#include "common/prelude.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <osprey/core/random.hpp>
+#include <osprey/metrics/ranking.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/estimator_checks.hpp"
+#include "test_metrics_helpers.hpp"
+
+using osprey::InvalidArgument;
+using osprey::testing::require_throws_containing;
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, sep)) out.push_back(item);
+  if (!text.empty() && text.back() == sep) out.emplace_back();
+  return out;
+}
+
+Eigen::VectorXd numbers(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<double> v;
+  double x = 0.0;
+  while (in >> x) v.push_back(x);
+  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+
+void require_same(const Eigen::VectorXd& got, const Eigen::VectorXd& want, Eigen::Index skip) {
+  REQUIRE(got.size() == want.size());
+  for (Eigen::Index i = skip; i < got.size(); ++i) {
+    INFO("element " << i << ": got " << got(i) << " want " << want(i));
+    CHECK_THAT(got(i), Catch::Matchers::WithinAbs(want(i), 1e-12));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("ranking curves: pos_label rules and outcomes match scikit-learn case by case",
+          "[metrics][edges]") {
+  const std::string text = osprey::testing::load_text("metrics/pos_label_cases.txt");
+  const std::vector<std::string> lines = split(text, '\n');
+  REQUIRE(lines.size() > 40);
+  const Eigen::VectorXd s = numbers(split(lines[0], ';').at(1));
+  int checked = 0;
+  for (std::size_t l = 1; l < lines.size(); ++l) {
+    if (lines[l].empty()) continue;
+    const std::vector<std::string> f = split(lines[l], ';');
+    REQUIRE(f.size() == 5);
+    INFO(lines[l]);
+    const std::string& func = f[0];
+    const std::optional<int> pos =
+        f[1] == "none" ? std::nullopt : std::optional<int>(std::stoi(f[1]));
+    const Eigen::VectorXi y = numbers(f[3]).cast<int>();
+    const std::vector<std::string> arrays = split(f[4], '|');
+    auto run = [&] {
+      if (func == "roc_curve") {
+        const osprey::Curve c = osprey::roc_curve(y, s, pos);
+        require_same(c.fpr, numbers(arrays.at(0)), 0);
+        require_same(c.tpr, numbers(arrays.at(1)), 0);
+        require_same(c.thresholds, numbers(arrays.at(2)), 1);  // 1.2: max + 1, osprey: +inf
+      } else if (func == "precision_recall_curve") {
+        const osprey::Curve c = osprey::precision_recall_curve(y, s, pos);
+        require_same(c.precision, numbers(arrays.at(0)), 0);
+        require_same(c.recall, numbers(arrays.at(1)), 0);
+        require_same(c.thresholds, numbers(arrays.at(2)), 0);
+      } else {
+        REQUIRE(pos.has_value());
+        const double ap = osprey::average_precision_score(y, s, *pos);
+        CHECK_THAT(ap, Catch::Matchers::WithinAbs(numbers(arrays.at(0))(0), 1e-12));
+      }
+    };
+    if (f[2] == "ok") {
+      run();
+    } else {
+      // 'raise': scikit-learn raises; 'warn': it returns NaN / meaningless values, osprey throws
+      CHECK_THROWS_AS(run(), InvalidArgument);
+    }
+    ++checked;
+  }
+  CHECK(checked == 45);
+}
+
+TEST_CASE("ranking curves: the pos_label errors name the problem", "[metrics][edges]") {
+  const Eigen::VectorXd s = (Eigen::VectorXd(4) << 0.1, 0.9, 0.3, 0.7).finished();
+  const Eigen::VectorXi y02 = (Eigen::VectorXi(4) << 0, 2, 0, 2).finished();
+  const Eigen::VectorXi y12 = (Eigen::VectorXi(4) << 1, 2, 1, 2).finished();
+  const Eigen::VectorXi y012 = (Eigen::VectorXi(4) << 0, 1, 2, 1).finished();
+  const Eigen::VectorXi zeros = Eigen::VectorXi::Zero(4);
+  const Eigen::VectorXi ones = Eigen::VectorXi::Ones(4);
+  // before: labels {0, 2} gave an all-NaN tpr silently
+  require_throws_containing<InvalidArgument>([&] { (void)osprey::roc_curve(y02, s); },
+                                             "pos_label is not given");
+  require_throws_containing<InvalidArgument>([&] { (void)osprey::precision_recall_curve(y02, s); },
+                                             "{0, 2}");
+  // before: roc_curve took 1 as positive while roc_auc_score takes 2; now it refuses to guess,
+  // and with the positive class named the two agree
+  require_throws_containing<InvalidArgument>([&] { (void)osprey::roc_curve(y12, s); }, "{1, 2}");
+  const osprey::Curve roc = osprey::roc_curve(y12, s, 2, false);
+  double area = 0.0;
+  for (Eigen::Index i = 1; i < roc.fpr.size(); ++i) {
+    area += (roc.fpr(i) - roc.fpr(i - 1)) * (roc.tpr(i) + roc.tpr(i - 1)) / 2.0;
+  }
+  CHECK_THAT(area, Catch::Matchers::WithinAbs(osprey::roc_auc_score(y12, s), 1e-15));
+  // before: three labels were one-vs-rest silently, even with an explicit pos_label
+  for (const std::optional<int> pos : {std::optional<int>{}, std::optional<int>{1}}) {
+    require_throws_containing<InvalidArgument>([&] { (void)osprey::roc_curve(y012, s, pos); },
+                                               "multiclass format is not supported");
+    require_throws_containing<InvalidArgument>(
+        [&] { (void)osprey::precision_recall_curve(y012, s, pos); }, "more than two classes");
+  }
+  // no positive sample / no negative sample: roc_curve throws as roc_auc_score does
+  require_throws_containing<InvalidArgument>([&] { (void)osprey::roc_curve(zeros, s); },
+                                             "pos_label=1 is not present");
+  require_throws_containing<InvalidArgument>([&] { (void)osprey::roc_auc_score(zeros, s); },
+                                             "only one class");
+  require_throws_containing<InvalidArgument>([&] { (void)osprey::roc_curve(ones, s); },
+                                             "without negative samples");
+  require_throws_containing<InvalidArgument>([&] { (void)osprey::roc_curve(y02, s, 1); },
+                                             "pos_label=1 is not present");
+  require_throws_containing<InvalidArgument>(
+      [&] { (void)osprey::average_precision_score(zeros, s); }, "pos_label=1 is not present");
+  // a y_true of positives only is a fine precision-recall curve
+  CHECK(osprey::precision_recall_curve(ones, s).precision.minCoeff() == 1.0);
+  CHECK(osprey::average_precision_score(ones, s) == 1.0);
+  // std::nullopt with drop_intermediate spelled out
+  CHECK(osprey::roc_curve(Eigen::VectorXi((Eigen::VectorXi(4) << 0, 1, 0, 1).finished()), s,
+                          std::nullopt, false)
+            .fpr.size() == 5);
+}
+
+TEST_CASE("mul_64x64_128: the portable multiply equals the native one", "[core][edges]") {
+  using osprey::detail::mul_64x64_128;
+  using osprey::detail::mul_64x64_128_portable;
+  using osprey::detail::Product128;
+  constexpr std::uint64_t max = ~std::uint64_t{0};
+  // hand-worked products
+  static_assert(mul_64x64_128_portable(max, max) == Product128{max - 1, 1});
+  static_assert(mul_64x64_128_portable(std::uint64_t{1} << 32U, std::uint64_t{1} << 32U) ==
+                Product128{1, 0});
+  static_assert(mul_64x64_128_portable(0xFFFFFFFFULL, 0xFFFFFFFFULL) ==
+                Product128{0, 0xFFFFFFFE00000001ULL});
+  static_assert(mul_64x64_128_portable(max, 2) == Product128{1, max - 1});
+  static_assert(mul_64x64_128_portable(0, max) == Product128{0, 0});
+  const std::uint64_t edges[] = {0,
+                                 1,
+                                 2,
+                                 0xFFFFFFFFULL,
+                                 1ULL << 32U,
+                                 1ULL << 63U,
+                                 max,
+                                 max - 1,
+                                 0x8000000080000000ULL,
+                                 0x7FFFFFFFFFFFFFFFULL,
+                                 0xFFFFFFFF00000000ULL,
+                                 0x00000001FFFFFFFFULL};
+  for (const std::uint64_t a : edges) {
+    for (const std::uint64_t b : edges) {
+      INFO(a << " * " << b);
+      CHECK(mul_64x64_128_portable(a, b) == mul_64x64_128(a, b));
+    }
+  }
+#if defined(__SIZEOF_INT128__)
+  __extension__ using u128 = unsigned __int128;
+  osprey::detail::Rng rng(7);
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint64_t a = rng();
+    const std::uint64_t b = i % 3 == 0 ? rng() >> (i % 64) : rng();
+    const Product128 p = mul_64x64_128_portable(a, b);
+    const u128 m = static_cast<u128>(a) * b;
+    REQUIRE(p.hi == static_cast<std::uint64_t>(m >> 64U));
+    REQUIRE(p.lo == static_cast<std::uint64_t>(m));
+  }
+  // Rng::bounded through the portable multiply would draw the same values
+  osprey::detail::Rng r1(11);
+  osprey::detail::Rng r2(11);
+  for (const std::uint64_t n : {std::uint64_t{3}, std::uint64_t{1000}, (max >> 1U) + 7, max}) {
+    for (int i = 0; i < 1000; ++i) {
+      Product128 m = mul_64x64_128_portable(r2(), n);
+      if (m.lo < n) {
+        const std::uint64_t threshold = (0 - n) % n;
+        while (m.lo < threshold) m = mul_64x64_128_portable(r2(), n);
+      }
+      REQUIRE(r1.bounded(n) == m.hi);
+    }
+  }
+#endif
+}
