@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <osprey/core/random.hpp>
+#include <osprey/imbalance/sampling_strategy.hpp>
+#include <osprey/imbalance/smote.hpp>
+#include <osprey/imbalance/under_sampling.hpp>
 #include <osprey/metrics/ranking.hpp>
 #include <sstream>
 #include <string>
@@ -195,4 +198,45 @@ TEST_CASE("mul_64x64_128: the portable multiply equals the native one", "[core][
     }
   }
 #endif
+}
+
+TEST_CASE("sampling ratio: a float strategy at or past its target behaves as imbalanced-learn",
+          "[imbalance][edges]") {
+  // imbalanced-learn 0.10 raises for an over-sampler whose ratio is already met (nothing to
+  // generate) and keeps every row for an under-sampler whose ratio is exactly met.
+  using osprey::detail::SamplingType;
+  const osprey::Matrix<double> table = osprey::testing::load_fixture("smote/ratio_met.csv");
+  REQUIRE(table.rows() == 16);
+  for (Eigen::Index r = 0; r < table.rows(); ++r) {
+    const auto n0 = static_cast<Eigen::Index>(table(r, 0));
+    const auto n1 = static_cast<Eigen::Index>(table(r, 1));
+    const double ratio = table(r, 2);
+    const osprey::detail::ClassCounts counts{{0, n0}, {1, n1}};
+    int col = 3;
+    for (const SamplingType type : {SamplingType::over, SamplingType::under}) {
+      INFO("counts " << n0 << "/" << n1 << " ratio " << ratio << " type "
+                     << (type == SamplingType::over ? "over" : "under"));
+      const auto label = static_cast<int>(table(r, col));
+      const auto n = static_cast<Eigen::Index>(table(r, col + 1));
+      col += 2;
+      if (label < 0) {
+        CHECK_THROWS_AS(osprey::detail::resolve_strategy(ratio, counts, type, "Test"),
+                        InvalidArgument);
+      } else {
+        const auto got = osprey::detail::resolve_strategy(ratio, counts, type, "Test");
+        CHECK(got == std::map<int, Eigen::Index>{{label, n}});
+      }
+    }
+  }
+  // end to end: the under-sampler keeps every row, the over-sampler names the problem
+  osprey::Matrix<double> X(15, 2);
+  for (Eigen::Index i = 0; i < 15; ++i)
+    X.row(i) << static_cast<double>(i), static_cast<double>(i % 4);
+  Eigen::VectorXi y = Eigen::VectorXi::Zero(15);
+  y.tail(5).setOnes();
+  osprey::RandomUnderSampler<> under({.sampling_strategy = 0.5});
+  CHECK(under.fit_resample(X, y).y.size() == 15);
+  osprey::Smote<> smote({.k_neighbors = 3, .sampling_strategy = 0.5});
+  require_throws_containing<InvalidArgument>([&] { (void)smote.fit_resample(X, y); },
+                                             "already met");
 }
