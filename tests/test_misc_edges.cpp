@@ -3,6 +3,7 @@
 // expansion, double vote sums and the portable 128-bit multiply.
 #include "common/prelude.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <osprey/core/random.hpp>
@@ -10,6 +11,8 @@
 #include <osprey/imbalance/smote.hpp>
 #include <osprey/imbalance/under_sampling.hpp>
 #include <osprey/metrics/ranking.hpp>
+#include <osprey/neighbors/kneighbors.hpp>
+#include <osprey/neighbors/nearest_neighbors.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -239,4 +242,86 @@ TEST_CASE("sampling ratio: a float strategy at or past its target behaves as imb
   osprey::Smote<> smote({.k_neighbors = 3, .sampling_strategy = 0.5});
   require_throws_containing<InvalidArgument>([&] { (void)smote.fit_resample(X, y); },
                                              "already met");
+}
+
+namespace {
+
+/** A user L1 metric that claims the norm expansion: before, brute-force search then computed
+ *  L2 distances for it through the GEMM path. */
+struct ClaimsNormExpansion {
+  static constexpr const char* name = "user_l1";
+  static constexpr bool norm_expansion = true;  // must be ignored
+  template <class S>
+  static S accumulate(S acc, S diff) noexcept {
+    return acc + osprey::detail::abs_value(diff);
+  }
+  template <class S>
+  static S from_reduced(S r) noexcept {
+    return r;
+  }
+  template <class S>
+  static S to_reduced(S d) noexcept {
+    return d;
+  }
+  template <class A, class B>
+  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return (a.derived() - b.derived()).cwiseAbs().sum();
+  }
+  template <class A, class B>
+  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return reduced(a, b);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("norm expansion: only osprey's L2 metrics use it, a user metric gets its own distances",
+          "[neighbors][edges]") {
+  static_assert(osprey::DistanceMetric<ClaimsNormExpansion>);
+  static_assert(osprey::detail::uses_norm_expansion<osprey::Euclidean>);
+  static_assert(osprey::detail::uses_norm_expansion<osprey::SquaredEuclidean>);
+  static_assert(!osprey::detail::uses_norm_expansion<ClaimsNormExpansion>);
+  static_assert(!osprey::detail::uses_norm_expansion<osprey::Manhattan>);
+  static_assert(!osprey::detail::uses_norm_expansion<osprey::Minkowski<2>>);
+  osprey::detail::Rng rng(3);
+  osprey::Matrix<double> X(300, 6), Q(40, 6);
+  for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = rng.normal();
+  for (Eigen::Index i = 0; i < Q.size(); ++i) Q.data()[i] = rng.normal();
+  osprey::NearestNeighbors<ClaimsNormExpansion> nn({.algorithm = osprey::Algorithm::brute});
+  const auto got = nn.fit(X).kneighbors(Q, 7);
+  for (Eigen::Index i = 0; i < Q.rows(); ++i) {
+    std::vector<std::pair<double, int>> all;
+    for (Eigen::Index j = 0; j < X.rows(); ++j) {
+      all.emplace_back((Q.row(i) - X.row(j)).cwiseAbs().sum(), static_cast<int>(j));
+    }
+    std::sort(all.begin(), all.end());
+    for (int k = 0; k < 7; ++k) {
+      INFO("query " << i << " neighbour " << k);
+      CHECK(got.indices(i, k) == all[static_cast<std::size_t>(k)].second);
+      CHECK_THAT(got.distances(i, k),
+                 Catch::Matchers::WithinRel(all[static_cast<std::size_t>(k)].first, 1e-12));
+    }
+  }
+}
+
+TEST_CASE("KNeighborsClassifier: float distance-weighted votes are compared in double",
+          "[neighbors][edges]") {
+  // Query 0; class 0 at distance 1 (weight 1), class 1 at distances 2 and 2 - 2^-23 (weights
+  // 0.5 and 0.5 + 2^-25): class 1 wins by 2^-25, but both probabilities round to 0.5f, so
+  // comparing float probabilities tied and picked class 0.
+  const float d = 2.0F - 0x1p-23F;
+  osprey::Matrix<float> X(4, 1);
+  X << 1.0F, -2.0F, d, 100.0F;  // the far row is not among the 3 nearest
+  const Eigen::VectorXi y = (Eigen::VectorXi(4) << 0, 1, 1, 0).finished();
+  osprey::KNeighborsClassifier<osprey::Manhattan, float> knn(
+      {.n_neighbors = 3, .weights = osprey::Weights::distance});
+  knn.fit(X, y);
+  const osprey::Matrix<float> Q = osprey::Matrix<float>::Zero(1, 1);
+  const osprey::Matrix<float> proba = knn.predict_proba(Q);
+  CHECK(proba(0, 0) == proba(0, 1));  // the tie is only in the rounded probabilities
+  CHECK(knn.predict(Q)(0) == 1);
+  // double data give the same answer
+  osprey::KNeighborsClassifier<osprey::Manhattan, double> knn_d(
+      {.n_neighbors = 3, .weights = osprey::Weights::distance});
+  CHECK(knn_d.fit(X.cast<double>(), y).predict(Q.cast<double>())(0) == 1);
 }
