@@ -4,8 +4,11 @@
 #include "common/prelude.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <new>
 #include <optional>
+#include <osprey/core/parallel.hpp>
 #include <osprey/core/random.hpp>
 #include <osprey/imbalance/sampling_strategy.hpp>
 #include <osprey/imbalance/smote.hpp>
@@ -14,6 +17,7 @@
 #include <osprey/neighbors/kneighbors.hpp>
 #include <osprey/neighbors/nearest_neighbors.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -324,4 +328,36 @@ TEST_CASE("KNeighborsClassifier: float distance-weighted votes are compared in d
   osprey::KNeighborsClassifier<osprey::Manhattan, double> knn_d(
       {.n_neighbors = 3, .weights = osprey::Weights::distance});
   CHECK(knn_d.fit(X.cast<double>(), y).predict(Q.cast<double>())(0) == 1);
+}
+
+TEST_CASE("kd-tree build tasks: an exception in a task is rethrown, not fatal",
+          "[neighbors][core][edges]") {
+  // The kd-tree build runs subtrees through task_region/fork_join; before, a bad_alloc inside
+  // an `omp task` left the task and terminated the program.
+  using osprey::detail::fork_join;
+  using osprey::detail::task_region;
+  std::atomic<int> ran{0};
+  auto tree = [&](auto&& self, int depth, int throw_at) -> void {
+    ++ran;
+    if (depth == throw_at) throw std::bad_alloc();
+    if (depth == 4) return;
+    fork_join([&] { self(self, depth + 1, throw_at); }, [&] { self(self, depth + 1, -1); });
+  };
+  CHECK_THROWS_AS(task_region(4, [&] { tree(tree, 0, 3); }), std::bad_alloc);
+  CHECK_THROWS_AS(task_region(4, [&] { tree(tree, 0, 0); }), std::bad_alloc);
+  CHECK_THROWS_AS(
+      task_region(2, [&] { fork_join([] {}, [] { throw std::runtime_error("right"); }); }),
+      std::runtime_error);
+  ran = 0;
+  task_region(4, [&] { tree(tree, 0, -1); });
+  CHECK(ran == 31);  // every node of the depth-4 binary tree ran once
+  // and the tree itself still builds and searches as before, on several threads
+  osprey::detail::Rng rng(5);
+  osprey::Matrix<double> X(3000, 3);
+  for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = rng.normal();
+  osprey::NearestNeighbors<> kd({.algorithm = osprey::Algorithm::kd_tree, .n_threads = 4});
+  osprey::NearestNeighbors<> brute({.algorithm = osprey::Algorithm::brute});
+  const auto a = kd.fit(X).kneighbors(X.topRows(50), 5);
+  const auto b = brute.fit(X).kneighbors(X.topRows(50), 5);
+  CHECK(a.indices == b.indices);
 }
