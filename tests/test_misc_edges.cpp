@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <new>
 #include <optional>
+#include <osprey/anomaly/arl.hpp>
 #include <osprey/core/parallel.hpp>
 #include <osprey/core/random.hpp>
 #include <osprey/imbalance/sampling_strategy.hpp>
@@ -360,4 +361,16 @@ TEST_CASE("kd-tree build tasks: an exception in a task is rethrown, not fatal",
   const auto a = kd.fit(X).kneighbors(X.topRows(50), 5);
   const auto b = brute.fit(X).kneighbors(X.topRows(50), 5);
   CHECK(a.indices == b.indices);
+}
+
+TEST_CASE("ARL design: n_states has a documented upper bound with a clear error",
+          "[anomaly][edges]") {
+  // before: any n_states was accepted, and INT_MAX asked for an impossible dense solve
+  require_throws_containing<InvalidArgument>(
+      [] { (void)osprey::cusum_arl(0.5, 4.0, 0.0, 0.0, 1 << 30); }, "n_states");
+  require_throws_containing<InvalidArgument>([] { (void)osprey::ewma_arl(0.2, 3.0, 0.0, 2002); },
+                                             "in [11, 2001]");
+  require_throws_containing<InvalidArgument>(
+      [] { (void)osprey::cusum_h_for_arl(0.5, 370.0, 100000); }, "in [10, 2001]");
+  CHECK(std::isfinite(osprey::ewma_arl(0.2, 3.0, 0.0, 2001)));
 }
