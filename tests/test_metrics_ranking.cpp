@@ -42,7 +42,20 @@ void check_rank_case(const RankCase& c) {
   INFO("case " << c.name);
   const Eigen::VectorXi y = load_row_labels(base + "_y.csv");
   const osprey::Vector<S> s = load_row(base + "_s.csv").cast<S>();
+  const auto n_pos = (y.array() == c.pos_label).count();
+  if (n_pos == 0) {
+    // scikit-learn warns and returns NaN rates / recall 1 / AP 0; osprey throws instead
+    CHECK_THROWS_AS(osprey::roc_curve(y, s, c.pos_label), osprey::InvalidArgument);
+    CHECK_THROWS_AS(osprey::precision_recall_curve(y, s, c.pos_label), osprey::InvalidArgument);
+    CHECK_THROWS_AS(osprey::average_precision_score(y, s, c.pos_label), osprey::InvalidArgument);
+    return;
+  }
   for (const bool drop : {true, false}) {
+    if (n_pos == y.size()) {
+      // scikit-learn warns and returns NaN fpr; osprey throws, as roc_auc_score does
+      CHECK_THROWS_AS(osprey::roc_curve(y, s, c.pos_label, drop), osprey::InvalidArgument);
+      continue;
+    }
     const std::string tag = base + (drop ? "_roc" : "_rocall");
     const osprey::Curve roc = osprey::roc_curve(y, s, c.pos_label, drop);
     require_curve(roc.fpr, load_row(tag + "_fpr.csv"), "fpr");

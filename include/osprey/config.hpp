@@ -6,6 +6,9 @@
  *  - `OSPREY_ASSERT(cond, msg)`: checks osprey's own invariants (never user input). Compiled
  *    out under `NDEBUG` unless `OSPREY_ENABLE_ASSERTS` is defined; define it yourself before
  *    including osprey to route failures elsewhere (the tests make it throw).
+ *  - `OSPREY_HAS_INT128`: 1 when the compiler has `unsigned __int128` (GCC and Clang on 64-bit
+ *    targets), else 0 (MSVC, 32-bit targets). Detected; define it to 0 yourself to force the
+ *    portable 64x64->128 multiply (the results are identical either way).
  */
 #pragma once
 
@@ -55,4 +58,13 @@
 #define OSPREY_RESTRICT
 /// Forces inlining of a tiny hot function (plain inline on this compiler).
 #define OSPREY_ALWAYS_INLINE inline
+#endif
+
+#ifndef OSPREY_HAS_INT128
+#if defined(__SIZEOF_INT128__)
+/// 1 when `unsigned __int128` is available (see the file comment).
+#define OSPREY_HAS_INT128 1
+#else
+#define OSPREY_HAS_INT128 0
+#endif
 #endif

@@ -108,14 +108,20 @@ inline double ewma_arl_chain(double lambda, double L, double shift, std::size_t 
   return a[m / 2];
 }
 
+/** The most states an ARL chain may have: the solve is a dense n x n system, O(n^3) time and
+ *  8 n^2 bytes (2001 states: about 32 MB and a few seconds), and the 1/n^2 accuracy is far below
+ *  any design need long before this. */
+inline constexpr int arl_max_states = 2001;
+
 }  // namespace detail
 
 /** Zero-state average run length of a two-sided tabular CUSUM (reference value k, decision
  *  interval h, both in sigmas) when the mean is shifted by `shift` sigmas; the two one-sided
  *  chains are combined by 1/ARL = 1/ARL+ + 1/ARL- (Kemp 1971; exact enough for k >= 0.25).
  *  \param headstart FIR headstart as a fraction of h, in [0, 1).
- *  \param n_states  states of each one-sided chain (>= 10); accuracy improves as 1 / n^2.
- *  \throws InvalidArgument if k < 0, h <= 0, headstart outside [0, 1) or n_states < 10.
+ *  \param n_states  states of each one-sided chain, in [10, 2001]; accuracy improves as 1 / n^2.
+ *  \throws InvalidArgument if k < 0, h <= 0, headstart outside [0, 1) or n_states outside
+ *          [10, 2001] (the cap bounds the O(n^3) solve and its 8 n^2 bytes).
  *  Complexity: O(n_states^3). Thread safety: pure function. */
 inline double cusum_arl(double k, double h, double shift = 0.0, double headstart = 0.0,
                         int n_states = 150) {
@@ -123,7 +129,9 @@ inline double cusum_arl(double k, double h, double shift = 0.0, double headstart
   detail::check_param(h > 0.0 && std::isfinite(h), "h", h, "> 0 and finite");
   detail::check_param(headstart >= 0.0 && headstart < 1.0, "headstart", headstart, "in [0, 1)");
   detail::check_param(std::isfinite(shift), "shift", shift, "finite");
-  detail::check_param(n_states >= 10, "n_states", n_states, ">= 10");
+  detail::check_param(
+      n_states >= 10 && n_states <= detail::arl_max_states, "n_states", n_states,
+      "in [10, 2001] (the chain's solve is O(n_states^3) time, 8 n_states^2 bytes)");
   const auto m = static_cast<std::size_t>(n_states);
   const double up = detail::cusum_arl_upper(k, h, shift, headstart, m);
   const double down = detail::cusum_arl_upper(k, h, -shift, headstart, m);
@@ -132,14 +140,17 @@ inline double cusum_arl(double k, double h, double shift = 0.0, double headstart
 
 /** Zero-state average run length of an EWMA chart (lambda, L) with asymptotic limits when the
  *  mean is shifted by `shift` sigmas (the setting of Lucas & Saccucci's tables).
- *  \param n_states states of the chain (made odd; >= 11).
- *  \throws InvalidArgument if lambda is outside (0, 1], L <= 0 or n_states < 11.
+ *  \param n_states states of the chain (made odd), in [11, 2001].
+ *  \throws InvalidArgument if lambda is outside (0, 1], L <= 0 or n_states outside [11, 2001]
+ *          (the cap bounds the O(n^3) solve and its 8 n^2 bytes).
  *  Complexity: O(n_states^3). Thread safety: pure function. */
 inline double ewma_arl(double lambda, double L, double shift = 0.0, int n_states = 201) {
   detail::check_param(lambda > 0.0 && lambda <= 1.0, "lambda", lambda, "in (0, 1]");
   detail::check_param(L > 0.0 && std::isfinite(L), "L", L, "> 0 and finite");
   detail::check_param(std::isfinite(shift), "shift", shift, "finite");
-  detail::check_param(n_states >= 11, "n_states", n_states, ">= 11");
+  detail::check_param(
+      n_states >= 11 && n_states <= detail::arl_max_states, "n_states", n_states,
+      "in [11, 2001] (the chain's solve is O(n_states^3) time, 8 n_states^2 bytes)");
   const auto m = static_cast<std::size_t>(n_states | 1);
   return detail::ewma_arl_chain(lambda, L, shift, m);
 }
@@ -169,7 +180,7 @@ double solve_increasing(F&& f, double target, double lo, double hi, const char* 
 
 /** The decision interval h (sigmas) at which a two-sided CUSUM with reference value k has the
  *  in-control ARL `target_arl0`, by bisection on `cusum_arl` (to a relative 1e-7 in h).
- *  \throws InvalidArgument if k < 0, target_arl0 <= 1 or n_states < 10. */
+ *  \throws InvalidArgument if k < 0, target_arl0 <= 1 or n_states outside [10, 2001]. */
 inline double cusum_h_for_arl(double k, double target_arl0, int n_states = 150) {
   detail::check_param(k >= 0.0 && std::isfinite(k), "k", k, ">= 0 and finite");
   detail::check_param(target_arl0 > 1.0 && std::isfinite(target_arl0), "target_arl0", target_arl0,
@@ -180,7 +191,8 @@ inline double cusum_h_for_arl(double k, double target_arl0, int n_states = 150) 
 
 /** The limit width L at which an EWMA chart with weight lambda (asymptotic limits) has the
  *  in-control ARL `target_arl0`, by bisection on `ewma_arl`.
- *  \throws InvalidArgument if lambda is outside (0, 1], target_arl0 <= 1 or n_states < 11. */
+ *  \throws InvalidArgument if lambda is outside (0, 1], target_arl0 <= 1 or n_states outside [11,
+ * 2001]. */
 inline double ewma_L_for_arl(double lambda, double target_arl0, int n_states = 201) {
   detail::check_param(lambda > 0.0 && lambda <= 1.0, "lambda", lambda, "in (0, 1]");
   detail::check_param(target_arl0 > 1.0 && std::isfinite(target_arl0), "target_arl0", target_arl0,

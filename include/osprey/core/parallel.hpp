@@ -37,6 +37,55 @@ inline constexpr bool has_openmp =
 #endif
 }
 
+/** Runs `f()` and returns the exception it threw (null if none): an exception must not leave an
+ *  OpenMP structured block or task (the program would terminate), so parallel code captures it
+ *  with this and rethrows after the region (see parallel_for, fork_join). */
+template <class F>
+[[nodiscard]] std::exception_ptr capture_exception(F&& f) noexcept {
+  try {
+    f();
+    return nullptr;
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+/** Runs `left()` as an OpenMP task (when called inside task_region with OpenMP on, else
+ *  inline) and `right()` on this thread, waits for both, then rethrows the first exception of
+ *  either (left's first). Neither returns while the other still runs, so both may refer to
+ *  this frame's locals. */
+template <class Left, class Right>
+void fork_join(Left&& left, Right&& right) {
+  std::exception_ptr left_error;
+#if defined(OSPREY_USE_OPENMP)
+#pragma omp task default(shared)
+#endif
+  left_error = capture_exception(left);
+  const std::exception_ptr right_error = capture_exception(right);
+#if defined(OSPREY_USE_OPENMP)
+#pragma omp taskwait
+#endif
+  if (left_error) std::rethrow_exception(left_error);
+  if (right_error) std::rethrow_exception(right_error);
+}
+
+/** Runs `f()` on one thread of a team of `threads` (OpenMP `parallel` + `single`), so the
+ *  fork_join calls under it run as tasks; an exception from `f` (or a task) is rethrown here,
+ *  after the region. Without OpenMP, calls `f()`. */
+template <class F>
+void task_region(int threads, F&& f) {
+#if defined(OSPREY_USE_OPENMP)
+  std::exception_ptr error;
+#pragma omp parallel num_threads(threads)
+#pragma omp single
+  error = capture_exception(f);
+  if (error) std::rethrow_exception(error);
+#else
+  (void)threads;
+  f();
+#endif
+}
+
 /** Calls `body(i)` for every i in [begin, end) on up to `n_threads` threads (static schedule,
  *  so iteration i always lands in the same contiguous chunk for a given thread count). An
  *  exception thrown by `body` is caught inside the region and the first one is rethrown after

@@ -28,7 +28,41 @@ namespace detail {
   return z ^ (z >> 31U);
 }
 
-__extension__ using uint128 = unsigned __int128;  // GCC and Clang; for the 64x64->128 multiply
+/** The 128-bit product of two 64-bit words, as its high and low halves. */
+struct Product128 {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  friend constexpr bool operator==(const Product128&, const Product128&) = default;
+};
+
+/** 64x64->128 multiply from 32-bit halves: standard C++ for compilers without a 128-bit type
+ *  (MSVC, 32-bit targets). Exact; always defined so the tests can compare it with the native
+ *  one. */
+[[nodiscard]] constexpr Product128 mul_64x64_128_portable(std::uint64_t a,
+                                                          std::uint64_t b) noexcept {
+  constexpr std::uint64_t mask = 0xFFFFFFFFULL;
+  const std::uint64_t a_lo = a & mask, a_hi = a >> 32U;
+  const std::uint64_t b_lo = b & mask, b_hi = b >> 32U;
+  const std::uint64_t ll = a_lo * b_lo;
+  const std::uint64_t lh = a_lo * b_hi;
+  const std::uint64_t hl = a_hi * b_lo;
+  const std::uint64_t hh = a_hi * b_hi;
+  // middle column: at most 3 (2^32 - 1), no overflow in 64 bits
+  const std::uint64_t mid = (ll >> 32U) + (lh & mask) + (hl & mask);
+  return {hh + (lh >> 32U) + (hl >> 32U) + (mid >> 32U), (mid << 32U) | (ll & mask)};
+}
+
+/** 64x64->128 multiply: the compiler's `unsigned __int128` where it has one
+ *  (`OSPREY_HAS_INT128`), else mul_64x64_128_portable; both give the same result. */
+[[nodiscard]] constexpr Product128 mul_64x64_128(std::uint64_t a, std::uint64_t b) noexcept {
+#if OSPREY_HAS_INT128
+  __extension__ using uint128 = unsigned __int128;
+  const uint128 m = static_cast<uint128>(a) * b;
+  return {static_cast<std::uint64_t>(m >> 64U), static_cast<std::uint64_t>(m)};
+#else
+  return mul_64x64_128_portable(a, b);
+#endif
+}
 
 /** xoshiro256** with portable draws. Cheap to copy; not thread-safe (give each thread its own,
  *  made with `split`). */
@@ -73,16 +107,12 @@ class Rng {
   /** Uniform integer in [0, n) for n >= 1, without modulo bias (Lemire 2019). */
   std::uint64_t bounded(std::uint64_t n) noexcept {
     if (n <= 1) return 0;
-    uint128 m = static_cast<uint128>((*this)()) * n;
-    auto low = static_cast<std::uint64_t>(m);
-    if (low < n) {
+    Product128 m = mul_64x64_128((*this)(), n);
+    if (m.lo < n) {
       const std::uint64_t threshold = (0 - n) % n;
-      while (low < threshold) {
-        m = static_cast<uint128>((*this)()) * n;
-        low = static_cast<std::uint64_t>(m);
-      }
+      while (m.lo < threshold) m = mul_64x64_128((*this)(), n);
     }
-    return static_cast<std::uint64_t>(m >> 64U);
+    return m.hi;
   }
 
   /** Standard normal draw (Box-Muller; one value per call, the pair's second is discarded so the

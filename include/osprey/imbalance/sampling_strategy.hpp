@@ -32,8 +32,11 @@ OSPREY_NAMESPACE_BEGIN
  *    The majority (minority) is the class with most (fewest) rows, the smallest label on a tie.
  *  - A `double` ratio in (0, 1], binary problems only: over-samplers grow the minority to
  *    `int(ratio * n_majority)` rows; under-samplers shrink the majority to
- *    `int(n_minority / ratio)` rows. A ratio that would shrink (over) or grow (under) a class
- *    throws.
+ *    `int(n_minority / ratio)` rows. As in imbalanced-learn, a ratio that would grow (under)
+ *    a class throws, and so does one that leaves an over-sampler nothing to generate (already
+ *    met: `int(ratio * n_majority) <= n_minority`), while an under-sampler whose ratio is
+ *    exactly met keeps every row. Inside cross-validation folds, check the fold's counts or
+ *    use a `std::map<int, int>` of target counts.
  *  - A `std::map<int, int>` of target row counts per class; classes left out are untouched.
  *  - `classes({...})`: for cleaning samplers only, the classes to clean.
  *
@@ -323,9 +326,12 @@ inline void validate_strategy(const SamplingStrategy& s, SamplingType type,
           const double want = static_cast<double>(n_major) * s.ratio() - static_cast<double>(n);
           const auto add = static_cast<Eigen::Index>(want);
           if (add <= 0) {
+            // imbalanced-learn raises here too (its `n_samples <= 0` guard), also when the
+            // ratio is exactly met: an over-sampler asked for nothing is a mistake it reports.
             fail(sampler, ": sampling_strategy ratio ", s.ratio(), " would not grow class ", label,
-                 " (", n, " rows; ratio x majority ", n_major, " = ",
-                 static_cast<double>(n_major) * s.ratio(), "); increase the ratio");
+                 " (", n, " rows; int(ratio x majority ", n_major, ") - rows = ", add,
+                 ": the ratio is already met, and imbalanced-learn raises too); increase the "
+                 "ratio, or skip resampling where the classes are balanced enough");
           }
           out[label] = add;
         } else {

@@ -118,7 +118,6 @@ OSPREY_ALWAYS_INLINE V min_value(V a, V b) noexcept {
  *  norm expansion with a matrix product, then recomputes the selected distances exactly. */
 struct Euclidean {
   static constexpr const char* name = "euclidean";  ///< scikit-learn's metric name
-  static constexpr bool norm_expansion = true;      ///< search may use |q|^2 + |x|^2 - 2 q.x
   /** One coordinate's contribution added to the running reduced distance. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
@@ -149,7 +148,6 @@ struct Euclidean {
 /** Squared L2 distance (not a metric, but orders points as Euclidean does). */
 struct SquaredEuclidean {
   static constexpr const char* name = "sqeuclidean";  ///< scikit-learn's metric name
-  static constexpr bool norm_expansion = true;        ///< search may use the norm expansion
   /** One coordinate's contribution. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
@@ -180,7 +178,6 @@ struct SquaredEuclidean {
 /** City-block (L1) distance: the sum of absolute coordinate differences. */
 struct Manhattan {
   static constexpr const char* name = "manhattan";  ///< scikit-learn's metric name
-  static constexpr bool norm_expansion = false;     ///< uses the register-tiled kernel
   /** One coordinate's contribution. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
@@ -211,7 +208,6 @@ struct Manhattan {
 /** Chebyshev (L-infinity) distance: the largest absolute coordinate difference. */
 struct Chebyshev {
   static constexpr const char* name = "chebyshev";  ///< scikit-learn's metric name
-  static constexpr bool norm_expansion = false;     ///< uses the register-tiled kernel
   /** One coordinate's contribution (a running maximum). `S` may be a SIMD vector type. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
@@ -247,7 +243,6 @@ struct Minkowski {
   static_assert(P >= 1, "Minkowski<P> needs an integer order P >= 1");
   static constexpr const char* name = "minkowski";  ///< scikit-learn's metric name (with p = P)
   static constexpr int p = P;                       ///< the order
-  static constexpr bool norm_expansion = false;     ///< uses the register-tiled kernel
   /** |d|^P by repeated multiplication (P is a compile-time constant). */
   template <class S>
   static S power(S a) noexcept {
@@ -293,11 +288,12 @@ struct Minkowski {
 
 /** A distance policy usable by the searches: default constructible, with a coordinate-wise
  *  `accumulate`, the monotone maps `from_reduced`/`to_reduced`, vector forms `reduced` and
- *  `distance`, a `name` and the `norm_expansion` flag. */
+ *  `distance` and a `name`. Whether brute-force search may use the norm expansion
+ *  (|q|^2 + |x|^2 - 2 q.x through a matrix product) is osprey's own decision
+ *  (detail::uses_norm_expansion), never a member a user metric could set. */
 template <class M>
 concept DistanceMetric = std::default_initializable<M> && requires(float f, double d) {
   { M::name } -> std::convertible_to<const char*>;
-  { M::norm_expansion } -> std::convertible_to<bool>;
   { M::template accumulate<float>(f, f) } -> std::same_as<float>;
   { M::template accumulate<double>(d, d) } -> std::same_as<double>;
   { M::template from_reduced<float>(f) } -> std::same_as<float>;
@@ -312,6 +308,22 @@ static_assert(DistanceMetric<SquaredEuclidean>);
 static_assert(DistanceMetric<Manhattan>);
 static_assert(DistanceMetric<Chebyshev>);
 static_assert(DistanceMetric<Minkowski<3>>);
+
+namespace detail {
+
+/** True for the metrics whose brute-force search may use the norm expansion
+ *  |q|^2 + |x|^2 - 2 q.x with a matrix product (then recompute the selected distances exactly):
+ *  osprey's Euclidean and SquaredEuclidean only. Internal: a user metric cannot opt in (a member
+ *  named `norm_expansion` on it is ignored), since the expansion computes the L2 distance, not
+ *  the user's. */
+template <class M>
+inline constexpr bool uses_norm_expansion = false;
+template <>
+inline constexpr bool uses_norm_expansion<Euclidean> = true;
+template <>
+inline constexpr bool uses_norm_expansion<SquaredEuclidean> = true;
+
+}  // namespace detail
 
 namespace detail {
 

@@ -26,6 +26,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -91,6 +92,49 @@ void check_scores(const Eigen::Ref<const Eigen::VectorXi>& y_true,
   detail::check_same_length(y_true.size(), scores.rows(), "y_true", "scores");
   if (y_true.size() == 0) fail(metric, ": y_true and scores are empty (0 samples)");
   check_finite(scores, "scores");
+}
+
+/** Which curve a pos_label is resolved for: a ROC curve also needs a negative sample. */
+enum class CurveKind { roc, precision_recall };
+
+/** The positive class of a binary curve, by scikit-learn's `_check_pos_label_consistency`:
+ *  - y_true may hold at most two distinct labels ("multiclass format is not supported");
+ *  - without a pos_label, the labels must be one of {0, 1}, {-1, 1}, {0}, {1}, {-1}, and the
+ *    positive class is 1;
+ *  - the positive class must occur in y_true (scikit-learn warns and returns NaN or a recall of
+ *    1; osprey throws), and for a ROC curve so must a negative sample (scikit-learn: NaN fpr).
+ *  O(n). */
+[[nodiscard]] inline int resolve_pos_label(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                                           std::optional<int> pos_label, CurveKind kind,
+                                           std::string_view metric) {
+  const int lo = y_true.minCoeff();
+  const int hi = y_true.maxCoeff();
+  if (lo != hi && ((y_true.array() == lo) || (y_true.array() == hi)).count() != y_true.size()) {
+    fail(metric,
+         ": y_true holds more than two classes (multiclass format is not supported); pass "
+         "binary labels, e.g. (y_true.array() == k).cast<int>() for class k against the rest");
+  }
+  if (!pos_label) {
+    const bool standard = lo == hi ? (lo >= -1 && lo <= 1) : (hi == 1 && (lo == 0 || lo == -1));
+    if (!standard) {
+      fail(metric, ": y_true takes values in {", lo, lo == hi ? "" : ", ",
+           lo == hi ? std::string() : std::to_string(hi),
+           "} and pos_label is not given; pass pos_label explicitly or make y_true take values "
+           "in {0, 1} or {-1, 1}");
+    }
+    pos_label = 1;
+  }
+  const int pos = *pos_label;
+  if (pos != lo && pos != hi) {
+    fail(metric, ": pos_label=", pos, " is not present in y_true (labels ", lo,
+         lo == hi ? std::string() : " and " + std::to_string(hi),
+         "); the curve is undefined without positive samples");
+  }
+  if (kind == CurveKind::roc && lo == hi) {
+    fail(metric, ": y_true holds only the positive class (", pos,
+         "); the ROC curve is undefined without negative samples");
+  }
+  return pos;
 }
 
 /** The scores as a contiguous vector of the working scalar (no copy when they already are). */
@@ -461,24 +505,37 @@ double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
  *  scikit-learn 1.2 puts `max score + 1` there); the curve starts at (0, 0). A sample is
  *  predicted positive at threshold t when its score is >= t. With `drop_intermediate`, points
  *  collinear with their neighbours are dropped by scikit-learn's rule (a point is kept when the
- *  second difference of fps or of tps is non-zero there), which leaves the area unchanged. When
- *  y_true has no negatives, fpr is all NaN; with no positives, tpr is all NaN (scikit-learn
- *  warns and does the same).
+ *  second difference of fps or of tps is non-zero there), which leaves the area unchanged.
  *
- *  \param y_true labels; `pos_label` is the positive class, every other label negative.
+ *  The positive class follows scikit-learn's rules (`_check_pos_label_consistency`). Left out
+ *  (`std::nullopt`, the default) it is 1, and y_true must take values in {0, 1} or {-1, 1} (or
+ *  one of their labels alone): with labels {1, 2} scikit-learn and osprey refuse to guess,
+ *  where roc_auc_score would take the greater label. y_true may hold at most two labels.
+ *  Where scikit-learn warns and returns NaN rates (no positive sample, which includes a
+ *  pos_label absent from y_true, or no negative sample), osprey throws, as roc_auc_score does.
+ *  One deliberate difference: scikit-learn 1.2 accepts more than two labels with an explicit
+ *  pos_label (one class against the rest); osprey throws there too, as scikit-learn's
+ *  average_precision_score and roc_auc_score do, so a multi-class y_true is never binarised
+ *  silently.
+ *
+ *  \param y_true labels; `pos_label` is the positive class, the other label negative.
  *  \param scores one score per sample, higher = more positive (float or double).
- *  \param pos_label the positive class.
+ *  \param pos_label the positive class; `std::nullopt` (not given) means 1 with labels in
+ *         {0, 1} or {-1, 1}. An `int` converts implicitly, so `roc_curve(y, s, 2, false)` works.
  *  \param drop_intermediate drop collinear points.
- *  \throws InvalidArgument on a length mismatch, empty input, more than one score column or a
- *          non-finite score (naming its index).
+ *  \throws InvalidArgument on more than two labels in y_true, labels outside {0, 1}/{-1, 1}
+ *          without a pos_label, no sample of the positive class, no negative sample, a length
+ *          mismatch, empty input, more than one score column or a non-finite score (naming its
+ *          index).
  *  Complexity O(n) (radix sort). Thread safety: pure function. */
 template <class D>
 Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::MatrixBase<D>& scores,
-                int pos_label = 1, bool drop_intermediate = true) {
+                std::optional<int> pos_label = std::nullopt, bool drop_intermediate = true) {
   detail::check_scores(y_true, scores, "roc_curve");
+  const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::roc, "roc_curve");
   using S = detail::ScoreScalar<typename D::Scalar>;
   const auto s = detail::score_vector(scores);
-  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos_label);
+  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos);
   const std::size_t t = c.fps.size();
   std::vector<std::size_t> keep;
   keep.reserve(t);
@@ -499,17 +556,14 @@ Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::Ma
   out.fpr(0) = 0.0;
   out.tpr(0) = 0.0;
   out.thresholds(0) = std::numeric_limits<double>::infinity();
-  const double total_neg = c.fps.back();
+  const double total_neg = c.fps.back();  // both > 0: resolve_pos_label checked
   const double total_pos = c.tps.back();
-  const double nan = std::numeric_limits<double>::quiet_NaN();
   for (Eigen::Index j = 1; j < k; ++j) {
     const std::size_t i = keep[static_cast<std::size_t>(j - 1)];
     out.fpr(j) = c.fps[i] / total_neg;
     out.tpr(j) = c.tps[i] / total_pos;
     out.thresholds(j) = c.thresholds[i];
   }
-  if (total_neg <= 0.0) out.fpr.setConstant(nan);
-  if (total_pos <= 0.0) out.tpr.setConstant(nan);
   return out;
 }
 
@@ -603,17 +657,24 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
 
 /** The precision-recall curve (scikit-learn's `precision_recall_curve`): for every distinct
  *  score t in increasing order, the precision and recall of "score >= t", then the point
- *  (precision 1, recall 0) with no threshold. When y_true has no positive sample, recall is 1
- *  at every threshold (scikit-learn warns and does the same).
- *  \throws InvalidArgument on a length mismatch, empty input or non-finite score.
+ *  (precision 1, recall 0) with no threshold.
+ *
+ *  pos_label follows roc_curve's rules: left out (`std::nullopt`) it is 1 and y_true must take
+ *  values in {0, 1} or {-1, 1}; y_true may hold at most two labels; a y_true with no sample of
+ *  the positive class throws (scikit-learn warns and sets recall to 1). A y_true with only
+ *  positives is fine (precision 1 everywhere), as in scikit-learn.
+ *  \throws InvalidArgument as roc_curve, except that no negative sample is allowed.
  *  Complexity O(n) (radix sort). Thread safety: pure function. */
 template <class D>
 Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                             const Eigen::MatrixBase<D>& scores, int pos_label = 1) {
+                             const Eigen::MatrixBase<D>& scores,
+                             std::optional<int> pos_label = std::nullopt) {
   detail::check_scores(y_true, scores, "precision_recall_curve");
+  const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::precision_recall,
+                                            "precision_recall_curve");
   using S = detail::ScoreScalar<typename D::Scalar>;
   const auto s = detail::score_vector(scores);
-  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos_label);
+  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos);
   const auto t = static_cast<Eigen::Index>(c.fps.size());
   Curve out;
   out.precision.resize(t + 1);
@@ -624,7 +685,7 @@ Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
     const auto i = static_cast<std::size_t>(t - 1 - j);  // reversed: increasing thresholds
     const double ps = c.tps[i] + c.fps[i];
     out.precision(j) = ps != 0.0 ? c.tps[i] / ps : 0.0;
-    out.recall(j) = total_pos == 0.0 ? 1.0 : c.tps[i] / total_pos;
+    out.recall(j) = c.tps[i] / total_pos;  // total_pos > 0: resolve_pos_label checked
     out.thresholds(j) = c.thresholds[i];
   }
   out.precision(t) = 1.0;
@@ -634,34 +695,25 @@ Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
 
 /** Average precision (scikit-learn's `average_precision_score`, binary):
  *  `AP = sum_n (R_n - R_{n-1}) P_n` over the distinct thresholds in decreasing order, the
- *  step-wise area under the precision-recall curve without interpolation. 0 when y_true holds
- *  no positive (scikit-learn warns and returns 0 too).
- *  \param pos_label the positive class; when y_true holds two labels it must be one of them.
- *  \throws InvalidArgument on more than two classes in y_true, a pos_label absent from a
- *          two-class y_true, a length mismatch, empty input or non-finite score.
+ *  step-wise area under the precision-recall curve without interpolation.
+ *
+ *  pos_label defaults to 1 as in scikit-learn (whose average_precision_score, unlike the curves,
+ *  has no "not given" state). y_true may hold at most two labels, and pos_label must occur in
+ *  it: with no positive sample AP is undefined (scikit-learn warns and returns 0; osprey throws,
+ *  as precision_recall_curve and roc_auc_score do).
+ *  \param pos_label the positive class.
+ *  \throws InvalidArgument on more than two classes in y_true, a pos_label absent from y_true,
+ *          a length mismatch, empty input or non-finite score.
  *  Complexity: O(n) (radix sort), parallel with OpenMP. Thread safety: pure function. */
 template <class D>
 double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                                const Eigen::MatrixBase<D>& scores, int pos_label = 1) {
   detail::check_scores(y_true, scores, "average_precision_score");
   using S = detail::ScoreScalar<typename D::Scalar>;
-  const int lo = y_true.minCoeff();
-  const int hi = y_true.maxCoeff();
-  if (lo != hi) {
-    const auto both = ((y_true.array() == lo) || (y_true.array() == hi)).count();
-    if (both != y_true.size()) {
-      detail::fail(
-          "average_precision_score: y_true holds more than two classes; binary labels "
-          "are needed");
-    }
-    if (pos_label != lo && pos_label != hi) {
-      detail::fail("average_precision_score: pos_label=", pos_label,
-                   " is not a valid label; the labels are ", lo, " and ", hi);
-    }
-  }
+  const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::precision_recall,
+                                            "average_precision_score");
   const auto s = detail::score_vector(scores);
-  if ((y_true.array() == pos_label).count() == 0) return 0.0;
-  return detail::fast_average_precision<S>(y_true, s, pos_label);
+  return detail::fast_average_precision<S>(y_true, s, pos);
 }
 
 OSPREY_NAMESPACE_END

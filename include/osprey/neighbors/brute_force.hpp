@@ -335,7 +335,7 @@ class BruteIndex {
   /** Precomputes the rows centred on their mean and their squared norms (Euclidean) or the
    *  packed panels (other metrics) of `X`. */
   explicit BruteIndex(const RowMatrix<S>& X) {
-    if constexpr (Metric::norm_expansion) {
+    if constexpr (detail::uses_norm_expansion<Metric>) {
       // The norm expansion's rounding grows with |x|^2: on rows centred on the mean it grows
       // with the data's spread, not with where the data sit (timestamps, amounts in cents).
       const Eigen::Index n = X.rows();
@@ -363,13 +363,14 @@ class BruteIndex {
   void search(const RowMatrix<S>& X, const RowMatrix<S>& Q, int k, bool leave_one_out,
               int n_threads, S* values, int* indices, const BruteTiles& tiles = {}) const {
     const Eigen::Index m = Q.rows();
-    if constexpr (Metric::norm_expansion) {
+    if constexpr (detail::uses_norm_expansion<Metric>) {
       if (leave_one_out) {
         search_symmetric(X, k, n_threads, values, indices, tiles);
         return;
       }
     }
-    const Eigen::Index tile = Metric::norm_expansion ? tiles.gemm_queries : tiles.panel_queries;
+    const Eigen::Index tile =
+        detail::uses_norm_expansion<Metric> ? tiles.gemm_queries : tiles.panel_queries;
     const Eigen::Index n_tiles = (m + tile - 1) / tile;
     parallel_for<Eigen::Index>(0, n_tiles, n_threads, [&](Eigen::Index t) {
       const Eigen::Index q0 = t * tile;
@@ -379,7 +380,7 @@ class BruteIndex {
       for (Eigen::Index i = 0; i < mq; ++i) {
         tops.emplace_back(values + (q0 + i) * k, indices + (q0 + i) * k, k);
       }
-      if constexpr (Metric::norm_expansion) {
+      if constexpr (detail::uses_norm_expansion<Metric>) {
         search_gemm(X, Q, q0, mq, leave_one_out, tops, tiles);
       } else {
         search_panels(X, Q, q0, mq, leave_one_out, tops, tiles);

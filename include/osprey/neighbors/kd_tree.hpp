@@ -59,9 +59,8 @@ class KdTree {
 #if defined(OSPREY_USE_OPENMP)
     const int threads = resolve_threads(n_threads);
     if (threads > 1 && n > 4 * leaf_size_) {
-#pragma omp parallel num_threads(threads)
-#pragma omp single
-      build(0, 0, n, lo, hi, 0);
+      // subtrees build as tasks; an exception in one (bad_alloc) is rethrown here
+      task_region(threads, [&] { build(0, 0, n, lo, hi, 0); });
       return;
     }
 #else
@@ -168,14 +167,8 @@ class KdTree {
     left_hi[dim] = split;
     right_lo[dim] = split;
     if (depth < 3) {
-#if defined(OSPREY_USE_OPENMP)
-#pragma omp task default(shared) firstprivate(left, begin, mid, depth)
-#endif
-      build(left, begin, mid, lo, left_hi, depth + 1);
-      build(right, mid, end, right_lo, hi, depth + 1);
-#if defined(OSPREY_USE_OPENMP)
-#pragma omp taskwait
-#endif
+      fork_join([&] { build(left, begin, mid, lo, left_hi, depth + 1); },
+                [&] { build(right, mid, end, right_lo, hi, depth + 1); });
     } else {
       build(left, begin, mid, std::move(lo), std::move(left_hi), depth + 1);
       build(right, mid, end, std::move(right_lo), std::move(hi), depth + 1);

@@ -150,21 +150,13 @@ class KNeighborsClassifier {
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> predict_proba(const Eigen::MatrixBase<Derived>& Q) const {
     const auto& s = state();
-    detail::check_n_features("KNeighborsClassifier", s.nn.n_features_in(), Q.cols());
-    const Neighbors<Scalar> nb = s.nn.kneighbors(Q, params_.n_neighbors);
+    const Neighbors<Scalar> nb = neighbors_of(Q);
     const Eigen::Index m = Q.rows();
     const Eigen::Index c = s.classes.size();
     Matrix<Scalar> proba(m, c);
     detail::parallel_for<Eigen::Index>(0, m, params_.n_threads, [&](Eigen::Index i) {
-      std::vector<double> w;
-      detail::neighbor_weights(params_.weights, nb.distances, i, w);
-      std::vector<double> votes(static_cast<std::size_t>(c), 0.0);
-      double total = 0.0;
-      for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
-        votes[static_cast<std::size_t>(s.encoded(nb.indices(i, j)))] +=
-            w[static_cast<std::size_t>(j)];
-        total += w[static_cast<std::size_t>(j)];
-      }
+      std::vector<double> w, votes;
+      const double total = class_votes(nb, i, w, votes);
       for (Eigen::Index l = 0; l < c; ++l) {
         proba(i, l) = static_cast<Scalar>(votes[static_cast<std::size_t>(l)] / total);
       }
@@ -173,19 +165,23 @@ class KNeighborsClassifier {
   }
 
   /** Predicted label of every row of Q: the class with the largest weighted vote, ties to the
-   *  smallest label. \throws as predict_proba. */
+   *  smallest label. The votes are compared as double sums, before any rounding to Scalar, so
+   *  two float probabilities that round equal do not turn a clear majority into a tie.
+   *  \throws as predict_proba. */
   template <class Derived>
   [[nodiscard]] Eigen::VectorXi predict(const Eigen::MatrixBase<Derived>& Q) const {
-    const Matrix<Scalar> proba = predict_proba(Q);
-    const auto& classes = state().classes;
-    Eigen::VectorXi out(proba.rows());
-    for (Eigen::Index i = 0; i < proba.rows(); ++i) {
-      Eigen::Index best = 0;
-      for (Eigen::Index l = 1; l < proba.cols(); ++l) {
-        if (proba(i, l) > proba(i, best)) best = l;
+    const auto& s = state();
+    const Neighbors<Scalar> nb = neighbors_of(Q);
+    Eigen::VectorXi out(Q.rows());
+    detail::parallel_for<Eigen::Index>(0, Q.rows(), params_.n_threads, [&](Eigen::Index i) {
+      std::vector<double> w, votes;
+      (void)class_votes(nb, i, w, votes);
+      std::size_t best = 0;
+      for (std::size_t l = 1; l < votes.size(); ++l) {
+        if (votes[l] > votes[best]) best = l;
       }
-      out(i) = classes(best);
-    }
+      out(i) = s.classes(static_cast<Eigen::Index>(best));
+    });
     return out;
   }
 
@@ -203,6 +199,30 @@ class KNeighborsClassifier {
   [[nodiscard]] Eigen::Index n_features_in() const { return state().nn.n_features_in(); }
 
  private:
+  /** The k nearest training rows of Q, after checking Q's feature count. */
+  template <class Derived>
+  [[nodiscard]] Neighbors<Scalar> neighbors_of(const Eigen::MatrixBase<Derived>& Q) const {
+    const auto& s = state();
+    detail::check_n_features("KNeighborsClassifier", s.nn.n_features_in(), Q.cols());
+    return s.nn.kneighbors(Q, params_.n_neighbors);
+  }
+
+  /** The weighted vote of every class for query i, summed in double (`w` is scratch); returns
+   *  the total weight. */
+  double class_votes(const Neighbors<Scalar>& nb, Eigen::Index i, std::vector<double>& w,
+                     std::vector<double>& votes) const {
+    const auto& s = state();
+    detail::neighbor_weights(params_.weights, nb.distances, i, w);
+    votes.assign(static_cast<std::size_t>(s.classes.size()), 0.0);
+    double total = 0.0;
+    for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
+      votes[static_cast<std::size_t>(s.encoded(nb.indices(i, j)))] +=
+          w[static_cast<std::size_t>(j)];
+      total += w[static_cast<std::size_t>(j)];
+    }
+    return total;
+  }
+
   static Params validated(const Params& p) {
     detail::check_knn_params(p.n_neighbors, p.weights, p.algorithm, p.leaf_size, p.n_threads);
     return p;
