@@ -25,6 +25,10 @@
 #include <limits>
 #include <type_traits>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "../config.hpp"
 #include "distance.hpp"
 
@@ -76,6 +80,43 @@ class TopK {
   int k_;
   int count_ = 0;
 };
+
+/** The lane mask of a SIMD comparison result `m` as bits (bit l set when lane l is true); with
+ *  narrower vectors the compiler builds it from the lane comparisons. */
+template <class M>
+OSPREY_ALWAYS_INLINE std::uint64_t lane_bits(const M& m) noexcept {
+  constexpr int lanes = static_cast<int>(sizeof(M) / sizeof(m[0]));
+  static_assert(lanes <= 64);
+  std::uint64_t bits = 0;
+  for (int l = 0; l < lanes; ++l) bits |= static_cast<std::uint64_t>(m[l] != 0) << l;
+  return bits;
+}
+
+/** Bit l set when lane l of `a` is <= lane l of `b` (false for NaN): one compare into a mask
+ *  register with AVX-512, the generic `lane_bits` otherwise. */
+template <class V>
+OSPREY_ALWAYS_INLINE std::uint64_t le_bits(const V& a, const V& b) noexcept {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 8) {
+    return _mm512_cmp_pd_mask(reinterpret_cast<const __m512d&>(a),
+                              reinterpret_cast<const __m512d&>(b), _CMP_LE_OQ);
+  } else if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 4) {
+    return _mm512_cmp_ps_mask(reinterpret_cast<const __m512&>(a),
+                              reinterpret_cast<const __m512&>(b), _CMP_LE_OQ);
+  } else {
+    return lane_bits(a <= b);
+  }
+#else
+  return lane_bits(a <= b);
+#endif
+}
+
+/** The lane mask with every lane of V set. */
+template <class V>
+[[nodiscard]] constexpr std::uint64_t full_mask() noexcept {
+  constexpr int lanes = static_cast<int>(sizeof(V) / sizeof(V{}[0]));
+  return lanes == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << lanes) - 1;
+}
 
 /** `w` as a T no smaller than w (w itself when T is double). */
 template <class T>
@@ -129,10 +170,8 @@ void scan_values(const S* values, const S* offsets, Eigen::Index n, int base, in
   Eigen::Index i = 0;
   for (; i + chunk <= n; i += chunk) {
     const V m = chunk_min<S, Offsets>(values + i, Offsets ? offsets + i : nullptr);
-    const S t = top.threshold();
-    bool hit = false;
-    for (Eigen::Index l = 0; l < L; ++l) hit = hit || m[l] < t;
-    if (!hit) continue;
+    // Any lane below the threshold (for < on floats: not >=; values are never NaN).
+    if (le_bits(V{} + top.threshold(), m) == full_mask<V>()) continue;
     for (Eigen::Index j = i; j < i + chunk; ++j) {
       const int idx = base + static_cast<int>(j);
       const S value = Offsets ? values[j] + offsets[j] : values[j];
@@ -182,9 +221,7 @@ void scan_block_checked(const S* values, Eigen::Index n, int base, int skip, dou
   Eigen::Index i = 0;
   for (; i + chunk <= n; i += chunk) {
     const V m = chunk_min<S, false>(values + i, nullptr);
-    bool hit = false;
-    for (Eigen::Index l = 0; l < L; ++l) hit = hit || m[l] <= bound;
-    if (!hit) continue;
+    if (le_bits(m, V{} + bound) == 0) continue;
     for (Eigen::Index j = i; j < i + chunk; ++j) offer(j);
   }
   for (; i < n; ++i) offer(i);

@@ -72,36 +72,6 @@ struct BruteTiles {
   Eigen::Index float_filter_rows = 1024;
 };
 
-/** The lane mask of a SIMD comparison result `m` as bits (bit l set when lane l is true); with
- *  narrower vectors the compiler builds it from the lane comparisons. */
-template <class M>
-OSPREY_ALWAYS_INLINE std::uint64_t lane_bits(const M& m) noexcept {
-  constexpr int lanes = static_cast<int>(sizeof(M) / sizeof(m[0]));
-  static_assert(lanes <= 64);
-  std::uint64_t bits = 0;
-  for (int l = 0; l < lanes; ++l) bits |= static_cast<std::uint64_t>(m[l] != 0) << l;
-  return bits;
-}
-
-/** Bit l set when lane l of `a` is <= lane l of `b` (false for NaN): one compare into a mask
- *  register with AVX-512, the generic `lane_bits` otherwise. */
-template <class V>
-OSPREY_ALWAYS_INLINE std::uint64_t le_bits(const V& a, const V& b) noexcept {
-#if defined(__AVX512F__)
-  if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 8) {
-    return _mm512_cmp_pd_mask(reinterpret_cast<const __m512d&>(a),
-                              reinterpret_cast<const __m512d&>(b), _CMP_LE_OQ);
-  } else if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 4) {
-    return _mm512_cmp_ps_mask(reinterpret_cast<const __m512&>(a),
-                              reinterpret_cast<const __m512&>(b), _CMP_LE_OQ);
-  } else {
-    return lane_bits(a <= b);
-  }
-#else
-  return lane_bits(a <= b);
-#endif
-}
-
 /** Inserts (value, index) into the sorted k-buffer `vals`/`idx` when it is lexicographically
  *  below the k-th held pair (the TopK rule, on a buffer that is already initialised). */
 template <class S>
@@ -336,24 +306,56 @@ class BruteIndex {
    *  packed panels (other metrics) of `X`. */
   explicit BruteIndex(const RowMatrix<S>& X) {
     if constexpr (detail::uses_norm_expansion<Metric>) {
-      // The norm expansion's rounding grows with |x|^2: on rows centred on the mean it grows
-      // with the data's spread, not with where the data sit (timestamps, amounts in cents).
-      const Eigen::Index n = X.rows();
-      const Eigen::Index d = X.cols();
-      std::vector<double> sum(static_cast<std::size_t>(d), 0.0);
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const S* row = X.data() + i * d;
-        for (Eigen::Index j = 0; j < d; ++j) sum[static_cast<std::size_t>(j)] += row[j];
-      }
-      center_.resize(d);
-      for (Eigen::Index j = 0; j < d; ++j) {
-        center_(j) = static_cast<S>(sum[static_cast<std::size_t>(j)] / static_cast<double>(n));
-      }
+      // The norm expansion's rounding grows with |x|^2: on centred rows it grows with the
+      // data's spread, not with where the data sit (timestamps, amounts in cents).
+      center_ = exact_center(X);
       centred_ = X.rowwise() - center_;
       norms_ = centred_.rowwise().squaredNorm();
     } else {
       packed_ = pack_panels<S>(X.data(), X.rows(), X.cols(), X.cols());
     }
+  }
+
+  /** The point the rows are centred on, chosen so that centring is exact: per column, the
+   *  mean when every value lies within a factor 2 of it (a column far from the origin relative
+   *  to its spread; x - mean is then exact by Sterbenz's lemma), else 0 (the column's values
+   *  are then at most twice its range from the origin, so centring would gain little). Direct
+   *  differences of centred rows are therefore bit-identical to those of the rows as given. */
+  [[nodiscard]] static Eigen::Matrix<S, 1, Eigen::Dynamic> exact_center(const RowMatrix<S>& X) {
+    const Eigen::Index n = X.rows();
+    const Eigen::Index d = X.cols();
+    Eigen::Matrix<S, 1, Eigen::Dynamic> center = Eigen::Matrix<S, 1, Eigen::Dynamic>::Zero(d);
+    if (n == 0) return center;
+    std::vector<double> sum(static_cast<std::size_t>(d), 0.0);
+    Eigen::Matrix<S, 1, Eigen::Dynamic> lo = X.row(0);
+    Eigen::Matrix<S, 1, Eigen::Dynamic> hi = X.row(0);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const S* row = X.data() + i * d;
+      for (Eigen::Index j = 0; j < d; ++j) {
+        sum[static_cast<std::size_t>(j)] += static_cast<double>(row[j]);
+        lo(j) = std::min(lo(j), row[j]);
+        hi(j) = std::max(hi(j), row[j]);
+      }
+    }
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const bool narrow =
+          (lo(j) > S(0) && hi(j) < 2 * lo(j)) || (hi(j) < S(0) && lo(j) > 2 * hi(j));
+      if (!narrow) continue;
+      const auto mean = static_cast<S>(sum[static_cast<std::size_t>(j)] / static_cast<double>(n));
+      center(j) = std::clamp(mean, lo(j), hi(j));
+    }
+    return center;
+  }
+
+  /** True when `v - c` is exact for every coordinate (c = 0, or v within a factor 2 of c). */
+  [[nodiscard]] static bool shifts_exactly(const S* v, const S* c, Eigen::Index d) noexcept {
+    bool exact = true;
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const S x = v[j];
+      const S m = c[j];
+      exact &= m == S(0) || (m > S(0) ? (2 * x >= m && x <= 2 * m) : (2 * x <= m && x >= 2 * m));
+    }
+    return exact;
   }
 
   /** For every row i of `Q`: the k smallest (reduced value, index) pairs among the rows of the
@@ -571,6 +573,16 @@ class BruteIndex {
             }
             insert(row, v, other);
           };
+          // The direct value of the pair at positions (a, b): from the centred rows the tile
+          // was computed from (exact centring: the same value as the rows as given, and in
+          // cache) when F is S, else from X.
+          const auto exact_value = [&](Eigen::Index a, Eigen::Index b) -> S {
+            if constexpr (std::is_same_v<F, S>) {
+              return fixed_order_sq_dist(XF.data() + a * d, XF.data() + b * d, d);
+            } else {
+              return fixed_order_sq_dist(xs + pm[a] * d, xs + pm[b] * d, d);
+            }
+          };
           // Candidates of one column segment: rows (tile offsets) that passed the F test.
           Eigen::Index keep_row[scan_segment_rows];
           S keep_value[scan_segment_rows];
@@ -620,7 +632,7 @@ class BruteIndex {
                       const F vf = col[hits[q]];
                       if (vf <= col_thf[b] || vf <= row_thf[a]) {
                         keep_row[m] = a;
-                        keep_value[m++] = fixed_order_sq_dist(xs + pm[a] * d, xs + pm[b] * d, d);
+                        keep_value[m++] = exact_value(a, b);
                       }
                     }
                     for (Eigen::Index q = 0; q < m; ++q) {
@@ -774,14 +786,16 @@ class BruteIndex {
 
   /** Queries [q0, q0 + mq) against every training row: the tile of estimates
    *  |x|^2 + |q|^2 - 2 x.q on centred rows is one GEMM per block of training rows, and a row
-   *  whose estimate is within E of the query's current k-th value is recomputed directly (see
-   *  scan_block_checked), so the k-buffers hold exact values. */
+   *  whose estimate is within E of the query's current k-th value is recomputed directly, so the
+   *  k-buffers hold exact values. The recheck reads the centred rows (the block the GEMM just
+   *  read, in cache) when the query centres exactly too, which gives the same value as the rows
+   *  as given; else it reads the rows as given. */
   void search_gemm(const RowMatrix<S>& X, const RowMatrix<S>& Q, Eigen::Index q0, Eigen::Index mq,
                    bool loo, std::vector<TopK<S>>& tops, const BruteTiles& tiles) const {
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const Eigen::Index nb = std::min(tiles.gemm_rows, n);
-    RowMatrix<S> Qc = Q.middleRows(q0, mq).rowwise() - center_;
+    const RowMatrix<S> Qc = Q.middleRows(q0, mq).rowwise() - center_;
     const Vector<S> qn = Qc.rowwise().squaredNorm();
     Matrix<S> C(nb, mq);
     SerialGemm<S> gemm(nb, mq, d);
@@ -796,11 +810,15 @@ class BruteIndex {
       for (Eigen::Index c = 0; c < mq; ++c) {
         const int skip = loo ? static_cast<int>(q0 + c) : -1;
         const S* q = Q.data() + (q0 + c) * d;
+        const bool centred = shifts_exactly(q, center_.data(), d);
+        const S* rows_from = centred ? centred_.data() : X.data();
+        const S* query = centred ? Qc.data() + c * d : q;
         const double E =
             expansion_margin(d, block_max + static_cast<double>(qn(c)), unit_roundoff<S>);
         scan_block_checked(C.data() + c * nb, rows, static_cast<int>(b0), skip, E,
-                           tops[static_cast<std::size_t>(c)],
-                           [&](int row) { return fixed_order_sq_dist(X.data() + row * d, q, d); });
+                           tops[static_cast<std::size_t>(c)], [&](int row) {
+                             return fixed_order_sq_dist(rows_from + row * d, query, d);
+                           });
       }
     }
   }
