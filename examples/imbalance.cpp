@@ -6,7 +6,7 @@
 // SMOTE on the whole set before splitting, so test folds hold synthetic neighbours of training
 // rows and the scores come out too good.
 //
-//   examples/imbalance ../shared/data/imb_yeast4/yeast4.csv
+//   examples/imbalance data/imb_yeast4/yeast4.csv
 #include <cmath>
 #include <cstdio>
 #include <functional>

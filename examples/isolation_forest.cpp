@@ -2,7 +2,7 @@
 // feature that isolated each one, and judge the ranking with ROC AUC against the labels.
 //
 //   isolation_forest <file.csv> [n_top]
-//   e.g. isolation_forest ../shared/data/od_breastw/breastw.csv 10
+//   e.g. isolation_forest data/od_breastw/breastw.csv 10
 //
 // The CSV has a header and the label (1 = outlier) in the last column, as the od_* sets.
 #include <algorithm>

@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   std::cout << osprey::confusion_matrix(p.y, flagged) << "\n\n";
 
   // Drift of the score between the first and second half of the rows (same population here
-  // unless the file is ordered; the mammography file is, by blocks of outliers).
+  // unless the file is ordered, as ODDS mammography is, by blocks of outliers).
   const Eigen::Index half = score.size() / 2;
   std::cout << "PSI(first half -> second half) = "
             << osprey::population_stability_index(score.head(half), score.tail(score.size() - half))

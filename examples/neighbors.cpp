@@ -2,12 +2,12 @@
 //
 //   neighbors <csv> [k]
 //
-// The CSV has a header and an integer `label` column (e.g. ../shared/data/imb_page_blocks0/
-// page-blocks0.csv). The rows are shuffled with a fixed seed and split 70 / 30; features are
-// standardised with statistics of the training part only (k-NN distances are dominated by the
-// widest-ranged feature otherwise); then KNeighborsClassifier with Euclidean and Manhattan
-// distances, distance weights, predicts the held-out part. Prints accuracy, balanced accuracy
-// and the confusion matrix (rows = true label, columns = predicted).
+// The CSV has a header and an integer `label` column (e.g. data/imb_page_blocks0/page-blocks0.csv).
+// The rows are shuffled with a fixed seed and split 70 / 30; features are standardised with
+// statistics of the training part only (k-NN distances are dominated by the widest-ranged feature
+// otherwise); then KNeighborsClassifier with Euclidean and Manhattan distances, distance weights,
+// predicts the held-out part. Prints accuracy, balanced accuracy and the confusion matrix (rows =
+// true label, columns = predicted).
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 with -march=native on AVX-512 reports a false -Wmaybe-uninitialized inside Eigen's
 // packet code; it must be silenced before the first Eigen include (only matters with -Werror).

@@ -94,12 +94,14 @@ void require_close(const Vector<double>& got, const Vector<double>& want, double
   }
 }
 
+// The SNAP graphs (email-Eu-core, wiki-Vote) come with no licence that lets the repository ship
+// them: their tests are hidden ("[.]") and run on request, on a folder the user names, e.g.
+//   OSPREY_DATA_DIR=/path/to/data build/dev/tests/osprey_tests "[snap]"
+// with graph_email_eu_core/email-Eu-core.txt and graph_wiki_vote/wiki-Vote.txt (SNAP's files
+// without their '#' header lines) inside.
 std::string data_path(const std::string& rel) {
   const char* env = std::getenv("OSPREY_DATA_DIR");
-  const std::string base = env != nullptr
-                               ? std::string(env)
-                               : std::string(OSPREY_FIXTURES_DIR) + "/../../../shared/data";
-  return base + "/" + rel;
+  return env != nullptr ? std::string(env) + "/" + rel : std::string();
 }
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
@@ -205,12 +207,10 @@ TEST_CASE("PageRank: float graphs agree with networkx to float precision", "[gra
   }
 }
 
-TEST_CASE("PageRank: email-Eu-core matches igraph PRPACK", "[graph]") {
+TEST_CASE("PageRank: email-Eu-core matches igraph PRPACK", "[.][graph][snap]") {
   const std::string path = data_path("graph_email_eu_core/email-Eu-core.txt");
-  if (!exists(path)) {
-    WARN("shared data not found (" << path << "); set OSPREY_DATA_DIR");
-    return;
-  }
+  INFO("set OSPREY_DATA_DIR to the folder that holds the SNAP graph (" << path << ")");
+  REQUIRE(exists(path));
   const auto list = osprey::read_edge_list<double>(path, {.relabel = true});
   const auto g = Graph<double>::from_edges(list);
   CHECK(g.n_nodes() == 1005);
@@ -220,12 +220,10 @@ TEST_CASE("PageRank: email-Eu-core matches igraph PRPACK", "[graph]") {
   require_close(pr.scores(), load_fixture("pagerank/email_eu_core_igraph.csv").col(0), 1e-13);
 }
 
-TEST_CASE("PageRank: wiki-Vote top 20 match igraph PRPACK", "[graph]") {
+TEST_CASE("PageRank: wiki-Vote top 20 match igraph PRPACK", "[.][graph][snap]") {
   const std::string path = data_path("graph_wiki_vote/wiki-Vote.txt");
-  if (!exists(path)) {
-    WARN("shared data not found (" << path << "); set OSPREY_DATA_DIR");
-    return;
-  }
+  INFO("set OSPREY_DATA_DIR to the folder that holds the SNAP graph (" << path << ")");
+  REQUIRE(exists(path));
   const auto list = osprey::read_edge_list<double>(path, {.relabel = true});
   const auto g = Graph<double>::from_edges(list);
   CHECK(g.n_nodes() == 7115);

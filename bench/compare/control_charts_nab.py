@@ -7,8 +7,9 @@ count, per chart, how many labelled anomaly windows contain at least one alarm a
 alarms fall outside every window (as flagged samples, and as alarm onsets: a flagged sample whose
 predecessor was not flagged). Prints markdown tables: totals per NAB group and one row per file.
 
-    /usr/bin/python3 bench/compare/control_charts_nab.py --nab ../shared/data/nab \
-        [--build-dir build/bench]
+    /usr/bin/python3 bench/compare/control_charts_nab.py --nab NAB_DIR [--build-dir build/bench]
+
+NAB_DIR is a clone of https://github.com/numenta/NAB (its data/ and labels/ folders).
 """
 import argparse
 import collections
@@ -52,7 +53,7 @@ def score(alarms, windows, n_fit):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--nab", default="../shared/data/nab")
+    ap.add_argument("--nab", required=True, help="a clone of numenta/NAB (data/, labels/)")
     ap.add_argument("--build-dir", default="build/bench")
     args = ap.parse_args()
     exe = os.path.join(args.build_dir, "bench", "compare_control_charts_nab")

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Isolation Forest detection quality: ROC AUC of osprey and scikit-learn on every labelled
-outlier set (od_*) of the shared data folder, mean and standard deviation over seeds, beside the
-AUC Liu, Ting & Zhou (ICDM 2008) report.
+outlier set (od_<name>/<name>.csv, features then a `label` column) of a data folder, mean and
+standard deviation over seeds, beside the AUC Liu, Ting & Zhou (ICDM 2008) report. The default
+folder is the repository's data/ (breastw and thyroid); pass --data-dir for a folder with more
+of the ODDS sets (http://odds.cs.stonybrook.edu).
 
     cmake --preset bench && cmake --build build/bench -j2 --target compare_iforest
     /usr/bin/python3 bench/compare/iforest_auc.py [--build-dir build/bench] [--data-dir DIR]
@@ -25,7 +27,7 @@ import numpy as np  # noqa: E402
 from sklearn.ensemble import IsolationForest  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-# Liu, Ting & Zhou (2008), Table 2 (iForest AUC), as listed in shared/data/README.md.
+# Liu, Ting & Zhou (2008), Table 2 (iForest AUC).
 LIU_2008 = {"http": 1.00, "forestcover": 0.88, "smtp": 0.88, "shuttle": 1.00,
             "mammography": 0.86, "annthyroid": 0.82, "satellite": 0.71, "pima": 0.67,
             "breastw": 0.99, "arrhythmia": 0.80, "ionosphere": 0.85}
@@ -36,7 +38,7 @@ def main():
     repo = os.path.abspath(os.path.join(here, "..", ".."))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--build-dir", default="build/bench")
-    ap.add_argument("--data-dir", default=os.path.join(repo, "..", "shared", "data"))
+    ap.add_argument("--data-dir", default=os.path.join(repo, "data"))
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--trees", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)

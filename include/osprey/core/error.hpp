@@ -8,7 +8,7 @@
 
 #include "../config.hpp"
 
-OSPREY_NAMESPACE_BEGIN
+OSPREY_STABLE_NAMESPACE_BEGIN
 
 /** Base of every exception osprey throws on purpose. */
 struct Error : std::runtime_error {
@@ -30,4 +30,4 @@ struct ConvergenceError : Error {
   using Error::Error;
 };
 
-OSPREY_NAMESPACE_END
+OSPREY_STABLE_NAMESPACE_END

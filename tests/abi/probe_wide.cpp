@@ -1,0 +1,16 @@
+// One side of the ABI tag test, compiled with -mavx2 (see tests/CMakeLists.txt). Nothing here runs
+// osprey code: the program only compares names and addresses, so it runs on any x86-64 host.
+#include <osprey/kernels/distance.hpp>
+#include <typeinfo>
+
+#include "probe.hpp"
+
+namespace abi_probe {
+
+Probe wide() {
+  // The tiled distance kernel's body depends on the SIMD width (OSPREY_SIMD_BYTES).
+  const auto kernel = &osprey::detail::panels_block<osprey::Manhattan, float>;
+  return {OSPREY_ABI_TAG, typeid(osprey::Manhattan).name(), reinterpret_cast<AnyFunction>(kernel)};
+}
+
+}  // namespace abi_probe
