@@ -34,6 +34,60 @@ struct CusumState {
   Scalar start{};      ///< fir_headstart * H: where the sums start and restart
 };
 
+/** C+_t from C+_{t-1} (k_up = mean + k sigma): the one expression of the upper sum. */
+template <class Scalar>
+[[nodiscard]] OSPREY_ALWAYS_INLINE Scalar cusum_next_up(Scalar c, Scalar x, Scalar k_up) noexcept {
+  return max_branchless(Scalar(0), c + (x - k_up));
+}
+/** C-_t from C-_{t-1} (k_down = mean - k sigma): the one expression of the lower sum. */
+template <class Scalar>
+[[nodiscard]] OSPREY_ALWAYS_INLINE Scalar cusum_next_down(Scalar c, Scalar x,
+                                                          Scalar k_down) noexcept {
+  return max_branchless(Scalar(0), c + (k_down - x));
+}
+
+/** The sums after each of len samples into ups and downs, from (cu, cd), which are updated. A
+ *  free function with restrict parameters and the constants by value, so g++ keeps both sums in
+ *  registers (the loop is then bound by the add-max latency alone). */
+template <class Scalar>
+OSPREY_NOINLINE void cusum_run(const Scalar* OSPREY_RESTRICT x, Scalar* OSPREY_RESTRICT ups,
+                               Scalar* OSPREY_RESTRICT downs, Eigen::Index len, Scalar k_up,
+                               Scalar k_down, Scalar& cu_io, Scalar& cd_io) noexcept {
+  Scalar cu = cu_io;
+  Scalar cd = cd_io;
+  for (Eigen::Index j = 0; j < len; ++j) {
+    cu = cusum_next_up(cu, x[j], k_up);
+    cd = cusum_next_down(cd, x[j], k_down);
+    ups[j] = cu;
+    downs[j] = cd;
+  }
+  cu_io = cu;
+  cd_io = cd;
+}
+
+/** The alarm of sums (up, down) against H: the larger one wins when both exceed H, upper on a
+ *  tie; 0 / +1 / -1. */
+template <class Scalar>
+[[nodiscard]] OSPREY_ALWAYS_INLINE int cusum_alarm(Scalar up, Scalar down, Scalar H) noexcept {
+  const int a_up = static_cast<int>(up > H);
+  const int a_down = static_cast<int>(down > H);
+  const int upper = a_up & ((a_down ^ 1) | static_cast<int>(up >= down));
+  return upper - (a_down & (upper ^ 1));
+}
+
+/** Alarms of len pairs of sums into a; returns nonzero if any. */
+template <class Scalar>
+int cusum_alarms(const Scalar* OSPREY_RESTRICT ups, const Scalar* OSPREY_RESTRICT downs,
+                 int* OSPREY_RESTRICT a, Eigen::Index len, Scalar H) noexcept {
+  int any = 0;
+  for (Eigen::Index j = 0; j < len; ++j) {
+    const int aj = cusum_alarm(ups[j], downs[j], H);
+    a[j] = aj;
+    any |= aj;
+  }
+  return any;
+}
+
 }  // namespace detail
 
 /** Parameters of `Cusum` and `CusumBank`, written with designated initialisers. */
@@ -216,29 +270,11 @@ class Cusum {
     return *state_;
   }
 
-  /** C+_t from C+_{t-1}: the one expression of the upper sum (update, detect, trace). */
-  static OSPREY_ALWAYS_INLINE Scalar next_up(const detail::CusumState<Scalar>& s, Scalar c,
-                                             Scalar x) {
-    return detail::max_branchless(Scalar(0), c + (x - s.k_up));
-  }
-  /** C-_t from C-_{t-1}. */
-  static OSPREY_ALWAYS_INLINE Scalar next_down(const detail::CusumState<Scalar>& s, Scalar c,
-                                               Scalar x) {
-    return detail::max_branchless(Scalar(0), c + (s.k_down - x));
-  }
-  /** The alarm of sums (up, down): the larger one wins when both exceed H, upper on a tie. */
-  static OSPREY_ALWAYS_INLINE int alarm_of(const detail::CusumState<Scalar>& s, Scalar up,
-                                           Scalar down) {
-    const int a_up = static_cast<int>(up > s.H);
-    const int a_down = static_cast<int>(down > s.H);
-    const int upper = a_up & ((a_down ^ 1) | static_cast<int>(up >= down));
-    return upper - (a_down & (upper ^ 1));
-  }
-
   OSPREY_ALWAYS_INLINE Signal<Scalar> step(const detail::CusumState<Scalar>& s, Scalar x) {
-    const Scalar up = next_up(s, c_up_, x);
-    const Scalar down = next_down(s, c_down_, x);
-    Signal<Scalar> out{up, -down, s.H, -s.H, static_cast<Alarm>(alarm_of(s, up, down))};
+    const Scalar up = detail::cusum_next_up(c_up_, x, s.k_up);
+    const Scalar down = detail::cusum_next_down(c_down_, x, s.k_down);
+    Signal<Scalar> out{up, -down, s.H, -s.H,
+                       static_cast<Alarm>(detail::cusum_alarm(up, down, s.H))};
     if (params_.reset_on_alarm && out.alarm != Alarm::none) {
       c_up_ = s.start;
       c_down_ = s.start;
@@ -251,33 +287,35 @@ class Cusum {
 
   void detect_kernel(const detail::CusumState<Scalar>& s, const Scalar* OSPREY_RESTRICT x,
                      Eigen::Index n, int* OSPREY_RESTRICT out) {
-    // step()'s arithmetic sample by sample, with the sums in locals. (Lindley's identity would
-    // shorten the dependency chain per block, but it rounds differently, so an alarm within an
-    // ulp of H would depend on the path.)
-    Scalar cu = c_up_;
-    Scalar cd = c_down_;
-    if (!params_.reset_on_alarm) {
-      for (Eigen::Index i = 0; i < n; ++i) {
-        cu = next_up(s, cu, x[i]);
-        cd = next_down(s, cd, x[i]);
-        out[i] = alarm_of(s, cu, cd);
+    // step()'s arithmetic sample by sample (Lindley's identity would shorten the dependency chain
+    // per block, but it rounds differently, so an alarm within an ulp of H would depend on the
+    // path). In chunks: a tight loop of the two sums alone (the add-max latency is the bound),
+    // then the alarms of the chunk; after an alarm with reset_on_alarm the rest of the chunk is
+    // redone from the restart.
+    constexpr Eigen::Index kChunk = 256;
+    Scalar ups[kChunk];
+    Scalar downs[kChunk];
+    const bool reset_on_alarm = params_.reset_on_alarm;
+    Eigen::Index i = 0;
+    while (i < n) {
+      const Eigen::Index len = std::min(n - i, kChunk);
+      int* as = out + i;
+      Scalar cu = c_up_;
+      Scalar cd = c_down_;
+      detail::cusum_run(x + i, ups, downs, len, s.k_up, s.k_down, cu, cd);
+      const int any = detail::cusum_alarms(ups, downs, as, len, s.H);
+      if (reset_on_alarm && any != 0) {  // restart both sums after the first alarm
+        Eigen::Index j = 0;
+        while (as[j] == 0) ++j;
+        c_up_ = s.start;
+        c_down_ = s.start;
+        i += j + 1;
+        continue;
       }
-    } else {
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const Scalar up = next_up(s, cu, x[i]);
-        const Scalar down = next_down(s, cd, x[i]);
-        const int a = alarm_of(s, up, down);
-        out[i] = a;
-        cu = up;
-        cd = down;
-        if (a != 0) [[unlikely]] {
-          cu = s.start;
-          cd = s.start;
-        }
-      }
+      c_up_ = cu;
+      c_down_ = cd;
+      i += len;
     }
-    c_up_ = cu;
-    c_down_ = cd;
   }
 
   Params params_;

@@ -113,6 +113,41 @@ struct EwmaState {
   Scalar asym_hw{};    ///< L sigma sqrt(lambda / (2 - lambda)): asymptotic half-width
 };
 
+/** z_t from z_{t-1}: the one expression of the EWMA recurrence (Ewma's update, detect and
+ *  trace, and EwmaBank), fused where the target has an FMA. */
+template <class Scalar>
+[[nodiscard]] OSPREY_ALWAYS_INLINE Scalar ewma_next(Scalar oml, Scalar z, Scalar lam,
+                                                    Scalar x) noexcept {
+  return mul_add(oml, z, lam * x);
+}
+
+/** z_1..z_len of the recurrence from z into zs; returns z_len. A free function with restrict
+ *  parameters and the constants by value, so g++ keeps z in a register (the loop is then bound
+ *  by the multiply-add latency alone). */
+template <class Scalar>
+[[nodiscard]] OSPREY_NOINLINE Scalar ewma_run(const Scalar* OSPREY_RESTRICT x,
+                                              Scalar* OSPREY_RESTRICT zs, Eigen::Index len,
+                                              Scalar oml, Scalar lam, Scalar z) noexcept {
+  for (Eigen::Index j = 0; j < len; ++j) {
+    z = ewma_next(oml, z, lam, x[j]);
+    zs[j] = z;
+  }
+  return z;
+}
+
+/** Alarms (+1 above ucl, -1 below lcl) of zs into a; returns nonzero if any. */
+template <class Scalar>
+int limit_alarms(const Scalar* OSPREY_RESTRICT zs, int* OSPREY_RESTRICT a, Eigen::Index len,
+                 Scalar ucl, Scalar lcl) noexcept {
+  int any = 0;
+  for (Eigen::Index j = 0; j < len; ++j) {
+    const int aj = static_cast<int>(zs[j] > ucl) - static_cast<int>(zs[j] < lcl);
+    a[j] = aj;
+    any |= aj;
+  }
+  return any;
+}
+
 }  // namespace detail
 
 /** Parameters of `Ewma` and `EwmaBank`, written with designated initialisers. */
@@ -306,7 +341,7 @@ class Ewma {
   /** z_t from z_{t-1}: the one expression of the recurrence (update, detect, trace). */
   static OSPREY_ALWAYS_INLINE Scalar next_z(const detail::EwmaState<Scalar>& s, Scalar z,
                                             Scalar x) {
-    return detail::mul_add(s.oml, z, s.lam * x);
+    return detail::ewma_next(s.oml, z, s.lam, x);
   }
 
   OSPREY_ALWAYS_INLINE Signal<Scalar> step(const detail::EwmaState<Scalar>& s, Scalar x) {
@@ -350,11 +385,16 @@ class Ewma {
                      Eigen::Index n, int* OSPREY_RESTRICT out, Scalar* OSPREY_RESTRICT stat) {
     // The same recurrence as step(), sample by sample: a blocked or reassociated form would be
     // faster but rounds differently, and an alarm within an ulp of the limit would then depend
-    // on which path ran. While the exact limits move, step() itself runs; after that the limits
-    // are constant and the state lives in locals.
+    // on which path ran. While the exact limits move, step() itself runs. After that the limits
+    // are constant and the series goes in chunks: a tight loop of the recurrence alone (its
+    // multiply-add latency is the bound), then the alarms of the chunk in SIMD; after an alarm
+    // with reset_on_alarm the rest of the chunk is redone from the restart.
+    constexpr Eigen::Index kChunk = 256;
+    Scalar buffer[kChunk];
     const Scalar ucl = s.m + s.asym_hw;
     const Scalar lcl = s.m - s.asym_hw;
     const std::int64_t exact_until = factors_.exact_until();
+    const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;
     while (i < n) {
       for (; i < n && t_ < exact_until; ++i) {
@@ -363,44 +403,22 @@ class Ewma {
         if (stat != nullptr) stat[i] = sig.upper_statistic;
       }
       if (i == n) break;
-      const Eigen::Index start = i;
-      Scalar z = z_;
-      if (!params_.reset_on_alarm) {
-        if (stat != nullptr) {
-          for (; i < n; ++i) {
-            z = next_z(s, z, x[i]);
-            stat[i] = z;
-            out[i] = static_cast<int>(z > ucl) - static_cast<int>(z < lcl);
-          }
-        } else {
-          for (; i < n; ++i) {
-            z = next_z(s, z, x[i]);
-            out[i] = static_cast<int>(z > ucl) - static_cast<int>(z < lcl);
-          }
-        }
-        z_ = z;
-        t_ += i - start;
-        break;
-      }
-      bool alarmed = false;
-      for (; i < n; ++i) {
-        z = next_z(s, z, x[i]);
-        if (stat != nullptr) stat[i] = z;
-        const int a = static_cast<int>(z > ucl) - static_cast<int>(z < lcl);
-        out[i] = a;
-        if (a != 0) {
-          alarmed = true;
-          ++i;
-          break;
-        }
-      }
-      if (alarmed) {  // restart: z at the mean, t at 0, the exact limits again
+      const Eigen::Index len = std::min(n - i, kChunk);
+      Scalar* zs = stat != nullptr ? stat + i : buffer;
+      int* as = out + i;
+      const Scalar z = detail::ewma_run(x + i, zs, len, s.oml, s.lam, z_);
+      const int any = detail::limit_alarms(zs, as, len, ucl, lcl);
+      if (reset_on_alarm && any != 0) {  // restart after the first alarm: z = mean, t = 0
+        Eigen::Index j = 0;
+        while (as[j] == 0) ++j;
         z_ = s.m;
         t_ = 0;
-      } else {
-        z_ = z;
-        t_ += i - start;
+        i += j + 1;
+        continue;
       }
+      z_ = z;
+      t_ += len;
+      i += len;
     }
   }
 
