@@ -46,25 +46,6 @@ template <class Scalar>
   return max_branchless(Scalar(0), c + (k_down - x));
 }
 
-/** The sums after each of len samples into ups and downs, from (cu, cd), which are updated. A
- *  free function with restrict parameters and the constants by value, so g++ keeps both sums in
- *  registers (the loop is then bound by the add-max latency alone). */
-template <class Scalar>
-OSPREY_NOINLINE void cusum_run(const Scalar* OSPREY_RESTRICT x, Scalar* OSPREY_RESTRICT ups,
-                               Scalar* OSPREY_RESTRICT downs, Eigen::Index len, Scalar k_up,
-                               Scalar k_down, Scalar& cu_io, Scalar& cd_io) noexcept {
-  Scalar cu = cu_io;
-  Scalar cd = cd_io;
-  for (Eigen::Index j = 0; j < len; ++j) {
-    cu = cusum_next_up(cu, x[j], k_up);
-    cd = cusum_next_down(cd, x[j], k_down);
-    ups[j] = cu;
-    downs[j] = cd;
-  }
-  cu_io = cu;
-  cd_io = cd;
-}
-
 /** The alarm of sums (up, down) against H: the larger one wins when both exceed H, upper on a
  *  tie; 0 / +1 / -1. */
 template <class Scalar>
@@ -75,16 +56,27 @@ template <class Scalar>
   return upper - (a_down & (upper ^ 1));
 }
 
-/** Alarms of len pairs of sums into a; returns nonzero if any. */
+/** The alarms (0 / +1 / -1, see cusum_alarm) of len samples into a, from the sums (cu, cd),
+ *  which are updated; returns nonzero if any sample alarmed (the sums then run on without a
+ *  restart: the caller redoes what follows the first alarm). A free function with restrict
+ *  parameters and the constants by value, so g++ keeps both sums in registers (the loop is then
+ *  bound by the add-max latency alone). */
 template <class Scalar>
-int cusum_alarms(const Scalar* OSPREY_RESTRICT ups, const Scalar* OSPREY_RESTRICT downs,
-                 int* OSPREY_RESTRICT a, Eigen::Index len, Scalar H) noexcept {
+OSPREY_NOINLINE int cusum_run(const Scalar* OSPREY_RESTRICT x, int* OSPREY_RESTRICT a,
+                              Eigen::Index len, Scalar k_up, Scalar k_down, Scalar H, Scalar& cu_io,
+                              Scalar& cd_io) noexcept {
+  Scalar cu = cu_io;
+  Scalar cd = cd_io;
   int any = 0;
   for (Eigen::Index j = 0; j < len; ++j) {
-    const int aj = cusum_alarm(ups[j], downs[j], H);
+    cu = cusum_next_up(cu, x[j], k_up);
+    cd = cusum_next_down(cd, x[j], k_down);
+    const int aj = cusum_alarm(cu, cd, H);
     a[j] = aj;
     any |= aj;
   }
+  cu_io = cu;
+  cd_io = cd;
   return any;
 }
 
@@ -273,8 +265,12 @@ class Cusum {
   OSPREY_ALWAYS_INLINE Signal<Scalar> step(const detail::CusumState<Scalar>& s, Scalar x) {
     const Scalar up = detail::cusum_next_up(c_up_, x, s.k_up);
     const Scalar down = detail::cusum_next_down(c_down_, x, s.k_down);
-    Signal<Scalar> out{up, -down, s.H, -s.H,
-                       static_cast<Alarm>(detail::cusum_alarm(up, down, s.H))};
+    Signal<Scalar> out{up, -down, s.H, -s.H, Alarm::none};
+    // cusum_alarm's rule, with a branch: alarms are rare, and the branch keeps the bitwise
+    // logic out of update()'s critical path.
+    const bool a_up = up > s.H;
+    const bool a_down = down > s.H;
+    if (a_up || a_down) out.alarm = (a_up && (!a_down || up >= down)) ? Alarm::upper : Alarm::lower;
     if (params_.reset_on_alarm && out.alarm != Alarm::none) {
       c_up_ = s.start;
       c_down_ = s.start;
@@ -289,12 +285,9 @@ class Cusum {
                      Eigen::Index n, int* OSPREY_RESTRICT out) {
     // step()'s arithmetic sample by sample (Lindley's identity would shorten the dependency chain
     // per block, but it rounds differently, so an alarm within an ulp of H would depend on the
-    // path). In chunks: a tight loop of the two sums alone (the add-max latency is the bound),
-    // then the alarms of the chunk; after an alarm with reset_on_alarm the rest of the chunk is
-    // redone from the restart.
+    // path). In chunks through a kernel that keeps the sums in registers; after an alarm with
+    // reset_on_alarm the rest of the chunk is redone from the restart.
     constexpr Eigen::Index kChunk = 256;
-    Scalar ups[kChunk];
-    Scalar downs[kChunk];
     const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;
     while (i < n) {
@@ -302,8 +295,7 @@ class Cusum {
       int* as = out + i;
       Scalar cu = c_up_;
       Scalar cd = c_down_;
-      detail::cusum_run(x + i, ups, downs, len, s.k_up, s.k_down, cu, cd);
-      const int any = detail::cusum_alarms(ups, downs, as, len, s.H);
+      const int any = detail::cusum_run(x + i, as, len, s.k_up, s.k_down, s.H, cu, cd);
       if (reset_on_alarm && any != 0) {  // restart both sums after the first alarm
         Eigen::Index j = 0;
         while (as[j] == 0) ++j;
