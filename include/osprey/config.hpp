@@ -107,11 +107,15 @@
 #define OSPREY_RESTRICT __restrict__
 /// Forces inlining of a tiny hot function.
 #define OSPREY_ALWAYS_INLINE inline __attribute__((always_inline))
+/// Keeps a hot loop out of its caller, so the register allocator sees it alone.
+#define OSPREY_NOINLINE __attribute__((noinline))
 #else
 /// Promises the compiler that a pointer does not alias another (a no-op on this compiler).
 #define OSPREY_RESTRICT
 /// Forces inlining of a tiny hot function (plain inline on this compiler).
 #define OSPREY_ALWAYS_INLINE inline
+/// Keeps a hot loop out of its caller (a no-op on this compiler).
+#define OSPREY_NOINLINE
 #endif
 
 #ifndef OSPREY_HAS_INT128

@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -83,9 +84,10 @@ struct LocationScale {
   double sigma = 0.0;
 };
 
-/** Checks a control chart's fitting input: a vector (one column or one row), at least two
- *  samples, all finite. Names the chart and the offending index. */
-template <class Derived>
+/** Checks a control chart's input series: a vector (one column or one row), at least
+ *  `min_size` samples, all finite and still finite once converted to the chart's `Scalar` (a
+ *  double above FLT_MAX would become inf in float). Names the chart and the offending index. */
+template <class Scalar, class Derived>
 void check_series(const Eigen::MatrixBase<Derived>& x, std::string_view chart,
                   std::string_view what, Eigen::Index min_size) {
   if (x.rows() != 1 && x.cols() != 1 && x.size() != 0) {
@@ -94,11 +96,16 @@ void check_series(const Eigen::MatrixBase<Derived>& x, std::string_view chart,
   if (x.size() < min_size) {
     fail(chart, ": ", what, " needs at least ", min_size, " samples (got ", x.size(), ")");
   }
-  if (!x.derived().allFinite()) {
+  if (!all_finite_as<Scalar>(x)) {
     for (Eigen::Index i = 0; i < x.size(); ++i) {
-      const double v = static_cast<double>(x.derived().reshaped()(i));
-      if (!std::isfinite(v)) {
+      const auto v = x.derived().reshaped()(i);
+      if (!std::isfinite(static_cast<double>(v))) {
         fail(chart, ": ", what, " contains a non-finite value (", v, ") at index ", i);
+      }
+      if (!is_finite_as<Scalar>(v)) {
+        fail(chart, ": ", what, " has a value (", v, ") at index ", i, " that is out of range for ",
+             scalar_name<Scalar>(), " (largest finite value ", std::numeric_limits<Scalar>::max(),
+             ")");
       }
     }
   }
@@ -139,13 +146,13 @@ inline double given_or(const std::optional<double>& given, double estimate) {
 
 /** The in-control (mean, sigma) a chart's `fit` settles on: each value given in Params wins,
  *  the other is estimated from `in_control` (at least two finite samples).
- *  \throws InvalidArgument naming `chart` when the series is too short, holds a non-finite value,
- *  or has no spread while sigma must be estimated. */
-template <class Derived>
+ *  \throws InvalidArgument naming `chart` when the series is too short, holds a non-finite value
+ *  or one out of `Scalar`'s range, or has no spread while sigma must be estimated. */
+template <class Scalar, class Derived>
 LocationScale fit_baseline(const Eigen::MatrixBase<Derived>& in_control,
                            const std::optional<double>& mean, const std::optional<double>& sigma,
                            SigmaEstimator estimator, std::string_view chart) {
-  check_series(in_control, chart, "in_control", 2);
+  check_series<Scalar>(in_control, chart, "in_control", 2);
   const auto est = estimate_location_scale(in_control, estimator);
   LocationScale out;
   out.mean = given_or(mean, est.mean);

@@ -36,14 +36,15 @@ using AlarmMatrix = Eigen::Matrix<std::int8_t, Eigen::Dynamic, Eigen::Dynamic, E
 
 namespace detail {
 
-/** Per-series baselines of a bank from an in-control matrix (rows time, columns series). */
-template <class Derived>
+/** Per-series baselines of a bank from an in-control matrix (rows time, columns series), which
+ *  must be finite also once converted to the bank's `Scalar` (row and column named). */
+template <class Scalar, class Derived>
 void fit_bank_baselines(const Eigen::MatrixBase<Derived>& X, const std::optional<double>& mean,
                         const std::optional<double>& sigma, SigmaEstimator estimator,
                         std::string_view bank, Vector<double>& means, Vector<double>& sigmas) {
   check_non_empty(X, "in_control");
   if (X.rows() < 2) fail(bank, ": in_control needs at least 2 samples (rows) (got ", X.rows(), ")");
-  check_finite(X, "in_control");
+  check_finite_as<Scalar>(X, "in_control");
   means.resize(X.cols());
   sigmas.resize(X.cols());
   for (Eigen::Index j = 0; j < X.cols(); ++j) {
@@ -57,32 +58,44 @@ void fit_bank_baselines(const Eigen::MatrixBase<Derived>& X, const std::optional
   }
 }
 
-/** Validates user-given per-series baselines. */
-template <class D1, class D2>
+/** Validates user-given per-series baselines (finite in the bank's `Scalar` too). */
+template <class Scalar, class D1, class D2>
 void check_baselines(const Eigen::MatrixBase<D1>& mean, const Eigen::MatrixBase<D2>& sigma,
                      std::string_view bank) {
   if (mean.size() == 0) fail(bank, ": mean is empty");
   check_same_length(mean.size(), sigma.size(), "mean", "sigma");
-  check_finite(mean, "mean");
+  check_finite_as<Scalar>(mean.derived().reshaped(), "mean");
   for (Eigen::Index j = 0; j < sigma.size(); ++j) {
     const double s = static_cast<double>(sigma.derived().reshaped()(j));
     if (!(s > 0.0) || !std::isfinite(s))
       fail(bank, ": sigma must be > 0 (got ", s, " at index ", j, ")");
+    if (!is_finite_as<Scalar>(s)) {
+      fail(bank, ": sigma (", s, ") at index ", j, " is out of range for ", scalar_name<Scalar>(),
+           " (largest finite value ", std::numeric_limits<Scalar>::max(), ")");
+    }
   }
 }
 
 /** Pointer to the n contiguous samples of `x` (a vector), copying into `scratch` if needed;
- *  throws if x has the wrong size or a non-finite value (before any state changes). */
+ *  throws if x has the wrong size, a non-finite value or one out of Scalar's range (a double
+ *  above FLT_MAX for float), naming the series, before any state changes. */
 template <class Scalar, class Derived>
 const Scalar* bank_input(const Eigen::MatrixBase<Derived>& x, Eigen::Index n,
                          Vector<Scalar>& scratch, std::string_view bank) {
   if (x.size() != n || (x.rows() != 1 && x.cols() != 1)) {
     fail(bank, " has ", n, " series but x has ", x.rows(), " x ", x.cols(), " samples");
   }
-  if (!x.derived().allFinite()) {
+  if (!all_finite_as<Scalar>(x)) {
     for (Eigen::Index j = 0; j < n; ++j) {
-      const double v = static_cast<double>(x.derived().reshaped()(j));
-      if (!std::isfinite(v)) fail(bank, ": x contains a non-finite value (", v, ") at series ", j);
+      const auto v = x.derived().reshaped()(j);
+      if (!std::isfinite(static_cast<double>(v))) {
+        fail(bank, ": x contains a non-finite value (", v, ") at series ", j);
+      }
+      if (!is_finite_as<Scalar>(v)) {
+        fail(bank, ": x has a value (", v, ") at series ", j, " that is out of range for ",
+             scalar_name<Scalar>(), " (largest finite value ", std::numeric_limits<Scalar>::max(),
+             ")");
+      }
     }
   }
   if constexpr (std::is_same_v<typename Derived::Scalar, Scalar> &&
@@ -121,18 +134,40 @@ void cusum_bank_kernel(Eigen::Index n, const Scalar* OSPREY_RESTRICT x, Scalar* 
 }
 
 /** One EWMA step of n charts with per-chart sample counts (reset_on_alarm); see
- *  cusum_bank_kernel. fac holds the exact-limit factors f_1..f_T and a final 1. */
+ *  cusum_bank_kernel. The counts saturate at t_cap = exact_until + 1; fac holds the tabulated
+ *  exact-limit factors f_1..f_K and a final 1 (EwmaLimitFactors::data()).
+ *  \pre every count stays <= K, or the table covers every exact factor (t_cap <= K + 1). */
 template <class Scalar>
 void ewma_bank_reset_kernel(Eigen::Index n, const Scalar* OSPREY_RESTRICT x,
                             Scalar* OSPREY_RESTRICT z, const Scalar* OSPREY_RESTRICT m,
                             const Scalar* OSPREY_RESTRICT hw, std::int32_t* OSPREY_RESTRICT ts,
-                            const Scalar* OSPREY_RESTRICT fac, std::int32_t n_factor, Scalar lam,
-                            Scalar oml, std::int8_t* OSPREY_RESTRICT a) {
+                            const Scalar* OSPREY_RESTRICT fac, std::int32_t n_factor,
+                            std::int32_t t_cap, Scalar lam, Scalar oml,
+                            std::int8_t* OSPREY_RESTRICT a) {
   for (Eigen::Index j = 0; j < n; ++j) {
     const Scalar zj = mul_add(oml, z[j], lam * x[j]);
     const std::int32_t t1 = ts[j] + 1;
-    const std::int32_t t = t1 < n_factor + 1 ? t1 : n_factor + 1;  // capped: fac[t - 1] valid
-    const Scalar h = hw[j] * fac[t - 1];
+    const std::int32_t t = t1 < t_cap ? t1 : t_cap;
+    const std::int32_t k = t < n_factor + 1 ? t : n_factor + 1;  // fac[k - 1] valid
+    const Scalar h = hw[j] * fac[k - 1];
+    const Scalar mj = m[j];
+    const int aj = static_cast<int>(zj > mj + h) - static_cast<int>(zj < mj - h);
+    z[j] = aj != 0 ? mj : zj;
+    ts[j] = aj != 0 ? 0 : t;
+    a[j] = static_cast<std::int8_t>(aj);
+  }
+}
+
+/** ewma_bank_reset_kernel for counts beyond the table: each factor through `factors`. */
+template <class Scalar>
+void ewma_bank_reset_kernel_long(Eigen::Index n, const Scalar* x, Scalar* z, const Scalar* m,
+                                 const Scalar* hw, std::int32_t* ts,
+                                 const EwmaLimitFactors<Scalar>& factors, std::int32_t t_cap,
+                                 Scalar lam, Scalar oml, std::int8_t* a) {
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const Scalar zj = mul_add(oml, z[j], lam * x[j]);
+    const std::int32_t t = std::min(ts[j] + 1, t_cap);
+    const Scalar h = hw[j] * factors(t);
     const Scalar mj = m[j];
     const int aj = static_cast<int>(zj > mj + h) - static_cast<int>(zj < mj - h);
     z[j] = aj != 0 ? mj : zj;
@@ -146,7 +181,10 @@ void ewma_bank_reset_kernel(Eigen::Index n, const Scalar* OSPREY_RESTRICT x,
 /** n independent EWMA charts (see `Ewma`) advanced together, in structure-of-arrays form.
  *
  *  Params are `Ewma`'s and shared by every series; a mean or sigma given in Params applies to
- *  every series, the rest is estimated per column by `fit` or given by `set_baselines`.
+ *  every series, the rest is estimated per column by `fit` or given by `set_baselines`. Each
+ *  series' statistic, limits and alarms are bit-identical to a single `Ewma` with the same
+ *  Params and baseline, at every t: both take the half-width from the same
+ *  `detail::ewma_asymptotic_half_width` and `detail::EwmaLimitFactors` (with the same cap).
  *
  *  \tparam ScalarT float or double.
  *  Complexity: O(n) per update, about 6 flops and 17 (float) bytes of traffic per series.
@@ -171,8 +209,8 @@ class EwmaBank {
   template <class Derived>
   EwmaBank& fit(const Eigen::MatrixBase<Derived>& in_control) {
     Vector<double> m, s;
-    detail::fit_bank_baselines(in_control, params_.mean, params_.sigma, params_.sigma_estimator,
-                               "EwmaBank", m, s);
+    detail::fit_bank_baselines<Scalar>(in_control, params_.mean, params_.sigma,
+                                       params_.sigma_estimator, "EwmaBank", m, s);
     build(m, s);
     return *this;
   }
@@ -180,7 +218,7 @@ class EwmaBank {
   /** Gives the per-series baselines directly; restarts. */
   template <class D1, class D2>
   EwmaBank& set_baselines(const Eigen::MatrixBase<D1>& mean, const Eigen::MatrixBase<D2>& sigma) {
-    detail::check_baselines(mean, sigma, "EwmaBank");
+    detail::check_baselines<Scalar>(mean, sigma, "EwmaBank");
     build(mean.derived().reshaped().template cast<double>(),
           sigma.derived().reshaped().template cast<double>());
     return *this;
@@ -209,7 +247,7 @@ class EwmaBank {
     detail::check_fitted(is_fitted(), "EwmaBank");
     if (X.cols() != n_)
       detail::fail("EwmaBank has ", n_, " series but X has ", X.cols(), " columns");
-    detail::check_finite(X, "X");
+    detail::check_finite_as<Scalar>(X, "X");
     AlarmMatrix out(X.rows(), n_);
     for (Eigen::Index t = 0; t < X.rows(); ++t) {
       out.row(t) = update(X.row(t)).transpose();
@@ -221,7 +259,7 @@ class EwmaBank {
   void reset() noexcept {
     for (Eigen::Index j = 0; j < n_; ++j) z_[j] = m_[j];
     std::fill(t_.begin(), t_.end(), 0);
-    t_shared_ = 0;
+    t_max_ = 0;
   }
 
   /** The current statistics z_t, one per series. */
@@ -232,24 +270,17 @@ class EwmaBank {
   void build(const Eigen::MatrixBase<D1>& mean, const Eigen::MatrixBase<D2>& sigma) {
     n_ = mean.size();
     const double lam = params_.lambda;
-    const double c = params_.L * std::sqrt(lam / (2.0 - lam));
     m_ = mean.template cast<Scalar>();
-    hw_ = (sigma.array() * c).matrix().template cast<Scalar>();
+    hw_.resize(n_);
+    for (Eigen::Index j = 0; j < n_; ++j) {
+      hw_[j] = detail::ewma_asymptotic_half_width<Scalar>(lam, params_.L, sigma(j));
+    }
     z_ = m_;
     alarms_ = AlarmVector::Zero(n_);
     t_.assign(static_cast<std::size_t>(n_), 0);
-    t_shared_ = 0;
-    // Exact limits: half-width = asymptotic * f_t, f_t = sqrt(1 - (1 - lambda)^(2t)).
-    factor_.clear();  // f_1 .. f_T, then a final 1 for every t > T
-    if (params_.exact_limits && lam < 1.0) {
-      const double eps = static_cast<double>(std::numeric_limits<Scalar>::epsilon()) / 4.0;
-      const double T = std::min(std::ceil(std::log(eps) / (2.0 * std::log1p(-lam))), 65536.0);
-      for (int t = 1; t <= static_cast<int>(T); ++t) {
-        factor_.push_back(static_cast<Scalar>(
-            std::sqrt(1.0 - std::pow(1.0 - lam, 2.0 * static_cast<double>(t)))));
-      }
-    }
-    factor_.push_back(Scalar(1));
+    t_max_ = 0;
+    // Exact limits: half-width = asymptotic * f_t, as in Ewma.
+    factors_ = detail::EwmaLimitFactors<Scalar>(lam, params_.exact_limits);
   }
 
   void step(const Scalar* OSPREY_RESTRICT x) {
@@ -260,12 +291,13 @@ class EwmaBank {
     const Scalar* OSPREY_RESTRICT hw = hw_.data();
     std::int8_t* OSPREY_RESTRICT a = alarms_.data();
     const Eigen::Index n = n_;  // a local: the int8 alarm stores could alias a member
-    const auto n_factor = static_cast<std::int32_t>(factor_.size()) - 1;
+    // Counts stop at exact_until + 1 (< 2^31 - 1), past which every factor is 1.
+    const auto t_cap = static_cast<std::int32_t>(factors_.exact_until() + 1);
+    // Without resets every chart has seen t_max_ samples; with them, t_max_ bounds the counts.
+    t_max_ = std::min(t_max_ + 1, t_cap);
     if (!params_.reset_on_alarm) {
-      // Every chart has seen the same number of samples: one limit factor for the step.
-      if (t_shared_ <= n_factor) ++t_shared_;
-      const Scalar f =
-          t_shared_ <= n_factor ? factor_[static_cast<std::size_t>(t_shared_ - 1)] : Scalar(1);
+      // One limit factor for the step.
+      const Scalar f = factors_(t_max_);
       for (Eigen::Index j = 0; j < n; ++j) {
         const Scalar zj = detail::mul_add(oml, z[j], lam * x[j]);
         const Scalar h = hw[j] * f;
@@ -275,16 +307,21 @@ class EwmaBank {
       }
       return;
     }
-    detail::ewma_bank_reset_kernel(n, x, z, m, hw, t_.data(), factor_.data(), n_factor, lam, oml,
-                                   a);
+    const auto n_table = static_cast<std::int32_t>(factors_.n_table());
+    if (t_max_ <= n_table || t_cap <= n_table + 1) {
+      detail::ewma_bank_reset_kernel(n, x, z, m, hw, t_.data(), factors_.data(), n_table, t_cap,
+                                     lam, oml, a);
+    } else {  // some count may be past the table (lambda below ~3e-4): factors one by one
+      detail::ewma_bank_reset_kernel_long(n, x, z, m, hw, t_.data(), factors_, t_cap, lam, oml, a);
+    }
   }
 
   Params params_;
   Eigen::Index n_ = 0;
   Vector<Scalar> z_, m_, hw_, scratch_;
   std::vector<std::int32_t> t_;
-  std::vector<Scalar> factor_;
-  std::int32_t t_shared_ = 0;
+  detail::EwmaLimitFactors<Scalar> factors_;
+  std::int32_t t_max_ = 0;
   AlarmVector alarms_;
 };
 
@@ -313,8 +350,8 @@ class CusumBank {
   template <class Derived>
   CusumBank& fit(const Eigen::MatrixBase<Derived>& in_control) {
     Vector<double> m, s;
-    detail::fit_bank_baselines(in_control, params_.mean, params_.sigma, params_.sigma_estimator,
-                               "CusumBank", m, s);
+    detail::fit_bank_baselines<Scalar>(in_control, params_.mean, params_.sigma,
+                                       params_.sigma_estimator, "CusumBank", m, s);
     build(m, s);
     return *this;
   }
@@ -322,7 +359,7 @@ class CusumBank {
   /** Gives the per-series baselines directly; restarts. */
   template <class D1, class D2>
   CusumBank& set_baselines(const Eigen::MatrixBase<D1>& mean, const Eigen::MatrixBase<D2>& sigma) {
-    detail::check_baselines(mean, sigma, "CusumBank");
+    detail::check_baselines<Scalar>(mean, sigma, "CusumBank");
     build(mean.derived().reshaped().template cast<double>(),
           sigma.derived().reshaped().template cast<double>());
     return *this;
@@ -349,7 +386,7 @@ class CusumBank {
     if (X.cols() != n_) {
       detail::fail("CusumBank has ", n_, " series but X has ", X.cols(), " columns");
     }
-    detail::check_finite(X, "X");
+    detail::check_finite_as<Scalar>(X, "X");
     AlarmMatrix out(X.rows(), n_);
     for (Eigen::Index t = 0; t < X.rows(); ++t) out.row(t) = update(X.row(t)).transpose();
     return out;

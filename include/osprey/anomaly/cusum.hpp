@@ -34,6 +34,52 @@ struct CusumState {
   Scalar start{};      ///< fir_headstart * H: where the sums start and restart
 };
 
+/** C+_t from C+_{t-1} (k_up = mean + k sigma): the one expression of the upper sum. */
+template <class Scalar>
+[[nodiscard]] OSPREY_ALWAYS_INLINE Scalar cusum_next_up(Scalar c, Scalar x, Scalar k_up) noexcept {
+  return max_branchless(Scalar(0), c + (x - k_up));
+}
+/** C-_t from C-_{t-1} (k_down = mean - k sigma): the one expression of the lower sum. */
+template <class Scalar>
+[[nodiscard]] OSPREY_ALWAYS_INLINE Scalar cusum_next_down(Scalar c, Scalar x,
+                                                          Scalar k_down) noexcept {
+  return max_branchless(Scalar(0), c + (k_down - x));
+}
+
+/** The alarm of sums (up, down) against H: the larger one wins when both exceed H, upper on a
+ *  tie; 0 / +1 / -1. */
+template <class Scalar>
+[[nodiscard]] OSPREY_ALWAYS_INLINE int cusum_alarm(Scalar up, Scalar down, Scalar H) noexcept {
+  const int a_up = static_cast<int>(up > H);
+  const int a_down = static_cast<int>(down > H);
+  const int upper = a_up & ((a_down ^ 1) | static_cast<int>(up >= down));
+  return upper - (a_down & (upper ^ 1));
+}
+
+/** The alarms (0 / +1 / -1, see cusum_alarm) of len samples into a, from the sums (cu, cd),
+ *  which are updated; returns nonzero if any sample alarmed (the sums then run on without a
+ *  restart: the caller redoes what follows the first alarm). A free function with restrict
+ *  parameters and the constants by value, so g++ keeps both sums in registers (the loop is then
+ *  bound by the add-max latency alone). */
+template <class Scalar>
+OSPREY_NOINLINE int cusum_run(const Scalar* OSPREY_RESTRICT x, int* OSPREY_RESTRICT a,
+                              Eigen::Index len, Scalar k_up, Scalar k_down, Scalar H, Scalar& cu_io,
+                              Scalar& cd_io) noexcept {
+  Scalar cu = cu_io;
+  Scalar cd = cd_io;
+  int any = 0;
+  for (Eigen::Index j = 0; j < len; ++j) {
+    cu = cusum_next_up(cu, x[j], k_up);
+    cd = cusum_next_down(cd, x[j], k_down);
+    const int aj = cusum_alarm(cu, cd, H);
+    a[j] = aj;
+    any |= aj;
+  }
+  cu_io = cu;
+  cd_io = cd;
+  return any;
+}
+
 }  // namespace detail
 
 /** Parameters of `Cusum` and `CusumBank`, written with designated initialisers. */
@@ -53,10 +99,10 @@ struct CusumParams {
  *  (whichever is not given); a chart whose Params give both is ready at construction. `update(x)`
  *  returns a `Signal` with C+_t, -C-_t and the limits +H, -H. With `reset_on_alarm` (the
  *  default, Montgomery's practice) both sums restart at the headstart after an alarm.
- *  `detect(series)` returns only the alarms through a blocked form of the recursion (for a block,
- *  C_{t+j} = max(D_j, C_t + S_j) with D_j the block's CUSUM from zero and S_j its partial sums,
- *  Lindley's identity), so the dependency chain is one add and one max per block; its statistics
- *  equal `update`'s up to rounding.
+ *  `detect(series)` returns only the alarms, through the same arithmetic as `update` (the sums
+ *  and the tie rule), so the two agree to the last bit, also when a sum lands within one ulp of
+ *  H. The recursion is latency-bound (one add and one max per sample); `detect` gains over an
+ *  `update` loop by keeping the sums in registers and checking the whole series once.
  *
  *  Defaults k = 0.5, h = 5 give a two-sided in-control average run length of about 465 samples
  *  (Montgomery Table 9.3), i.e. about 2.2 false alarms per 1,000 in-control points, and detect a
@@ -95,8 +141,8 @@ class Cusum {
    *  series with no spread when sigma must be estimated. */
   template <class Derived>
   Cusum& fit(const Eigen::MatrixBase<Derived>& in_control) {
-    const auto base = detail::fit_baseline(in_control, params_.mean, params_.sigma,
-                                           params_.sigma_estimator, "Cusum");
+    const auto base = detail::fit_baseline<Scalar>(in_control, params_.mean, params_.sigma,
+                                                   params_.sigma_estimator, "Cusum");
     state_ = make_state(base.mean, base.sigma);
     reset();
     return *this;
@@ -115,8 +161,9 @@ class Cusum {
   }
 
   /** Feeds a series and returns its alarms (0 / +1 / -1 per sample), going on from the current
-   *  state exactly as a loop of `update`. The series is checked first: a non-finite value throws
-   *  (naming its index) without changing the state. */
+   *  state exactly as a loop of `update` (bit for bit). The series is checked first: a
+   *  non-finite value, or one that overflows Scalar (a double above FLT_MAX for float), throws
+   *  naming its index without changing the state. */
   template <class Derived>
   Eigen::VectorXi detect(const Eigen::MatrixBase<Derived>& series) {
     Eigen::VectorXi out;
@@ -129,7 +176,7 @@ class Cusum {
   template <class Derived>
   void detect_into(const Eigen::MatrixBase<Derived>& series, Eigen::VectorXi& out) {
     const auto& s = checked_state();
-    detail::check_series(series, "Cusum", "series", 0);
+    detail::check_series<Scalar>(series, "Cusum", "series", 0);
     out.resize(series.size());
     if constexpr (Derived::ColsAtCompileTime == 1 &&
                   std::is_same_v<typename Derived::Scalar, Scalar>) {
@@ -145,7 +192,7 @@ class Cusum {
   template <class Derived>
   Trace<Scalar> trace(const Eigen::MatrixBase<Derived>& series) {
     const auto& s = checked_state();
-    detail::check_series(series, "Cusum", "series", 0);
+    detail::check_series<Scalar>(series, "Cusum", "series", 0);
     const Vector<Scalar> x = series.derived().reshaped().template cast<Scalar>();
     const Eigen::Index n = x.size();
     Trace<Scalar> tr{Vector<Scalar>(n), Vector<Scalar>(n), Vector<Scalar>(n), Vector<Scalar>(n),
@@ -184,8 +231,6 @@ class Cusum {
   [[nodiscard]] double sigma() const { return checked_state().sigma; }
 
  private:
-  static constexpr int kBlock = 8;
-
   static Params validated(const Params& p) {
     detail::check_param(p.k >= 0.0 && std::isfinite(p.k), "k", p.k, ">= 0 and finite");
     detail::check_param(p.h > 0.0 && std::isfinite(p.h), "h", p.h, "> 0 and finite");
@@ -218,9 +263,11 @@ class Cusum {
   }
 
   OSPREY_ALWAYS_INLINE Signal<Scalar> step(const detail::CusumState<Scalar>& s, Scalar x) {
-    const Scalar up = detail::max_branchless(Scalar(0), c_up_ + (x - s.k_up));
-    const Scalar down = detail::max_branchless(Scalar(0), c_down_ + (s.k_down - x));
+    const Scalar up = detail::cusum_next_up(c_up_, x, s.k_up);
+    const Scalar down = detail::cusum_next_down(c_down_, x, s.k_down);
     Signal<Scalar> out{up, -down, s.H, -s.H, Alarm::none};
+    // cusum_alarm's rule, with a branch: alarms are rare, and the branch keeps the bitwise
+    // logic out of update()'s critical path.
     const bool a_up = up > s.H;
     const bool a_down = down > s.H;
     if (a_up || a_down) out.alarm = (a_up && (!a_down || up >= down)) ? Alarm::upper : Alarm::lower;
@@ -236,49 +283,31 @@ class Cusum {
 
   void detect_kernel(const detail::CusumState<Scalar>& s, const Scalar* OSPREY_RESTRICT x,
                      Eigen::Index n, int* OSPREY_RESTRICT out) {
-    Scalar cu = c_up_;
-    Scalar cd = c_down_;
+    // step()'s arithmetic sample by sample (Lindley's identity would shorten the dependency chain
+    // per block, but it rounds differently, so an alarm within an ulp of H would depend on the
+    // path). In chunks through a kernel that keeps the sums in registers; after an alarm with
+    // reset_on_alarm the rest of the chunk is redone from the restart.
+    constexpr Eigen::Index kChunk = 256;
+    const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;
-    for (; n - i >= kBlock; i += kBlock) {
-      // Lindley's identity per block: with N_j the partial sums of (K+ - x) and P_j the running
-      // max of (0, N_1..N_j), C+_{t+j} = max(C+_t, P_j) - N_j (likewise for C-). N and P do not
-      // depend on the incoming sums, so blocks overlap; the carried chain is one max and one
-      // subtraction per block.
-      Scalar nu[kBlock], pu[kBlock], nd[kBlock], pd[kBlock];
-      nu[0] = s.k_up - x[i];
-      pu[0] = detail::max_branchless(Scalar(0), nu[0]);
-      nd[0] = x[i] - s.k_down;
-      pd[0] = detail::max_branchless(Scalar(0), nd[0]);
-      for (int j = 1; j < kBlock; ++j) {
-        nu[j] = nu[j - 1] + (s.k_up - x[i + j]);
-        pu[j] = detail::max_branchless(pu[j - 1], nu[j]);
-        nd[j] = nd[j - 1] + (x[i + j] - s.k_down);
-        pd[j] = detail::max_branchless(pd[j - 1], nd[j]);
-      }
-      Scalar cu_j[kBlock], cd_j[kBlock];
-      int any = 0;
-      for (int j = 0; j < kBlock; ++j) {
-        cu_j[j] = detail::max_branchless(cu, pu[j]) - nu[j];
-        cd_j[j] = detail::max_branchless(cd, pd[j]) - nd[j];
-        any |= static_cast<int>(cu_j[j] > s.H) | static_cast<int>(cd_j[j] > s.H);
-      }
-      if (any == 0) {
-        for (int j = 0; j < kBlock; ++j) out[i + j] = 0;
-        cu = cu_j[kBlock - 1];
-        cd = cd_j[kBlock - 1];
+    while (i < n) {
+      const Eigen::Index len = std::min(n - i, kChunk);
+      int* as = out + i;
+      Scalar cu = c_up_;
+      Scalar cd = c_down_;
+      const int any = detail::cusum_run(x + i, as, len, s.k_up, s.k_down, s.H, cu, cd);
+      if (reset_on_alarm && any != 0) {  // restart both sums after the first alarm
+        Eigen::Index j = 0;
+        while (as[j] == 0) ++j;
+        c_up_ = s.start;
+        c_down_ = s.start;
+        i += j + 1;
         continue;
       }
-      // An alarm in this block: redo it sample by sample (alarms are rare; resets and the
-      // tie rule stay exactly those of update).
       c_up_ = cu;
       c_down_ = cd;
-      for (int j = 0; j < kBlock; ++j) out[i + j] = static_cast<int>(step(s, x[i + j]).alarm);
-      cu = c_up_;
-      cd = c_down_;
+      i += len;
     }
-    c_up_ = cu;
-    c_down_ = cd;
-    for (; i < n; ++i) out[i] = static_cast<int>(step(s, x[i]).alarm);
   }
 
   Params params_;

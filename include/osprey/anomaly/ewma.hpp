@@ -14,8 +14,11 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
@@ -25,24 +28,124 @@ OSPREY_NAMESPACE_BEGIN
 
 namespace detail {
 
-/** The fitted (or given) baseline of an Ewma and the constants derived from it. */
+/** The most samples since the start (or a restart) for which EWMA limits are time-varying:
+ *  beyond it they are the asymptotic ones even where (1 - lambda)^(2t) has not vanished in
+ *  Scalar's precision (lambda below about 1e-8). It lets `EwmaBank` count samples in 32 bits;
+ *  `Ewma` uses the same cap, so the two agree at every t. */
+inline constexpr std::int64_t kEwmaMaxExactSteps = std::numeric_limits<std::int32_t>::max() - 2;
+
+/** Asymptotic half-width of EWMA limits, L sigma sqrt(lambda / (2 - lambda)), rounded once to
+ *  Scalar: the one expression `Ewma` and `EwmaBank` both use. */
 template <class Scalar>
-struct EwmaState {
-  double mean = 0.0;             ///< in-control mean, as fitted or given
-  double sigma = 0.0;            ///< in-control standard deviation of one sample
-  Scalar m{};                    ///< mean in Scalar
-  Scalar lam{};                  ///< lambda
-  Scalar oml{};                  ///< 1 - lambda
-  Scalar asym_hw{};              ///< L sigma sqrt(lambda / (2 - lambda)): asymptotic half-width
-  std::int64_t exact_until = 0;  ///< for t <= exact_until the half-width is the exact one
-  double q_step = 0.0;           ///< (1 - lambda)^2, the factor of q_t = (1 - lambda)^(2t)
-  double hw2 = 0.0;              ///< (L sigma)^2 lambda / (2 - lambda): asymptotic half-width^2
+[[nodiscard]] inline Scalar ewma_asymptotic_half_width(double lambda, double L, double sigma) {
+  return static_cast<Scalar>(L * sigma * std::sqrt(lambda / (2.0 - lambda)));
+}
+
+/** The factors f_t = sqrt(1 - (1 - lambda)^(2t)) of the exact EWMA limits, in Scalar: the
+ *  half-width after t samples is `asymptotic_half_width * f_t` (one rounding in Scalar), the same
+ *  in `Ewma` and `EwmaBank`. f_t is computed as sqrt(-expm1(2t log1p(-lambda))) in double and
+ *  rounded once, which does not depend on how t was reached. For t > exact_until() f_t is 1: the
+ *  exact factor rounds to 1 in Scalar from t = ceil(log(eps / 4) / (2 log(1 - lambda))) on, and
+ *  exact_until() is that t, capped at kEwmaMaxExactSteps. The first min(exact_until(), kTable)
+ *  factors are tabulated (shared between copies); later ones are computed when asked for. */
+template <class Scalar>
+class EwmaLimitFactors {
+ public:
+  /** Factors past this many samples are computed on the fly instead of tabulated. */
+  static constexpr std::int64_t kTable = 65536;
+
+  /** No exact limits: every factor is 1. */
+  EwmaLimitFactors() : table_(std::make_shared<const std::vector<Scalar>>(1, Scalar(1))) {}
+
+  /** Factors of a chart with this lambda; all 1 unless `exact` (and lambda < 1). */
+  EwmaLimitFactors(double lambda, bool exact) {
+    std::vector<Scalar> table;
+    if (exact && lambda < 1.0) {
+      log_q_ = 2.0 * std::log1p(-lambda);
+      const double eps = static_cast<double>(std::numeric_limits<Scalar>::epsilon()) / 4.0;
+      const double T = std::ceil(std::log(eps) / log_q_);
+      exact_until_ =
+          static_cast<std::int64_t>(std::min(T, static_cast<double>(kEwmaMaxExactSteps)));
+      const std::int64_t k = std::min(exact_until_, kTable);
+      table.reserve(static_cast<std::size_t>(k) + 1);
+      for (std::int64_t t = 1; t <= k; ++t) table.push_back(compute(t));
+    }
+    table.push_back(Scalar(1));  // f for every t > exact_until() when the table covers them all
+    table_ = std::make_shared<const std::vector<Scalar>>(std::move(table));
+  }
+
+  /** The last t whose factor may differ from 1 (0 without exact limits). */
+  [[nodiscard]] std::int64_t exact_until() const noexcept { return exact_until_; }
+  /** Number of tabulated factors f_1..f_K; `data()[K]` is 1. */
+  [[nodiscard]] std::int64_t n_table() const noexcept {
+    return static_cast<std::int64_t>(table_->size()) - 1;
+  }
+  /** f_1..f_K, then a 1. */
+  [[nodiscard]] const Scalar* data() const noexcept { return table_->data(); }
+
+  /** f_t for t >= 1. */
+  [[nodiscard]] OSPREY_ALWAYS_INLINE Scalar operator()(std::int64_t t) const {
+    if (t > exact_until_) return Scalar(1);
+    if (t <= n_table()) return (*table_)[static_cast<std::size_t>(t - 1)];
+    return compute(t);
+  }
+
+ private:
+  [[nodiscard]] Scalar compute(std::int64_t t) const {
+    return static_cast<Scalar>(std::sqrt(-std::expm1(static_cast<double>(t) * log_q_)));
+  }
+
+  std::shared_ptr<const std::vector<Scalar>> table_;
+  std::int64_t exact_until_ = 0;
+  double log_q_ = 0.0;  // 2 log(1 - lambda)
 };
 
-/** Half-width of the exact EWMA limits after t samples, in double. */
-inline double ewma_half_width(double lambda, double L, double sigma, std::int64_t t) {
-  const double q = std::pow(1.0 - lambda, 2.0 * static_cast<double>(t));
-  return L * sigma * std::sqrt(lambda / (2.0 - lambda) * (1.0 - q));
+/** The fitted (or given) baseline of an Ewma and the constants derived from it. Trivially
+ *  copyable: g++ 12 warns falsely (-Wmaybe-uninitialized) on copies of an optional with a
+ *  non-trivial payload, so the chart keeps its EwmaLimitFactors beside it. */
+template <class Scalar>
+struct EwmaState {
+  double mean = 0.0;   ///< in-control mean, as fitted or given
+  double sigma = 0.0;  ///< in-control standard deviation of one sample
+  Scalar m{};          ///< mean in Scalar
+  Scalar lam{};        ///< lambda
+  Scalar oml{};        ///< 1 - lambda
+  Scalar asym_hw{};    ///< L sigma sqrt(lambda / (2 - lambda)): asymptotic half-width
+};
+
+/** z_t from z_{t-1}: the one expression of the EWMA recurrence (Ewma's update, detect and
+ *  trace, and EwmaBank), fused where the target has an FMA. */
+template <class Scalar>
+[[nodiscard]] OSPREY_ALWAYS_INLINE Scalar ewma_next(Scalar oml, Scalar z, Scalar lam,
+                                                    Scalar x) noexcept {
+  return mul_add(oml, z, lam * x);
+}
+
+/** z_1..z_len of the recurrence from z into zs; returns z_len. A free function with restrict
+ *  parameters and the constants by value, so g++ keeps z in a register (the loop is then bound
+ *  by the multiply-add latency alone). */
+template <class Scalar>
+[[nodiscard]] OSPREY_NOINLINE Scalar ewma_run(const Scalar* OSPREY_RESTRICT x,
+                                              Scalar* OSPREY_RESTRICT zs, Eigen::Index len,
+                                              Scalar oml, Scalar lam, Scalar z) noexcept {
+  for (Eigen::Index j = 0; j < len; ++j) {
+    z = ewma_next(oml, z, lam, x[j]);
+    zs[j] = z;
+  }
+  return z;
+}
+
+/** Alarms (+1 above ucl, -1 below lcl) of zs into a; returns nonzero if any. */
+template <class Scalar>
+int limit_alarms(const Scalar* OSPREY_RESTRICT zs, int* OSPREY_RESTRICT a, Eigen::Index len,
+                 Scalar ucl, Scalar lcl) noexcept {
+  int any = 0;
+  for (Eigen::Index j = 0; j < len; ++j) {
+    const int aj = static_cast<int>(zs[j] > ucl) - static_cast<int>(zs[j] < lcl);
+    a[j] = aj;
+    any |= aj;
+  }
+  return any;
 }
 
 }  // namespace detail
@@ -63,10 +166,12 @@ struct EwmaParams {
  *  The baseline (mean, sigma) is given in Params or estimated by `fit` on an in-control series
  *  (whichever of the two is not given). A chart whose Params give both is ready at construction.
  *  Each `update(x)` advances z_t and returns a `Signal` (z_t, the limits at t, the alarm);
- *  `detect(series)` does the same for a whole series and returns only the alarms, through a
- *  blocked form of the recurrence (z_{t+j} = (1-lambda)^j z_t + a partial sum of the block)
- *  whose dependency chain is one fused multiply-add per block instead of one per sample; its
- *  statistics equal `update`'s up to rounding.
+ *  `detect(series)` does the same for a whole series and returns only the alarms. Both run the
+ *  same arithmetic (z_t = fma(1 - lambda, z_{t-1}, lambda x_t) where the target has an FMA, the
+ *  half-width asymptotic * f_t of `detail::EwmaLimitFactors`), so their statistics and alarms
+ *  are bit-identical, also within one ulp of a limit; `EwmaBank` shares that arithmetic too.
+ *  The recurrence is latency-bound (one multiply-add per sample); `detect` gains over an
+ *  `update` loop only by keeping the state in registers and checking the whole series once.
  *
  *  Defaults lambda = 0.2, L = 3 give an in-control average run length of about 562 samples
  *  (Markov-chain value, asymptotic limits; see `ewma_arl` in arl.hpp), i.e. about 1.8 false
@@ -74,8 +179,9 @@ struct EwmaParams {
  *  early alarms. A shift of one sigma is detected after about 10 samples.
  *
  *  \tparam ScalarT float or double: the type of samples, statistics and limits.
- *  Complexity: O(1) time and memory per sample (a square root per sample only while the exact
- *  limits still differ from the asymptotic ones in Scalar's precision).
+ *  Complexity: O(1) time per sample; the exact-limit factors of the first min(T, 65,536) samples
+ *  are tabulated at fit (T, the samples until they round to 1, is about 84 for the defaults in
+ *  double), later ones cost an expm1 and a square root per sample until T.
  *  Thread safety: `update`, `detect`, `trace` and `reset` mutate the running state (one thread per
  *  detector); const accessors may be called concurrently.
  */
@@ -109,8 +215,8 @@ class Ewma {
    *  series with no spread when sigma must be estimated. */
   template <class Derived>
   Ewma& fit(const Eigen::MatrixBase<Derived>& in_control) {
-    const auto base = detail::fit_baseline(in_control, params_.mean, params_.sigma,
-                                           params_.sigma_estimator, "Ewma");
+    const auto base = detail::fit_baseline<Scalar>(in_control, params_.mean, params_.sigma,
+                                                   params_.sigma_estimator, "Ewma");
     state_ = make_state(base.mean, base.sigma);
     reset();
     return *this;
@@ -130,8 +236,9 @@ class Ewma {
 
   /** Feeds a series (a vector) and returns its alarms, 0 / +1 / -1 per sample; the chart goes
    *  on from its current state and keeps the state after the last sample, exactly as a loop of
-   *  `update` (statistics equal up to rounding). The whole series is checked first, so a
-   *  non-finite value throws (naming its index) without changing the state. */
+   *  `update`, to the last bit. The whole series is checked first, so a non-finite value, or one
+   *  that overflows Scalar (a double above FLT_MAX for float), throws naming its index without
+   *  changing the state. */
   template <class Derived>
   Eigen::VectorXi detect(const Eigen::MatrixBase<Derived>& series) {
     Eigen::VectorXi out;
@@ -162,7 +269,7 @@ class Ewma {
   template <class Derived>
   Trace<Scalar> trace(const Eigen::MatrixBase<Derived>& series) {
     const auto& s = checked_state();
-    detail::check_series(series, "Ewma", "series", 0);
+    detail::check_series<Scalar>(series, "Ewma", "series", 0);
     const Vector<Scalar> x = series.derived().reshaped().template cast<Scalar>();
     return detail_trace(s, x);
   }
@@ -170,7 +277,6 @@ class Ewma {
   /** Restarts the running state: z = mean, t = 0. The baseline is kept. */
   void reset() noexcept {
     t_ = 0;
-    q_ = 1.0;
     z_ = state_ ? state_->m : Scalar(0);
   }
 
@@ -185,16 +291,16 @@ class Ewma {
   [[nodiscard]] double mean() const { return checked_state().mean; }
   /** The in-control sigma in use. \throws NotFittedError before fit. */
   [[nodiscard]] double sigma() const { return checked_state().sigma; }
-  /** Half-width of the limits after t samples (asymptotic when exact_limits is false). */
+  /** Half-width of the limits after t samples, the value `update` uses (asymptotic when
+   *  exact_limits is false; 0 for t < 1 with exact limits). */
   [[nodiscard]] double half_width(std::int64_t t) const {
     const auto& s = checked_state();
     if (!params_.exact_limits) return static_cast<double>(s.asym_hw);
-    return detail::ewma_half_width(params_.lambda, params_.L, s.sigma, t);
+    if (t < 1) return 0.0;
+    return static_cast<double>(half_width_at(s, t));
   }
 
  private:
-  static constexpr int kBlock = 8;
-
   static Params validated(const Params& p) {
     detail::check_param(p.lambda > 0.0 && p.lambda <= 1.0, "lambda", p.lambda, "in (0, 1]");
     detail::check_param(p.L > 0.0 && std::isfinite(p.L), "L", p.L, "> 0 and finite");
@@ -204,6 +310,7 @@ class Ewma {
   }
 
   void init_from_params() {
+    factors_ = detail::EwmaLimitFactors<Scalar>(params_.lambda, params_.exact_limits);
     if (params_.mean && params_.sigma) state_ = make_state(*params_.mean, *params_.sigma);
     reset();
   }
@@ -216,16 +323,7 @@ class Ewma {
     s.m = static_cast<Scalar>(mean);
     s.lam = static_cast<Scalar>(lam);
     s.oml = static_cast<Scalar>(1.0 - lam);
-    const double asym = params_.L * sigma * std::sqrt(lam / (2.0 - lam));
-    s.asym_hw = static_cast<Scalar>(asym);
-    s.q_step = (1.0 - lam) * (1.0 - lam);
-    s.hw2 = asym * asym;
-    if (params_.exact_limits && lam < 1.0) {
-      // Beyond T the factor (1 - (1 - lambda)^(2t)) is 1 to within Scalar's precision.
-      const double eps = static_cast<double>(std::numeric_limits<Scalar>::epsilon()) / 4.0;
-      const double T = std::ceil(std::log(eps) / (2.0 * std::log1p(-lam)));
-      s.exact_until = static_cast<std::int64_t>(std::min(T, 1e18));
-    }
+    s.asym_hw = detail::ewma_asymptotic_half_width<Scalar>(lam, params_.L, sigma);
     return s;
   }
 
@@ -234,16 +332,23 @@ class Ewma {
     return *state_;
   }
 
+  /** The half-width after t >= 1 samples: asym_hw * f_t, as EwmaBank computes it. */
+  OSPREY_ALWAYS_INLINE Scalar half_width_at(const detail::EwmaState<Scalar>& s,
+                                            std::int64_t t) const {
+    return s.asym_hw * factors_(t);
+  }
+
+  /** z_t from z_{t-1}: the one expression of the recurrence (update, detect, trace). */
+  static OSPREY_ALWAYS_INLINE Scalar next_z(const detail::EwmaState<Scalar>& s, Scalar z,
+                                            Scalar x) {
+    return detail::ewma_next(s.oml, z, s.lam, x);
+  }
+
   OSPREY_ALWAYS_INLINE Signal<Scalar> step(const detail::EwmaState<Scalar>& s, Scalar x) {
-    const Scalar z = detail::mul_add(s.oml, z_, s.lam * x);
+    const Scalar z = next_z(s, z_, x);
     const std::int64_t t = t_ + 1;
     Scalar hw = s.asym_hw;
-    if (t <= s.exact_until) {
-      // Exact limits: q_t = (1 - lambda)^(2t) by one product per step (no table, no pow), so
-      // the chart is a handful of scalars the compiler can keep in registers.
-      q_ *= s.q_step;
-      hw = static_cast<Scalar>(std::sqrt(s.hw2 * (1.0 - q_)));
-    }
+    if (t <= factors_.exact_until()) hw = half_width_at(s, t);
     Signal<Scalar> out{z, z, s.m + hw, s.m - hw, Alarm::none};
     if (z > out.upper_limit) {
       out.alarm = Alarm::upper;
@@ -253,7 +358,6 @@ class Ewma {
     if (params_.reset_on_alarm && out.alarm != Alarm::none) {
       z_ = s.m;
       t_ = 0;
-      q_ = 1.0;
     } else {
       z_ = z;
       t_ = t;
@@ -265,7 +369,7 @@ class Ewma {
   void detect_impl(const Eigen::MatrixBase<Derived>& series, Scalar* statistic,
                    Eigen::VectorXi& out) {
     const auto& s = checked_state();
-    detail::check_series(series, "Ewma", "series", 0);
+    detail::check_series<Scalar>(series, "Ewma", "series", 0);
     out.resize(series.size());
     if constexpr (Derived::ColsAtCompileTime == 1 &&
                   std::is_same_v<typename Derived::Scalar, Scalar>) {
@@ -279,60 +383,42 @@ class Ewma {
 
   void detect_kernel(const detail::EwmaState<Scalar>& s, const Scalar* OSPREY_RESTRICT x,
                      Eigen::Index n, int* OSPREY_RESTRICT out, Scalar* OSPREY_RESTRICT stat) {
-    // z_{t+j} = (1 - lambda)^(j + 1) z_t + w_j with w_j = sum_{k <= j} lambda (1 - lambda)^k
-    // x_{t+j-k}: w is a small triangular convolution of the block, written as kBlock shifted
-    // multiply-adds of whole blocks (coef[k]_j = 0 for k > j) in Eigen's fixed-size arrays, so it
-    // runs in SIMD registers, and the carried dependency is one FMA per block, not per sample.
-    using Block = Eigen::Array<Scalar, kBlock, 1>;
-    using IntBlock = Eigen::Array<int, kBlock, 1>;
-    Block coef[kBlock];
-    Block pw;
-    Scalar p = Scalar(1);
-    for (int k = 0; k < kBlock; ++k) {
-      for (int j = 0; j < kBlock; ++j) coef[k](j) = k <= j ? s.lam * p : Scalar(0);
-      p *= s.oml;
-      pw(k) = p;
-    }
+    // The same recurrence as step(), sample by sample: a blocked or reassociated form would be
+    // faster but rounds differently, and an alarm within an ulp of the limit would then depend
+    // on which path ran. While the exact limits move, step() itself runs. After that the limits
+    // are constant and the series goes in chunks: a tight loop of the recurrence alone (its
+    // multiply-add latency is the bound), then the alarms of the chunk in SIMD; after an alarm
+    // with reset_on_alarm the rest of the chunk is redone from the restart.
+    constexpr Eigen::Index kChunk = 256;
+    Scalar buffer[kChunk];
     const Scalar ucl = s.m + s.asym_hw;
     const Scalar lcl = s.m - s.asym_hw;
+    const std::int64_t exact_until = factors_.exact_until();
     const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;
     while (i < n) {
-      // Sample by sample while the exact limits still move, for the first kBlock - 1 samples
-      // (the shifted loads reach back that far) and for the tail.
-      while (i < n && (t_ < s.exact_until || i < kBlock - 1 || n - i < kBlock)) {
+      for (; i < n && t_ < exact_until; ++i) {
         const Signal<Scalar> sig = step(s, x[i]);
         out[i] = static_cast<int>(sig.alarm);
         if (stat != nullptr) stat[i] = sig.upper_statistic;
-        ++i;
       }
-      // Blocks with the asymptotic limits; the running state lives in locals here.
-      Scalar z = z_;
-      std::int64_t t = t_;
-      while (n - i >= kBlock) {
-        Block w = coef[0] * Eigen::Map<const Block>(x + i);
-        for (int k = 1; k < kBlock; ++k) w += coef[k] * Eigen::Map<const Block>(x + i - k);
-        const Block zz = pw * z + w;
-        if (stat != nullptr) Eigen::Map<Block>(stat + i) = zz;
-        const IntBlock a = (zz > ucl).template cast<int>() - (zz < lcl).template cast<int>();
-        if (reset_on_alarm && (a != 0).any()) {
-          // Keep the samples up to the first alarm; the chart restarts after it.
-          int j = 0;
-          while (a(j) == 0) out[i + j++] = 0;
-          out[i + j] = a(j);
-          z = s.m;
-          t = 0;
-          q_ = 1.0;
-          i += j + 1;
-          break;
-        }
-        Eigen::Map<IntBlock>(out + i) = a;
-        z = zz(kBlock - 1);
-        t += kBlock;
-        i += kBlock;
+      if (i == n) break;
+      const Eigen::Index len = std::min(n - i, kChunk);
+      Scalar* zs = stat != nullptr ? stat + i : buffer;
+      int* as = out + i;
+      const Scalar z = detail::ewma_run(x + i, zs, len, s.oml, s.lam, z_);
+      const int any = detail::limit_alarms(zs, as, len, ucl, lcl);
+      if (reset_on_alarm && any != 0) {  // restart after the first alarm: z = mean, t = 0
+        Eigen::Index j = 0;
+        while (as[j] == 0) ++j;
+        z_ = s.m;
+        t_ = 0;
+        i += j + 1;
+        continue;
       }
       z_ = z;
-      t_ = t;
+      t_ += len;
+      i += len;
     }
   }
 
@@ -353,9 +439,9 @@ class Ewma {
 
   Params params_;
   std::optional<detail::EwmaState<Scalar>> state_;
+  detail::EwmaLimitFactors<Scalar> factors_;  // f_t: the half-width after t samples is asym_hw f_t
   Scalar z_{};
   std::int64_t t_ = 0;
-  double q_ = 1.0;  // (1 - lambda)^(2 t_) while the exact limits are in use
 };
 
 OSPREY_NAMESPACE_END
