@@ -797,6 +797,15 @@ class BruteIndex {
     const Eigen::Index nb = std::min(tiles.gemm_rows, n);
     const RowMatrix<S> Qc = Q.middleRows(q0, mq).rowwise() - center_;
     const Vector<S> qn = Qc.rowwise().squaredNorm();
+    // Per query: the rows its rechecks read (centred when the query centres exactly).
+    std::vector<const S*> recheck_rows(static_cast<std::size_t>(mq));
+    std::vector<const S*> recheck_query(static_cast<std::size_t>(mq));
+    for (Eigen::Index c = 0; c < mq; ++c) {
+      const S* q = Q.data() + (q0 + c) * d;
+      const bool centred = shifts_exactly(q, center_.data(), d);
+      recheck_rows[static_cast<std::size_t>(c)] = centred ? centred_.data() : X.data();
+      recheck_query[static_cast<std::size_t>(c)] = centred ? Qc.data() + c * d : q;
+    }
     Matrix<S> C(nb, mq);
     SerialGemm<S> gemm(nb, mq, d);
     for (Eigen::Index b0 = 0; b0 < n; b0 += nb) {
@@ -809,10 +818,8 @@ class BruteIndex {
       gemm.run(rows, mq, d, centred_.data() + b0 * d, Qc.data(), C.data(), nb, S(-2), true);
       for (Eigen::Index c = 0; c < mq; ++c) {
         const int skip = loo ? static_cast<int>(q0 + c) : -1;
-        const S* q = Q.data() + (q0 + c) * d;
-        const bool centred = shifts_exactly(q, center_.data(), d);
-        const S* rows_from = centred ? centred_.data() : X.data();
-        const S* query = centred ? Qc.data() + c * d : q;
+        const S* rows_from = recheck_rows[static_cast<std::size_t>(c)];
+        const S* query = recheck_query[static_cast<std::size_t>(c)];
         const double E =
             expansion_margin(d, block_max + static_cast<double>(qn(c)), unit_roundoff<S>);
         scan_block_checked(C.data() + c * nb, rows, static_cast<int>(b0), skip, E,
