@@ -56,28 +56,28 @@ template <class Scalar>
   return upper - (a_down & (upper ^ 1));
 }
 
-/** The alarms (0 / +1 / -1, see cusum_alarm) of len samples into a, from the sums (cu, cd),
- *  which are updated; returns nonzero if any sample alarmed (the sums then run on without a
- *  restart: the caller redoes what follows the first alarm). A free function with restrict
+/** The alarms (0 / +1 / -1, see cusum_alarm) of up to len samples into a, from the sums
+ *  (cu, cd), which are updated; with `stop_at_alarm` it stops after the first alarm (the caller
+ *  restarts the sums there). Returns the number of samples done. A free function with restrict
  *  parameters and the constants by value, so g++ keeps both sums in registers (the loop is then
  *  bound by the add-max latency alone). */
 template <class Scalar>
-OSPREY_NOINLINE int cusum_run(const Scalar* OSPREY_RESTRICT x, int* OSPREY_RESTRICT a,
-                              Eigen::Index len, Scalar k_up, Scalar k_down, Scalar H, Scalar& cu_io,
-                              Scalar& cd_io) noexcept {
+OSPREY_NOINLINE Eigen::Index cusum_run(const Scalar* OSPREY_RESTRICT x, int* OSPREY_RESTRICT a,
+                                       Eigen::Index len, Scalar k_up, Scalar k_down, Scalar H,
+                                       Scalar& cu_io, Scalar& cd_io, bool stop_at_alarm) noexcept {
   Scalar cu = cu_io;
   Scalar cd = cd_io;
-  int any = 0;
-  for (Eigen::Index j = 0; j < len; ++j) {
+  Eigen::Index j = 0;
+  while (j < len) {
     cu = cusum_next_up(cu, x[j], k_up);
     cd = cusum_next_down(cd, x[j], k_down);
     const int aj = cusum_alarm(cu, cd, H);
-    a[j] = aj;
-    any |= aj;
+    a[j++] = aj;
+    if (aj != 0 && stop_at_alarm) break;
   }
   cu_io = cu;
   cd_io = cd;
-  return any;
+  return j;
 }
 
 }  // namespace detail
@@ -286,27 +286,23 @@ class Cusum {
     // step()'s arithmetic sample by sample (Lindley's identity would shorten the dependency chain
     // per block, but it rounds differently, so an alarm within an ulp of H would depend on the
     // path). In chunks through a kernel that keeps the sums in registers; after an alarm with
-    // reset_on_alarm the rest of the chunk is redone from the restart.
+    // reset_on_alarm the kernel stops at the alarm and the sums restart there.
     constexpr Eigen::Index kChunk = 256;
     const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;
     while (i < n) {
       const Eigen::Index len = std::min(n - i, kChunk);
-      int* as = out + i;
       Scalar cu = c_up_;
       Scalar cd = c_down_;
-      const int any = detail::cusum_run(x + i, as, len, s.k_up, s.k_down, s.H, cu, cd);
-      if (reset_on_alarm && any != 0) {  // restart both sums after the first alarm
-        Eigen::Index j = 0;
-        while (as[j] == 0) ++j;
-        c_up_ = s.start;
-        c_down_ = s.start;
-        i += j + 1;
-        continue;
+      const Eigen::Index done =
+          detail::cusum_run(x + i, out + i, len, s.k_up, s.k_down, s.H, cu, cd, reset_on_alarm);
+      if (reset_on_alarm && out[i + done - 1] != 0) {  // restart both sums after the alarm
+        cu = s.start;
+        cd = s.start;
       }
       c_up_ = cu;
       c_down_ = cd;
-      i += len;
+      i += done;
     }
   }
 

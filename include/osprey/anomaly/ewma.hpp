@@ -388,8 +388,11 @@ class Ewma {
     // on which path ran. While the exact limits move, step() itself runs. After that the limits
     // are constant and the series goes in chunks: a tight loop of the recurrence alone (its
     // multiply-add latency is the bound), then the alarms of the chunk in SIMD; after an alarm
-    // with reset_on_alarm the rest of the chunk is redone from the restart.
+    // with reset_on_alarm the rest of the chunk is redone from the restart, and the next chunk is
+    // sized to twice the run before that alarm (so frequent alarms waste at most as much work as
+    // they keep).
     constexpr Eigen::Index kChunk = 256;
+    Eigen::Index chunk = kChunk;
     Scalar buffer[kChunk];
     const Scalar ucl = s.m + s.asym_hw;
     const Scalar lcl = s.m - s.asym_hw;
@@ -403,7 +406,7 @@ class Ewma {
         if (stat != nullptr) stat[i] = sig.upper_statistic;
       }
       if (i == n) break;
-      const Eigen::Index len = std::min(n - i, kChunk);
+      const Eigen::Index len = std::min(n - i, chunk);
       Scalar* zs = stat != nullptr ? stat + i : buffer;
       int* as = out + i;
       const Scalar z = detail::ewma_run(x + i, zs, len, s.oml, s.lam, z_);
@@ -414,8 +417,10 @@ class Ewma {
         z_ = s.m;
         t_ = 0;
         i += j + 1;
+        chunk = std::clamp<Eigen::Index>(2 * (j + 1), 16, kChunk);
         continue;
       }
+      chunk = std::min(kChunk, 2 * chunk);
       z_ = z;
       t_ += len;
       i += len;
