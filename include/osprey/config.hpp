@@ -123,6 +123,7 @@
 /// 1 when `unsigned __int128` is available (see the file comment).
 #define OSPREY_HAS_INT128 1
 #else
+/// 0: the compiler has no `unsigned __int128`; the portable 64 x 64 -> 128 multiply is used.
 #define OSPREY_HAS_INT128 0
 #endif
 #endif
