@@ -149,9 +149,10 @@ void ewma_bank_reset_kernel(Eigen::Index n, const Scalar* OSPREY_RESTRICT x,
     const std::int32_t t1 = ts[j] + 1;
     const std::int32_t t = t1 < t_cap ? t1 : t_cap;
     const std::int32_t k = t < n_factor + 1 ? t : n_factor + 1;  // fac[k - 1] valid
-    const Scalar h = hw[j] * fac[k - 1];
+    const Scalar f = fac[k - 1];
     const Scalar mj = m[j];
-    const int aj = static_cast<int>(zj > mj + h) - static_cast<int>(zj < mj - h);
+    const int aj = static_cast<int>(zj > mul_add(hw[j], f, mj)) -
+                   static_cast<int>(zj < mul_add(-hw[j], f, mj));
     z[j] = aj != 0 ? mj : zj;
     ts[j] = aj != 0 ? 0 : t;
     a[j] = static_cast<std::int8_t>(aj);
@@ -167,9 +168,10 @@ void ewma_bank_reset_kernel_long(Eigen::Index n, const Scalar* x, Scalar* z, con
   for (Eigen::Index j = 0; j < n; ++j) {
     const Scalar zj = mul_add(oml, z[j], lam * x[j]);
     const std::int32_t t = std::min(ts[j] + 1, t_cap);
-    const Scalar h = hw[j] * factors(t);
+    const Scalar f = factors(t);
     const Scalar mj = m[j];
-    const int aj = static_cast<int>(zj > mj + h) - static_cast<int>(zj < mj - h);
+    const int aj = static_cast<int>(zj > mul_add(hw[j], f, mj)) -
+                   static_cast<int>(zj < mul_add(-hw[j], f, mj));
     z[j] = aj != 0 ? mj : zj;
     ts[j] = aj != 0 ? 0 : t;
     a[j] = static_cast<std::int8_t>(aj);
@@ -300,10 +302,10 @@ class EwmaBank {
       const Scalar f = factors_(t_max_);
       for (Eigen::Index j = 0; j < n; ++j) {
         const Scalar zj = detail::mul_add(oml, z[j], lam * x[j]);
-        const Scalar h = hw[j] * f;
         z[j] = zj;
-        a[j] = static_cast<std::int8_t>(static_cast<int>(zj > m[j] + h) -
-                                        static_cast<int>(zj < m[j] - h));
+        // Limits as explicit multiply-adds, exactly as Ewma's step computes them.
+        a[j] = static_cast<std::int8_t>(static_cast<int>(zj > detail::mul_add(hw[j], f, m[j])) -
+                                        static_cast<int>(zj < detail::mul_add(-hw[j], f, m[j])));
       }
       return;
     }

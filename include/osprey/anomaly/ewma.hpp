@@ -347,9 +347,11 @@ class Ewma {
   OSPREY_ALWAYS_INLINE Signal<Scalar> step(const detail::EwmaState<Scalar>& s, Scalar x) {
     const Scalar z = next_z(s, z_, x);
     const std::int64_t t = t_ + 1;
-    Scalar hw = s.asym_hw;
-    if (t <= factors_.exact_until()) hw = half_width_at(s, t);
-    Signal<Scalar> out{z, z, s.m + hw, s.m - hw, Alarm::none};
+    const Scalar f = t <= factors_.exact_until() ? factors_(t) : Scalar(1);
+    // The limits as one explicit multiply-add each (m +- asym_hw f), as EwmaBank computes them:
+    // left to the compiler, `m + asym_hw * f` is fused in some loops and not in others.
+    Signal<Scalar> out{z, z, detail::mul_add(s.asym_hw, f, s.m),
+                       detail::mul_add(-s.asym_hw, f, s.m), Alarm::none};
     if (z > out.upper_limit) {
       out.alarm = Alarm::upper;
     } else if (z < out.lower_limit) {
@@ -394,8 +396,8 @@ class Ewma {
     constexpr Eigen::Index kChunk = 256;
     Eigen::Index chunk = kChunk;
     Scalar buffer[kChunk];
-    const Scalar ucl = s.m + s.asym_hw;
-    const Scalar lcl = s.m - s.asym_hw;
+    const Scalar ucl = detail::mul_add(s.asym_hw, Scalar(1), s.m);  // step()'s limits at f = 1
+    const Scalar lcl = detail::mul_add(-s.asym_hw, Scalar(1), s.m);
     const std::int64_t exact_until = factors_.exact_until();
     const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;

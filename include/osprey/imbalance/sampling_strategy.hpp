@@ -323,7 +323,11 @@ inline void validate_strategy(const SamplingStrategy& s, SamplingType type,
         if (type == SamplingType::over) {
           if (label == c_major) continue;
           // int(n_majority * ratio - n) as Python computes it: double arithmetic, truncation.
-          const double want = static_cast<double>(n_major) * s.ratio() - static_cast<double>(n);
+          // The product is rounded on its own, as in Python: written as one expression, g++
+          // (whose default -ffp-contract=fast) may fuse it with the subtraction on an FMA target,
+          // and 0.6 x 10 - 5 then truncates to 0 instead of 1.
+          const double product = std::fma(static_cast<double>(n_major), s.ratio(), 0.0);
+          const double want = product - static_cast<double>(n);
           const auto add = static_cast<Eigen::Index>(want);
           if (add <= 0) {
             // imbalanced-learn raises here too (its `n_samples <= 0` guard), also when the
