@@ -599,8 +599,11 @@ class BruteIndex {
             const Eigen::Index j0 = J * B;
             const Eigen::Index ri = std::min(B, n - i0);
             const Eigen::Index cj = std::min(B, n - j0);
-            const auto [row_th, row_thf] = bounds_of(I);
-            const auto [col_th, col_thf] = bounds_of(J);
+            // (Plain variables, not a structured binding: clang 14 cannot capture those.)
+            const S* const row_th = bounds_of(I).first;
+            const F* const row_thf = bounds_of(I).second;
+            const S* const col_th = bounds_of(J).first;
+            const F* const col_thf = bounds_of(J).second;
             // The tile starts as |x_r|^2 + |x_c|^2 and the GEMM adds -2 x_r.x_c, so it holds the
             // estimates (in place of the zero fill the GEMM would need anyway).
             for (Eigen::Index c = 0; c < cj; ++c) {
