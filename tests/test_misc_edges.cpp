@@ -255,7 +255,7 @@ namespace {
  *  L2 distances for it through the GEMM path. */
 struct ClaimsNormExpansion {
   static constexpr const char* name = "user_l1";
-  static constexpr bool norm_expansion = true;  // must be ignored
+  [[maybe_unused]] static constexpr bool norm_expansion = true;  // must be ignored
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
     return acc + osprey::detail::abs_value(diff);
