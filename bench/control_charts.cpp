@@ -14,7 +14,7 @@ namespace {
 
 template <class T>
 std::vector<T> series(std::size_t n, std::uint64_t seed) {
-  osprey::detail::Rng rng(seed);
+  osprey::Rng rng(seed);
   std::vector<T> x(n);
   for (auto& v : x) v = static_cast<T>(rng.normal(10.0, 2.0));
   return x;
@@ -88,7 +88,7 @@ void bank_bench(benchmark::State& state, Bank bank, double bytes_per_series) {
   const auto n = static_cast<Eigen::Index>(state.range(0));
   constexpr Eigen::Index kSteps = 8;  // distinct rows, so the sample read is real traffic
   osprey::RowMatrix<T> X(kSteps, n);
-  osprey::detail::Rng rng(3);
+  osprey::Rng rng(3);
   for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = static_cast<T>(rng.normal(10.0, 2.0));
   bank.set_baselines(osprey::Vector<T>::Constant(n, T(10)), osprey::Vector<T>::Constant(n, T(2)));
   Eigen::Index step = 0;

@@ -13,7 +13,7 @@ template <class Scalar>
 const osprey::Matrix<Scalar>& data(Eigen::Index rows, Eigen::Index cols) {
   static osprey::Matrix<Scalar> X;
   if (X.rows() != rows || X.cols() != cols) {
-    osprey::detail::Rng rng(42);
+    osprey::Rng rng(42);
     X.resize(rows, cols);
     for (Eigen::Index j = 0; j < cols; ++j) {
       for (Eigen::Index i = 0; i < rows; ++i) X(i, j) = static_cast<Scalar>(rng.normal());

@@ -21,7 +21,7 @@ const Data<S>& data(Eigen::Index n) {
   static std::map<Eigen::Index, Data<S>> cache;
   auto it = cache.find(n);
   if (it != cache.end()) return it->second;
-  osprey::detail::Rng rng(7);
+  osprey::Rng rng(7);
   Data<S> d{Eigen::VectorXi(n), osprey::Vector<S>(n)};
   for (Eigen::Index i = 0; i < n; ++i) {
     d.y(i) = rng.uniform() < 0.01 ? 1 : 0;

@@ -114,7 +114,7 @@ void BM_SearchBrute(benchmark::State& state) {
   const Eigen::Index d = state.range(2);
   const auto X = random_rows<float>(n, d, 6);
   const auto Q = random_rows<float>(m, d, 7);
-  osprey::NearestNeighbors<Metric, float> nn(
+  osprey::NearestNeighbors<float, Metric> nn(
       {.algorithm = osprey::Algorithm::brute, .n_threads = static_cast<int>(state.range(3))});
   nn.fit(X);
   for (auto _ : state) {
@@ -154,7 +154,7 @@ void BM_SearchKdTree3D(benchmark::State& state) {
   for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = uniform(gen);
   for (Eigen::Index i = 0; i < Q.size(); ++i) Q.data()[i] = uniform(gen);
   for (auto _ : state) {
-    osprey::NearestNeighbors<osprey::Euclidean, float> nn(
+    osprey::NearestNeighbors<float, osprey::Euclidean> nn(
         {.algorithm = osprey::Algorithm::kd_tree, .n_threads = static_cast<int>(state.range(2))});
     nn.fit(X);
     auto result = nn.kneighbors(Q, 10);
@@ -187,7 +187,7 @@ void BM_KdVsBrute(benchmark::State& state) {
   const auto algorithm =
       state.range(3) == 0 ? osprey::Algorithm::brute : osprey::Algorithm::kd_tree;
   for (auto _ : state) {
-    osprey::NearestNeighbors<osprey::Euclidean, float> nn({.algorithm = algorithm, .n_threads = 1});
+    osprey::NearestNeighbors<float, osprey::Euclidean> nn({.algorithm = algorithm, .n_threads = 1});
     nn.fit(X);
     auto result = nn.kneighbors(Q, 10);
     benchmark::DoNotOptimize(result.indices.data());
@@ -228,7 +228,7 @@ template <class S>
 void BM_LeaveOneOut(benchmark::State& state) {
   const Eigen::Index n = state.range(0);
   const auto X = random_rows<S>(n, state.range(1), 8);
-  osprey::NearestNeighbors<osprey::Euclidean, S> nn(
+  osprey::NearestNeighbors<S, osprey::Euclidean> nn(
       {.algorithm = osprey::Algorithm::brute, .n_threads = static_cast<int>(state.range(2))});
   nn.fit(X);
   for (auto _ : state) {

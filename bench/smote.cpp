@@ -29,7 +29,7 @@ template <class Scalar>
 const Data<Scalar>& data(Eigen::Index n, Eigen::Index d) {
   static Data<Scalar> cache;
   if (cache.X.rows() != n || cache.X.cols() != d) {
-    osprey::detail::Rng rng(42);
+    osprey::Rng rng(42);
     cache.X.resize(n, d);
     cache.y = Eigen::VectorXi::Zero(n);
     for (Eigen::Index i = 0; i < n; ++i) {

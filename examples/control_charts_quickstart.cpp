@@ -5,7 +5,7 @@
 #include <osprey/osprey.hpp>
 
 int main() {
-  osprey::detail::Rng rng(1);  // seeded data: 500 in-control samples, then a 1-sigma shift
+  osprey::Rng rng(1);  // seeded data: 500 in-control samples, then a 1-sigma shift
   Eigen::VectorXd x(800);
   for (Eigen::Index i = 0; i < x.size(); ++i)
     x(i) = rng.normal(100.0, 4.0) + (i >= 500 ? 4.0 : 0.0);

@@ -22,7 +22,7 @@ struct Problem {
 };
 
 Problem generated(Eigen::Index n, double rate, std::uint64_t seed) {
-  osprey::detail::Rng rng(seed);
+  osprey::Rng rng(seed);
   Problem p{Eigen::MatrixXd(n, 4), Eigen::VectorXi(n)};
   for (Eigen::Index i = 0; i < n; ++i) {
     p.y(i) = rng.uniform() < rate ? 1 : 0;

@@ -38,7 +38,7 @@ Eigen::MatrixXi confusion(const Eigen::VectorXi& truth, const Eigen::VectorXi& p
 template <class Metric>
 void evaluate(const char* name, int k, const Eigen::MatrixXd& Xtr, const Eigen::VectorXi& ytr,
               const Eigen::MatrixXd& Xte, const Eigen::VectorXi& yte) {
-  osprey::KNeighborsClassifier<Metric> knn(
+  osprey::KNeighborsClassifier<double, Metric> knn(
       {.n_neighbors = k, .weights = osprey::Weights::distance});
   const auto t0 = std::chrono::steady_clock::now();
   knn.fit(Xtr, ytr);
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     // Shuffle with a fixed seed (the file may be sorted by label), split 70 / 30.
     std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
     std::iota(order.begin(), order.end(), Eigen::Index{0});
-    osprey::detail::Rng rng(2026);
+    osprey::Rng rng(2026);
     osprey::detail::shuffle(order.begin(), order.end(), rng);
     const Eigen::Index n_train = n * 7 / 10;
     Eigen::MatrixXd Xtr(n_train, data.X.cols());

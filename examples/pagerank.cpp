@@ -20,7 +20,7 @@ namespace {
 // a random earlier vote (so that popular users attract more votes, as on real voting graphs)
 // and half the time for an earlier user drawn uniformly.
 osprey::EdgeList<double> voting_graph(std::int64_t n, std::uint64_t seed) {
-  osprey::detail::Rng rng(seed);
+  osprey::Rng rng(seed);
   osprey::EdgeList<double> list;
   list.n_nodes = n;
   for (std::int64_t voter = 1; voter < n; ++voter) {

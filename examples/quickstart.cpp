@@ -3,7 +3,7 @@
 #include <osprey/osprey.hpp>
 
 int main() {
-  osprey::detail::Rng rng(7);  // seeded data: the same numbers on every machine
+  osprey::Rng rng(7);  // seeded data: the same numbers on every machine
   Eigen::MatrixXd X(2000, 4);
   Eigen::VectorXi y = Eigen::VectorXi::Zero(X.rows());
   for (Eigen::Index i = 0; i < X.rows(); ++i) {

@@ -99,7 +99,7 @@ S aim_at(const Cusum<S>& chart, bool upper, int ulps) {
 template <class Chart>
 Vector<typename Chart::Scalar> edge_series(Chart chart, Eigen::Index n, std::uint64_t seed) {
   using S = typename Chart::Scalar;
-  osprey::detail::Rng rng(seed);
+  osprey::Rng rng(seed);
   Vector<S> x(n);
   const bool resets = chart.params().reset_on_alarm;
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -208,7 +208,7 @@ TEMPLATE_TEST_CASE("Cusum: detect equals the update loop with a sum within one u
 TEMPLATE_TEST_CASE("Charts: detect equals the update loop on 100 random series",
                    "[control_charts][control_chart_edges]", float, double) {
   using S = TestType;
-  osprey::detail::Rng rng(2024);
+  osprey::Rng rng(2024);
   for (int r = 0; r < 100; ++r) {
     const auto n = static_cast<Eigen::Index>(1 + rng.bounded(4000));
     const double mean = rng.uniform(-100.0, 100.0);
@@ -258,7 +258,7 @@ TEMPLATE_TEST_CASE("EwmaBank: small lambdas give the single chart's limits past 
       for (Eigen::Index j = 0; j < n_series; ++j) {
         Ewma<S> single(
             {.lambda = lambda, .mean = means(j), .sigma = sigmas(j), .reset_on_alarm = reset});
-        osprey::detail::Rng rng(static_cast<std::uint64_t>(100 + j));
+        osprey::Rng rng(static_cast<std::uint64_t>(100 + j));
         for (Eigen::Index t = 0; t < n_time; ++t) {
           int ulps = static_cast<int>(rng.bounded(3)) - 1;
           if (reset && ulps == 1 && rng.bounded(5000) != 0) ulps = 0;  // rare restarts
@@ -326,7 +326,7 @@ TEST_CASE("Charts<float>: values out of float's range are rejected, naming the i
 TEST_CASE("Banks<float>: values out of float's range are rejected, naming row and column",
           "[control_charts][control_chart_edges]") {
   osprey::RowMatrix<double> fit_data(30, 3);
-  osprey::detail::Rng rng(5);
+  osprey::Rng rng(5);
   for (Eigen::Index i = 0; i < fit_data.size(); ++i) fit_data.data()[i] = rng.normal();
   osprey::RowMatrix<double> bad = fit_data;
   bad(7, 2) = 5e38;

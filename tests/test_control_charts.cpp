@@ -34,7 +34,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 Vector<double> normal_series(std::uint64_t seed, Eigen::Index n, double shift_at_half = 0.0) {
-  osprey::detail::Rng rng(seed);
+  osprey::Rng rng(seed);
   Vector<double> x(n);
   for (Eigen::Index i = 0; i < n; ++i) x(i) = rng.normal() + (i >= n / 2 ? shift_at_half : 0.0);
   return x;
@@ -44,7 +44,7 @@ Vector<double> normal_series(std::uint64_t seed, Eigen::Index n, double shift_at
  *  `runs` fresh charts on N(shift, 1) data. */
 template <class Chart>
 std::pair<double, double> monte_carlo_arl(Chart chart, double shift, int runs, std::uint64_t seed) {
-  osprey::detail::Rng rng(seed);
+  osprey::Rng rng(seed);
   double sum = 0.0;
   double sum_sq = 0.0;
   for (int r = 0; r < runs; ++r) {
@@ -392,7 +392,7 @@ template <class Bank, class Single>
 void check_bank_matches_singles(const typename Single::Params& params) {
   const Eigen::Index n_series = 37;
   const Eigen::Index n_time = 400;
-  osprey::detail::Rng rng(41);
+  osprey::Rng rng(41);
   osprey::RowMatrix<double> fit_data(100, n_series);
   osprey::RowMatrix<double> X(n_time, n_series);
   for (Eigen::Index i = 0; i < fit_data.size(); ++i) fit_data.data()[i] = rng.normal(5.0, 2.0);

@@ -56,19 +56,19 @@ TEST_CASE("Rng: SplitMix64 matches the reference sequence", "[core][random]") {
 }
 
 TEST_CASE("Rng: the same seed gives the same stream and split streams differ", "[core][random]") {
-  osprey::detail::Rng a(42);
-  osprey::detail::Rng b(42);
+  osprey::Rng a(42);
+  osprey::Rng b(42);
   for (int i = 0; i < 100; ++i) REQUIRE(a() == b());
   // split depends on the seed and stream id only, not on draws made before.
-  osprey::detail::Rng fresh(42);
+  osprey::Rng fresh(42);
   CHECK(a.split(3)() == fresh.split(3)());
   CHECK(fresh.split(3)() != fresh.split(4)());
-  CHECK(osprey::detail::Rng(42)() != osprey::detail::Rng(43)());
+  CHECK(osprey::Rng(42)() != osprey::Rng(43)());
 }
 
 TEST_CASE("Rng: uniform draws stay in the unit interval and bounded draws are unbiased",
           "[core][random]") {
-  osprey::detail::Rng rng(7);
+  osprey::Rng rng(7);
   double sum = 0.0;
   const int n = 200000;
   for (int i = 0; i < n; ++i) {
@@ -90,7 +90,7 @@ TEST_CASE("Rng: uniform draws stay in the unit interval and bounded draws are un
 }
 
 TEST_CASE("Rng: normal draws have mean 0 and variance 1", "[core][random]") {
-  osprey::detail::Rng rng(11);
+  osprey::Rng rng(11);
   double s = 0.0;
   double s2 = 0.0;
   const int n = 200000;
@@ -107,8 +107,8 @@ TEST_CASE("shuffle: yields a permutation, reproducibly", "[core][random]") {
   std::vector<int> v(50);
   std::iota(v.begin(), v.end(), 0);
   auto w = v;
-  osprey::detail::Rng r1(5);
-  osprey::detail::Rng r2(5);
+  osprey::Rng r1(5);
+  osprey::Rng r2(5);
   osprey::detail::shuffle(v.begin(), v.end(), r1);
   osprey::detail::shuffle(w.begin(), w.end(), r2);
   CHECK(v == w);

@@ -90,18 +90,18 @@ TEMPLATE_TEST_CASE("Estimators<float>: a double above FLT_MAX names its row and 
     }
   };
 
-  expect([&] { osprey::NearestNeighbors<osprey::Euclidean, TestType>().fit(bad); });
-  osprey::NearestNeighbors<osprey::Euclidean, TestType> nn;
+  expect([&] { osprey::NearestNeighbors<TestType, osprey::Euclidean>().fit(bad); });
+  osprey::NearestNeighbors<TestType, osprey::Euclidean> nn;
   nn.fit(good);
   expect([&] { (void)nn.kneighbors(bad, 1); });
 
-  expect([&] { osprey::KNeighborsClassifier<osprey::Euclidean, TestType>().fit(bad, small_y()); });
+  expect([&] { osprey::KNeighborsClassifier<TestType, osprey::Euclidean>().fit(bad, small_y()); });
   Eigen::VectorXd target = small_X().col(0);
-  expect([&] { osprey::KNeighborsRegressor<osprey::Euclidean, TestType>().fit(bad, target); });
+  expect([&] { osprey::KNeighborsRegressor<TestType, osprey::Euclidean>().fit(bad, target); });
   target(5) = 1e39;
   if (is_float) {
     require_throws_containing<InvalidArgument>(
-        [&] { osprey::KNeighborsRegressor<osprey::Euclidean, TestType>().fit(good, target); },
+        [&] { osprey::KNeighborsRegressor<TestType, osprey::Euclidean>().fit(good, target); },
         "y has a value (9.9999999999999994e+38) at index 5 that is out of range for float");
   }
 

@@ -61,7 +61,7 @@ double spearman(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
 /** Gaussian inliers and a few far-away outliers in the last rows. */
 Matrix<double> blob_with_outliers(Eigen::Index n_in, Eigen::Index n_out, Eigen::Index d,
                                   std::uint64_t seed, bool every_feature = false) {
-  osprey::detail::Rng rng(seed);
+  osprey::Rng rng(seed);
   Matrix<double> X(n_in + n_out, d);
   for (Eigen::Index i = 0; i < n_in; ++i) {
     for (Eigen::Index j = 0; j < d; ++j) X(i, j) = rng.normal();
@@ -495,7 +495,7 @@ TEST_CASE("IsolationForest: load rejects every truncation and bit flips without 
     INFO("prefix of " << len << " of " << bytes.size() << " bytes");
     CHECK_THROWS_AS(IsolationForest<float>::load(in), osprey::InvalidArgument);
   }
-  osprey::detail::Rng rng(3);
+  osprey::Rng rng(3);
   for (int trial = 0; trial < 64; ++trial) {
     std::string corrupted = bytes;
     const auto pos = static_cast<std::size_t>(rng.bounded(bytes.size()));
@@ -520,7 +520,7 @@ TEST_CASE("IsolationForest: load rejects a checksummed file with an impossible l
           "[anomaly][isolation_forest][regression]") {
   // Regression for a libFuzzer finding (fuzz/fuzz_isolation_forest_load.cpp): a crafted file
   // with a valid checksum but an absurd leaf path length loaded, and its scores left (0, 1].
-  osprey::detail::Rng rng(3);
+  osprey::Rng rng(3);
   Matrix<double> X(16, 2);
   for (Eigen::Index i = 0; i < X.size(); ++i) X(i) = rng.normal();
   IsolationForest<double> forest({.n_estimators = 2, .max_samples = 4, .random_state = 3});

@@ -19,9 +19,9 @@ using osprey::testing::require_throws_containing;
 
 static_assert(osprey::ProbabilisticClassifier<osprey::KNeighborsClassifier<>>);
 static_assert(
-    osprey::ProbabilisticClassifier<osprey::KNeighborsClassifier<osprey::Manhattan, float>>);
+    osprey::ProbabilisticClassifier<osprey::KNeighborsClassifier<float, osprey::Manhattan>>);
 static_assert(osprey::Regressor<osprey::KNeighborsRegressor<>>);
-static_assert(osprey::Regressor<osprey::KNeighborsRegressor<osprey::Chebyshev, float>>);
+static_assert(osprey::Regressor<osprey::KNeighborsRegressor<float, osprey::Chebyshev>>);
 static_assert(!osprey::Classifier<osprey::KNeighborsRegressor<>>);
 static_assert(!osprey::ProbabilisticClassifier<osprey::KNeighborsRegressor<>>);
 static_assert(!osprey::Classifier<osprey::NearestNeighbors<>>);
@@ -50,7 +50,7 @@ void check_classifier(const std::string& metric, Weights weights) {
   const Eigen::VectorXi want = load_labels("neighbors/clf_" + w + "_" + metric + "_pred.csv");
   const Matrix<double> want_p = load_fixture("neighbors/clf_" + w + "_" + metric + "_proba.csv");
   for (const Algorithm a : {Algorithm::brute, Algorithm::kd_tree}) {
-    osprey::KNeighborsClassifier<Metric> clf({.weights = weights, .algorithm = a});
+    osprey::KNeighborsClassifier<double, Metric> clf({.weights = weights, .algorithm = a});
     clf.fit(X, y);
     CHECK(clf.classes() == (Eigen::VectorXi(3) << -3, 2, 7).finished());
     CHECK(clf.predict(Q) == want);
@@ -71,10 +71,10 @@ void check_regressor(const std::string& metric, Weights weights) {
   const osprey::Vector<double> want =
       load_fixture("neighbors/reg_" + w + "_" + metric + "_pred.csv").col(0);
   for (const Algorithm a : {Algorithm::brute, Algorithm::kd_tree}) {
-    osprey::KNeighborsRegressor<Metric> reg({.weights = weights, .algorithm = a});
+    osprey::KNeighborsRegressor<double, Metric> reg({.weights = weights, .algorithm = a});
     const osprey::Vector<double> got = reg.fit(X, y).predict(Q);
     CHECK((got - want).cwiseAbs().maxCoeff() < 1e-12);
-    osprey::KNeighborsRegressor<Metric, float> regf({.weights = weights, .algorithm = a});
+    osprey::KNeighborsRegressor<float, Metric> regf({.weights = weights, .algorithm = a});
     const osprey::Vector<float> gotf =
         regf.fit(X.cast<float>(), y.cast<float>()).predict(Q.cast<float>());
     CHECK((gotf.cast<double>() - want).cwiseAbs().maxCoeff() < 1e-4);
@@ -86,8 +86,8 @@ struct ClassifierSpec {
   static constexpr bool supervised = true;
   static constexpr double float_tolerance = 1e-6;
   template <class S>
-  static osprey::KNeighborsClassifier<osprey::Euclidean, S> make() {
-    return osprey::KNeighborsClassifier<osprey::Euclidean, S>({.n_neighbors = 3});
+  static osprey::KNeighborsClassifier<S, osprey::Euclidean> make() {
+    return osprey::KNeighborsClassifier<S, osprey::Euclidean>({.n_neighbors = 3});
   }
   template <class E, class X>
   static E& fit(E& e, const X& x, const Eigen::VectorXi& y) {
@@ -104,8 +104,8 @@ struct RegressorSpec {
   static constexpr bool supervised = true;
   static constexpr double float_tolerance = 1e-4;
   template <class S>
-  static osprey::KNeighborsRegressor<osprey::Manhattan, S> make() {
-    return osprey::KNeighborsRegressor<osprey::Manhattan, S>(
+  static osprey::KNeighborsRegressor<S, osprey::Manhattan> make() {
+    return osprey::KNeighborsRegressor<S, osprey::Manhattan>(
         {.n_neighbors = 3, .weights = Weights::distance});
   }
   template <class E, class X>

@@ -160,7 +160,7 @@ TEST_CASE("stratified_train_test_split: per-class counts equal scikit-learn's",
 
 TEST_CASE("cross_val_score: fits a fresh copy per fold and scores with any callable",
           "[model_selection]") {
-  osprey::detail::Rng rng(3);
+  osprey::Rng rng(3);
   const Eigen::Index n = 120;
   osprey::Matrix<double> X(n, 2);
   Eigen::VectorXi y(n);

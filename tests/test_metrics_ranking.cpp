@@ -112,7 +112,7 @@ TEST_CASE("roc_auc_score: one-vs-rest macro and weighted equal scikit-learn", "[
 TEST_CASE("roc_auc_score and average_precision_score: fast paths equal the sorted curves",
           "[metrics]") {
   // Random problems of every balance, with and without ties, against the O(n log n) curve.
-  osprey::detail::Rng rng(42);
+  osprey::Rng rng(42);
   for (const double rate : {0.01, 0.2, 0.5, 0.8, 0.99}) {
     for (const int rounding : {0, 10, 1000}) {
       const Eigen::Index n = 3000;
@@ -242,7 +242,7 @@ std::pair<double, double> reference_auc_ap(const Eigen::VectorXi& y, const ospre
 
 template <class S>
 void check_large(std::uint64_t seed, double rate, int rounding) {
-  osprey::detail::Rng rng(seed);
+  osprey::Rng rng(seed);
   const Eigen::Index n = 300000;  // above the parallel and radix thresholds
   Eigen::VectorXi y(n);
   osprey::Vector<S> s(n);
@@ -267,7 +267,7 @@ TEST_CASE("roc_auc_score and average_precision_score: radix paths equal a plain 
   check_large<float>(3, 0.01, 0);
   check_large<float>(4, 0.6, 1000);
   // half the scores in a tiny range: they share one MSD bucket, which is split again
-  osprey::detail::Rng rng(5);
+  osprey::Rng rng(5);
   const Eigen::Index n = 400000;
   Eigen::VectorXi y(n);
   Eigen::VectorXd s(n);

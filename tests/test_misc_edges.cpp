@@ -183,7 +183,7 @@ TEST_CASE("mul_64x64_128: the portable multiply equals the native one", "[core][
   }
 #if defined(__SIZEOF_INT128__)
   __extension__ using u128 = unsigned __int128;
-  osprey::detail::Rng rng(7);
+  osprey::Rng rng(7);
   for (int i = 0; i < 200000; ++i) {
     const std::uint64_t a = rng();
     const std::uint64_t b = i % 3 == 0 ? rng() >> (i % 64) : rng();
@@ -193,8 +193,8 @@ TEST_CASE("mul_64x64_128: the portable multiply equals the native one", "[core][
     REQUIRE(p.lo == static_cast<std::uint64_t>(m));
   }
   // Rng::bounded through the portable multiply would draw the same values
-  osprey::detail::Rng r1(11);
-  osprey::detail::Rng r2(11);
+  osprey::Rng r1(11);
+  osprey::Rng r2(11);
   for (const std::uint64_t n : {std::uint64_t{3}, std::uint64_t{1000}, (max >> 1U) + 7, max}) {
     for (int i = 0; i < 1000; ++i) {
       Product128 m = mul_64x64_128_portable(r2(), n);
@@ -288,11 +288,11 @@ TEST_CASE("norm expansion: only osprey's L2 metrics use it, a user metric gets i
   static_assert(!osprey::detail::uses_norm_expansion<ClaimsNormExpansion>);
   static_assert(!osprey::detail::uses_norm_expansion<osprey::Manhattan>);
   static_assert(!osprey::detail::uses_norm_expansion<osprey::Minkowski<2>>);
-  osprey::detail::Rng rng(3);
+  osprey::Rng rng(3);
   osprey::Matrix<double> X(300, 6), Q(40, 6);
   for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = rng.normal();
   for (Eigen::Index i = 0; i < Q.size(); ++i) Q.data()[i] = rng.normal();
-  osprey::NearestNeighbors<ClaimsNormExpansion> nn({.algorithm = osprey::Algorithm::brute});
+  osprey::NearestNeighbors<double, ClaimsNormExpansion> nn({.algorithm = osprey::Algorithm::brute});
   const auto got = nn.fit(X).kneighbors(Q, 7);
   for (Eigen::Index i = 0; i < Q.rows(); ++i) {
     std::vector<std::pair<double, int>> all;
@@ -318,7 +318,7 @@ TEST_CASE("KNeighborsClassifier: float distance-weighted votes are compared in d
   osprey::Matrix<float> X(4, 1);
   X << 1.0F, -2.0F, d, 100.0F;  // the far row is not among the 3 nearest
   const Eigen::VectorXi y = (Eigen::VectorXi(4) << 0, 1, 1, 0).finished();
-  osprey::KNeighborsClassifier<osprey::Manhattan, float> knn(
+  osprey::KNeighborsClassifier<float, osprey::Manhattan> knn(
       {.n_neighbors = 3, .weights = osprey::Weights::distance});
   knn.fit(X, y);
   const osprey::Matrix<float> Q = osprey::Matrix<float>::Zero(1, 1);
@@ -326,7 +326,7 @@ TEST_CASE("KNeighborsClassifier: float distance-weighted votes are compared in d
   CHECK(proba(0, 0) == proba(0, 1));  // the tie is only in the rounded probabilities
   CHECK(knn.predict(Q)(0) == 1);
   // double data give the same answer
-  osprey::KNeighborsClassifier<osprey::Manhattan, double> knn_d(
+  osprey::KNeighborsClassifier<double, osprey::Manhattan> knn_d(
       {.n_neighbors = 3, .weights = osprey::Weights::distance});
   CHECK(knn_d.fit(X.cast<double>(), y).predict(Q.cast<double>())(0) == 1);
 }
@@ -353,7 +353,7 @@ TEST_CASE("kd-tree build tasks: an exception in a task is rethrown, not fatal",
   task_region(4, [&] { tree(tree, 0, -1); });
   CHECK(ran == 31);  // every node of the depth-4 binary tree ran once
   // and the tree itself still builds and searches as before, on several threads
-  osprey::detail::Rng rng(5);
+  osprey::Rng rng(5);
   osprey::Matrix<double> X(3000, 3);
   for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = rng.normal();
   osprey::NearestNeighbors<> kd({.algorithm = osprey::Algorithm::kd_tree, .n_threads = 4});

@@ -47,7 +47,7 @@ void check_against_fixture(const std::string& name, Algorithm algorithm) {
   const Matrix<double> loo_i = load_fixture("neighbors/" + name + "_loo_idx.csv");
   INFO("metric " << name << ", algorithm " << static_cast<int>(algorithm));
 
-  osprey::NearestNeighbors<Metric, double> nn({.algorithm = algorithm, .leaf_size = 4});
+  osprey::NearestNeighbors<double, Metric> nn({.algorithm = algorithm, .leaf_size = 4});
   nn.fit(X);
   const auto got = nn.kneighbors(Q, 6);
   REQUIRE(got.indices.rows() == Q.rows());
@@ -63,7 +63,7 @@ void check_against_fixture(const std::string& name, Algorithm algorithm) {
   CHECK(((loo.distances - loo_d).array().abs() <= 1e-12 * (1.0 + loo_d.array().abs())).all());
 
   // float agrees with double on these well-separated distances.
-  osprey::NearestNeighbors<Metric, float> nf({.algorithm = algorithm, .leaf_size = 4});
+  osprey::NearestNeighbors<float, Metric> nf({.algorithm = algorithm, .leaf_size = 4});
   nf.fit(X.cast<float>());
   const auto gf = nf.kneighbors(Q.cast<float>(), 6);
   CHECK(gf.indices == want_i.cast<int>());
@@ -118,7 +118,7 @@ TEMPLATE_TEST_CASE("NearestNeighbors: brute force and kd-tree agree with a naive
     const Matrix<double> Q = random_matrix(m, d, static_cast<unsigned>(m * 7 + 1));
     const auto want = naive_kneighbors<TestType>(X, Q, k);
     for (const Algorithm a : {Algorithm::brute, Algorithm::kd_tree}) {
-      osprey::NearestNeighbors<TestType> nn({.algorithm = a, .leaf_size = 3});
+      osprey::NearestNeighbors<double, TestType> nn({.algorithm = a, .leaf_size = 3});
       const auto got = nn.fit(X).kneighbors(Q, k);
       CHECK(got.indices == want.indices);
       CHECK(((got.distances - want.distances).array().abs() <= 1e-12).all());
@@ -136,7 +136,7 @@ TEST_CASE("NearestNeighbors: ties go to the lower training index", "[neighbors]"
   Matrix<double> Q(3, 2);
   Q << 1, 0, 0.5, 0.5, 2, 1;
   for (const Algorithm a : {Algorithm::brute, Algorithm::kd_tree}) {
-    osprey::NearestNeighbors<osprey::Manhattan> nn({.algorithm = a, .leaf_size = 2});
+    osprey::NearestNeighbors<double, osprey::Manhattan> nn({.algorithm = a, .leaf_size = 2});
     const auto got = nn.fit(X).kneighbors(Q, 12);
     for (Eigen::Index i = 0; i < Q.rows(); ++i) {
       for (Eigen::Index j = 1; j < 12; ++j) {
@@ -171,8 +171,8 @@ TEST_CASE("NearestNeighbors: results do not depend on the thread count or row or
   const Matrix<double> X = random_matrix(700, 6, 11);
   const Matrix<double> Q = random_matrix(300, 6, 12);
   for (const Algorithm a : {Algorithm::brute, Algorithm::kd_tree}) {
-    osprey::NearestNeighbors<osprey::Euclidean, float> one({.algorithm = a, .n_threads = 1});
-    osprey::NearestNeighbors<osprey::Euclidean, float> many({.algorithm = a, .n_threads = 3});
+    osprey::NearestNeighbors<float, osprey::Euclidean> one({.algorithm = a, .n_threads = 1});
+    osprey::NearestNeighbors<float, osprey::Euclidean> many({.algorithm = a, .n_threads = 3});
     const Matrix<float> Xf = X.cast<float>();
     const Matrix<float> Qf = Q.cast<float>();
     const auto r1 = one.fit(Xf).kneighbors(Qf, 8);
@@ -187,8 +187,8 @@ TEST_CASE("NearestNeighbors: results do not depend on the thread count or row or
     std::shuffle(perm.begin(), perm.end(), gen);
     Matrix<double> Xp(700, 6);
     for (int i = 0; i < 700; ++i) Xp.row(i) = X.row(perm[static_cast<std::size_t>(i)]);
-    osprey::NearestNeighbors<osprey::Euclidean> a1({.algorithm = a});
-    osprey::NearestNeighbors<osprey::Euclidean> a2({.algorithm = a});
+    osprey::NearestNeighbors<double, osprey::Euclidean> a1({.algorithm = a});
+    osprey::NearestNeighbors<double, osprey::Euclidean> a2({.algorithm = a});
     const auto base = a1.fit(X).kneighbors(Q, 8);
     const auto perm_res = a2.fit(Xp).kneighbors(Q, 8);
     CHECK(((base.distances - perm_res.distances).array().abs() <= 1e-12).all());
@@ -265,10 +265,10 @@ TEST_CASE("NearestNeighbors: Minkowski of order 1 and 2 agree with Manhattan and
           "[neighbors]") {
   const Matrix<double> X = random_matrix(200, 7, 21);
   const Matrix<double> Q = random_matrix(30, 7, 22);
-  osprey::NearestNeighbors<osprey::Minkowski<1>> m1({.n_neighbors = 6});
-  osprey::NearestNeighbors<osprey::Manhattan> l1({.n_neighbors = 6});
-  osprey::NearestNeighbors<osprey::Minkowski<2>> m2({.n_neighbors = 6});
-  osprey::NearestNeighbors<osprey::Euclidean> l2({.n_neighbors = 6});
+  osprey::NearestNeighbors<double, osprey::Minkowski<1>> m1({.n_neighbors = 6});
+  osprey::NearestNeighbors<double, osprey::Manhattan> l1({.n_neighbors = 6});
+  osprey::NearestNeighbors<double, osprey::Minkowski<2>> m2({.n_neighbors = 6});
+  osprey::NearestNeighbors<double, osprey::Euclidean> l2({.n_neighbors = 6});
   const auto a = m1.fit(X).kneighbors(Q);  // default k = n_neighbors
   const auto b = l1.fit(X).kneighbors(Q);
   const auto c = m2.fit(X).kneighbors(Q);

@@ -132,7 +132,7 @@ TEST_CASE("NearestNeighbors: leave-one-out over several blocks matches a naive s
     CHECK(got.indices == want);
     CHECK(got.distances(3, 0) == 0.0);
     CHECK(got.indices(599, 0) == 3);
-    const auto fl = osprey::NearestNeighbors<osprey::Euclidean, float>(
+    const auto fl = osprey::NearestNeighbors<float, osprey::Euclidean>(
                         {.algorithm = Algorithm::brute, .n_threads = threads})
                         .fit(X.cast<float>())
                         .kneighbors(5);
@@ -335,7 +335,7 @@ TEMPLATE_TEST_CASE("NearestNeighbors: leave-one-out over many tied pairs stays e
   }
   for (const int threads : {1, 2, 3}) {
     INFO("threads=" << threads);
-    osprey::NearestNeighbors<osprey::Euclidean, TestType> nn(
+    osprey::NearestNeighbors<TestType, osprey::Euclidean> nn(
         {.n_neighbors = 4, .algorithm = Algorithm::brute, .n_threads = threads});
     nn.fit(X);
     const Eigen::MatrixXi idx = nn.kneighbors(4).indices;

@@ -65,21 +65,22 @@ TEMPLATE_TEST_CASE("NearestNeighbors: Euclidean results do not move with the dat
       INFO("algorithm " << static_cast<int>(algorithm) << ", " << threads << " threads");
       check_translation_invariance<S>("NearestNeighbors::kneighbors(Q, k)",
                                       [&](const Matrix<S>& X, const Matrix<S>& Q, double) {
-                                        osprey::NearestNeighbors<osprey::Euclidean, S> nn(
+                                        osprey::NearestNeighbors<S, osprey::Euclidean> nn(
                                             {.algorithm = algorithm, .n_threads = threads});
                                         return as_matrix(nn.fit(X).kneighbors(Q, 5));
                                       });
       check_translation_invariance<S>("NearestNeighbors::kneighbors(k)",
                                       [&](const Matrix<S>& X, const Matrix<S>&, double) {
-                                        osprey::NearestNeighbors<osprey::Euclidean, S> nn(
+                                        osprey::NearestNeighbors<S, osprey::Euclidean> nn(
                                             {.algorithm = algorithm, .n_threads = threads});
                                         return as_matrix(nn.fit(X).kneighbors(5));
                                       });
     }
   }
   check_translation_invariance<S>(
-      "NearestNeighbors<SquaredEuclidean>", [](const Matrix<S>& X, const Matrix<S>& Q, double) {
-        osprey::NearestNeighbors<osprey::SquaredEuclidean, S> nn({.algorithm = Algorithm::brute});
+      "NearestNeighbors<double, SquaredEuclidean>",
+      [](const Matrix<S>& X, const Matrix<S>& Q, double) {
+        osprey::NearestNeighbors<S, osprey::SquaredEuclidean> nn({.algorithm = Algorithm::brute});
         nn.fit(X);
         Matrix<double> both(Q.rows() + X.rows(), 14);
         both << as_matrix(nn.kneighbors(Q, 7)), as_matrix(nn.kneighbors(7));
@@ -93,7 +94,7 @@ TEMPLATE_TEST_CASE("KNeighbors: predictions do not move with the data", "[neighb
   for (const Algorithm algorithm : {Algorithm::automatic, Algorithm::brute}) {
     check_translation_invariance<S>("KNeighborsClassifier", [&](const Matrix<S>& X,
                                                                 const Matrix<S>& Q, double) {
-      osprey::KNeighborsClassifier<osprey::Euclidean, S> clf(
+      osprey::KNeighborsClassifier<S, osprey::Euclidean> clf(
           {.n_neighbors = 7, .weights = osprey::Weights::distance, .algorithm = algorithm});
       clf.fit(X, minority_labels(X.rows()));
       Matrix<double> out(Q.rows(), 3);
@@ -102,7 +103,7 @@ TEMPLATE_TEST_CASE("KNeighbors: predictions do not move with the data", "[neighb
     });
     check_translation_invariance<S>("KNeighborsRegressor", [&](const Matrix<S>& X,
                                                                const Matrix<S>& Q, double offset) {
-      osprey::KNeighborsRegressor<osprey::Euclidean, S> reg(
+      osprey::KNeighborsRegressor<S, osprey::Euclidean> reg(
           {.n_neighbors = 7, .weights = osprey::Weights::distance, .algorithm = algorithm});
       const Eigen::VectorXd target = (X.col(0).template cast<double>().array() - offset).square();
       reg.fit(X, target.cast<S>());
@@ -161,7 +162,7 @@ TEMPLATE_TEST_CASE("NearestNeighbors: brute force is exact on raw data (long-dou
       for (Eigen::Index i = 0; i < X.rows(); ++i) {
         for (Eigen::Index j = 0; j < d; ++j) X(i, j) = static_cast<S>(offset + normal(gen));
       }
-      osprey::NearestNeighbors<osprey::Euclidean, S> nn({.algorithm = Algorithm::brute});
+      osprey::NearestNeighbors<S, osprey::Euclidean> nn({.algorithm = Algorithm::brute});
       nn.fit(X);
       // Queries among the rows, and queries far outside their band (whose centring is not
       // exact, so their rechecks read the rows as given).

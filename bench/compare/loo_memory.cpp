@@ -20,9 +20,9 @@ namespace {
 template <class Scalar>
 int run(Eigen::Index n, Eigen::Index d, int k, int n_threads) {
   osprey::RowMatrix<Scalar> X(n, d);
-  osprey::detail::Rng rng(11);
+  osprey::Rng rng(11);
   for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = static_cast<Scalar>(rng.normal(0, 1));
-  osprey::NearestNeighbors<osprey::Euclidean, Scalar> nn(
+  osprey::NearestNeighbors<Scalar, osprey::Euclidean> nn(
       {.algorithm = osprey::Algorithm::brute, .n_threads = n_threads});
   nn.fit(X);
   const auto t0 = std::chrono::steady_clock::now();

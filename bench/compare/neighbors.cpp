@@ -52,7 +52,7 @@ int run(const std::string& algorithm_name, const osprey::RowMatrix<float>& X,
   double best_total = 1e300;
   osprey::Neighbors<float> result;
   for (int r = 0; r < repeat; ++r) {
-    osprey::NearestNeighbors<Metric, float> nn({.algorithm = algorithm, .n_threads = threads});
+    osprey::NearestNeighbors<float, Metric> nn({.algorithm = algorithm, .n_threads = threads});
     const auto t0 = std::chrono::steady_clock::now();
     nn.fit(X);
     const double fit_s = seconds_since(t0);

@@ -493,7 +493,7 @@ class IsolationForest {
     s.leaf_values.assign(T * s.n_leaves(), Scalar(0));
     s.counts.assign(T * (s.n_internal() + s.n_leaves()), 0);
 
-    const detail::Rng root(params_.random_state);
+    const Rng root(params_.random_state);
     const int threads = detail::resolve_threads(params_.n_threads);
     // Trees are grown in batches so the progress callback runs on the calling thread between
     // parallel sections; the batch split does not affect any draw.
@@ -504,7 +504,7 @@ class IsolationForest {
       for (Eigen::Index first = 0; first < s.n_estimators; first += batch) {
         const Eigen::Index last = std::min(s.n_estimators, first + batch);
         detail::parallel_for_dynamic(first, last, params_.n_threads, [&](Eigen::Index t) {
-          detail::Rng rng = root.split(static_cast<std::uint64_t>(t));
+          Rng rng = root.split(static_cast<std::uint64_t>(t));
           grow_tree(Xr, d_tree, params_.bootstrap, static_cast<std::size_t>(t), rng, s);
         });
         if (params_.progress) {
@@ -814,7 +814,7 @@ class IsolationForest {
    *  candidate features, then the threshold. */
   template <class Readable>
   static void grow_tree(const Readable& X, Eigen::Index d_tree, bool bootstrap, std::size_t t,
-                        detail::Rng& rng, State& s) {
+                        Rng& rng, State& s) {
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const auto psi = static_cast<std::size_t>(s.samples_per_tree);
@@ -855,7 +855,7 @@ class IsolationForest {
   }
 
   /** Floyd's algorithm: k distinct integers of [0, n), in draw order. */
-  static void floyd_sample(std::uint64_t n, std::size_t k, detail::Rng& rng,
+  static void floyd_sample(std::uint64_t n, std::size_t k, Rng& rng,
                            std::vector<Eigen::Index>& out) {
     const std::uint64_t first = n - k;
     if (k * 16 <= n) {
@@ -896,7 +896,7 @@ class IsolationForest {
           static_cast<Scalar>(static_cast<double>(depth) + detail::average_path_length(size));
     }
 
-    void grow(std::size_t slot, int depth, std::size_t begin, std::size_t end, detail::Rng& rng) {
+    void grow(std::size_t slot, int depth, std::size_t begin, std::size_t end, Rng& rng) {
       const std::size_t size = end - begin;
       const std::size_t n_int = s.n_internal();
       s.counts[t * (n_int + s.n_leaves()) + slot] = static_cast<std::uint32_t>(size);

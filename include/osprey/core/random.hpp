@@ -64,22 +64,25 @@ struct Product128 {
 #endif
 }
 
-/** xoshiro256** with portable draws. Cheap to copy; not thread-safe (give each thread its own,
- *  made with `split`). */
+}  // namespace detail
+
+/** The library's random number generator, public so user code can draw the same portable
+ *  streams the estimators draw: xoshiro256** with portable draws. Cheap to copy; not
+ *  thread-safe (give each thread its own, made with `split`). */
 class Rng {
  public:
   using result_type = std::uint64_t;
 
   explicit constexpr Rng(std::uint64_t seed = 0) noexcept : seed_(seed) {
     std::uint64_t sm = seed;
-    for (auto& word : s_) word = splitmix64(sm);
+    for (auto& word : s_) word = detail::splitmix64(sm);
   }
 
   /** An independent generator for sub-task `stream` (a tree, a row block, a class). Depends
    *  only on the seed this generator was built from and `stream`, not on draws made so far. */
   [[nodiscard]] constexpr Rng split(std::uint64_t stream) const noexcept {
     std::uint64_t sm = seed_ ^ (0xD1B54A32D192ED03ULL * (stream + 1));
-    return Rng(splitmix64(sm));
+    return Rng(detail::splitmix64(sm));
   }
 
   static constexpr result_type min() noexcept { return 0; }
@@ -107,10 +110,10 @@ class Rng {
   /** Uniform integer in [0, n) for n >= 1, without modulo bias (Lemire 2019). */
   std::uint64_t bounded(std::uint64_t n) noexcept {
     if (n <= 1) return 0;
-    Product128 m = mul_64x64_128((*this)(), n);
+    detail::Product128 m = detail::mul_64x64_128((*this)(), n);
     if (m.lo < n) {
       const std::uint64_t threshold = (0 - n) % n;
-      while (m.lo < threshold) m = mul_64x64_128((*this)(), n);
+      while (m.lo < threshold) m = detail::mul_64x64_128((*this)(), n);
     }
     return m.hi;
   }
@@ -135,6 +138,8 @@ class Rng {
   std::uint64_t seed_;
   std::uint64_t s_[4]{};
 };
+
+namespace detail {
 
 /** Fisher-Yates shuffle of a random-access range with `rng` (portable, unlike std::shuffle). */
 template <class It>

@@ -128,7 +128,7 @@ class Adasyn {
     Resampled<Scalar> out;
     out.X = detail::copy_with_room<Scalar>(X, total, params_.n_threads);
     out.y = detail::stack_labels(y, targets, total);
-    const detail::Rng root(params_.random_state);
+    const Rng root(params_.random_state);
     Eigen::Index done = 0;
     for (const auto& [label, n_new] : targets) {
       generate_class(out.X, X.rows() + done, done, n_new, Xall, by_class.at(label),
@@ -172,7 +172,7 @@ class Adasyn {
   void generate_class(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index record_offset,
                       Eigen::Index n_new, const RowMatrix<Scalar>& Xall,
                       const std::vector<Eigen::Index>& rows, const Eigen::VectorXi& g,
-                      const detail::Rng& rng, detail::OverSamplingState& s) const {
+                      const Rng& rng, detail::OverSamplingState& s) const {
     const int k = params_.n_neighbors;
     const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, params_.n_threads);
     const auto self = detail::iota(Xc.rows());
@@ -186,7 +186,7 @@ class Adasyn {
     const Scalar* xc = Xc.data();
     detail::synthesize(
         out, offset, n_new, rng, params_.n_threads, s.base, s.neighbor, record_offset,
-        [&](detail::Rng& r, Eigen::Index sample) {
+        [&](Rng& r, Eigen::Index sample) {
           const Eigen::Index i = owner[static_cast<std::size_t>(sample)];
           const Eigen::Index j =
               nn(i, static_cast<Eigen::Index>(r.bounded(static_cast<std::uint64_t>(k))));

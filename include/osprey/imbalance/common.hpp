@@ -115,7 +115,7 @@ template <class Metric, class Scalar>
 [[nodiscard]] Eigen::MatrixXi kneighbors(const RowMatrix<Scalar>& train,
                                          const RowMatrix<Scalar>& queries, int k,
                                          const std::vector<Eigen::Index>* self, int n_threads) {
-  NearestNeighbors<Metric, Scalar> nn({.n_neighbors = k, .n_threads = n_threads});
+  NearestNeighbors<Scalar, Metric> nn({.n_neighbors = k, .n_threads = n_threads});
   nn.fit(train);
   if (self == nullptr) return nn.kneighbors(queries, k).indices;
   const auto nq = static_cast<Eigen::Index>(self->size());

@@ -132,7 +132,7 @@ class Smote {
     out.X = detail::copy_with_room<Scalar>(X, total, params_.n_threads);
     out.y = detail::stack_labels(y, targets, total);
     const auto by_class = detail::rows_by_class(y, counts, &targets);
-    const detail::Rng root(params_.random_state);
+    const Rng root(params_.random_state);
     const auto n = X.rows();
     Eigen::Index done = 0;
     for (const auto& [label, n_new] : targets) {
@@ -175,7 +175,7 @@ class Smote {
   template <class Derived>
   void generate_class(Matrix<Scalar>& out, const Eigen::MatrixBase<Derived>& X, Eigen::Index offset,
                       Eigen::Index record_offset, Eigen::Index n_new,
-                      const std::vector<Eigen::Index>& rows, const detail::Rng& rng,
+                      const std::vector<Eigen::Index>& rows, const Rng& rng,
                       detail::OverSamplingState& s) const {
     const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(X, rows, params_.n_threads);
     const auto self = detail::iota(Xc.rows());
@@ -186,7 +186,7 @@ class Smote {
     const Scalar* xc = Xc.data();
     detail::synthesize(
         out, offset, n_new, rng, params_.n_threads, s.base, s.neighbor, record_offset,
-        [&](detail::Rng& r, Eigen::Index) {
+        [&](Rng& r, Eigen::Index) {
           const std::uint64_t pick = r.bounded(n_pairs);
           const auto i = static_cast<Eigen::Index>(pick / static_cast<std::uint64_t>(k));
           const auto c = static_cast<Eigen::Index>(pick % static_cast<std::uint64_t>(k));
@@ -314,7 +314,7 @@ class BorderlineSmote {
     Resampled<Scalar> out;
     out.X = detail::copy_with_room<Scalar>(X, total, params_.n_threads);
     out.y = detail::stack_labels(y, targets, total);
-    const detail::Rng root(params_.random_state);
+    const Rng root(params_.random_state);
     Eigen::Index done = 0;
     for (const auto& [label, n_new] : targets) {
       generate_class(out.X, X.rows() + done, done, n_new, Xall, y, by_class.at(label),
@@ -359,7 +359,7 @@ class BorderlineSmote {
   void generate_class(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index record_offset,
                       Eigen::Index n_new, const RowMatrix<Scalar>& Xall, const Eigen::VectorXi& y,
                       const std::vector<Eigen::Index>& rows,
-                      const std::vector<Eigen::Index>& danger, int label, const detail::Rng& rng,
+                      const std::vector<Eigen::Index>& danger, int label, const Rng& rng,
                       detail::OverSamplingState& s) const {
     const int k = params_.k_neighbors;
     const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, params_.n_threads);
@@ -385,7 +385,7 @@ class BorderlineSmote {
     const Scalar* xo = Xo.data();
     detail::synthesize(
         out, offset, n_new, rng, params_.n_threads, s.base, s.neighbor, record_offset,
-        [&](detail::Rng& r, Eigen::Index) {
+        [&](Rng& r, Eigen::Index) {
           const auto i = static_cast<Eigen::Index>(r.bounded(n_danger));
           const Eigen::Index base = danger[static_cast<std::size_t>(i)];
           const double u = r.uniform();

@@ -103,14 +103,14 @@ class RandomUnderSampler {
     const auto by_class = detail::rows_by_class(y, counts);
     std::vector<int> keep;
     keep.reserve(static_cast<std::size_t>(y.size()));
-    const detail::Rng root(params_.random_state);
+    const Rng root(params_.random_state);
     for (const auto& [label, rows] : by_class) {
       const auto target = s.targets.find(label);
       if (target == s.targets.end()) {
         for (const auto r : rows) keep.push_back(static_cast<int>(r));
         continue;
       }
-      detail::Rng rng = root.split(static_cast<std::uint32_t>(label));
+      Rng rng = root.split(static_cast<std::uint32_t>(label));
       const auto n_rows = static_cast<std::uint64_t>(rows.size());
       const auto n_keep = static_cast<std::size_t>(target->second);
       if (params_.replacement) {

@@ -124,7 +124,7 @@ class StratifiedKFold {
       }
     }
     std::vector<int> test_fold(static_cast<std::size_t>(n), 0);
-    const detail::Rng rng(params_.random_state);
+    const Rng rng(params_.random_state);
     for (std::size_t c = 0; c < n_classes; ++c) {
       std::vector<int> folds_for_class;
       folds_for_class.reserve(static_cast<std::size_t>(codes.counts[c]));
@@ -134,7 +134,7 @@ class StratifiedKFold {
                                f);
       }
       if (params_.shuffle) {
-        detail::Rng class_rng = rng.split(c);
+        Rng class_rng = rng.split(c);
         detail::shuffle(folds_for_class.begin(), folds_for_class.end(), class_rng);
       }
       std::size_t next = 0;
@@ -247,7 +247,7 @@ inline Fold stratified_train_test_split(const Eigen::Ref<const Eigen::VectorXi>&
     detail::fail("stratified_train_test_split: a train size of ", n_train, " and a test size of ",
                  n_test, " must both be at least the number of classes (", n_classes, ")");
   }
-  detail::Rng rng(random_state);
+  Rng rng(random_state);
   const std::vector<std::int64_t> n_i = detail::approximate_mode(counts, n_train, rng);
   std::vector<std::int64_t> remaining(counts.size());
   for (std::size_t c = 0; c < counts.size(); ++c) remaining[c] = counts[c] - n_i[c];
@@ -255,7 +255,7 @@ inline Fold stratified_train_test_split(const Eigen::Ref<const Eigen::VectorXi>&
   std::vector<int> train, test;
   std::size_t c = 0;
   for (auto& [label, rows] : members) {
-    detail::Rng class_rng = rng.split(c);
+    Rng class_rng = rng.split(c);
     detail::shuffle(rows.begin(), rows.end(), class_rng);
     const auto a = static_cast<std::size_t>(n_i[c]);
     const auto b = static_cast<std::size_t>(t_i[c]);

@@ -58,16 +58,16 @@ inline void check_k_fit(int n_neighbors, Eigen::Index n) {
   }
 }
 
-template <class Metric, class S>
+template <class S, class Metric>
 struct KNeighborsClassifierState {
-  NearestNeighbors<Metric, S> nn;
+  NearestNeighbors<S, Metric> nn;
   Eigen::VectorXi classes;  // sorted distinct labels
   Eigen::VectorXi encoded;  // label of each training row as an index into classes
 };
 
-template <class Metric, class S>
+template <class S, class Metric>
 struct KNeighborsRegressorState {
-  NearestNeighbors<Metric, S> nn;
+  NearestNeighbors<S, Metric> nn;
   Vector<S> y;
 };
 
@@ -76,7 +76,7 @@ struct KNeighborsRegressorState {
 /** k-nearest-neighbour classifier (scikit-learn's KNeighborsClassifier).
  *
  *  \code
- *  osprey::KNeighborsClassifier<osprey::Euclidean, float> knn({.n_neighbors = 7,
+ *  osprey::KNeighborsClassifier<float, osprey::Euclidean> knn({.n_neighbors = 7,
  *                                                             .weights =
  * osprey::Weights::distance}); knn.fit(X, y); Eigen::VectorXi labels = knn.predict(Q);
  *  osprey::Matrix<float> proba = knn.predict_proba(Q);   // columns follow knn.classes()
@@ -90,7 +90,7 @@ struct KNeighborsRegressorState {
  *  Complexity: fit as NearestNeighbors::fit; predict is one k-neighbours search plus O(m k).
  *  Thread safety: const methods may run concurrently; results are identical on any n_threads.
  */
-template <class Metric = Euclidean, class ScalarT = double>
+template <class ScalarT = double, class Metric = Euclidean>
 class KNeighborsClassifier {
  public:
   using Scalar = ScalarT;  ///< element type of stored data, distances and probabilities
@@ -124,7 +124,7 @@ class KNeighborsClassifier {
     detail::check_matrix_as<Scalar>(X, "X");
     detail::check_same_length(X.rows(), y.size());
     detail::check_k_fit(params_.n_neighbors, X.rows());
-    detail::KNeighborsClassifierState<Metric, Scalar> s;
+    detail::KNeighborsClassifierState<Scalar, Metric> s;
     std::vector<int> labels(y.data(), y.data() + y.size());
     std::sort(labels.begin(), labels.end());
     labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
@@ -227,13 +227,13 @@ class KNeighborsClassifier {
     detail::check_knn_params(p.n_neighbors, p.weights, p.algorithm, p.leaf_size, p.n_threads);
     return p;
   }
-  const detail::KNeighborsClassifierState<Metric, Scalar>& state() const {
+  const detail::KNeighborsClassifierState<Scalar, Metric>& state() const {
     detail::check_fitted(state_.has_value(), "KNeighborsClassifier");
     return *state_;
   }
 
   Params params_{};
-  std::optional<detail::KNeighborsClassifierState<Metric, Scalar>> state_;
+  std::optional<detail::KNeighborsClassifierState<Scalar, Metric>> state_;
 };
 
 /** k-nearest-neighbour regressor (scikit-learn's KNeighborsRegressor): the (weighted) mean of
@@ -247,7 +247,7 @@ class KNeighborsClassifier {
  *  \tparam Metric a DistanceMetric. \tparam ScalarT float or double.
  *  Complexity: as KNeighborsClassifier. Thread safety: const methods may run concurrently.
  */
-template <class Metric = Euclidean, class ScalarT = double>
+template <class ScalarT = double, class Metric = Euclidean>
 class KNeighborsRegressor {
  public:
   using Scalar = ScalarT;  ///< element type of data, distances and predictions
@@ -283,7 +283,7 @@ class KNeighborsRegressor {
     detail::check_same_length(X.rows(), y.size());
     detail::check_finite_as<Scalar>(y, "y");
     detail::check_k_fit(params_.n_neighbors, X.rows());
-    detail::KNeighborsRegressorState<Metric, Scalar> s;
+    detail::KNeighborsRegressorState<Scalar, Metric> s;
     s.y = y.template cast<Scalar>();
     s.nn.set_params({.n_neighbors = params_.n_neighbors,
                      .algorithm = params_.algorithm,
@@ -333,13 +333,13 @@ class KNeighborsRegressor {
     detail::check_knn_params(p.n_neighbors, p.weights, p.algorithm, p.leaf_size, p.n_threads);
     return p;
   }
-  const detail::KNeighborsRegressorState<Metric, Scalar>& state() const {
+  const detail::KNeighborsRegressorState<Scalar, Metric>& state() const {
     detail::check_fitted(state_.has_value(), "KNeighborsRegressor");
     return *state_;
   }
 
   Params params_{};
-  std::optional<detail::KNeighborsRegressorState<Metric, Scalar>> state_;
+  std::optional<detail::KNeighborsRegressorState<Scalar, Metric>> state_;
 };
 
 OSPREY_NAMESPACE_END

@@ -1,5 +1,5 @@
 /** \file
- *  Exact k-nearest-neighbour search: `NearestNeighbors<Metric, Scalar>`, with scikit-learn's
+ *  Exact k-nearest-neighbour search: `NearestNeighbors<Scalar, Metric>`, with scikit-learn's
  *  semantics (rows are samples; neighbours sorted by increasing distance; ties by lower index).
  */
 #pragma once
@@ -57,7 +57,7 @@ namespace detail {
   }
 }
 
-template <class Metric, class S>
+template <class S, class Metric>
 struct NearestNeighborsState {
   RowMatrix<S> X;
   bool tree = false;
@@ -94,7 +94,7 @@ Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, in
 /** Exact k-nearest-neighbour search under a metric policy.
  *
  *  \code
- *  osprey::NearestNeighbors<osprey::Manhattan, float> nn({.algorithm = osprey::Algorithm::brute});
+ *  osprey::NearestNeighbors<float, osprey::Manhattan> nn({.algorithm = osprey::Algorithm::brute});
  *  nn.fit(X);
  *  auto result = nn.kneighbors(Q, 10);   // result.indices, result.distances: Q.rows() x 10
  *  auto loo = nn.kneighbors(5);          // training set against itself, each point excluded
@@ -113,7 +113,7 @@ Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, in
  *  dimension. Thread safety: const methods may run concurrently; each query is processed
  *  independently, so results are identical on any thread count.
  */
-template <class Metric = Euclidean, class ScalarT = double>
+template <class ScalarT = double, class Metric = Euclidean>
 class NearestNeighbors {
   static_assert(DistanceMetric<Metric>, "Metric must satisfy osprey::DistanceMetric");
   static_assert(std::is_floating_point_v<ScalarT>, "ScalarT must be float or double");
@@ -150,7 +150,7 @@ class NearestNeighbors {
     if (X.rows() > Eigen::Index(std::numeric_limits<int>::max())) {
       detail::fail("X has ", X.rows(), " rows; NearestNeighbors supports at most 2^31 - 1");
     }
-    detail::NearestNeighborsState<Metric, Scalar> s;
+    detail::NearestNeighborsState<Scalar, Metric> s;
     s.X = X.template cast<Scalar>();
     s.tree = detail::use_kd_tree(params_.algorithm, s.X.rows(), s.X.cols());
     if (s.tree) {
@@ -228,7 +228,7 @@ class NearestNeighbors {
     }
   }
 
-  Neighbors<Scalar> search(const detail::NearestNeighborsState<Metric, Scalar>& s,
+  Neighbors<Scalar> search(const detail::NearestNeighborsState<Scalar, Metric>& s,
                            const RowMatrix<Scalar>& Q, int k, bool leave_one_out) const {
     const auto size = static_cast<std::size_t>(Q.rows()) * static_cast<std::size_t>(k);
     std::vector<Scalar> values(size);
@@ -241,13 +241,13 @@ class NearestNeighbors {
     return detail::finalize_neighbors<Metric, Scalar>(s.X, Q, k, indices, params_.n_threads);
   }
 
-  const detail::NearestNeighborsState<Metric, Scalar>& state() const {
+  const detail::NearestNeighborsState<Scalar, Metric>& state() const {
     detail::check_fitted(state_.has_value(), "NearestNeighbors");
     return *state_;
   }
 
   Params params_{};
-  std::optional<detail::NearestNeighborsState<Metric, Scalar>> state_;
+  std::optional<detail::NearestNeighborsState<Scalar, Metric>> state_;
 };
 
 OSPREY_NAMESPACE_END
