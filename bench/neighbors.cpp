@@ -60,15 +60,15 @@ template <class Metric, class S>
 void BM_PanelKernel(benchmark::State& state) {
   const Eigen::Index n = state.range(0);
   const Eigen::Index d = state.range(1);
-  constexpr int NR = osprey::detail::panel_rows<S>;
+  constexpr int NR = osprey::kernels::panel_rows<S>;
   const auto X = random_rows<S>(n, d, 3);
   const auto Q = random_rows<S>(8, d, 4);
-  const auto packed = osprey::detail::pack_panels<S>(X.data(), n, d, d);
+  const auto packed = osprey::kernels::pack_panels<S>(X.data(), n, d, d);
   const Eigen::Index panels = (n + NR - 1) / NR;
   std::vector<S> out(static_cast<std::size_t>(8 * panels * NR));
   for (auto _ : state) {
-    osprey::detail::panels_block<Metric, S>(Q.data(), d, 8, packed.data(), d, 0, panels, out.data(),
-                                            panels * NR);
+    osprey::kernels::panels_block<Metric, S>(Q.data(), d, 8, packed.data(), d, 0, panels,
+                                             out.data(), panels * NR);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -97,8 +97,8 @@ void BM_ScanTopK(benchmark::State& state) {
   std::vector<float> tv(static_cast<std::size_t>(k));
   std::vector<int> ti(static_cast<std::size_t>(k));
   for (auto _ : state) {
-    osprey::detail::TopK<float> top(tv.data(), ti.data(), k);
-    osprey::detail::scan_block_plus(values.data(), offsets.data(), n, 0, -1, top);
+    osprey::kernels::TopK<float> top(tv.data(), ti.data(), k);
+    osprey::kernels::scan_block_plus(values.data(), offsets.data(), n, 0, -1, top);
     benchmark::DoNotOptimize(tv.data());
   }
   state.counters["values/s"] =

@@ -258,7 +258,7 @@ struct ClaimsNormExpansion {
   [[maybe_unused]] static constexpr bool norm_expansion = true;  // must be ignored
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
-    return acc + osprey::detail::abs_value(diff);
+    return acc + osprey::kernels::abs_value(diff);
   }
   template <class S>
   static S from_reduced(S r) noexcept {

@@ -251,7 +251,7 @@ TEST_CASE("NearestNeighbors: bad parameters and inputs throw naming the culprit"
 TEST_CASE("TopK: keeps the k smallest in (value, index) order", "[neighbors]") {
   std::vector<double> v(3);
   std::vector<int> idx(3);
-  osprey::detail::TopK<double> top(v.data(), idx.data(), 3);
+  osprey::kernels::TopK<double> top(v.data(), idx.data(), 3);
   for (const auto& [value, index] : std::vector<std::pair<double, int>>{
            {5.0, 0}, {1.0, 9}, {3.0, 4}, {1.0, 2}, {3.0, 1}, {0.5, 7}, {3.0, 0}}) {
     top.push(value, index);

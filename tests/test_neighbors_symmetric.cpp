@@ -306,7 +306,7 @@ TEST_CASE("block_order: blocks are the cells of a k-d split of the rows", "[neig
 }
 
 TEST_CASE("round_up: the smallest float at or above a double", "[neighbors]") {
-  using osprey::detail::round_up;
+  using osprey::kernels::round_up;
   const float inf = std::numeric_limits<float>::infinity();
   for (const double w :
        {1.0, 1.0 + 1e-12, 1.0 - 1e-12, 0.1, -0.1, -1.0 - 1e-12, 1e-45, -1e-45, 1e-50, -1e-50, 0.0,

@@ -18,12 +18,9 @@
 #include <string_view>
 #include <type_traits>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
+#include "../kernels/simd.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -177,35 +174,6 @@ inline void check_mean(const std::optional<double>& mean) {
 /** Throws the message every chart uses for a non-finite sample. */
 [[noreturn]] inline void fail_non_finite_sample(std::string_view chart, double x) {
   fail(chart, ": sample x is not finite (got ", x, "); the detector's state is unchanged");
-}
-
-/** a * b + c, fused where the target has an FMA unit (std::fma is a slow library call
- *  otherwise). */
-template <class T>
-OSPREY_ALWAYS_INLINE T mul_add(T a, T b, T c) noexcept {
-#if defined(__FMA__)
-  return std::fma(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
-
-/** max(a, b) as one max instruction. std::max on the CUSUM's max(0, .) lets g++ thread the
- *  comparison into the alarm tests and emit a branch on the sign of the sum, which the CPU
- *  mispredicts on in-control data (3x slower); on x86 the SSE max is forced here. */
-template <class T>
-OSPREY_ALWAYS_INLINE T max_branchless(T a, T b) noexcept {
-#if defined(__SSE2__)
-  if constexpr (std::is_same_v<T, float>) {
-    return _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)));
-  } else if constexpr (std::is_same_v<T, double>) {
-    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
-  } else {
-    return a < b ? b : a;
-  }
-#else
-  return a < b ? b : a;
-#endif
 }
 
 }  // namespace detail

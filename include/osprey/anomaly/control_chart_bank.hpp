@@ -145,14 +145,14 @@ void ewma_bank_reset_kernel(Eigen::Index n, const Scalar* OSPREY_RESTRICT x,
                             std::int32_t t_cap, Scalar lam, Scalar oml,
                             std::int8_t* OSPREY_RESTRICT a) {
   for (Eigen::Index j = 0; j < n; ++j) {
-    const Scalar zj = mul_add(oml, z[j], lam * x[j]);
+    const Scalar zj = kernels::mul_add(oml, z[j], lam * x[j]);
     const std::int32_t t1 = ts[j] + 1;
     const std::int32_t t = t1 < t_cap ? t1 : t_cap;
     const std::int32_t k = t < n_factor + 1 ? t : n_factor + 1;  // fac[k - 1] valid
     const Scalar f = fac[k - 1];
     const Scalar mj = m[j];
-    const int aj = static_cast<int>(zj > mul_add(hw[j], f, mj)) -
-                   static_cast<int>(zj < mul_add(-hw[j], f, mj));
+    const int aj = static_cast<int>(zj > kernels::mul_add(hw[j], f, mj)) -
+                   static_cast<int>(zj < kernels::mul_add(-hw[j], f, mj));
     z[j] = aj != 0 ? mj : zj;
     ts[j] = aj != 0 ? 0 : t;
     a[j] = static_cast<std::int8_t>(aj);
@@ -166,12 +166,12 @@ void ewma_bank_reset_kernel_long(Eigen::Index n, const Scalar* x, Scalar* z, con
                                  const EwmaLimitFactors<Scalar>& factors, std::int32_t t_cap,
                                  Scalar lam, Scalar oml, std::int8_t* a) {
   for (Eigen::Index j = 0; j < n; ++j) {
-    const Scalar zj = mul_add(oml, z[j], lam * x[j]);
+    const Scalar zj = kernels::mul_add(oml, z[j], lam * x[j]);
     const std::int32_t t = std::min(ts[j] + 1, t_cap);
     const Scalar f = factors(t);
     const Scalar mj = m[j];
-    const int aj = static_cast<int>(zj > mul_add(hw[j], f, mj)) -
-                   static_cast<int>(zj < mul_add(-hw[j], f, mj));
+    const int aj = static_cast<int>(zj > kernels::mul_add(hw[j], f, mj)) -
+                   static_cast<int>(zj < kernels::mul_add(-hw[j], f, mj));
     z[j] = aj != 0 ? mj : zj;
     ts[j] = aj != 0 ? 0 : t;
     a[j] = static_cast<std::int8_t>(aj);
@@ -301,11 +301,11 @@ class EwmaBank {
       // One limit factor for the step.
       const Scalar f = factors_(t_max_);
       for (Eigen::Index j = 0; j < n; ++j) {
-        const Scalar zj = detail::mul_add(oml, z[j], lam * x[j]);
+        const Scalar zj = kernels::mul_add(oml, z[j], lam * x[j]);
         z[j] = zj;
         // Limits as explicit multiply-adds, exactly as Ewma's step computes them.
-        a[j] = static_cast<std::int8_t>(static_cast<int>(zj > detail::mul_add(hw[j], f, m[j])) -
-                                        static_cast<int>(zj < detail::mul_add(-hw[j], f, m[j])));
+        a[j] = static_cast<std::int8_t>(static_cast<int>(zj > kernels::mul_add(hw[j], f, m[j])) -
+                                        static_cast<int>(zj < kernels::mul_add(-hw[j], f, m[j])));
       }
       return;
     }

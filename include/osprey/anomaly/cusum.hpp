@@ -37,13 +37,13 @@ struct CusumState {
 /** C+_t from C+_{t-1} (k_up = mean + k sigma): the one expression of the upper sum. */
 template <class Scalar>
 [[nodiscard]] OSPREY_ALWAYS_INLINE Scalar cusum_next_up(Scalar c, Scalar x, Scalar k_up) noexcept {
-  return max_branchless(Scalar(0), c + (x - k_up));
+  return kernels::max_branchless(Scalar(0), c + (x - k_up));
 }
 /** C-_t from C-_{t-1} (k_down = mean - k sigma): the one expression of the lower sum. */
 template <class Scalar>
 [[nodiscard]] OSPREY_ALWAYS_INLINE Scalar cusum_next_down(Scalar c, Scalar x,
                                                           Scalar k_down) noexcept {
-  return max_branchless(Scalar(0), c + (k_down - x));
+  return kernels::max_branchless(Scalar(0), c + (k_down - x));
 }
 
 /** The alarm of sums (up, down) against H: the larger one wins when both exceed H, upper on a

@@ -118,7 +118,7 @@ struct EwmaState {
 template <class Scalar>
 [[nodiscard]] OSPREY_ALWAYS_INLINE Scalar ewma_next(Scalar oml, Scalar z, Scalar lam,
                                                     Scalar x) noexcept {
-  return mul_add(oml, z, lam * x);
+  return kernels::mul_add(oml, z, lam * x);
 }
 
 /** z_1..z_len of the recurrence from z into zs; returns z_len. A free function with restrict
@@ -350,8 +350,8 @@ class Ewma {
     const Scalar f = t <= factors_.exact_until() ? factors_(t) : Scalar(1);
     // The limits as one explicit multiply-add each (m +- asym_hw f), as EwmaBank computes them:
     // left to the compiler, `m + asym_hw * f` is fused in some loops and not in others.
-    Signal<Scalar> out{z, z, detail::mul_add(s.asym_hw, f, s.m),
-                       detail::mul_add(-s.asym_hw, f, s.m), Alarm::none};
+    Signal<Scalar> out{z, z, kernels::mul_add(s.asym_hw, f, s.m),
+                       kernels::mul_add(-s.asym_hw, f, s.m), Alarm::none};
     if (z > out.upper_limit) {
       out.alarm = Alarm::upper;
     } else if (z < out.lower_limit) {
@@ -396,8 +396,8 @@ class Ewma {
     constexpr Eigen::Index kChunk = 256;
     Eigen::Index chunk = kChunk;
     Scalar buffer[kChunk];
-    const Scalar ucl = detail::mul_add(s.asym_hw, Scalar(1), s.m);  // step()'s limits at f = 1
-    const Scalar lcl = detail::mul_add(-s.asym_hw, Scalar(1), s.m);
+    const Scalar ucl = kernels::mul_add(s.asym_hw, Scalar(1), s.m);  // step()'s limits at f = 1
+    const Scalar lcl = kernels::mul_add(-s.asym_hw, Scalar(1), s.m);
     const std::int64_t exact_until = factors_.exact_until();
     const bool reset_on_alarm = params_.reset_on_alarm;
     Eigen::Index i = 0;

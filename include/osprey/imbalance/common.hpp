@@ -179,20 +179,20 @@ template <class Scalar, class Src>
 OSPREY_ALWAYS_INLINE void store_transposed(const Src* OSPREY_RESTRICT rows, Eigen::Index m,
                                            Eigen::Index d, Scalar* OSPREY_RESTRICT out,
                                            Eigen::Index ld, bool stream) {
-  constexpr auto W = static_cast<Eigen::Index>(stream_width<Scalar>);
+  constexpr auto W = static_cast<Eigen::Index>(kernels::stream_width<Scalar>);
   for (Eigen::Index j = 0; j < d; ++j) {
     Scalar* OSPREY_RESTRICT dst = out + j * ld;
     Eigen::Index i = 0;
     if constexpr (W > 1) {
       if (stream) {
-        for (; i < m && !stream_aligned(dst + i); ++i)
+        for (; i < m && !kernels::stream_aligned(dst + i); ++i)
           dst[i] = static_cast<Scalar>(rows[i * d + j]);
         for (; i + W <= m; i += W) {
-          Scalar v[stream_width<Scalar>];
+          Scalar v[kernels::stream_width<Scalar>];
           for (Eigen::Index w = 0; w < W; ++w) {
             v[static_cast<std::size_t>(w)] = static_cast<Scalar>(rows[(i + w) * d + j]);
           }
-          stream_store(dst + i, v);
+          kernels::stream_store(dst + i, v);
         }
       }
     }
@@ -250,7 +250,7 @@ void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, co
       }
       store_transposed(buf.data(), m, d, data + offset + s0 + t0, ld, stream);
     }
-    if (stream) stream_fence();
+    if (stream) kernels::stream_fence();
   });
 }
 
@@ -288,7 +288,7 @@ template <class Scalar, class Derived>
         store_transposed(src + t * d, std::min(transpose_rows, len - t), d, out.data() + r0 + t,
                          out.rows(), stream);
       }
-      if (stream) stream_fence();
+      if (stream) kernels::stream_fence();
     } else {
       auto dst = out.middleRows(r0, len);
       dst = X.middleRows(r0, len).template cast<Scalar>();

@@ -14,7 +14,7 @@
  *  | Chebyshev         | max(a, abs(d))     | r               | no                    |
  *  | Minkowski<P>      | a + abs(d)^P       | r^(1/P)         | no (P = 2 still exact) |
  *
- *  Kernels (in `osprey::detail`):
+ *  Kernels (in `osprey::kernels`):
  *  - `pack_panels`: training rows packed in panels of `NR` rows stored feature-major, so a
  *    micro-kernel reads `NR` consecutive values per feature;
  *  - `panel_kernel`: `MR` queries against one panel, `MR x NR` accumulators kept in registers;
@@ -35,84 +35,9 @@
 #include <vector>
 
 #include "../config.hpp"
-
-/// Width in bytes of the SIMD vectors of the tiled kernel: the target's native width, so no
-/// vector crosses a function boundary wider than the ABI allows.
-#if defined(__AVX512F__)
-#define OSPREY_SIMD_BYTES 64
-#elif defined(__AVX__)
-#define OSPREY_SIMD_BYTES 32
-#else
-#define OSPREY_SIMD_BYTES 16
-#endif
+#include "simd.hpp"
 
 OSPREY_NAMESPACE_BEGIN
-namespace detail {
-
-/** GCC/Clang vector-extension type of `OSPREY_SIMD_BYTES` bytes (plain scalar fallback). */
-template <class S>
-struct SimdOf;
-#if defined(__GNUC__) || defined(__clang__)
-template <>
-struct SimdOf<float> {
-  typedef float type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
-};
-template <>
-struct SimdOf<double> {
-  typedef double type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
-};
-inline constexpr bool has_simd = true;
-#else
-template <>
-struct SimdOf<float> {
-  using type = float;
-};
-template <>
-struct SimdOf<double> {
-  using type = double;
-};
-inline constexpr bool has_simd = false;
-#endif
-template <class S>
-using simd_t = typename SimdOf<S>::type;
-
-/** |v| for a scalar or a SIMD vector (clears the sign bits). */
-template <class V>
-OSPREY_ALWAYS_INLINE V abs_value(V v) noexcept {
-  if constexpr (std::is_floating_point_v<V>) {
-    return std::abs(v);
-  } else {
-    using I = decltype(v < v);
-    const I sign = (I)(-(V{}));  // -0.0 in every lane: only the sign bit set
-    return (V)((I)v & ~sign);
-  }
-}
-
-/** max(a, b) for scalars or SIMD vectors (a when a > b, else b). */
-template <class V>
-OSPREY_ALWAYS_INLINE V max_value(V a, V b) noexcept {
-  if constexpr (std::is_floating_point_v<V>) {
-    return a > b ? a : b;
-  } else {
-    using I = decltype(a < b);
-    const I m = a > b;
-    return (V)(((I)a & m) | ((I)b & ~m));
-  }
-}
-
-/** min(a, b) for scalars or SIMD vectors (a when a < b, else b). */
-template <class V>
-OSPREY_ALWAYS_INLINE V min_value(V a, V b) noexcept {
-  if constexpr (std::is_floating_point_v<V>) {
-    return a < b ? a : b;
-  } else {
-    using I = decltype(a < b);
-    const I m = a < b;
-    return (V)(((I)a & m) | ((I)b & ~m));
-  }
-}
-
-}  // namespace detail
 
 /** Straight-line (L2) distance. Reduced form: the squared distance. Brute-force search uses the
  *  norm expansion with a matrix product, then recomputes the selected distances exactly. */
@@ -181,7 +106,7 @@ struct Manhattan {
   /** One coordinate's contribution. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
-    return acc + detail::abs_value(diff);
+    return acc + kernels::abs_value(diff);
   }
   /** Identity. */
   template <class S>
@@ -211,7 +136,7 @@ struct Chebyshev {
   /** One coordinate's contribution (a running maximum). `S` may be a SIMD vector type. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
-    return detail::max_value(detail::abs_value(diff), acc);
+    return kernels::max_value(kernels::abs_value(diff), acc);
   }
   /** Identity. */
   template <class S>
@@ -253,7 +178,7 @@ struct Minkowski {
   /** One coordinate's contribution. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
-    return acc + power(detail::abs_value(diff));
+    return acc + power(kernels::abs_value(diff));
   }
   /** (r)^(1/P). */
   template <class S>
@@ -325,7 +250,7 @@ inline constexpr bool uses_norm_expansion<SquaredEuclidean> = true;
 
 }  // namespace detail
 
-namespace detail {
+namespace kernels {
 
 /** Panel width of the tiled kernel: 64 bytes of training values per feature (16 floats or 8
  *  doubles), two AVX2 vectors or one AVX-512 vector. */
@@ -437,5 +362,5 @@ Eigen::Matrix<S, Eigen::Dynamic, 1> squared_norms(
   return X.rowwise().squaredNorm();
 }
 
-}  // namespace detail
+}  // namespace kernels
 OSPREY_NAMESPACE_END

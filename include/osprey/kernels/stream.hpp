@@ -22,7 +22,7 @@
 #endif
 
 OSPREY_NAMESPACE_BEGIN
-namespace detail {
+namespace kernels {
 
 /** Bytes per streaming store (0 when the target has none). */
 #if defined(__AVX512F__)
@@ -87,5 +87,5 @@ template <class T>
   }
 }
 
-}  // namespace detail
+}  // namespace kernels
 OSPREY_NAMESPACE_END

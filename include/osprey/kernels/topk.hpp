@@ -33,7 +33,7 @@
 #include "distance.hpp"
 
 OSPREY_NAMESPACE_BEGIN
-namespace detail {
+namespace kernels {
 
 /** The k smallest (value, index) pairs of a stream, sorted, in caller-provided storage. */
 template <class S>
@@ -227,5 +227,5 @@ void scan_block_checked(const S* values, Eigen::Index n, int base, int skip, dou
   for (; i < n; ++i) offer(i);
 }
 
-}  // namespace detail
+}  // namespace kernels
 OSPREY_NAMESPACE_END

@@ -182,7 +182,7 @@ OSPREY_ALWAYS_INLINE T fold_halves(const W& v) noexcept {
 template <class S>
 [[nodiscard]] S fixed_order_sq_dist(const S* OSPREY_RESTRICT a, const S* OSPREY_RESTRICT b,
                                     Eigen::Index d) noexcept {
-  using V = simd_t<S>;
+  using V = kernels::simd_t<S>;
   constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
   Eigen::Index f = 0;
   S sum = 0;
@@ -312,7 +312,7 @@ class BruteIndex {
       centred_ = X.rowwise() - center_;
       norms_ = centred_.rowwise().squaredNorm();
     } else {
-      packed_ = pack_panels<S>(X.data(), X.rows(), X.cols(), X.cols());
+      packed_ = kernels::pack_panels<S>(X.data(), X.rows(), X.cols(), X.cols());
     }
   }
 
@@ -377,7 +377,7 @@ class BruteIndex {
     parallel_for<Eigen::Index>(0, n_tiles, n_threads, [&](Eigen::Index t) {
       const Eigen::Index q0 = t * tile;
       const Eigen::Index mq = std::min(tile, m - q0);
-      std::vector<TopK<S>> tops;
+      std::vector<kernels::TopK<S>> tops;
       tops.reserve(static_cast<std::size_t>(mq));
       for (Eigen::Index i = 0; i < mq; ++i) {
         tops.emplace_back(values + (q0 + i) * k, indices + (q0 + i) * k, k);
@@ -512,7 +512,7 @@ class BruteIndex {
     std::vector<S> snap(nz, inf);
     std::vector<F> live_f(nz, std::numeric_limits<F>::infinity());
     std::vector<F> snap_f(nz, std::numeric_limits<F>::infinity());
-    const auto widen = [E](S t) -> F { return round_up<F>(static_cast<double>(t) + E); };
+    const auto widen = [E](S t) -> F { return kernels::round_up<F>(static_cast<double>(t) + E); };
     std::vector<Matrix<F>> tile_buf(Tz, Matrix<F>(B, B));
     std::deque<SerialGemm<F>> gemms;  // one per thread, packing buffers allocated once
     for (std::size_t t = 0; t < Tz; ++t) gemms.emplace_back(B, B, d);
@@ -616,7 +616,7 @@ class BruteIndex {
             if (I == J) {
               // k estimates at or below tau: k exact values at or below tau + E.
               seed_thresholds(C.data(), B, ri, k, [&](Eigen::Index c, F tau) {
-                lower(i0 + c, round_up<S>(static_cast<double>(tau) + E));
+                lower(i0 + c, kernels::round_up<S>(static_cast<double>(tau) + E));
               });
             }
             for (Eigen::Index c = 0; c < cj; ++c) {
@@ -688,7 +688,7 @@ class BruteIndex {
    *  when k exceeds the lane count or the tile has too few rows. */
   template <class F, class Lower>
   static void seed_thresholds(F* C, Eigen::Index ldc, Eigen::Index rows, int k, Lower&& lower) {
-    using V = simd_t<F>;
+    using V = kernels::simd_t<F>;
     constexpr int L = static_cast<int>(sizeof(V) / sizeof(F));
     if (k > L || rows <= static_cast<Eigen::Index>(L) * 2) return;
     for (Eigen::Index c = 0; c < rows; ++c) {
@@ -740,7 +740,7 @@ class BruteIndex {
   static OSPREY_ALWAYS_INLINE void scan_pair_column(const F* col, const F* row_thr,
                                                     Eigen::Index rows, Hits&& hits_fn,
                                                     const F* col_thr) noexcept {
-    using V = simd_t<F>;
+    using V = kernels::simd_t<F>;
     constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(F));
     Eigen::Index list[scan_segment_rows];
     Eigen::Index r = 0;
@@ -761,8 +761,8 @@ class BruteIndex {
           // v <= tc or v <= row threshold: one comparison against the larger of the two.
           const V t0 = load(row_thr + at);
           const V t1 = load(row_thr + at + L);
-          const std::uint64_t h0 = le_bits(load(col + at), t0 > tc ? t0 : tc);
-          const std::uint64_t h1 = le_bits(load(col + at + L), t1 > tc ? t1 : tc);
+          const std::uint64_t h0 = kernels::le_bits(load(col + at), t0 > tc ? t0 : tc);
+          const std::uint64_t h1 = kernels::le_bits(load(col + at + L), t1 > tc ? t1 : tc);
           masks[ch] = h0 | (h1 << L);
           any |= masks[ch];
         }
@@ -794,7 +794,7 @@ class BruteIndex {
    *  read, in cache) when the query centres exactly too, which gives the same value as the rows
    *  as given; else it reads the rows as given. */
   void search_gemm(const RowMatrix<S>& X, const RowMatrix<S>& Q, Eigen::Index q0, Eigen::Index mq,
-                   bool loo, std::vector<TopK<S>>& tops, const BruteTiles& tiles) const {
+                   bool loo, std::vector<kernels::TopK<S>>& tops, const BruteTiles& tiles) const {
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const Eigen::Index nb = std::min(tiles.gemm_rows, n);
@@ -825,18 +825,18 @@ class BruteIndex {
         const S* query = recheck_query[static_cast<std::size_t>(c)];
         const double E =
             expansion_margin(d, block_max + static_cast<double>(qn(c)), unit_roundoff<S>);
-        scan_block_checked(C.data() + c * nb, rows, static_cast<int>(b0), skip, E,
-                           tops[static_cast<std::size_t>(c)], [&](int row) {
-                             return fixed_order_sq_dist(rows_from + row * d, query, d);
-                           });
+        kernels::scan_block_checked(C.data() + c * nb, rows, static_cast<int>(b0), skip, E,
+                                    tops[static_cast<std::size_t>(c)], [&](int row) {
+                                      return fixed_order_sq_dist(rows_from + row * d, query, d);
+                                    });
       }
     }
   }
 
   void search_panels(const RowMatrix<S>& X, const RowMatrix<S>& Q, Eigen::Index q0, Eigen::Index mq,
-                     bool loo, std::vector<TopK<S>>& tops, const BruteTiles& tiles) const {
-    constexpr int NR = panel_rows<S>;
-    constexpr int MR = micro_queries;
+                     bool loo, std::vector<kernels::TopK<S>>& tops, const BruteTiles& tiles) const {
+    constexpr int NR = kernels::panel_rows<S>;
+    constexpr int MR = kernels::micro_queries;
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     const Eigen::Index n_panels = (n + NR - 1) / NR;
@@ -851,12 +851,12 @@ class BruteIndex {
       const Eigen::Index rows = std::min(p1 * NR, n) - row0;
       for (Eigen::Index m0 = 0; m0 < mq; m0 += MR) {
         const Eigen::Index mm = std::min<Eigen::Index>(MR, mq - m0);
-        panels_block<Metric, S>(Q.row(q0 + m0).data(), d, mm, packed_.data(), d, p0, p1, buf.data(),
-                                ldo);
+        kernels::panels_block<Metric, S>(Q.row(q0 + m0).data(), d, mm, packed_.data(), d, p0, p1,
+                                         buf.data(), ldo);
         for (Eigen::Index r = 0; r < mm; ++r) {
           const int skip = loo ? static_cast<int>(q0 + m0 + r) : -1;
-          scan_block(buf.data() + r * ldo, rows, static_cast<int>(row0), skip,
-                     tops[static_cast<std::size_t>(m0 + r)]);
+          kernels::scan_block(buf.data() + r * ldo, rows, static_cast<int>(row0), skip,
+                              tops[static_cast<std::size_t>(m0 + r)]);
         }
       }
     }

@@ -86,7 +86,7 @@ class KdTree {
       const Eigen::Index end = std::min(m, (c + 1) * chunk);
       for (Eigen::Index o = c * chunk; o < end; ++o) {
         const Eigen::Index i = order[static_cast<std::size_t>(o)].second;
-        TopK<S> top(values + i * k, indices + i * k, k);
+        kernels::TopK<S> top(values + i * k, indices + i * k, k);
         const int skip = leave_one_out ? static_cast<int>(i) : -1;
         query(0, Q.row(i).data(), skip, top);
       }
@@ -224,7 +224,7 @@ class KdTree {
     return acc;
   }
 
-  void query(int id, const S* q, int skip, TopK<S>& top) const {
+  void query(int id, const S* q, int skip, kernels::TopK<S>& top) const {
     const Node& node = nodes_[static_cast<std::size_t>(id)];
     if (node.left < 0) {
       const Eigen::Index d = d_;

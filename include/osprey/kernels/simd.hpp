@@ -1,0 +1,126 @@
+/** \file
+ *  SIMD lane helpers shared by every kernel: the vector type of the target's native width and
+ *  branch-free lane-wise abs/min/max, plus the scalar helpers the streaming charts need (a
+ *  fused multiply-add where the target has one, a one-instruction max).
+ *
+ *  Cost: each helper is a handful of instructions, inlined. Thread-safety: pure functions of
+ *  their arguments, safe from any thread.
+ */
+#pragma once
+
+#include <cmath>
+#include <type_traits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "../config.hpp"
+
+/// Width in bytes of the SIMD vectors of the tiled kernel: the target's native width, so no
+/// vector crosses a function boundary wider than the ABI allows.
+#if defined(__AVX512F__)
+#define OSPREY_SIMD_BYTES 64
+#elif defined(__AVX__)
+#define OSPREY_SIMD_BYTES 32
+#else
+#define OSPREY_SIMD_BYTES 16
+#endif
+
+OSPREY_NAMESPACE_BEGIN
+namespace kernels {
+
+/** GCC/Clang vector-extension type of `OSPREY_SIMD_BYTES` bytes (plain scalar fallback). */
+template <class S>
+struct SimdOf;
+#if defined(__GNUC__) || defined(__clang__)
+template <>
+struct SimdOf<float> {
+  typedef float type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
+};
+template <>
+struct SimdOf<double> {
+  typedef double type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
+};
+inline constexpr bool has_simd = true;
+#else
+template <>
+struct SimdOf<float> {
+  using type = float;
+};
+template <>
+struct SimdOf<double> {
+  using type = double;
+};
+inline constexpr bool has_simd = false;
+#endif
+template <class S>
+using simd_t = typename SimdOf<S>::type;
+
+/** |v| for a scalar or a SIMD vector (clears the sign bits). */
+template <class V>
+OSPREY_ALWAYS_INLINE V abs_value(V v) noexcept {
+  if constexpr (std::is_floating_point_v<V>) {
+    return std::abs(v);
+  } else {
+    using I = decltype(v < v);
+    const I sign = (I)(-(V{}));  // -0.0 in every lane: only the sign bit set
+    return (V)((I)v & ~sign);
+  }
+}
+
+/** max(a, b) for scalars or SIMD vectors (a when a > b, else b). */
+template <class V>
+OSPREY_ALWAYS_INLINE V max_value(V a, V b) noexcept {
+  if constexpr (std::is_floating_point_v<V>) {
+    return a > b ? a : b;
+  } else {
+    using I = decltype(a < b);
+    const I m = a > b;
+    return (V)(((I)a & m) | ((I)b & ~m));
+  }
+}
+
+/** min(a, b) for scalars or SIMD vectors (a when a < b, else b). */
+template <class V>
+OSPREY_ALWAYS_INLINE V min_value(V a, V b) noexcept {
+  if constexpr (std::is_floating_point_v<V>) {
+    return a < b ? a : b;
+  } else {
+    using I = decltype(a < b);
+    const I m = a < b;
+    return (V)(((I)a & m) | ((I)b & ~m));
+  }
+}
+
+/** a * b + c, fused where the target has an FMA unit (std::fma is a slow library call
+ *  otherwise). */
+template <class T>
+OSPREY_ALWAYS_INLINE T mul_add(T a, T b, T c) noexcept {
+#if defined(__FMA__)
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+/** max(a, b) as one max instruction. std::max on the CUSUM's max(0, .) lets g++ thread the
+ *  comparison into the alarm tests and emit a branch on the sign of the sum, which the CPU
+ *  mispredicts on in-control data (3x slower); on x86 the SSE max is forced here. */
+template <class T>
+OSPREY_ALWAYS_INLINE T max_branchless(T a, T b) noexcept {
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float>) {
+    return _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)));
+  } else if constexpr (std::is_same_v<T, double>) {
+    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
+  } else {
+    return a < b ? b : a;
+  }
+#else
+  return a < b ? b : a;
+#endif
+}
+
+}  // namespace kernels
+OSPREY_NAMESPACE_END
