@@ -10,7 +10,8 @@
  *    `kIsolationSelectLevels` the first four levels are resolved by selects;
  *  - trees per row (`isolation_row_all_trees`): one row goes through every tree, four trees
  *    interleaved.
- *  bench/isolation_forest.cpp compares them; the figures are in docs/benchmarks.md.
+ *  bench/isolation_forest.cpp compares them; the figures are in
+ * docs/benchmarks/isolation_forest.md.
  *
  *  Cost: O(n T height) comparisons for n rows and T trees; memory traffic per row block is the
  *  block's features (kept in L1/L2) plus, per tree, the `height` visited levels of its
