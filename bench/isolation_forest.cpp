@@ -45,7 +45,7 @@ void BM_Score(benchmark::State& state) {
   osprey::IsolationForest<Scalar> forest({.n_threads = 1});
   forest.fit(X);
   const auto& fitted = osprey::detail::IsolationForestInternals<Scalar>::state(forest);
-  using osprey::detail::IsolationScoring;
+  using osprey::kernels::IsolationScoring;
   constexpr IsolationScoring walks[] = {
       IsolationScoring::rows_per_tree, IsolationScoring::trees_per_row,
       IsolationScoring::rows_per_tree_plain, IsolationScoring::rows_per_tree_selects};
@@ -53,7 +53,7 @@ void BM_Score(benchmark::State& state) {
                                    "rows_per_tree_selects"};
   const auto walk = walks[state.range(1)];
   for (auto _ : state) {
-    auto sums = osprey::detail::isolation_path_sums(fitted, X, 1, walk);
+    auto sums = osprey::kernels::isolation_path_sums(fitted.trees(), X, 1, walk);
     benchmark::DoNotOptimize(sums.data());
   }
   const auto rows = static_cast<double>(X.rows() * state.iterations());

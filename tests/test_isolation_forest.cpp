@@ -6,6 +6,7 @@
 #include <osprey/anomaly/isolation_forest.hpp>
 #include <osprey/core/concepts.hpp>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "common/estimator_checks.hpp"
@@ -276,11 +277,11 @@ TEST_CASE("IsolationForest: both scoring walks follow a hand-built tree",
         break;
     }
   }
-  using osprey::detail::IsolationScoring;
+  using osprey::kernels::IsolationScoring;
   for (const auto order :
        {IsolationScoring::rows_per_tree, IsolationScoring::trees_per_row,
         IsolationScoring::rows_per_tree_plain, IsolationScoring::rows_per_tree_selects}) {
-    const std::vector<double> sums = osprey::detail::isolation_path_sums(s, X, 2, order);
+    const std::vector<double> sums = osprey::kernels::isolation_path_sums(s.trees(), X, 2, order);
     for (Eigen::Index i = 0; i < 70; ++i) CHECK(sums[static_cast<std::size_t>(i)] == want(i));
   }
   // On fitted forests of height 8 (where the select variant resolves the first four levels with
@@ -292,19 +293,20 @@ TEST_CASE("IsolationForest: both scoring walks follow a hand-built tree",
     const auto& fitted = osprey::detail::IsolationForestInternals<double>::state(forest);
     REQUIRE(fitted.height == 8);
     const auto reference =
-        osprey::detail::isolation_path_sums(fitted, Y, 1, IsolationScoring::trees_per_row);
+        osprey::kernels::isolation_path_sums(fitted.trees(), Y, 1, IsolationScoring::trees_per_row);
     for (const auto order : {IsolationScoring::rows_per_tree, IsolationScoring::rows_per_tree_plain,
                              IsolationScoring::rows_per_tree_selects}) {
-      CHECK(osprey::detail::isolation_path_sums(fitted, Y, 1, order) == reference);
+      CHECK(osprey::kernels::isolation_path_sums(fitted.trees(), Y, 1, order) == reference);
     }
     // float too: the selects pick float thresholds and values.
     IsolationForest<float> single({.n_estimators = 9, .random_state = seed});
     const Matrix<float> Yf = Y.cast<float>();
     single.fit(Yf);
     const auto& fitted_f = osprey::detail::IsolationForestInternals<float>::state(single);
-    CHECK(osprey::detail::isolation_path_sums(fitted_f, Yf, 1,
-                                              IsolationScoring::rows_per_tree_selects) ==
-          osprey::detail::isolation_path_sums(fitted_f, Yf, 1, IsolationScoring::trees_per_row));
+    CHECK(osprey::kernels::isolation_path_sums(fitted_f.trees(), Yf, 1,
+                                               IsolationScoring::rows_per_tree_selects) ==
+          osprey::kernels::isolation_path_sums(fitted_f.trees(), Yf, 1,
+                                               IsolationScoring::trees_per_row));
   }
 }
 
@@ -551,4 +553,44 @@ TEST_CASE("IsolationForest: load rejects a checksummed file with an impossible l
   std::istringstream in(bytes);
   require_throws_containing<osprey::InvalidArgument>(
       [&] { (void)IsolationForest<double>::load(in); }, "leaf path length");
+}
+
+TEST_CASE("IsolationForest: save writes the same bytes as format version 1 always did",
+          "[anomaly][isolation_forest][regression]") {
+  // Sizes and FNV-1a checksums of whole files written before save moved onto
+  // io/binary_format.hpp's envelope (commit cf7127b). The data comes from uniform draws only;
+  // the leaf values go through std::log (exact on glibc; psi = 4 keeps every c(size) exact).
+  osprey::Rng rng(11);
+  Matrix<double> X(500, 6);
+  for (Eigen::Index i = 0; i < X.size(); ++i) X(i) = rng.uniform() * 10.0 - 5.0;
+  for (Eigen::Index i = 0; i < 5; ++i) X(i, 0) += 40.0;
+  const auto saved = [](const auto& forest) {
+    std::ostringstream out;
+    forest.save(out);
+    const std::string bytes = out.str();
+    return std::pair{bytes.size(), osprey::detail::fnv1a64(bytes)};
+  };
+  {
+    IsolationForest<double> forest({.n_estimators = 5, .max_samples = 4, .random_state = 1});
+    forest.fit(X);
+    CHECK(saved(forest) == std::pair{std::size_t{588}, std::uint64_t{0x8fdd4b6e83fef366}});
+  }
+  {
+    IsolationForest<double> forest({.n_estimators = 37,
+                                    .max_samples = 100,
+                                    .contamination = 0.05,
+                                    .max_features = 3,
+                                    .random_state = 42});
+    forest.fit(X);
+    CHECK(saved(forest) == std::pair{std::size_t{132124}, std::uint64_t{0xa39062b63de1a22b}});
+  }
+  {
+    IsolationForest<float> forest({.n_estimators = 13,
+                                   .max_samples = 64,
+                                   .max_features = 0.5,
+                                   .bootstrap = true,
+                                   .random_state = 3});
+    forest.fit(X.cast<float>());
+    CHECK(saved(forest) == std::pair{std::size_t{16592}, std::uint64_t{0x26b97e53fb0a871f}});
+  }
 }
