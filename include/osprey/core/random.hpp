@@ -71,8 +71,9 @@ struct Product128 {
  *  thread-safe (give each thread its own, made with `split`). */
 class Rng {
  public:
-  using result_type = std::uint64_t;
+  using result_type = std::uint64_t;  ///< the raw draw's type (a UniformRandomBitGenerator)
 
+  /** The generator seeded with `seed`: its four state words come from SplitMix64(seed). */
   explicit constexpr Rng(std::uint64_t seed = 0) noexcept : seed_(seed) {
     std::uint64_t sm = seed;
     for (auto& word : s_) word = detail::splitmix64(sm);
@@ -85,7 +86,9 @@ class Rng {
     return Rng(detail::splitmix64(sm));
   }
 
+  /** Smallest raw draw. */
   static constexpr result_type min() noexcept { return 0; }
+  /** Largest raw draw. */
   static constexpr result_type max() noexcept { return std::numeric_limits<result_type>::max(); }
 
   /** Next raw 64-bit value. */

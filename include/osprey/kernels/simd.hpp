@@ -34,26 +34,35 @@ namespace kernels {
 template <class S>
 struct SimdOf;
 #if defined(__GNUC__) || defined(__clang__)
+/// The float vector.
 template <>
 struct SimdOf<float> {
+  /// OSPREY_SIMD_BYTES / 4 floats
   typedef float type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
 };
+/// The double vector.
 template <>
 struct SimdOf<double> {
+  /// OSPREY_SIMD_BYTES / 8 doubles
   typedef double type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
 };
+/// True when the compiler has vector extensions (simd_t is a vector, not a scalar).
 inline constexpr bool has_simd = true;
 #else
+/// The float vector.
 template <>
 struct SimdOf<float> {
-  using type = float;
+  using type = float;  ///< no vector extensions: one lane
 };
+/// The double vector.
 template <>
 struct SimdOf<double> {
-  using type = double;
+  using type = double;  ///< no vector extensions: one lane
 };
+/// True when the compiler has vector extensions (simd_t is a vector, not a scalar).
 inline constexpr bool has_simd = false;
 #endif
+/// The SIMD vector of `S` of the target's native width.
 template <class S>
 using simd_t = typename SimdOf<S>::type;
 
