@@ -51,6 +51,7 @@ using ScoreKey = std::conditional_t<std::is_same_v<S, float>, std::uint32_t, std
   constexpr std::uint64_t sign = std::uint64_t{1} << 63U;
   return (b & sign) != 0 ? ~b : (b | sign);
 }
+/** score_key of a float: a 32-bit key. */
 [[nodiscard]] OSPREY_ALWAYS_INLINE std::uint32_t score_key(float x) noexcept {
   const auto b = std::bit_cast<std::uint32_t>(x + 0.0F);
   constexpr std::uint32_t sign = std::uint32_t{1} << 31U;
@@ -61,6 +62,7 @@ using ScoreKey = std::conditional_t<std::is_same_v<S, float>, std::uint32_t, std
   constexpr std::uint64_t sign = std::uint64_t{1} << 63U;
   return std::bit_cast<double>((k & sign) != 0 ? (k & ~sign) : ~k);
 }
+/** Inverse of score_key for a 32-bit key (the float, converted exactly to double). */
 [[nodiscard]] inline double key_score(std::uint32_t k) noexcept {
   constexpr std::uint32_t sign = std::uint32_t{1} << 31U;
   return static_cast<double>(std::bit_cast<float>((k & sign) != 0 ? (k & ~sign) : ~k));
@@ -80,16 +82,17 @@ inline std::pair<std::size_t, std::size_t> chunk_range(std::size_t n, int chunks
  *  than some radix passes). */
 template <class K>
 struct KeyArray {
-  std::unique_ptr<K[]> data;
-  std::size_t size = 0;
+  std::unique_ptr<K[]> data;  ///< the keys
+  std::size_t size = 0;       ///< number of keys
   KeyArray() = default;
-  explicit KeyArray(std::size_t n) : data(new K[n]), size(n) {}  // NOLINT: no value-init
-  K* begin() noexcept { return data.get(); }
-  K* end() noexcept { return data.get() + size; }
-  const K* begin() const noexcept { return data.get(); }
-  const K* end() const noexcept { return data.get() + size; }
-  K& operator[](std::size_t i) noexcept { return data[i]; }
-  const K& operator[](std::size_t i) const noexcept { return data[i]; }
+  /** `n` keys, left uninitialised. */
+  explicit KeyArray(std::size_t n) : data(new K[n]), size(n) {}          // NOLINT: no value-init
+  K* begin() noexcept { return data.get(); }                             ///< first key
+  K* end() noexcept { return data.get() + size; }                        ///< past the last key
+  const K* begin() const noexcept { return data.get(); }                 ///< first key
+  const K* end() const noexcept { return data.get() + size; }            ///< past the last key
+  K& operator[](std::size_t i) noexcept { return data[i]; }              ///< key i
+  const K& operator[](std::size_t i) const noexcept { return data[i]; }  ///< key i
 };
 
 /** Least-significant-digit radix sort of `keys[0, n)` on bits [0, bits) only (all higher bits
@@ -138,7 +141,7 @@ void lsd_radix_sort(K* keys, K* scratch, std::size_t n, unsigned bits) {
 /** The most-significant digit used by radix_sort: 16 bits, so one pass over memory leaves
  *  buckets that fit in cache for typical data (the exponent and top mantissa bits of scores). */
 inline constexpr unsigned msd_bits = 16;
-inline constexpr std::size_t msd_radix = std::size_t{1} << msd_bits;
+inline constexpr std::size_t msd_radix = std::size_t{1} << msd_bits;  ///< MSD buckets
 
 /** The MSD shift for keys whose varying bits are those of `spread`. */
 template <class K>
@@ -236,7 +239,8 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
 /** The scores of each class as sorted (ascending) order-preserving keys. */
 template <class K>
 struct ClassKeys {
-  KeyArray<K> pos, neg;
+  KeyArray<K> pos;  ///< keys of the positive class, ascending
+  KeyArray<K> neg;  ///< keys of every other sample, ascending
 };
 
 /** Splits the scores by class into sorted order-preserving keys, reading the input twice more:
