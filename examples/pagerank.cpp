@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     const std::string source = argc > 1 ? argv[1] : "generated voting graph";
     const auto list = argc > 1 ? osprey::read_edge_list<double>(argv[1], {.relabel = true})
                                : voting_graph(7000, 20260101);
-    const auto graph = osprey::Graph<double>::from_edges(list);
+    const auto graph = osprey::to_graph<double>(list);
     std::printf("%s: %lld nodes, %lld edges, %lld dangling\n", source.c_str(),
                 static_cast<long long>(graph.n_nodes()), static_cast<long long>(graph.n_edges()),
                 static_cast<long long>(graph.n_dangling()));

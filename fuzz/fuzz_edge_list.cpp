@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           variant != 2) {
         __builtin_trap();  // sparse ids got through
       }
-      const auto graph = osprey::Graph<double>::from_edges(edges);
+      const auto graph = osprey::to_graph<double>(edges);
       if (graph.n_nodes() != edges.n_nodes) __builtin_trap();
     } catch (const osprey::InvalidArgument&) {
     }

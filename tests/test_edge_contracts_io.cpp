@@ -62,7 +62,7 @@ TEST_CASE("read_edge_list: relabel takes any non-negative 64-bit id", "[io][edge
   CHECK(list.ids[2] == std::numeric_limits<std::int64_t>::max());
   CHECK(list.src == std::vector<std::int64_t>{2, 0});
   CHECK(list.dst == std::vector<std::int64_t>{0, 1});
-  const auto g = osprey::Graph<>::from_edges(list);
+  const auto g = osprey::to_graph(list);
   CHECK(g.n_nodes() == 3);
   // Above INT64_MAX is an error naming the cell, also with relabel.
   require_throws_containing<InvalidArgument>(
@@ -109,7 +109,7 @@ TEST_CASE("Graph: more nodes than the documented cap is a clear error, not bad_a
   list.n_nodes = osprey::kMaxNodeId + 2;
   list.src = {0};
   list.dst = {1};
-  require_throws_containing<InvalidArgument>([&] { (void)osprey::Graph<>::from_edges(list); },
+  require_throws_containing<InvalidArgument>([&] { (void)osprey::to_graph(list); },
                                              "relabel = true");
 }
 
@@ -150,9 +150,9 @@ TEST_CASE("Graph<float> from a double edge list: a weight above FLT_MAX names th
           "[graph][edges]") {
   const auto list = edges<double>("0 1 2\n1 2 1e39\n");
   require_throws_containing<InvalidArgument>(
-      [&] { (void)osprey::Graph<float>::from_edges(list); },
+      [&] { (void)osprey::to_graph<float>(list); },
       "weights[1] (edge 1 -> 2) = 9.9999999999999994e+38 is out of range for float");
-  CHECK(osprey::Graph<double>::from_edges(list).is_weighted());
+  CHECK(osprey::to_graph<double>(list).is_weighted());
 }
 
 TEST_CASE("read_csv<float>: a cell above FLT_MAX is an error naming line and column",

@@ -29,6 +29,7 @@ using osprey::GraphOptions;
 using osprey::Matrix;
 using osprey::NodeOrder;
 using osprey::PageRank;
+using osprey::to_graph;
 using osprey::Vector;
 using osprey::testing::load_fixture;
 using osprey::testing::require_throws_containing;
@@ -84,7 +85,7 @@ typename PageRank<S>::Params case_params(const Case& c, double tol) {
   typename PageRank<S>::Params p;
   p.damping = c.damping;
   p.tol = tol;
-  if (c.personalization) p.personalization = c.personalization->cast<S>();
+  if (c.personalization) p.personalization = c.personalization->cast<S>().template cast<double>();
   p.dangling = c.dangling_uniform ? Dangling::uniform : Dangling::personalization;
   return p;
 }
@@ -278,7 +279,7 @@ TEST_CASE("PageRank: email-Eu-core matches igraph PRPACK", "[.][graph][snap]") {
   INFO("set OSPREY_DATA_DIR to the folder that holds the SNAP graph (" << path << ")");
   REQUIRE(exists(path));
   const auto list = osprey::read_edge_list<double>(path, {.relabel = true});
-  const auto g = Graph<double>::from_edges(list);
+  const auto g = to_graph<double>(list);
   CHECK(g.n_nodes() == 1005);
   PageRank<double> pr({.tol = 1e-14});
   pr.fit(g);
@@ -291,7 +292,7 @@ TEST_CASE("PageRank: wiki-Vote top 20 match igraph PRPACK", "[.][graph][snap]") 
   INFO("set OSPREY_DATA_DIR to the folder that holds the SNAP graph (" << path << ")");
   REQUIRE(exists(path));
   const auto list = osprey::read_edge_list<double>(path, {.relabel = true});
-  const auto g = Graph<double>::from_edges(list);
+  const auto g = to_graph<double>(list);
   CHECK(g.n_nodes() == 7115);
   CHECK(g.n_edges() == 103689);
   PageRank<double> pr({.tol = 1e-13});
@@ -592,7 +593,7 @@ TEST_CASE("Graph: merges duplicates, keeps self-loops and reports dangling nodes
 TEST_CASE("Graph: reads SNAP edge lists through read_edge_list", "[graph]") {
   std::istringstream text("# comment\n10 20\n20 30\n30 10\n30 20\n");
   const auto list = osprey::read_edge_list<float>(text, {.relabel = true});
-  const auto g = Graph<float>::from_edges(list);
+  const auto g = to_graph<float>(list);
   CHECK(g.n_nodes() == 3);
   CHECK(g.n_edges() == 4);
   CHECK(g.out_weight(2) == 2.0);

@@ -48,8 +48,10 @@ void check_non_empty(const Eigen::DenseBase<Derived>& X, std::string_view what) 
   }
 }
 
-/** Throws naming the first (row, column) of `X` that is NaN or infinite. Scans column by column
- *  in storage-friendly order but reports the smallest row of the first bad column. */
+/** Throws naming the first (row, column) of `X` that is NaN or infinite, in row-major order
+ *  whatever X's storage order: rows are scanned from 0 and, within a row, columns from 0, so the
+ *  value reported is the one in the smallest column of the smallest row that holds any
+ *  non-finite value. A single column is reported by index only. */
 template <class Derived>
 void check_finite(const Eigen::DenseBase<Derived>& X, std::string_view what) {
   if (X.derived().allFinite()) return;
@@ -83,9 +85,10 @@ template <class T>
 /** True when rounding any value of type `From` to `To` can overflow to infinity: `To` is a
  *  floating-point type with a smaller range (double -> float). */
 template <class To, class From>
-inline constexpr bool narrows_range_v =
-    std::numeric_limits<To>::is_iec559&& std::numeric_limits<From>::is_iec559&&
-        std::numeric_limits<To>::max_exponent < std::numeric_limits<From>::max_exponent;
+inline constexpr bool narrows_range_v = (std::numeric_limits<To>::is_iec559) &&
+                                        (std::numeric_limits<From>::is_iec559) &&
+                                        (std::numeric_limits<To>::max_exponent <
+                                         std::numeric_limits<From>::max_exponent);
 
 /** The magnitude, in `From`, at and above which a value rounds to infinity when converted to
  *  `To` (round to nearest, ties to even): the midpoint between `To`'s largest finite value and
@@ -132,7 +135,9 @@ void check_finite_value_as(From v, std::string_view where) {
 
 /** `check_finite` for data that is about to be converted to `To`: also throws, naming the row and
  *  column, on a finite value that would overflow to infinity in `To` (double above FLT_MAX when
- *  `To` is float). Call it at the entry, before the cast, wherever data narrows to `Scalar`. */
+ *  `To` is float). A NaN or infinity anywhere is reported first, as check_finite does; otherwise
+ *  the first overflowing value in the same row-major order. Call it at the entry, before the
+ *  cast, wherever data narrows to `Scalar`. */
 template <class To, class Derived>
 void check_finite_as(const Eigen::DenseBase<Derived>& X, std::string_view what) {
   if (all_finite_as<To>(X)) return;

@@ -15,10 +15,12 @@
  *  doubles add 8 bytes per edge. Out-edges (CSR) are not kept: nothing here needs them, and they
  *  would double the footprint.
  *
- *  Node ids are `0 .. n-1` at the boundary, with `n <= kMaxNodeId + 1` (2^40). Inside, nodes are
- * renumbered (see `NodeOrder`): by default nodes with out-edges first and dangling nodes last, each
- * group by decreasing in-degree, which makes the per-row loop predictable and keeps hot sources
- * together. Every accessor and every result speaks original ids.
+ *  Node ids are `0 .. n-1` at the boundary, with `n <= kMaxNodeId + 1` (2^40). Inside, nodes
+ *  are renumbered (see `NodeOrder`): by default nodes with out-edges first and dangling nodes
+ *  last, each group by decreasing in-degree, which makes the per-row loop predictable and keeps
+ *  hot sources together. Every accessor and every result speaks original ids.
+ *
+ *  An edge list read by `read_edge_list` becomes a Graph with `to_graph` (io/edge_list.hpp).
  */
 #pragma once
 
@@ -35,17 +37,23 @@
 
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
-#include "../io/edge_list.hpp"
 #include "../kernels/spmv.hpp"
 
 OSPREY_NAMESPACE_BEGIN
+
+/** The largest `n_nodes - 1` of a Graph, and so of an edge list read without
+ *  `EdgeListOptions::relabel` (whose ids are used directly as node numbers): 2^40 - 1. A Graph
+ *  needs at least 24 bytes per node, so a larger one could not be held anyway; the cap turns
+ *  such an id into a clear error instead of an overflow of `max id + 1` or a failed huge
+ *  allocation. Relabelled ids may be any non-negative 64-bit integer (hashed account ids). */
+inline constexpr std::int64_t kMaxNodeId = (std::int64_t{1} << 40) - 1;
 
 /** How a Graph numbers its nodes internally (results always use the caller's ids). Dangling nodes
  *  always go last, so the iteration finds them as one range. */
 enum class NodeOrder {
   /** Nodes with out-edges first, then dangling nodes, each group by decreasing in-degree (ties by
    *  id). Rows of similar length follow each other, so the gather loop's trip count is
-   *  predictable (on R-MAT scale 20 this halves the per-row overhead), and since in- and
+   *  predictable (measured in docs/benchmarks.md, PageRank section), and since in- and
    *  out-degree are correlated on real graphs the hot sources still share cache lines.
    *  The default. */
   by_in_degree,
@@ -151,26 +159,6 @@ class Graph {
         [&](std::int64_t e) { return targets[static_cast<std::size_t>(e)]; }, weights, options);
   }
 
-  /** Builds a graph from what `read_edge_list` returned (its `n_nodes`, edges and weights).
-   *  \throws InvalidArgument as the other overloads, and when a weight is finite in `S` but not
-   *  once converted to Scalar (a double above FLT_MAX for a Graph<float>), naming the edge. */
-  template <class S>
-  [[nodiscard]] static Graph from_edges(const EdgeList<S>& list, const GraphOptions& options = {}) {
-    const std::size_t n_checked = std::min({list.weights.size(), list.src.size(), list.dst.size()});
-    for (std::size_t e = 0; e < n_checked; ++e) {
-      if (std::isfinite(static_cast<double>(list.weights[e])) &&
-          !detail::is_finite_as<Scalar>(list.weights[e])) {
-        detail::fail("weights[", e, "] (edge ", list.src[e], " -> ", list.dst[e],
-                     ") = ", list.weights[e], " is out of range for ",
-                     detail::scalar_name<Scalar>(), " (largest finite value ",
-                     std::numeric_limits<Scalar>::max(), ")");
-      }
-    }
-    std::vector<Scalar> w(list.weights.begin(), list.weights.end());
-    return from_edges(list.n_nodes, std::span<const std::int64_t>(list.src),
-                      std::span<const std::int64_t>(list.dst), std::span<const Scalar>(w), options);
-  }
-
   /** Builds a graph from a square sparse adjacency matrix, `A(i, j)` being the weight of the edge
    *  `i -> j`. Stored zeros are not edges.
    *  \throws InvalidArgument if A is not square, has no rows, or holds a negative or non-finite
@@ -270,9 +258,28 @@ class Graph {
     }
   }
 
+  /** Out-weight sums and degrees of every node, from one pass over the edges. */
+  struct DegreeCounts {
+    std::vector<double> out_weight;
+    std::vector<std::int64_t> out_degree;
+    std::vector<std::int64_t> in_degree;
+  };
+
   template <class SrcAt, class DstAt>
   static Graph build(std::int64_t n, std::int64_t m, SrcAt src_at, DstAt dst_at,
                      std::span<const Scalar> weights, const GraphOptions& options) {
+    check_sizes(n, m, weights);
+    const DegreeCounts degrees = count_degrees(n, m, src_at, dst_at, weights);
+    Graph g;
+    g.n_nodes_ = n;
+    g.number_nodes(degrees, options);
+    g.store_in_edges(n, m, src_at, dst_at, weights, options);
+    g.normalise_by_stored_weights();
+    return g;
+  }
+
+  /** Checks the node count (1 .. kMaxNodeId + 1) and that weights, when given, match the edges. */
+  static void check_sizes(std::int64_t n, std::int64_t m, std::span<const Scalar> weights) {
     if (n < 1) {
       detail::fail("a graph needs at least one node (got n_nodes = ", n, ")");
     }
@@ -284,10 +291,15 @@ class Graph {
     if (!weights.empty() && static_cast<std::int64_t>(weights.size()) != m) {
       detail::fail("weights has ", weights.size(), " entries but there are ", m, " edges");
     }
+  }
+
+  /** Checks every edge's ids and weight and sums the out-weights and degrees of each node. */
+  template <class SrcAt, class DstAt>
+  static DegreeCounts count_degrees(std::int64_t n, std::int64_t m, SrcAt src_at, DstAt dst_at,
+                                    std::span<const Scalar> weights) {
     const auto nz = static_cast<std::size_t>(n);
-    std::vector<double> out_weight(nz, 0.0);
-    std::vector<std::int64_t> out_degree(nz, 0);
-    std::vector<std::int64_t> in_degree(nz, 0);
+    DegreeCounts d{std::vector<double>(nz, 0.0), std::vector<std::int64_t>(nz, 0),
+                   std::vector<std::int64_t>(nz, 0)};
     for (std::int64_t e = 0; e < m; ++e) {
       const std::int64_t s = src_at(e);
       const std::int64_t t = dst_at(e);
@@ -302,48 +314,63 @@ class Graph {
           detail::fail("weights[", e, "] must be finite and >= 0 (got ", w, ")");
         }
       }
-      out_weight[static_cast<std::size_t>(s)] += w;
-      ++out_degree[static_cast<std::size_t>(s)];
-      ++in_degree[static_cast<std::size_t>(t)];
+      d.out_weight[static_cast<std::size_t>(s)] += w;
+      ++d.out_degree[static_cast<std::size_t>(s)];
+      ++d.in_degree[static_cast<std::size_t>(t)];
     }
+    return d;
+  }
 
-    Graph g;
-    g.n_nodes_ = n;
-    g.old_of_new_.resize(nz);
-    std::iota(g.old_of_new_.begin(), g.old_of_new_.end(), std::int64_t{0});
+  /** Sets the internal numbering (nodes with out-weight first, each group ordered by `options`)
+   *  and the out-weight of each internal id (1 for dangling nodes). */
+  void number_nodes(const DegreeCounts& degrees, const GraphOptions& options) {
+    const auto nz = static_cast<std::size_t>(n_nodes_);
+    const std::vector<double>& out_weight = degrees.out_weight;
+    old_of_new_.resize(nz);
+    std::iota(old_of_new_.begin(), old_of_new_.end(), std::int64_t{0});
     const auto active = [&](std::int64_t v) { return out_weight[static_cast<std::size_t>(v)] > 0; };
-    const auto split = std::stable_partition(g.old_of_new_.begin(), g.old_of_new_.end(), active);
-    g.n_active_ = split - g.old_of_new_.begin();
+    const auto split = std::stable_partition(old_of_new_.begin(), old_of_new_.end(), active);
+    n_active_ = split - old_of_new_.begin();
     if (options.order != NodeOrder::dangling_last) {
-      const auto& key = options.order == NodeOrder::by_in_degree ? in_degree : out_degree;
+      const auto& key =
+          options.order == NodeOrder::by_in_degree ? degrees.in_degree : degrees.out_degree;
       const auto decreasing = [&key](std::int64_t a, std::int64_t b) {
         return key[static_cast<std::size_t>(a)] > key[static_cast<std::size_t>(b)];
       };
-      std::stable_sort(g.old_of_new_.begin(), split, decreasing);
-      std::stable_sort(split, g.old_of_new_.end(), decreasing);
+      std::stable_sort(old_of_new_.begin(), split, decreasing);
+      std::stable_sort(split, old_of_new_.end(), decreasing);
     }
-    g.new_of_old_.resize(nz);
-    g.scale_.resize(nz);
+    new_of_old_.resize(nz);
+    scale_.resize(nz);
     for (std::size_t i = 0; i < nz; ++i) {
-      const auto old = static_cast<std::size_t>(g.old_of_new_[i]);
-      g.new_of_old_[old] = static_cast<std::int64_t>(i);
-      const double w = static_cast<std::int64_t>(i) < g.n_active_ ? out_weight[old] : 1.0;
-      g.scale_[i] = w;
+      const auto old = static_cast<std::size_t>(old_of_new_[i]);
+      new_of_old_[old] = static_cast<std::int64_t>(i);
+      const double w = static_cast<std::int64_t>(i) < n_active_ ? out_weight[old] : 1.0;
+      scale_[i] = w;
     }
+  }
 
+  /** Compresses the in-edges into the narrowest layout that holds them. */
+  template <class SrcAt, class DstAt>
+  void store_in_edges(std::int64_t n, std::int64_t m, SrcAt src_at, DstAt dst_at,
+                      std::span<const Scalar> weights, const GraphOptions& options) {
     switch (detail::choose_index_layout(n, m, options.narrow_indices)) {
       case IndexLayout::narrow:
-        g.in_ = g.template compress<std::uint32_t, std::uint32_t>(n, m, src_at, dst_at, weights);
+        in_ = compress<std::uint32_t, std::uint32_t>(n, m, src_at, dst_at, weights);
         break;
       case IndexLayout::wide_offsets:
-        g.in_ = g.template compress<std::uint64_t, std::uint32_t>(n, m, src_at, dst_at, weights);
+        in_ = compress<std::uint64_t, std::uint32_t>(n, m, src_at, dst_at, weights);
         break;
       case IndexLayout::wide:
-        g.in_ = g.template compress<std::uint64_t, std::uint64_t>(n, m, src_at, dst_at, weights);
+        in_ = compress<std::uint64_t, std::uint64_t>(n, m, src_at, dst_at, weights);
         break;
     }
-    // Normalise by the weights as stored (after rounding to Scalar), so every column of the
-    // transition matrix sums to 1 in the precision the iteration sees.
+  }
+
+  /** Normalise by the weights as stored (after rounding to Scalar), so every column of the
+   *  transition matrix sums to 1 in the precision the iteration sees. */
+  void normalise_by_stored_weights() {
+    const auto nz = static_cast<std::size_t>(n_nodes_);
     std::visit(
         [&](const auto& in) {
           if (in.weights.empty()) return;
@@ -351,12 +378,11 @@ class Graph {
           for (std::size_t k = 0; k < in.sources.size(); ++k) {
             sum[static_cast<std::size_t>(in.sources[k])] += static_cast<double>(in.weights[k]);
           }
-          for (std::size_t i = 0; i < static_cast<std::size_t>(g.n_active_); ++i) {
-            g.scale_[i] = sum[i];
+          for (std::size_t i = 0; i < static_cast<std::size_t>(n_active_); ++i) {
+            scale_[i] = sum[i];
           }
         },
-        g.in_);
-    return g;
+        in_);
   }
 
   /** Groups edges by internal target with sources ascending (counting sort by source, then a

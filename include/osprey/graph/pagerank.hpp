@@ -39,6 +39,24 @@ enum class Dangling {
                     ///< networkx's default
 };
 
+/** Parameters of PageRank, written with designated initialisers:
+ *  `osprey::PageRank<> pr({.damping = 0.9});`. Independent of PageRank's Scalar. */
+struct PageRankParams {
+  double damping = 0.85;  ///< probability of following an edge, in [0, 1)
+  double tol = 1e-10;     ///< stop when the L1 change of the scores is below this (> 0);
+                          ///< networkx stops at `n * tol_nx`, so our tol = n * networkx tol
+  int max_iter = 1000;    ///< most iterations (>= 1)
+  /** Teleport distribution (normalised), non-negative, not all zero, one entry per node
+   *  (original ids). PageRank<float> rounds it to float first, as it does the weights. */
+  std::optional<Eigen::VectorXd> personalization{};
+  Dangling dangling = Dangling::personalization;  ///< where dangling score goes
+  int n_threads = 0;                              ///< threads (0 = all)
+  bool throw_on_no_convergence = false;           ///< throw ConvergenceError instead of returning
+                                                  ///< with converged() == false
+  ProgressCallback progress{};  ///< called after every iteration: done = iterations so far,
+                                ///< total = max_iter, value = residual
+};
+
 namespace detail {
 template <class Scalar>
 struct PageRankState {
@@ -56,8 +74,8 @@ struct PageRankState {
  *  their score away according to `Params::dangling`.
  *
  *  The iteration runs in double whatever `ScalarT` is (float cannot resolve an L1 change of
- *  1e-10 over a million scores); `ScalarT` is the type of the weights, the personalization and
- *  the returned scores.
+ *  1e-10 over a million scores); `ScalarT` is the type of the weights and the returned scores,
+ *  and the personalization (given in double) is rounded to it.
  *
  *  \tparam ScalarT float or double.
  *  Complexity: O(n + m) time: per iteration one fused pass over the node arrays (old and new
@@ -69,23 +87,9 @@ struct PageRankState {
 template <class ScalarT = double>
 class PageRank {
  public:
-  using Scalar = ScalarT;  ///< type of weights, personalization and scores
+  using Scalar = ScalarT;  ///< type of the weights and the scores
 
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    double damping = 0.85;  ///< probability of following an edge, in [0, 1)
-    double tol = 1e-10;     ///< stop when the L1 change of the scores is below this (> 0); networkx
-                            ///< stops at `n * tol_nx`, so our tol = n * networkx tol
-    int max_iter = 1000;    ///< most iterations (>= 1)
-    std::optional<Vector<Scalar>> personalization{};  ///< teleport distribution (normalised),
-                                                      ///< non-negative, not all zero
-    Dangling dangling = Dangling::personalization;    ///< where dangling score goes
-    int n_threads = 0;                                ///< threads (0 = all)
-    bool throw_on_no_convergence = false;  ///< throw ConvergenceError instead of returning
-                                           ///< with converged() == false
-    ProgressCallback progress{};  ///< called after every iteration: done = iterations so far,
-                                  ///< total = max_iter, value = residual
-  };
+  using Params = PageRankParams;  ///< parameters, see PageRankParams
 
   /** Default parameters. */
   PageRank() = default;
@@ -96,10 +100,11 @@ class PageRank {
   [[nodiscard]] const Params& params() const noexcept { return params_; }
   /** Replaces the parameters; the estimator becomes unfitted.
    *  \throws InvalidArgument on an invalid parameter (and keeps the old ones). */
-  void set_params(const Params& params) {
+  PageRank& set_params(const Params& params) {
     validate(params);
     params_ = params;
     state_.reset();
+    return *this;
   }
 
   /** Ranks the nodes of `graph`.
@@ -143,6 +148,12 @@ class PageRank {
   [[nodiscard]] double residual() const { return state().residual; }
 
  private:
+  /** Entry i of the personalization as PageRank<Scalar> sees it: rounded to Scalar, then read
+   *  as double (for double, the entry itself). */
+  static double personalization_at(const Eigen::VectorXd& v, Eigen::Index i) {
+    return static_cast<double>(static_cast<Scalar>(v(i)));
+  }
+
   static void validate(const Params& p) {
     detail::check_param(p.damping >= 0.0 && p.damping < 1.0, "damping", p.damping, "in [0, 1)");
     detail::check_param(p.tol > 0.0 && std::isfinite(p.tol), "tol", p.tol, "finite and > 0");
@@ -153,7 +164,7 @@ class PageRank {
       if (v.size() == 0) detail::fail("personalization is empty");
       double sum = 0.0;
       for (Eigen::Index i = 0; i < v.size(); ++i) {
-        const auto x = static_cast<double>(v(i));
+        const double x = personalization_at(v, i);
         if (!(std::isfinite(x) && x >= 0.0)) {
           detail::fail("personalization must be finite and >= 0 (got ", x, " at index ", i, ")");
         }
@@ -220,6 +231,85 @@ class PageRank {
     return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
   }
 
+  /** Teleport and dangling distributions in internal order (empty = uniform). */
+  struct Distributions {
+    std::vector<double> p, q;
+  };
+
+  Distributions distributions(const Graph<Scalar>& g) const {
+    const auto nz = static_cast<std::size_t>(g.n_nodes_);
+    Distributions out;
+    if (params_.personalization) {
+      const auto& v = *params_.personalization;
+      out.p.resize(nz);
+      double sum = 0.0;
+      for (Eigen::Index i = 0; i < v.size(); ++i) sum += personalization_at(v, i);
+      for (std::size_t i = 0; i < nz; ++i) {
+        out.p[i] = personalization_at(v, static_cast<Eigen::Index>(g.old_of_new_[i])) / sum;
+      }
+      if (params_.dangling == Dangling::personalization) out.q = out.p;
+    }
+    return out;
+  }
+
+  /** One iteration over rows [lo, hi) of a block: writes the new scaled scores to `x_out` and
+   *  returns the block's L1 change in `res` and the new dangling mass in `dang`. */
+  template <class View, class Teleport>
+  OSPREY_ALWAYS_INLINE static void update_block(const View& A, std::int64_t lo, std::int64_t hi,
+                                                std::int64_t n_active, double d, const double* x_in,
+                                                double* x_out, const double* scale,
+                                                Teleport teleport, double& res_out,
+                                                double& dang_out) {
+    // Rows without in-edges (half of an R-MAT graph's nodes, all at the end of their group in
+    // the default order) only take the teleport term: they run as a branch-free, vectorised
+    // stream instead of one gather call per row.
+    const std::int64_t empty = first_empty_row(A.offsets, lo, hi);
+    double res = 0.0, dang = 0.0;
+    // Dangling nodes (the last n - n_active) have scale 1: their rows skip the normaliser, and
+    // their new scores add up to the next dangling mass. Active rows divide by it (one array
+    // read instead of a scale and a reciprocal).
+    const std::int64_t split = std::clamp(n_active, lo, empty);
+    kernels::spmv_pull_rows<double>(A, x_in, lo, split, [&](std::int64_t i, double sum) {
+      const auto iz = static_cast<std::size_t>(i);
+      const double x = d * sum + teleport(iz);
+      res += std::abs(x - x_in[iz] * scale[iz]);
+      x_out[iz] = x / scale[iz];
+    });
+    kernels::spmv_pull_rows<double>(A, x_in, split, empty, [&](std::int64_t i, double sum) {
+      const auto iz = static_cast<std::size_t>(i);
+      const double x = d * sum + teleport(iz);
+      res += std::abs(x - x_in[iz]);
+      x_out[iz] = x;
+      dang += x;
+    });
+    const std::int64_t mid = std::clamp(n_active, empty, hi);
+    res += teleport_rows<false>(empty, mid, x_in, x_out, scale, teleport, nullptr);
+    res += teleport_rows<true>(mid, hi, x_in, x_out, scale, teleport, &dang);
+    res_out = res;
+    dang_out = dang;
+  }
+
+  /** The scores back in original ids, renormalised so they sum to 1 to the last bit of
+   *  rounding. */
+  static Vector<Scalar> original_scores(const Graph<Scalar>& g, const std::vector<double>& v) {
+    const auto nz = static_cast<std::size_t>(g.n_nodes_);
+    const double* scale = g.scale_.data();
+    double total = 0.0, compensation = 0.0;  // Neumaier summation: total exact to ~1 ulp
+    for (std::size_t i = 0; i < nz; ++i) {
+      const double term = v[i] * scale[i];
+      const double t = total + term;
+      compensation += std::abs(total) >= std::abs(term) ? (total - t) + term : (term - t) + total;
+      total = t;
+    }
+    total += compensation;
+    Vector<Scalar> scores(static_cast<Eigen::Index>(g.n_nodes_));
+    for (std::size_t i = 0; i < nz; ++i) {
+      scores(static_cast<Eigen::Index>(g.old_of_new_[i])) =
+          static_cast<Scalar>(v[i] * scale[i] / total);
+    }
+    return scores;
+  }
+
   template <class InEdges>
   detail::PageRankState<Scalar> iterate(const Graph<Scalar>& g, const InEdges& in) const {
     const std::int64_t n = g.n_nodes_;
@@ -227,19 +317,9 @@ class PageRank {
     const std::int64_t n_active = g.n_active_;
     const double d = params_.damping;
     const double inv_n = 1.0 / static_cast<double>(n);
-
-    // Teleport and dangling distributions in internal order (empty = uniform).
-    std::vector<double> p, q;
-    if (params_.personalization) {
-      const auto& v = *params_.personalization;
-      p.resize(nz);
-      double sum = 0.0;
-      for (Eigen::Index i = 0; i < v.size(); ++i) sum += static_cast<double>(v(i));
-      for (std::size_t i = 0; i < nz; ++i) {
-        p[i] = static_cast<double>(v(static_cast<Eigen::Index>(g.old_of_new_[i]))) / sum;
-      }
-      if (params_.dangling == Dangling::personalization) q = p;
-    }
+    const Distributions dist = distributions(g);
+    const std::vector<double>& p = dist.p;
+    const std::vector<double>& q = dist.q;
 
     const auto A = in.view();
     const std::vector<std::int64_t> blocks =
@@ -263,35 +343,8 @@ class PageRank {
         detail::parallel_for_dynamic(
             std::int64_t{0}, n_blocks, params_.n_threads, [&](std::int64_t b) {
               const auto bz = static_cast<std::size_t>(b);
-              const std::int64_t lo = blocks[bz], hi = blocks[bz + 1];
-              // Rows without in-edges (half of an R-MAT graph's nodes, all at the end of their
-              // group in the default order) only take the teleport term: they run as a
-              // branch-free, vectorised stream instead of one gather call per row.
-              const std::int64_t empty = first_empty_row(A.offsets, lo, hi);
-              double res = 0.0, dang = 0.0;
-              // Dangling nodes (the last n - n_active) have scale 1: their rows skip the
-              // normaliser, and their new scores add up to the next dangling mass. Active rows
-              // divide by it (one array read instead of a scale and a reciprocal).
-              const std::int64_t split = std::clamp(n_active, lo, empty);
-              kernels::spmv_pull_rows<double>(A, x_in, lo, split, [&](std::int64_t i, double sum) {
-                const auto iz = static_cast<std::size_t>(i);
-                const double x = d * sum + teleport(iz);
-                res += std::abs(x - x_in[iz] * scale[iz]);
-                x_out[iz] = x / scale[iz];
-              });
-              kernels::spmv_pull_rows<double>(A, x_in, split, empty,
-                                              [&](std::int64_t i, double sum) {
-                                                const auto iz = static_cast<std::size_t>(i);
-                                                const double x = d * sum + teleport(iz);
-                                                res += std::abs(x - x_in[iz]);
-                                                x_out[iz] = x;
-                                                dang += x;
-                                              });
-              const std::int64_t mid = std::clamp(n_active, empty, hi);
-              res += teleport_rows<false>(empty, mid, x_in, x_out, scale, teleport, nullptr);
-              res += teleport_rows<true>(mid, hi, x_in, x_out, scale, teleport, &dang);
-              block_residual[bz] = res;
-              block_dangling[bz] = dang;
+              update_block(A, blocks[bz], blocks[bz + 1], n_active, d, x_in, x_out, scale, teleport,
+                           block_residual[bz], block_dangling[bz]);
             });
       };
       if (p.empty()) {
@@ -321,21 +374,7 @@ class PageRank {
         break;
       }
     }
-
-    // Back to original ids, renormalised so the scores sum to 1 to the last bit of rounding.
-    double total = 0.0, compensation = 0.0;  // Neumaier summation: total exact to ~1 ulp
-    for (std::size_t i = 0; i < nz; ++i) {
-      const double term = v_old[i] * scale[i];
-      const double t = total + term;
-      compensation += std::abs(total) >= std::abs(term) ? (total - t) + term : (term - t) + total;
-      total = t;
-    }
-    total += compensation;
-    s.scores.resize(static_cast<Eigen::Index>(n));
-    for (std::size_t i = 0; i < nz; ++i) {
-      s.scores(static_cast<Eigen::Index>(g.old_of_new_[i])) =
-          static_cast<Scalar>(v_old[i] * scale[i] / total);
-    }
+    s.scores = original_scores(g, v_old);
     return s;
   }
 

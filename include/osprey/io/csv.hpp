@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "../core/types.hpp"
-#include "detail_text.hpp"
+#include "detail/text.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -36,6 +36,146 @@ struct CsvData {
   std::vector<std::string> columns;  ///< names of the feature columns (empty without header)
 };
 
+namespace detail {
+
+/** Splits `text` at every `delimiter` into `fields` (cleared first); an empty text is one empty
+ *  field. */
+inline void split_delimited(std::string_view text, char delimiter,
+                            std::vector<std::string_view>& fields) {
+  fields.clear();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t pos = text.find(delimiter, start);
+    if (pos == std::string_view::npos) {
+      fields.push_back(text.substr(start));
+      break;
+    }
+    fields.push_back(text.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+/** The cells of a CSV table as read, before the label column is taken out. */
+struct CsvCells {
+  std::vector<std::string> names;     ///< header fields, trimmed (empty without header)
+  std::vector<double> cells;          ///< row-major, `width` per row
+  std::vector<std::size_t> row_line;  ///< line number of each data row, for messages
+  std::size_t width = 0;              ///< fields per row
+  std::size_t n_rows = 0;             ///< data rows
+};
+
+/** Reads the header and every data row as doubles, checking that rows have the same width.
+ *  	hrows InvalidArgument on a read error, an empty input or no data rows, ragged rows or a
+ *  cell that is not a number. */
+inline CsvCells read_csv_cells(std::istream& in, const CsvOptions& options,
+                               std::string_view source) {
+  CsvCells t;
+  std::vector<std::string_view> fields;
+  std::size_t line_no = 0;
+  bool have_header = !options.header;
+  std::string line;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line_no == 1) strip_utf8_bom(line);
+    const std::string_view text = trim(line);
+    if (text.empty()) continue;
+    if (options.comments && text.front() == '#') continue;
+    split_delimited(text, options.delimiter, fields);
+    if (!have_header) {
+      for (auto f : fields) t.names.emplace_back(trim(f));
+      t.width = fields.size();
+      have_header = true;
+      continue;
+    }
+    if (t.width == 0) t.width = fields.size();
+    if (fields.size() != t.width) {
+      fail_at(TextLocation{source, line_no, 0},
+              concat("expected ", t.width, " fields, found ", fields.size()));
+    }
+    for (std::size_t c = 0; c < fields.size(); ++c) {
+      t.cells.push_back(parse_double(fields[c], TextLocation{source, line_no, c + 1}));
+    }
+    t.row_line.push_back(line_no);
+    ++t.n_rows;
+  }
+  if (in.bad()) fail(source, ": read error");
+  if (t.n_rows == 0) {
+    fail(source, line_no == 0 ? ": file is empty" : ": no data rows");
+  }
+  return t;
+}
+
+/** Which column holds the labels, if any (`label` by name, `label_index` by position).
+ *  	hrows InvalidArgument on an unknown name, a name without header, an index out of range, or
+ *  a name and an index naming different columns. */
+inline std::optional<std::size_t> csv_label_column(const CsvOptions& options,
+                                                   const std::vector<std::string>& names,
+                                                   std::size_t width, std::string_view source) {
+  std::optional<std::size_t> label_col;
+  if (!options.label.empty()) {
+    if (!options.header) fail("CsvOptions: label given by name but header = false");
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      if (names[c] == options.label) label_col = c;
+    }
+    if (!label_col) fail(source, ": no column named '", options.label, "'");
+  }
+  if (options.label_index) {
+    const long idx = *options.label_index < 0 ? static_cast<long>(width) + *options.label_index
+                                              : *options.label_index;
+    if (idx < 0 || idx >= static_cast<long>(width)) {
+      fail("CsvOptions: label_index ", *options.label_index, " is out of range for ", width,
+           " columns");
+    }
+    if (label_col && *label_col != static_cast<std::size_t>(idx)) {
+      fail("CsvOptions: label '", options.label, "' is column ", *label_col + 1,
+           " but label_index ", *options.label_index, " is column ", idx + 1,
+           "; give one of them, or both naming the same column");
+    }
+    label_col = static_cast<std::size_t>(idx);
+  }
+  return label_col;
+}
+
+/** Splits the cells into features (converted to Scalar) and integer labels.
+ *  	hrows InvalidArgument on a non-integer label or a value out of Scalar's range. */
+template <class Scalar>
+CsvData<Scalar> csv_to_data(const CsvCells& t, std::optional<std::size_t> label_col,
+                            std::string_view source) {
+  CsvData<Scalar> out;
+  const std::size_t width = t.width;
+  const std::size_t n_rows = t.n_rows;
+  const std::size_t n_features = width - (label_col ? 1 : 0);
+  out.X.resize(static_cast<Eigen::Index>(n_rows), static_cast<Eigen::Index>(n_features));
+  if (label_col) out.y.resize(static_cast<Eigen::Index>(n_rows));
+  for (std::size_t c = 0; c < t.names.size(); ++c) {
+    if (!label_col || c != *label_col) out.columns.push_back(t.names[c]);
+  }
+  for (std::size_t r = 0; r < n_rows; ++r) {
+    std::size_t j = 0;
+    for (std::size_t c = 0; c < width; ++c) {
+      const double v = t.cells[r * width + c];
+      if (label_col && c == *label_col) {
+        if (v != std::floor(v) || std::abs(v) > 2147483647.0) {
+          fail(source, ": label '", v, "' in data row ", r + 1, ", column ", c + 1,
+               " is not an integer");
+        }
+        out.y(static_cast<Eigen::Index>(r)) = static_cast<int>(v);
+      } else {
+        if (!is_finite_as<Scalar>(v)) {
+          fail_at(TextLocation{source, t.row_line[r], c + 1},
+                  concat("value ", v, " is out of range for ", scalar_name<Scalar>(),
+                         " (largest finite value ", std::numeric_limits<Scalar>::max(), ")"));
+        }
+        out.X(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j++)) =
+            static_cast<Scalar>(v);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
 /** Reads a numeric CSV table from a stream; `source` names it in error messages.
  *  Blank lines are skipped, and so is a UTF-8 byte order mark at the start of the input. Labels
  *  must be integer-valued. With `Scalar = float`, a finite cell above FLT_MAX is an error (it
@@ -46,114 +186,10 @@ struct CsvData {
 template <class Scalar = double>
 [[nodiscard]] CsvData<Scalar> read_csv(std::istream& in, const CsvOptions& options = {},
                                        std::string_view source = "<stream>") {
-  using detail::TextLocation;
-  std::vector<std::string> names;
-  std::vector<double> cells;
-  std::vector<std::size_t> row_line;  // line number of each data row, for messages
-  std::vector<std::string_view> fields;
-  std::size_t width = 0;
-  std::size_t n_rows = 0;
-  std::size_t line_no = 0;
-  bool have_header = !options.header;
-  std::string line;
-
-  auto split = [&](std::string_view text) {
-    fields.clear();
-    std::size_t start = 0;
-    for (;;) {
-      const std::size_t pos = text.find(options.delimiter, start);
-      if (pos == std::string_view::npos) {
-        fields.push_back(text.substr(start));
-        break;
-      }
-      fields.push_back(text.substr(start, pos - start));
-      start = pos + 1;
-    }
-  };
-
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line_no == 1) detail::strip_utf8_bom(line);
-    const std::string_view text = detail::trim(line);
-    if (text.empty()) continue;
-    if (options.comments && text.front() == '#') continue;
-    split(text);
-    if (!have_header) {
-      for (auto f : fields) names.emplace_back(detail::trim(f));
-      width = fields.size();
-      have_header = true;
-      continue;
-    }
-    if (width == 0) width = fields.size();
-    if (fields.size() != width) {
-      detail::fail_at(TextLocation{source, line_no, 0},
-                      detail::concat("expected ", width, " fields, found ", fields.size()));
-    }
-    for (std::size_t c = 0; c < fields.size(); ++c) {
-      cells.push_back(detail::parse_double(fields[c], TextLocation{source, line_no, c + 1}));
-    }
-    row_line.push_back(line_no);
-    ++n_rows;
-  }
-  if (in.bad()) detail::fail(source, ": read error");
-  if (n_rows == 0) {
-    detail::fail(source, line_no == 0 ? ": file is empty" : ": no data rows");
-  }
-
-  // Which column holds the labels, if any.
-  std::optional<std::size_t> label_col;
-  if (!options.label.empty()) {
-    if (!options.header) detail::fail("CsvOptions: label given by name but header = false");
-    for (std::size_t c = 0; c < names.size(); ++c) {
-      if (names[c] == options.label) label_col = c;
-    }
-    if (!label_col) detail::fail(source, ": no column named '", options.label, "'");
-  }
-  if (options.label_index) {
-    const long idx = *options.label_index < 0 ? static_cast<long>(width) + *options.label_index
-                                              : *options.label_index;
-    if (idx < 0 || idx >= static_cast<long>(width)) {
-      detail::fail("CsvOptions: label_index ", *options.label_index, " is out of range for ", width,
-                   " columns");
-    }
-    if (label_col && *label_col != static_cast<std::size_t>(idx)) {
-      detail::fail("CsvOptions: label '", options.label, "' is column ", *label_col + 1,
-                   " but label_index ", *options.label_index, " is column ", idx + 1,
-                   "; give one of them, or both naming the same column");
-    }
-    label_col = static_cast<std::size_t>(idx);
-  }
-
-  CsvData<Scalar> out;
-  const std::size_t n_features = width - (label_col ? 1 : 0);
-  out.X.resize(static_cast<Eigen::Index>(n_rows), static_cast<Eigen::Index>(n_features));
-  if (label_col) out.y.resize(static_cast<Eigen::Index>(n_rows));
-  for (std::size_t c = 0; c < names.size(); ++c) {
-    if (!label_col || c != *label_col) out.columns.push_back(names[c]);
-  }
-  for (std::size_t r = 0; r < n_rows; ++r) {
-    std::size_t j = 0;
-    for (std::size_t c = 0; c < width; ++c) {
-      const double v = cells[r * width + c];
-      if (label_col && c == *label_col) {
-        if (v != std::floor(v) || std::abs(v) > 2147483647.0) {
-          detail::fail(source, ": label '", v, "' in data row ", r + 1, ", column ", c + 1,
-                       " is not an integer");
-        }
-        out.y(static_cast<Eigen::Index>(r)) = static_cast<int>(v);
-      } else {
-        if (!detail::is_finite_as<Scalar>(v)) {
-          detail::fail_at(
-              TextLocation{source, row_line[r], c + 1},
-              detail::concat("value ", v, " is out of range for ", detail::scalar_name<Scalar>(),
-                             " (largest finite value ", std::numeric_limits<Scalar>::max(), ")"));
-        }
-        out.X(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j++)) =
-            static_cast<Scalar>(v);
-      }
-    }
-  }
-  return out;
+  const detail::CsvCells cells = detail::read_csv_cells(in, options, source);
+  const std::optional<std::size_t> label_col =
+      detail::csv_label_column(options, cells.names, cells.width, source);
+  return detail::csv_to_data<Scalar>(cells, label_col, source);
 }
 
 /** Reads a numeric CSV file; see the stream overload.

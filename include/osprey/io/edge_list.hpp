@@ -1,30 +1,26 @@
 /** \file
  *  A strict reader for SNAP-style edge lists: one `src dst [weight]` per line, separated by
  *  spaces or tabs, `#` comment lines. Node ids are non-negative integers; errors name the file,
- *  line and column.
+ *  line and column. `to_graph` builds a Graph from what the reader returned.
  */
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <istream>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "../core/types.hpp"
-#include "detail_text.hpp"
+#include "../graph/graph.hpp"
+#include "detail/text.hpp"
 
 OSPREY_NAMESPACE_BEGIN
-
-/** The largest node id used directly as a node number (without `EdgeListOptions::relabel`), and
- *  so the largest `n_nodes - 1` of an edge list or a Graph: 2^40 - 1. A Graph needs at least 24
- *  bytes per node, so a larger one could not be held anyway; the cap turns such an id into a
- *  clear error instead of an overflow of `max id + 1` or a failed huge allocation. Relabelled ids
- *  may be any non-negative 64-bit integer (hashed account ids). */
-inline constexpr std::int64_t kMaxNodeId = (std::int64_t{1} << 40) - 1;
 
 /** Slack of the sparse-id rule: without relabel or n_nodes, an edge list whose `max id + 1`
  *  exceeds `2 * (distinct ids) + kSparseIdSlack` is rejected, since most of the nodes it implies
@@ -97,83 +93,82 @@ struct EdgeList {
   [[nodiscard]] std::size_t n_edges() const noexcept { return src.size(); }
 };
 
-/** Reads an edge list from a stream; `source` names it in error messages.
- *  Every data line must have the same number of fields, 2 (unweighted) or 3 (weighted).
- *  \throws InvalidArgument on an empty input (no edges), a line with another field count,
- *  a non-integer or negative id, an id >= n_nodes, an id above `kMaxNodeId` without relabel,
- *  sparse ids without relabel or n_nodes (see `EdgeListOptions`), or a weight that is not a
- *  finite number (also once converted to Scalar: above FLT_MAX for float). */
-template <class Scalar = double>
-[[nodiscard]] EdgeList<Scalar> read_edge_list(std::istream& in, const EdgeListOptions& options = {},
-                                              std::string_view source = "<stream>") {
-  using detail::TextLocation;
-  if (options.n_nodes) {
-    detail::check_param(*options.n_nodes >= 1, "EdgeListOptions: n_nodes", *options.n_nodes,
-                        ">= 1");
-    detail::check_param(*options.n_nodes <= kMaxNodeId + 1, "EdgeListOptions: n_nodes",
-                        *options.n_nodes, detail::concat("<= ", kMaxNodeId + 1, " (2^40)"));
-  }
-  EdgeList<Scalar> out;
-  std::size_t width = 0;
-  std::size_t line_no = 0;
-  std::string line;
-  std::vector<std::string_view> fields;
-  std::int64_t max_id = -1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line_no == 1) detail::strip_utf8_bom(line);
-    const std::string_view text = detail::trim(line);
-    if (text.empty() || text.front() == '#') continue;
-    fields.clear();
-    std::size_t i = 0;
-    while (i < text.size()) {
-      while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-      const std::size_t start = i;
-      while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
-      if (i > start) fields.push_back(text.substr(start, i - start));
-    }
-    if (fields.size() != 2 && fields.size() != 3) {
-      detail::fail_at(TextLocation{source, line_no, 0},
-                      detail::concat("expected 'src dst' or 'src dst weight', found ",
-                                     fields.size(), " fields"));
-    }
-    if (width == 0) width = fields.size();
-    if (fields.size() != width) {
-      detail::fail_at(TextLocation{source, line_no, 0},
-                      detail::concat("expected ", width, " fields as on the first edge, found ",
-                                     fields.size()));
-    }
-    for (std::size_t c = 0; c < 2; ++c) {
-      const TextLocation at{source, line_no, c + 1};
-      const std::int64_t id = detail::parse_int(fields[c], at);
-      if (id < 0) detail::fail_at(at, detail::concat("negative node id ", id));
-      if (!options.relabel && id > kMaxNodeId) {
-        detail::fail_at(at, detail::concat("node id ", id, " is above ", kMaxNodeId,
-                                           ", the largest id used as a node number; set "
-                                           "EdgeListOptions::relabel = true to number the ids "
-                                           "0..n-1"));
-      }
-      if (!options.relabel && options.n_nodes && id >= *options.n_nodes) {
-        detail::fail_at(at, detail::concat("node id ", id,
-                                           " is out of range for n_nodes = ", *options.n_nodes));
-      }
-      max_id = std::max(max_id, id);
-      (c == 0 ? out.src : out.dst).push_back(id);
-    }
-    if (width == 3) {
-      const TextLocation at{source, line_no, 3};
-      const double w = detail::parse_double(fields[2], at);
-      if (!detail::is_finite_as<Scalar>(w)) {
-        detail::fail_at(
-            at, detail::concat("weight ", w, " is out of range for ", detail::scalar_name<Scalar>(),
-                               " (largest finite value ", std::numeric_limits<Scalar>::max(), ")"));
-      }
-      out.weights.push_back(static_cast<Scalar>(w));
-    }
-  }
-  if (in.bad()) detail::fail(source, ": read error");
-  if (out.src.empty()) detail::fail(source, line_no == 0 ? ": file is empty" : ": no edges");
+namespace detail {
 
+/** Checks the node count of EdgeListOptions, when given: 1 .. kMaxNodeId + 1. */
+inline void check_edge_list_options(const EdgeListOptions& options) {
+  if (options.n_nodes) {
+    check_param(*options.n_nodes >= 1, "EdgeListOptions: n_nodes", *options.n_nodes, ">= 1");
+    check_param(*options.n_nodes <= kMaxNodeId + 1, "EdgeListOptions: n_nodes", *options.n_nodes,
+                concat("<= ", kMaxNodeId + 1, " (2^40)"));
+  }
+}
+
+/** Splits `text` into `fields` (cleared first) at runs of spaces and tabs. */
+inline void split_whitespace(std::string_view text, std::vector<std::string_view>& fields) {
+  fields.clear();
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    const std::size_t start = i;
+    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
+    if (i > start) fields.push_back(text.substr(start, i - start));
+  }
+}
+
+/** Checks that a data line has 2 or 3 fields, as many as the first edge (`width`, set from the
+ *  first edge when still 0). */
+inline void check_edge_field_count(std::size_t n_fields, std::size_t& width,
+                                   const TextLocation& line) {
+  if (n_fields != 2 && n_fields != 3) {
+    fail_at(line, concat("expected 'src dst' or 'src dst weight', found ", n_fields, " fields"));
+  }
+  if (width == 0) width = n_fields;
+  if (n_fields != width) {
+    fail_at(line, concat("expected ", width, " fields as on the first edge, found ", n_fields));
+  }
+}
+
+/** Parses the source and target ids of a data line into `out.src`/`out.dst`, raising `max_id`.
+ */
+template <class Scalar>
+void parse_edge_ids(const std::vector<std::string_view>& fields, std::string_view source,
+                    std::size_t line_no, const EdgeListOptions& options, EdgeList<Scalar>& out,
+                    std::int64_t& max_id) {
+  for (std::size_t c = 0; c < 2; ++c) {
+    const TextLocation at{source, line_no, c + 1};
+    const std::int64_t id = parse_int(fields[c], at);
+    if (id < 0) fail_at(at, concat("negative node id ", id));
+    if (!options.relabel && id > kMaxNodeId) {
+      fail_at(at, concat("node id ", id, " is above ", kMaxNodeId,
+                         ", the largest id used as a node number; set "
+                         "EdgeListOptions::relabel = true to number the ids "
+                         "0..n-1"));
+    }
+    if (!options.relabel && options.n_nodes && id >= *options.n_nodes) {
+      fail_at(at, concat("node id ", id, " is out of range for n_nodes = ", *options.n_nodes));
+    }
+    max_id = std::max(max_id, id);
+    (c == 0 ? out.src : out.dst).push_back(id);
+  }
+}
+
+/** Parses the weight field of a data line into `out.weights`, checking it is finite in Scalar. */
+template <class Scalar>
+void parse_edge_weight(std::string_view field, const TextLocation& at, EdgeList<Scalar>& out) {
+  const double w = parse_double(field, at);
+  if (!is_finite_as<Scalar>(w)) {
+    fail_at(at, concat("weight ", w, " is out of range for ", scalar_name<Scalar>(),
+                       " (largest finite value ", std::numeric_limits<Scalar>::max(), ")"));
+  }
+  out.weights.push_back(static_cast<Scalar>(w));
+}
+
+/** Sets `out.n_nodes`: relabels the ids to 0..n-1 (keeping the originals in `out.ids`), or takes
+ *  the given n_nodes, or max id + 1 after the sparse-id check. */
+template <class Scalar>
+void number_edge_list_nodes(EdgeList<Scalar>& out, const EdgeListOptions& options,
+                            std::int64_t max_id, std::string_view source) {
   if (options.relabel) {
     std::vector<std::int64_t> ids(out.src);
     ids.insert(ids.end(), out.dst.begin(), out.dst.end());
@@ -188,8 +183,7 @@ template <class Scalar = double>
     out.n_nodes = static_cast<std::int64_t>(ids.size());
     if (options.n_nodes) {
       if (*options.n_nodes < out.n_nodes) {
-        detail::fail(source, ": ", out.n_nodes,
-                     " distinct ids exceed n_nodes = ", *options.n_nodes);
+        fail(source, ": ", out.n_nodes, " distinct ids exceed n_nodes = ", *options.n_nodes);
       }
       out.n_nodes = *options.n_nodes;
     }
@@ -197,9 +191,43 @@ template <class Scalar = double>
   } else if (options.n_nodes) {
     out.n_nodes = *options.n_nodes;
   } else {
-    detail::check_dense_ids(out.src, out.dst, max_id, source);
+    check_dense_ids(out.src, out.dst, max_id, source);
     out.n_nodes = max_id + 1;
   }
+}
+
+}  // namespace detail
+
+/** Reads an edge list from a stream; `source` names it in error messages.
+ *  Every data line must have the same number of fields, 2 (unweighted) or 3 (weighted).
+ *  \throws InvalidArgument on an empty input (no edges), a line with another field count,
+ *  a non-integer or negative id, an id >= n_nodes, an id above `kMaxNodeId` without relabel,
+ *  sparse ids without relabel or n_nodes (see `EdgeListOptions`), or a weight that is not a
+ *  finite number (also once converted to Scalar: above FLT_MAX for float). */
+template <class Scalar = double>
+[[nodiscard]] EdgeList<Scalar> read_edge_list(std::istream& in, const EdgeListOptions& options = {},
+                                              std::string_view source = "<stream>") {
+  using detail::TextLocation;
+  detail::check_edge_list_options(options);
+  EdgeList<Scalar> out;
+  std::size_t width = 0;
+  std::size_t line_no = 0;
+  std::string line;
+  std::vector<std::string_view> fields;
+  std::int64_t max_id = -1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line_no == 1) detail::strip_utf8_bom(line);
+    const std::string_view text = detail::trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    detail::split_whitespace(text, fields);
+    detail::check_edge_field_count(fields.size(), width, TextLocation{source, line_no, 0});
+    detail::parse_edge_ids(fields, source, line_no, options, out, max_id);
+    if (width == 3) detail::parse_edge_weight(fields[2], TextLocation{source, line_no, 3}, out);
+  }
+  if (in.bad()) detail::fail(source, ": read error");
+  if (out.src.empty()) detail::fail(source, line_no == 0 ? ": file is empty" : ": no edges");
+  detail::number_edge_list_nodes(out, options, max_id, source);
   return out;
 }
 
@@ -210,6 +238,28 @@ template <class Scalar = double>
                                               const EdgeListOptions& options = {}) {
   auto in = detail::open_for_reading(path);
   return read_edge_list<Scalar>(in, options, path);
+}
+
+/** Builds a `Graph<Scalar>` from what `read_edge_list` returned (its `n_nodes`, edges and
+ *  weights), as `Graph<Scalar>::from_edges(n_nodes, src, dst, weights, options)` would.
+ *  \tparam Scalar weight type of the graph (float or double), independent of the list's `S`.
+ *  \throws InvalidArgument as Graph::from_edges, and when a weight is finite in `S` but not
+ *  once converted to Scalar (a double above FLT_MAX for a Graph<float>), naming the edge. */
+template <class Scalar = double, class S>
+[[nodiscard]] Graph<Scalar> to_graph(const EdgeList<S>& list, const GraphOptions& options = {}) {
+  const std::size_t n_checked = std::min({list.weights.size(), list.src.size(), list.dst.size()});
+  for (std::size_t e = 0; e < n_checked; ++e) {
+    if (std::isfinite(static_cast<double>(list.weights[e])) &&
+        !detail::is_finite_as<Scalar>(list.weights[e])) {
+      detail::fail("weights[", e, "] (edge ", list.src[e], " -> ", list.dst[e],
+                   ") = ", list.weights[e], " is out of range for ", detail::scalar_name<Scalar>(),
+                   " (largest finite value ", std::numeric_limits<Scalar>::max(), ")");
+    }
+  }
+  std::vector<Scalar> w(list.weights.begin(), list.weights.end());
+  return Graph<Scalar>::from_edges(list.n_nodes, std::span<const std::int64_t>(list.src),
+                                   std::span<const std::int64_t>(list.dst),
+                                   std::span<const Scalar>(w), options);
 }
 
 OSPREY_NAMESPACE_END

@@ -43,8 +43,7 @@ struct CompressedRows {
 };
 
 /** How far ahead, in entries, the gathers prefetch their index and value streams: 4 KiB of
- *  32-bit indices. On R-MAT scale 20 (in-degree order, two cores) it takes `BM_SpmvPull` from
- *  6.2-6.3 to 3.5 ms; 128 entries ahead gains nothing (docs/benchmarks/pagerank.md). */
+ *  32-bit indices (the distances measured are in docs/benchmarks.md, PageRank section). */
 inline constexpr std::int64_t kRowPrefetch = 1024;
 
 /** Prefetches the 16 entries `kRowPrefetch` past `k` in `data`. */

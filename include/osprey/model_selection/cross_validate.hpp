@@ -16,25 +16,30 @@
 
 OSPREY_NAMESPACE_BEGIN
 
+// clang-format 14 cannot lay out concept definitions and requires-clauses; they are written by
+// hand between the markers.
+// clang-format off
+
 /** A metric of hard predictions: `metric(y_true, y_pred) -> double` (accuracy_score, f1_score,
  *  a lambda binding an Average, ...). */
 template <class M>
 concept LabelMetric =
     std::invocable<const M&, const Eigen::VectorXi&, const Eigen::VectorXi&> &&
-    std::convertible_to <
-    std::invoke_result_t<const M&, const Eigen::VectorXi&, const Eigen::VectorXi&>,
-double > ;
+    std::convertible_to<
+        std::invoke_result_t<const M&, const Eigen::VectorXi&, const Eigen::VectorXi&>, double>;
 
 /** A scorer that needs the fitted estimator (for scores or probabilities):
  *  `scorer(estimator, X_test, y_test) -> double`, e.g. ROC AUC of `predict_proba`. */
 template <class M, class E>
-concept EstimatorScorer = std::invocable < const M&,
-        const E&, const Matrix<typename E::Scalar>
-&, const Eigen::VectorXi& >
-       &&std::convertible_to<
-           std::invoke_result_t<const M&, const E&, const Matrix<typename E::Scalar>&,
-                                const Eigen::VectorXi&>,
-           double>;
+concept EstimatorScorer =
+    std::invocable<const M&, const E&, const Matrix<typename E::Scalar>&,
+                   const Eigen::VectorXi&> &&
+    std::convertible_to<
+        std::invoke_result_t<const M&, const E&, const Matrix<typename E::Scalar>&,
+                             const Eigen::VectorXi&>,
+        double>;
+
+// clang-format on
 
 /** Scores a classifier by stratified cross-validation (scikit-learn's `cross_val_score` with a
  *  StratifiedKFold): for each fold, a fresh copy of `estimator` (as passed, normally unfitted)
@@ -48,10 +53,13 @@ concept EstimatorScorer = std::invocable < const M&,
  *  \throws InvalidArgument when X and y lengths differ or X is empty, whatever
  *          StratifiedKFold::split, the estimator or the metric throws.
  *  Complexity: n_splits fits and predictions. Thread safety: as the estimator's fit. */
+// clang-format off
 template <Classifier E, class Metric, class D>
-requires LabelMetric<Metric> || EstimatorScorer<Metric, E> Eigen::VectorXd cross_val_score(
-    const E& estimator, const Eigen::MatrixBase<D>& X, const Eigen::Ref<const Eigen::VectorXi>& y,
-    const StratifiedKFold& cv, const Metric& metric) {
+  requires LabelMetric<Metric> || EstimatorScorer<Metric, E>
+Eigen::VectorXd cross_val_score(const E& estimator, const Eigen::MatrixBase<D>& X,
+                                const Eigen::Ref<const Eigen::VectorXi>& y,
+                                const StratifiedKFold& cv, const Metric& metric) {
+  // clang-format on
   using S = typename E::Scalar;
   detail::check_matrix_as<S>(X, "X");  // rows named in X's numbering, not a fold's
   detail::check_same_length(X.rows(), y.size());

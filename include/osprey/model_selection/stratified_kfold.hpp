@@ -50,6 +50,13 @@ inline ClassCodes encode_by_first_appearance(const Eigen::Ref<const Eigen::Vecto
 
 }  // namespace detail
 
+/** Parameters of StratifiedKFold, written with designated initialisers. */
+struct StratifiedKFoldParams {
+  int n_splits = 5;                ///< number of folds, >= 2
+  bool shuffle = false;            ///< shuffle each class's samples before dealing them
+  std::uint64_t random_state = 0;  ///< seed used when shuffle is true
+};
+
 /** Stratified k-fold cross-validation splits (scikit-learn's `StratifiedKFold`).
  *
  *  Allocation follows scikit-learn exactly: classes are numbered by first appearance in y, the
@@ -65,12 +72,7 @@ inline ClassCodes encode_by_first_appearance(const Eigen::Ref<const Eigen::Vecto
  */
 class StratifiedKFold {
  public:
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    int n_splits = 5;                ///< number of folds, >= 2
-    bool shuffle = false;            ///< shuffle each class's samples before dealing them
-    std::uint64_t random_state = 0;  ///< seed used when shuffle is true
-  };
+  using Params = StratifiedKFoldParams;  ///< parameters, see StratifiedKFoldParams
 
   StratifiedKFold() = default;
   /** \throws InvalidArgument when n_splits < 2. */

@@ -14,6 +14,19 @@
 
 OSPREY_NAMESPACE_BEGIN
 
+/** Parameters of StandardScaler, written with designated initialisers. */
+struct StandardScalerParams {
+  bool with_mean = true;  ///< subtract the mean (centre)
+  bool with_std = true;   ///< divide by the standard deviation
+};
+
+/** Parameters of MinMaxScaler, written with designated initialisers. */
+struct MinMaxScalerParams {
+  double feature_min = 0.0;  ///< lower end of the target range
+  double feature_max = 1.0;  ///< upper end of the target range (must exceed feature_min)
+  bool clip = false;         ///< clip transformed values to the target range
+};
+
 namespace detail {
 struct StandardScalerState {
   Vector<double> mean;
@@ -46,11 +59,7 @@ class StandardScaler {
  public:
   using Scalar = ScalarT;  ///< element type of transformed output
 
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    bool with_mean = true;  ///< subtract the mean (centre)
-    bool with_std = true;   ///< divide by the standard deviation
-  };
+  using Params = StandardScalerParams;  ///< parameters, see StandardScalerParams
 
   /** A scaler with default parameters. */
   StandardScaler() = default;
@@ -60,9 +69,10 @@ class StandardScaler {
   /** The parameters. */
   [[nodiscard]] const Params& params() const noexcept { return params_; }
   /** Replaces the parameters; the scaler becomes unfitted. */
-  void set_params(const Params& params) {
+  StandardScaler& set_params(const Params& params) {
     params_ = params;
     state_.reset();
+    return *this;
   }
 
   /** Learns the per-feature mean and standard deviation of `X` (rows are samples).
@@ -168,12 +178,7 @@ class MinMaxScaler {
  public:
   using Scalar = ScalarT;  ///< element type of transformed output
 
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    double feature_min = 0.0;  ///< lower end of the target range
-    double feature_max = 1.0;  ///< upper end of the target range (must exceed feature_min)
-    bool clip = false;         ///< clip transformed values to the target range
-  };
+  using Params = MinMaxScalerParams;  ///< parameters, see MinMaxScalerParams
 
   /** A scaler to [0, 1]. */
   MinMaxScaler() = default;
@@ -184,9 +189,10 @@ class MinMaxScaler {
   /** The parameters. */
   [[nodiscard]] const Params& params() const noexcept { return params_; }
   /** Replaces (and validates) the parameters; the scaler becomes unfitted. */
-  void set_params(const Params& params) {
+  MinMaxScaler& set_params(const Params& params) {
     params_ = validated(params);
     state_.reset();
+    return *this;
   }
 
   /** Learns the per-feature minimum and maximum of `X`. */

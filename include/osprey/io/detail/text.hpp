@@ -12,7 +12,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "../core/validation.hpp"
+#include "../../core/validation.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace detail {

@@ -1,0 +1,332 @@
+/** \file
+ *  Radix sort of order-preserving unsigned keys, and the split of a labelled score vector into
+ *  the sorted keys of each class (the sort behind every ranking metric).
+ *
+ *  Scores become order-preserving unsigned keys (`score_key`: IEEE-754 bits with the sign
+ *  handled; -0.0 and +0.0 share a key; float gives 32-bit keys, double 64-bit). `radix_sort`
+ *  makes one most-significant-digit pass over memory into 65536 buckets (16 bits below the
+ *  highest bit where keys differ), then sorts each cache-sized bucket by least-significant-digit
+ *  passes of at most 12 bits; `sorted_class_keys` fuses the key computation, the class split and
+ *  the MSD pass, reading the scores three times.
+ *
+ *  Cost: O(n * passes) time, where passes is 1 MSD pass plus ceil(remaining bits / 12) LSD
+ *  passes over each in-cache bucket (passes whose digit is constant are skipped); memory traffic
+ *  is about two reads and one write of the keys over main memory, the LSD passes run in cache.
+ *  Memory: n keys of scratch beside the n output keys, plus 65536 counters per thread.
+ *
+ *  Threads: OpenMP (when enabled) over contiguous chunks and bucket groups at or above
+ *  `radix_parallel_threshold` keys; chunks write at precomputed offsets, so the result does not
+ *  depend on the thread count. Thread safety: stateless functions; concurrent calls on
+ *  distinct buffers are safe.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../config.hpp"
+#include "../core/parallel.hpp"
+#include "../core/types.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+namespace kernels {
+
+/** The unsigned key type whose order equals the order of the scores. */
+template <class S>
+using ScoreKey = std::conditional_t<std::is_same_v<S, float>, std::uint32_t, std::uint64_t>;
+
+/** Maps a finite float/double to an unsigned integer with the same order: flip all bits of a
+ *  negative number, set the sign bit of a positive one. `-0.0` is first turned into `+0.0` so
+ *  the two zeros, equal as numbers, get one key. */
+[[nodiscard]] OSPREY_ALWAYS_INLINE std::uint64_t score_key(double x) noexcept {
+  const auto b = std::bit_cast<std::uint64_t>(x + 0.0);
+  constexpr std::uint64_t sign = std::uint64_t{1} << 63U;
+  return (b & sign) != 0 ? ~b : (b | sign);
+}
+/** score_key of a float: a 32-bit key. */
+[[nodiscard]] OSPREY_ALWAYS_INLINE std::uint32_t score_key(float x) noexcept {
+  const auto b = std::bit_cast<std::uint32_t>(x + 0.0F);
+  constexpr std::uint32_t sign = std::uint32_t{1} << 31U;
+  return (b & sign) != 0 ? ~b : (b | sign);
+}
+/** Inverse of score_key. */
+[[nodiscard]] inline double key_score(std::uint64_t k) noexcept {
+  constexpr std::uint64_t sign = std::uint64_t{1} << 63U;
+  return std::bit_cast<double>((k & sign) != 0 ? (k & ~sign) : ~k);
+}
+/** Inverse of score_key for a 32-bit key (the float, converted exactly to double). */
+[[nodiscard]] inline double key_score(std::uint32_t k) noexcept {
+  constexpr std::uint32_t sign = std::uint32_t{1} << 31U;
+  return static_cast<double>(std::bit_cast<float>((k & sign) != 0 ? (k & ~sign) : ~k));
+}
+
+/** Below this many keys the sorts and splits stay on one thread. */
+inline constexpr std::size_t radix_parallel_threshold = std::size_t{1} << 17;
+
+/** Splits [0, n) into `chunks` contiguous pieces and returns piece `c`. */
+inline std::pair<std::size_t, std::size_t> chunk_range(std::size_t n, int chunks, int c) {
+  const auto k = static_cast<std::size_t>(chunks);
+  const auto i = static_cast<std::size_t>(c);
+  return {n * i / k, n * (i + 1) / k};
+}
+
+/** An uninitialised array (keys are written before they are read; zeroing 80 MB costs more
+ *  than some radix passes). */
+template <class K>
+struct KeyArray {
+  std::unique_ptr<K[]> data;  ///< the keys
+  std::size_t size = 0;       ///< number of keys
+  KeyArray() = default;
+  /** `n` keys, left uninitialised. */
+  explicit KeyArray(std::size_t n) : data(new K[n]), size(n) {}          // NOLINT: no value-init
+  K* begin() noexcept { return data.get(); }                             ///< first key
+  K* end() noexcept { return data.get() + size; }                        ///< past the last key
+  const K* begin() const noexcept { return data.get(); }                 ///< first key
+  const K* end() const noexcept { return data.get() + size; }            ///< past the last key
+  K& operator[](std::size_t i) noexcept { return data[i]; }              ///< key i
+  const K& operator[](std::size_t i) const noexcept { return data[i]; }  ///< key i
+};
+
+/** Least-significant-digit radix sort of `keys[0, n)` on bits [0, bits) only (all higher bits
+ *  must be equal), using `scratch[0, n)`: `passes` digits of equal width (<= 12 bits, so the
+ *  counters stay in L1), all digit counts taken in one read, passes whose digit is constant
+ *  skipped. The sorted keys end in `keys`. Meant for cache-sized pieces. */
+template <class K>
+void lsd_radix_sort(K* keys, K* scratch, std::size_t n, unsigned bits) {
+  if (n < 64) {
+    std::sort(keys, keys + n);
+    return;
+  }
+  if (bits == 0) return;
+  const unsigned passes = (bits + 11) / 12;
+  const unsigned width = (bits + passes - 1) / passes;
+  const std::size_t radix = std::size_t{1} << width;
+  const K mask = static_cast<K>(radix - 1);
+  std::vector<std::uint32_t> count(static_cast<std::size_t>(passes) * radix, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const K k = keys[i];
+    for (unsigned p = 0; p < passes; ++p) {
+      ++count[p * radix + static_cast<std::size_t>((k >> (p * width)) & mask)];
+    }
+  }
+  K* from = keys;
+  K* to = scratch;
+  std::vector<std::size_t> offset(radix);
+  for (unsigned p = 0; p < passes; ++p) {
+    const unsigned shift = p * width;
+    const std::uint32_t* h = count.data() + p * radix;
+    if (h[static_cast<std::size_t>((from[0] >> shift) & mask)] == n) continue;
+    std::size_t sum = 0;
+    for (std::size_t d = 0; d < radix; ++d) {
+      offset[d] = sum;
+      sum += h[d];
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const K k = from[i];
+      to[offset[static_cast<std::size_t>((k >> shift) & mask)]++] = k;
+    }
+    std::swap(from, to);
+  }
+  if (from != keys) std::copy(from, from + n, keys);
+}
+
+/** The most-significant digit used by radix_sort: 16 bits, so one pass over memory leaves
+ *  buckets that fit in cache for typical data (the exponent and top mantissa bits of scores). */
+inline constexpr unsigned msd_bits = 16;
+inline constexpr std::size_t msd_radix = std::size_t{1} << msd_bits;  ///< MSD buckets
+
+/** The MSD shift for keys whose varying bits are those of `spread`. */
+template <class K>
+[[nodiscard]] unsigned msd_shift(K spread) noexcept {
+  const auto top = static_cast<unsigned>(std::bit_width(spread));  // bits [0, top) vary
+  return top > msd_bits ? top - msd_bits : 0;
+}
+
+template <class K>
+void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads);
+
+/** Second half of the radix sort: `bucketed[0, n)` holds keys partitioned by their MSD digit
+ *  (bucket d at [bucket_start[d], bucket_start[d + 1])); each bucket is sorted on its low
+ *  `shift` bits while it is in cache (splitting a bucket too big for the cache again) and
+ *  written sorted to `out` (which also serves as scratch). Buckets are handed out in about
+ *  8 groups per thread of similar size, so a task costs far more than handing it out. */
+template <class K>
+void sort_buckets(K* out, K* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
+                  unsigned shift, int threads) {
+  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
+  auto sort_bucket = [&](std::size_t d) {
+    const std::size_t b = bucket_start[d];
+    const std::size_t m = bucket_start[d + 1] - b;
+    if (m == 0) return;
+    if (m > cache_keys && shift > msd_bits) {
+      K sub = 0;
+      for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(bucketed[b + i] ^ bucketed[b]);
+      radix_sort(bucketed + b, out + b, m, sub, 1);
+    } else {
+      lsd_radix_sort(bucketed + b, out + b, m, shift);
+    }
+    std::copy(bucketed + b, bucketed + b + m, out + b);
+  };
+  const auto nt = static_cast<std::size_t>(threads);
+  const std::size_t tasks = threads > 1 ? 8 * nt : 1;
+  std::vector<std::size_t> first_bucket(tasks + 1, msd_radix);
+  first_bucket[0] = 0;
+  for (std::size_t g = 1; g < tasks; ++g) {
+    const std::size_t target = n * g / tasks;
+    first_bucket[g] = static_cast<std::size_t>(
+        std::upper_bound(bucket_start.begin(), bucket_start.begin() + msd_radix, target) -
+        bucket_start.begin() - 1);
+    first_bucket[g] = std::max(first_bucket[g], first_bucket[g - 1]);
+  }
+  detail::parallel_for_dynamic(std::size_t{0}, tasks, threads, [&](std::size_t g) {
+    for (std::size_t d = first_bucket[g]; d < first_bucket[g + 1]; ++d) sort_bucket(d);
+  });
+}
+
+/** Radix sort of unsigned keys, O(n): one most-significant-digit pass on the 16 bits below the
+ *  highest bit where keys differ (`spread` = OR of all `key ^ keys[0]`) splits the keys into
+ *  up to 65536 buckets, in parallel over contiguous chunks (stable, thread-count independent);
+ *  then sort_buckets sorts each bucket in cache. One pass over main memory instead of one per
+ *  digit. */
+template <class K>
+void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
+  if (n < 4096 || spread == 0) {
+    if (spread != 0) std::sort(keys, keys + n);
+    return;
+  }
+  const unsigned shift = msd_shift(spread);
+  constexpr K mask = static_cast<K>(msd_radix - 1);
+  auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
+  if (n < radix_parallel_threshold) threads = 1;
+  const auto nt = static_cast<std::size_t>(threads);
+  std::vector<std::size_t> count(nt * msd_radix);
+  detail::parallel_for(0, threads, threads, [&](int t) {
+    std::size_t* h = count.data() + static_cast<std::size_t>(t) * msd_radix;
+    std::fill(h, h + msd_radix, std::size_t{0});
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) ++h[digit(keys[i])];
+  });
+  std::vector<std::size_t> bucket_start(msd_radix + 1, 0);
+  std::size_t sum = 0;
+  for (std::size_t d = 0; d < msd_radix; ++d) {
+    bucket_start[d] = sum;
+    for (std::size_t t = 0; t < nt; ++t) {
+      const std::size_t c = count[t * msd_radix + d];
+      count[t * msd_radix + d] = sum;
+      sum += c;
+    }
+  }
+  bucket_start[msd_radix] = n;
+  detail::parallel_for(0, threads, threads, [&](int t) {
+    std::size_t* offset = count.data() + static_cast<std::size_t>(t) * msd_radix;
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = keys[i];
+      scratch[offset[digit(k)]++] = k;
+    }
+  });
+  sort_buckets(keys, scratch, bucket_start, n, shift, threads);
+}
+
+/** The scores of each class as sorted (ascending) order-preserving keys. */
+template <class K>
+struct ClassKeys {
+  KeyArray<K> pos;  ///< keys of the positive class, ascending
+  KeyArray<K> neg;  ///< keys of every other sample, ascending
+};
+
+/** Splits the scores by class into sorted order-preserving keys, reading the input twice more:
+ *  every key lies between the keys of the smallest and largest score, so their XOR (from a
+ *  min/max pass over the scores only) fixes the MSD digit up front; pass 1 counts each chunk's
+ *  digits per class, pass 2 computes the keys again and scatters them straight into their
+ *  buckets; then sort_buckets finishes each class in cache. Chunks are contiguous and write at
+ *  precomputed offsets, so the result does not depend on the thread count. O(n). */
+template <class S>
+ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
+                                         const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+  using K = ScoreKey<S>;
+  const auto n = static_cast<std::size_t>(y.size());
+  if (n == 0) return {};
+  const int threads = n >= radix_parallel_threshold ? detail::resolve_threads(0) : 1;
+  const auto nt = static_cast<std::size_t>(threads);
+  const int* yy = y.data();
+  const S* ss = s.data();
+  std::vector<K> lo(nt, std::numeric_limits<K>::max()), hi(nt, 0);
+  detail::parallel_for(0, threads, threads, [&](int t) {
+    const auto [begin, end] = chunk_range(n, threads, t);
+    K a = std::numeric_limits<K>::max(), b = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = score_key(ss[i]);
+      a = std::min(a, k);
+      b = std::max(b, k);
+    }
+    lo[static_cast<std::size_t>(t)] = a;
+    hi[static_cast<std::size_t>(t)] = b;
+  });
+  const K spread = static_cast<K>(*std::min_element(lo.begin(), lo.end()) ^
+                                  *std::max_element(hi.begin(), hi.end()));
+  const unsigned shift = msd_shift(spread);
+  constexpr K mask = static_cast<K>(msd_radix - 1);
+  auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
+  // count[(c * nt + t) * radix + d]: keys of class c (0 = positive) in chunk t with digit d
+  std::vector<std::size_t> count(2 * nt * msd_radix);
+  detail::parallel_for(0, threads, threads, [&](int t) {
+    const auto tt = static_cast<std::size_t>(t);
+    std::size_t* hp = count.data() + tt * msd_radix;
+    std::size_t* hn = count.data() + (nt + tt) * msd_radix;
+    std::fill(hp, hp + msd_radix, std::size_t{0});
+    std::fill(hn, hn + msd_radix, std::size_t{0});
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::size_t d = digit(score_key(ss[i]));
+      ++(yy[i] == pos_label ? hp : hn)[d];
+    }
+  });
+  // Offsets: class-major (positives first), then digit, then chunk.
+  std::vector<std::size_t> start_pos(msd_radix + 1), start_neg(msd_radix + 1);
+  std::size_t sum = 0;
+  for (std::size_t c = 0; c < 2; ++c) {
+    std::vector<std::size_t>& start = c == 0 ? start_pos : start_neg;
+    const std::size_t base = sum;
+    for (std::size_t d = 0; d < msd_radix; ++d) {
+      start[d] = sum - base;
+      for (std::size_t t = 0; t < nt; ++t) {
+        std::size_t& v = count[(c * nt + t) * msd_radix + d];
+        const std::size_t here = v;
+        v = sum;
+        sum += here;
+      }
+    }
+    start[msd_radix] = sum - base;
+  }
+  const std::size_t n_pos = start_pos[msd_radix];
+  KeyArray<K> bucketed(n);
+  detail::parallel_for(0, threads, threads, [&](int t) {
+    const auto tt = static_cast<std::size_t>(t);
+    std::size_t* op = count.data() + tt * msd_radix;
+    std::size_t* on = count.data() + (nt + tt) * msd_radix;
+    K* to = bucketed.begin();
+    const auto [begin, end] = chunk_range(n, threads, t);
+    for (std::size_t i = begin; i < end; ++i) {
+      const K k = score_key(ss[i]);
+      to[(yy[i] == pos_label ? op : on)[digit(k)]++] = k;
+    }
+  });
+  ClassKeys<K> out{KeyArray<K>(n_pos), KeyArray<K>(n - n_pos)};
+  sort_buckets(out.pos.begin(), bucketed.begin(), start_pos, n_pos, shift,
+               n_pos >= radix_parallel_threshold ? threads : 1);
+  sort_buckets(out.neg.begin(), bucketed.begin() + n_pos, start_neg, n - n_pos, shift,
+               n - n_pos >= radix_parallel_threshold ? threads : 1);
+  return out;
+}
+
+}  // namespace kernels
+OSPREY_NAMESPACE_END
