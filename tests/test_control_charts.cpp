@@ -1,6 +1,6 @@
 #include "common/prelude.hpp"
 
-#include <osprey/anomaly/control_charts.hpp>
+#include <osprey/streams/control_charts.hpp>
 #include <osprey/core/concepts.hpp>
 #include <osprey/core/random.hpp>
 #include <osprey/preprocessing/scalers.hpp>

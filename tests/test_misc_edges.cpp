@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <new>
 #include <optional>
-#include <osprey/anomaly/arl.hpp>
+#include <osprey/streams/arl.hpp>
 #include <osprey/core/parallel.hpp>
 #include <osprey/core/random.hpp>
 #include <osprey/imbalance/sampling_strategy.hpp>

@@ -5,7 +5,7 @@
 //
 // Prints one "name seconds" line per timing (best of `repeats`) and writes the EWMA statistic
 // z_t of every sample (float64) to <statistic_out.bin> so the script can check it against pandas.
-#include <osprey/anomaly/control_charts.hpp>
+#include <osprey/streams/control_charts.hpp>
 
 #include <algorithm>
 #include <cmath>
