@@ -5,8 +5,8 @@
 //   build/bench/bench/bench_control_charts --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 
-#include <osprey/anomaly/control_charts.hpp>
 #include <osprey/core/random.hpp>
+#include <osprey/streams/control_charts.hpp>
 
 #include <vector>
 

@@ -3,8 +3,8 @@
 // data that overflows when narrowed to float is rejected, naming where it sits.
 #include "common/prelude.hpp"
 
-#include <osprey/anomaly/control_charts.hpp>
 #include <osprey/core/random.hpp>
+#include <osprey/streams/control_charts.hpp>
 
 #include <cmath>
 #include <cstdint>

@@ -1,11 +1,12 @@
 #include "common/prelude.hpp"
 
-#include <osprey/anomaly/control_charts.hpp>
 #include <osprey/core/concepts.hpp>
 #include <osprey/core/random.hpp>
 #include <osprey/preprocessing/scalers.hpp>
+#include <osprey/streams/control_charts.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -24,6 +25,10 @@ static_assert(osprey::StreamDetector<Ewma<double>>);
 static_assert(osprey::StreamDetector<Ewma<float>>);
 static_assert(osprey::StreamDetector<Cusum<double>>);
 static_assert(osprey::StreamDetector<Cusum<float>>);
+static_assert(osprey::StreamDetector<osprey::EwmaBank<double>>);
+static_assert(osprey::StreamDetector<osprey::EwmaBank<float>>);
+static_assert(osprey::StreamDetector<osprey::CusumBank<double>>);
+static_assert(osprey::StreamDetector<osprey::CusumBank<float>>);
 static_assert(!osprey::StreamDetector<osprey::StandardScaler<double>>);
 static_assert(!osprey::OutlierDetector<Ewma<double>>);
 static_assert(!osprey::Transformer<Cusum<double>>);
@@ -470,4 +475,108 @@ TEST_CASE("Banks: baselines can be given directly", "[control_charts]") {
   require_throws_containing<osprey::InvalidArgument>(
       [&] { bank.set_baselines(Eigen::Vector2f(0.0F, 0.0F), Eigen::Vector2f(1.0F, 0.0F)); },
       "sigma must be > 0 (got 0 at index 1)");
+}
+
+TEST_CASE("Cusum: statistic, n_updates and half_width match a hand computation",
+          "[control_charts]") {
+  // The hand computation above: H = 4, alarms (and restarts) at t = 5 and t = 7.
+  Cusum<> cusum({.k = 0.5, .h = 2.0, .mean = 10.0, .sigma = 2.0});
+  const double x[] = {12, 13, 8, 15, 12, 5, 4, 10};
+  const double stat[] = {1, 3, -1, 4, 0, -4, 0, 0};   // the signed larger sum after each step
+  const std::int64_t t[] = {1, 2, 3, 4, 0, 1, 0, 1};  // samples since the (re)start
+  for (int i = 0; i < 8; ++i) {
+    INFO("t = " << i + 1);
+    (void)cusum.update(x[i]);
+    CHECK(cusum.statistic() == stat[i]);
+    CHECK(cusum.n_updates() == t[i]);
+  }
+  CHECK(cusum.half_width(1) == 4.0);
+  CHECK(cusum.half_width(1000) == 4.0);
+  Vector<double> z;
+  cusum.reset();
+  const Eigen::VectorXi a = cusum.detect(Eigen::Map<const Vector<double>>(x, 8), z);
+  // Before the restarts: C+ = 5 at t = 5, C- = 9 at t = 7.
+  const Vector<double> want = (Vector<double>(8) << 1, 3, -1, 4, 5, -4, -9, 0).finished();
+  CHECK(z == want);
+  CHECK(a == (Eigen::VectorXi(8) << 0, 0, 0, 0, 1, 0, -1, 0).finished());
+  CHECK(cusum.n_updates() == 1);
+}
+
+namespace {
+template <class Chart>
+void check_statistic_output(const typename Chart::Params& params) {
+  const Vector<double> x = normal_series(41, 2001, 1.0);
+  Chart chart(params);
+  chart.fit(normal_series(42, 200));
+  // update loop: the statistic before any restart is the Signal's (reset_on_alarm off here).
+  Vector<double> streamed(x.size());
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    (void)chart.update(x(i));
+    streamed(i) = chart.statistic();
+  }
+  const std::int64_t n = chart.n_updates();
+  CHECK(n == x.size());
+  chart.reset();
+  CHECK(chart.n_updates() == 0);
+  Vector<double> z;
+  (void)chart.detect(x, z);
+  CHECK(z == streamed);
+  CHECK(chart.n_updates() == n);
+}
+}  // namespace
+
+TEST_CASE("Charts: both charts write their statistic and count their samples alike",
+          "[control_charts]") {
+  check_statistic_output<Ewma<>>({});
+  check_statistic_output<Cusum<>>({.reset_on_alarm = false});
+  // With restarts the count after a batch equals the count after a loop of update.
+  for (const bool exact : {true, false}) {
+    Ewma<> a({.lambda = 0.3, .exact_limits = exact, .reset_on_alarm = true});
+    Cusum<> c({.h = 2.0});
+    const Vector<double> x = normal_series(43, 3001, 1.5);
+    a.fit(normal_series(44, 200));
+    c.fit(normal_series(44, 200));
+    Ewma<> a2 = a;
+    Cusum<> c2 = c;
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+      (void)a2.update(x(i));
+      (void)c2.update(x(i));
+    }
+    (void)a.detect(x);
+    (void)c.detect(x);
+    CHECK(a.n_updates() == a2.n_updates());
+    CHECK(c.n_updates() == c2.n_updates());
+    CHECK(c.n_updates() < x.size());
+  }
+}
+
+TEST_CASE("Charts and banks: set_params returns the object", "[control_charts]") {
+  Ewma<float> e;
+  Cusum<> c;
+  osprey::EwmaBank<> eb;
+  osprey::CusumBank<float> cb;
+  CHECK(&e.set_params({.lambda = 0.1}) == &e);
+  CHECK(&c.set_params({.k = 1.0}) == &c);
+  CHECK(&eb.set_params({.lambda = 0.1}) == &eb);
+  CHECK(&cb.set_params({.k = 1.0}) == &cb);
+  CHECK(eb.params().lambda == 0.1);
+  require_throws_containing<osprey::InvalidArgument>([&] { eb.set_params({.lambda = 2.0}); },
+                                                     "lambda");
+  CHECK(eb.params().lambda == 0.1);  // unchanged by a rejected set_params
+  cb.set_baselines(Eigen::Vector2f(0.0F, 0.0F), Eigen::Vector2f(1.0F, 1.0F));
+  REQUIRE(cb.is_fitted());
+  cb.set_params({.h = 2.0});
+  CHECK(!cb.is_fitted());  // the baselines must be given again
+}
+
+TEST_CASE("Banks: CusumBank's statistic is the signed larger sum, as Cusum's", "[control_charts]") {
+  osprey::CusumBank<> bank({.k = 0.5, .h = 2.0, .reset_on_alarm = false});
+  bank.set_baselines(Eigen::Vector3d(10.0, 10.0, 10.0), Eigen::Vector3d(2.0, 2.0, 2.0));
+  (void)bank.update(Eigen::Vector3d(12.0, 8.0, 10.0));  // C+ = (1, 0, 0), C- = (0, 1, 0)
+  CHECK(bank.statistic() == Eigen::Vector3d(1.0, -1.0, 0.0));
+  osprey::EwmaBank<> eb({.mean = 0.0, .sigma = 1.0});
+  eb.set_baselines(Eigen::Vector2d(0.0, 1.0), Eigen::Vector2d(1.0, 1.0));
+  (void)eb.update(Eigen::Vector2d(1.0, 1.0));
+  CHECK_THAT(eb.statistic()(0), WithinAbs(0.2, 1e-15));
+  CHECK_THAT(eb.statistic()(1), WithinAbs(1.0, 1e-15));
 }

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <new>
 #include <optional>
-#include <osprey/anomaly/arl.hpp>
 #include <osprey/core/parallel.hpp>
 #include <osprey/core/random.hpp>
 #include <osprey/imbalance/sampling_strategy.hpp>
@@ -17,6 +16,7 @@
 #include <osprey/metrics/ranking.hpp>
 #include <osprey/neighbors/kneighbors.hpp>
 #include <osprey/neighbors/nearest_neighbors.hpp>
+#include <osprey/streams/arl.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>

@@ -5,7 +5,7 @@
 //
 // Prints one "name seconds" line per timing (best of `repeats`) and writes the EWMA statistic
 // z_t of every sample (float64) to <statistic_out.bin> so the script can check it against pandas.
-#include <osprey/anomaly/control_charts.hpp>
+#include <osprey/streams/control_charts.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -58,8 +58,9 @@ int main(int argc, char** argv) {
   const int repeats = std::atoi(argv[3]);
   const Eigen::VectorXf xf = x.cast<float>();
 
-  // z_0 = x_0 makes the statistic identical to pandas' ewm(alpha, adjust=False).mean(); sigma
-  // only sets the limits.
+  // With z_0 = x_0 the statistic follows pandas' ewm(alpha, adjust=False).mean(), whose y_0 is
+  // x_0, up to rounding (pandas computes ((1 - a) y + a x) / ((1 - a) + a), unfused); sigma only
+  // sets the limits.
   const osprey::Ewma<double> proto({.lambda = lambda, .mean = x(0), .sigma = 1.0});
   long long sink = 0;
 

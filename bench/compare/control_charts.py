@@ -4,8 +4,10 @@
 Generates a seeded N(0, 1) series with a one-sigma shift in its second half, writes it as raw
 float64, times pandas (best of --repeats) and runs build/bench/bench/compare_control_charts on the
 same file in the same run (both timed in process CPU time, best of --repeats, because the
-machine is shared and wall time counts other jobs), checks that osprey's EWMA statistic equals pandas' adjust=False
-output, and prints a table with the ratios. Peers run with OPENBLAS_CORETYPE and
+machine is shared and wall time counts other jobs), checks that osprey's EWMA statistic matches
+pandas' adjust=False output to 1e-9 (the same recurrence, started at the series' first value;
+equal up to rounding, since pandas divides by (1 - alpha) + alpha and does not fuse the
+multiply-add), and prints a table with the ratios. Peers run with OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE removed from the environment (pandas does not use BLAS here; removed for
 uniformity with the other comparisons).
 

@@ -9,7 +9,7 @@
 //   ewma <index of every alarm, in the whole series> ...
 //   cusum <...>
 // or "skip <reason>" when a chart cannot be fitted (a flat probationary period).
-#include <osprey/anomaly/control_charts.hpp>
+#include <osprey/streams/control_charts.hpp>
 
 #include <fstream>
 #include <iostream>

@@ -24,7 +24,6 @@
 #include "preprocessing/scalers.hpp"
 
 // estimators and their kernels
-#include "anomaly/control_charts.hpp"
 #include "anomaly/isolation_forest.hpp"
 #include "graph/pagerank.hpp"
 #include "imbalance/adasyn.hpp"
@@ -33,6 +32,7 @@
 #include "imbalance/under_sampling.hpp"
 #include "neighbors/kneighbors.hpp"
 #include "neighbors/nearest_neighbors.hpp"
+#include "streams/control_charts.hpp"
 
 // evaluation
 #include "metrics/classification.hpp"

@@ -51,9 +51,34 @@ concept Resampler = requires(E e, const Matrix<typename E::Scalar>& X, const Eig
   { e.fit_resample(X, y) } -> std::same_as<Resampled<typename E::Scalar>>;
 };
 
-/** An online detector fed one sample at a time. */
+namespace detail {
 template <class E>
-concept StreamDetector = requires(E e, typename E::Scalar x) {
+concept HasScalarType = requires {
+  typename E::Scalar;
+};
+template <class E>
+concept HasSampleType = HasScalarType<E> && requires {
+  typename E::Sample;
+};
+
+/** The sample a stream detector's `update` takes: `E::Sample` where E names one (a bank of
+ *  charts takes a vector, one value per series), otherwise `E::Scalar`. */
+template <class E>
+struct stream_sample {};
+template <HasScalarType E>
+struct stream_sample<E> {
+  using type = typename E::Scalar;
+};
+template <HasSampleType E>
+struct stream_sample<E> {
+  using type = typename E::Sample;
+};
+}  // namespace detail
+
+/** An online detector fed one sample at a time: `update(x)` with x an `E::Sample` where E
+ *  names one (the banks of control charts: one value per series), otherwise an `E::Scalar`. */
+template <class E>
+concept StreamDetector = requires(E e, const typename detail::stream_sample<E>::type& x) {
   {e.update(x)};
   {e.reset()};
 };
