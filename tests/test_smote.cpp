@@ -3,6 +3,7 @@
 #include <osprey/core/concepts.hpp>
 #include <osprey/imbalance/adasyn.hpp>
 #include <osprey/imbalance/smote.hpp>
+#include <osprey/imbalance/smote_tomek.hpp>
 #include <osprey/imbalance/under_sampling.hpp>
 
 #include <algorithm>

@@ -8,6 +8,7 @@
 
 #include <osprey/imbalance/adasyn.hpp>
 #include <osprey/imbalance/smote.hpp>
+#include <osprey/imbalance/smote_tomek.hpp>
 #include <osprey/imbalance/under_sampling.hpp>
 #include <osprey/neighbors/kneighbors.hpp>
 #include <osprey/neighbors/nearest_neighbors.hpp>

@@ -29,6 +29,7 @@
 #include "imbalance/adasyn.hpp"
 #include "imbalance/sampling_strategy.hpp"
 #include "imbalance/smote.hpp"
+#include "imbalance/smote_tomek.hpp"
 #include "imbalance/under_sampling.hpp"
 #include "neighbors/kneighbors.hpp"
 #include "neighbors/nearest_neighbors.hpp"

@@ -10,12 +10,15 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <map>
-#include <optional>
+#include <string_view>
 #include <vector>
 
+#include "../core/random.hpp"
 #include "../core/types.hpp"
-#include "common.hpp"
-#include "smote.hpp"
+#include "../kernels/synthesis.hpp"
+#include "detail/common.hpp"
+#include "detail/oversampler.hpp"
+#include "sampling_strategy.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -29,6 +32,14 @@ namespace detail {
 }
 }  // namespace detail
 
+/** Parameters of `Adasyn`, written with designated initialisers (imbalanced-learn's names). */
+struct AdasynParams {
+  int n_neighbors = 5;                   ///< neighbours for both the ratio and interpolation
+  SamplingStrategy sampling_strategy{};  ///< which classes to grow, to what size
+  std::uint64_t random_state = 0;        ///< seed
+  int n_threads = 0;                     ///< threads (0 = all)
+};
+
 /** ADASYN (He et al. 2008). For a class c to grow by G rows, each class row x_i gets
  *  r_i = (number of its `n_neighbors` nearest rows of X, itself excluded, not in c) / n_neighbors,
  *  and g_i = rint(G r_i / sum_j r_j) synthetic rows (ties to even, as imbalanced-learn's numpy
@@ -40,165 +51,147 @@ namespace detail {
  *  \tparam ScalarT float or double. \tparam Metric a NearestNeighbors metric (default Euclidean).
  *  Randomness, threads: as Smote. Complexity: per grown class one n_neighbors search of its rows
  *  against X and one inside the class, plus O(G d).
+ *
+ *  `fit_resample(X, y)` returns (X, y) followed by the synthetic rows.
+ *  It throws InvalidArgument as Smote (with n_neighbors), when no row of a class to
+ *  grow has a neighbour of another class (r_i all zero), or when rounding leaves a class with no
+ *  row to generate (each naming the class).
  */
 template <class ScalarT = double, class Metric = Euclidean>
-class Adasyn {
- public:
-  using Scalar = ScalarT;     ///< element type of the output
-  using MetricType = Metric;  ///< distance of the neighbour searches
+class Adasyn : public detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metric, AdasynParams> {
+  using Base = detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metric, AdasynParams>;
+  friend Base;
 
-  /** Parameters, written with designated initialisers (imbalanced-learn's names). */
-  struct Params {
-    int n_neighbors = 5;                   ///< neighbours for both the ratio and interpolation
-    SamplingStrategy sampling_strategy{};  ///< which classes to grow, to what size
-    std::uint64_t random_state = 0;        ///< seed
-    int n_threads = 0;                     ///< threads (0 = all)
-  };
+ public:
+  using Scalar = ScalarT;       ///< element type of the output
+  using MetricType = Metric;    ///< distance of the neighbour searches
+  using Params = AdasynParams;  ///< the parameters (the same type for every ScalarT)
 
   Adasyn() = default;
   /** \throws InvalidArgument for n_neighbors < 1, n_threads < 0 or a strategy an over-sampler
    *  cannot use. */
-  explicit Adasyn(const Params& params) : params_(validated(params)) {}
+  explicit Adasyn(const Params& params) : Base(params) {}
 
-  /** The parameters. */
-  [[nodiscard]] const Params& params() const noexcept { return params_; }
-  /** Replaces (and validates) the parameters; the sampler becomes unfitted. */
-  void set_params(const Params& params) {
-    params_ = validated(params);
-    state_.reset();
-  }
-
-  /** Returns (X, y) followed by the synthetic rows.
-   *  \throws InvalidArgument as Smote (with n_neighbors), when no row of a class to grow has a
-   * neighbour of another class (r_i all zero), or when rounding leaves a class with no row to
-   * generate (each naming the class). */
-  template <class Derived>
-  Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_resample_input<Scalar>(X, y, "Adasyn");
-    const auto counts = detail::count_classes(y);
-    auto targets = detail::resolve_strategy(params_.sampling_strategy, counts,
-                                            detail::SamplingType::over, "Adasyn");
-    std::erase_if(targets, [](const auto& kv) { return kv.second == 0; });
-    const int k = params_.n_neighbors;
-    for (const auto& [label, n] : targets) {
-      detail::check_class_size("Adasyn", label, counts.at(label), k, "n_neighbors");
-    }
-    const RowMatrix<Scalar> Xall = X.template cast<Scalar>();
-    const auto by_class = detail::rows_by_class(y, counts);
-
-    detail::OverSamplingState s;
-    s.n_features = X.cols();
-    Eigen::Index total = 0;
-    for (auto& [label, n_new] : targets) {
-      const auto& rows = by_class.at(label);
-      const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, params_.n_threads);
-      const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xall, Xc, k, &rows, params_.n_threads);
-      Eigen::VectorXi other(Xc.rows());
-      std::int64_t sum = 0;
-      for (Eigen::Index i = 0; i < nn.rows(); ++i) {
-        int c = 0;
-        for (int j = 0; j < k; ++j) c += y(nn(i, j)) != label ? 1 : 0;
-        other(i) = c;
-        sum += c;
-      }
-      if (sum == 0) {
-        detail::fail("Adasyn: no row of class ", label, " has a neighbour of another class among ",
-                     "its n_neighbors = ", k,
-                     " nearest, so ADASYN's weights are undefined; use "
-                     "Smote for this class");
-      }
-      Eigen::VectorXi g(Xc.rows());
-      Eigen::Index class_total = 0;
-      for (Eigen::Index i = 0; i < g.size(); ++i) {
-        g(i) = static_cast<int>(
-            detail::round_half_even(other(i) * static_cast<std::int64_t>(n_new), sum));
-        class_total += g(i);
-      }
-      if (class_total == 0) {
-        detail::fail("Adasyn: rounding leaves no synthetic row for class ", label, " (asked ",
-                     n_new, "); ask for more rows");
-      }
-      n_new = class_total;
-      s.per_sample[label] = std::move(g);
-      total += class_total;
-    }
-
-    s.base.resize(total);
-    s.neighbor.resize(total);
-    Resampled<Scalar> out;
-    out.X = detail::copy_with_room<Scalar>(X, total, params_.n_threads);
-    out.y = detail::stack_labels(y, targets, total);
-    const Rng root(params_.random_state);
-    Eigen::Index done = 0;
-    for (const auto& [label, n_new] : targets) {
-      generate_class(out.X, X.rows() + done, done, n_new, Xall, by_class.at(label),
-                     s.per_sample.at(label), root.split(static_cast<std::uint32_t>(label)), s);
-      s.n_generated[label] = n_new;
-      done += n_new;
-    }
-    state_ = std::move(s);
-    return out;
-  }
-
-  /** True once fit_resample has succeeded. */
-  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
-  /** Synthetic rows made per grown class (sum of the per-row counts). */
-  [[nodiscard]] const std::map<int, Eigen::Index>& n_generated() const {
-    return state().n_generated;
-  }
   /** For each grown class, g_i: synthetic rows made from its i-th row (class rows in input
    *  order). */
   [[nodiscard]] const std::map<int, Eigen::VectorXi>& samples_per_row() const {
-    return state().per_sample;
+    return this->state().per_sample;
   }
-  /** For synthetic row s, the input row it starts from. */
-  [[nodiscard]] const Eigen::VectorXi& synthetic_base() const { return state().base; }
-  /** For synthetic row s, the input row (a same-class neighbour) it moves towards. */
-  [[nodiscard]] const Eigen::VectorXi& synthetic_neighbor() const { return state().neighbor; }
-  /** Number of features seen by the last fit_resample. */
-  [[nodiscard]] Eigen::Index n_features_in() const { return state().n_features; }
 
  private:
+  static constexpr std::string_view name = "Adasyn";
+  static constexpr bool finite_later = false;
+
   static Params validated(const Params& p) {
-    detail::check_common_params("Adasyn", p.n_neighbors, "n_neighbors", p.sampling_strategy,
+    detail::check_common_params(name, p.n_neighbors, "n_neighbors", p.sampling_strategy,
                                 p.n_threads);
     return p;
   }
-  const detail::OverSamplingState& state() const {
-    detail::check_fitted(state_.has_value(), "Adasyn");
-    return *state_;
+
+  // X as Scalar (row-major), the rows of every class and the per-row counts g of each class to
+  // grow (moved to the state by finish).
+  struct FitPlan {
+    RowMatrix<Scalar> Xall;
+    std::map<int, std::vector<Eigen::Index>> by_class;
+    std::map<int, Eigen::VectorXi> per_sample;
+  };
+
+  template <class Derived>
+  FitPlan plan_fit(const Eigen::MatrixBase<Derived>& X, const Eigen::Ref<const Eigen::VectorXi>& y,
+                   const detail::ClassCounts& counts, std::map<int, Eigen::Index>& targets,
+                   detail::OverSamplingState&) const {
+    const int k = this->params().n_neighbors;
+    for (const auto& [label, n] : targets) {
+      detail::check_class_size(name, label, counts.at(label), k, "n_neighbors");
+    }
+    FitPlan plan{X.template cast<Scalar>(), detail::rows_by_class(y, counts), {}};
+    for (auto& [label, n_new] : targets) {
+      plan.per_sample[label] = rows_per_seed(plan.Xall, y, plan.by_class.at(label), label, n_new);
+    }
+    return plan;
   }
 
-  void generate_class(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index record_offset,
-                      Eigen::Index n_new, const RowMatrix<Scalar>& Xall,
-                      const std::vector<Eigen::Index>& rows, const Eigen::VectorXi& g,
-                      const Rng& rng, detail::OverSamplingState& s) const {
-    const int k = params_.n_neighbors;
-    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, params_.n_threads);
-    const auto self = detail::iota(Xc.rows());
-    const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xc, Xc, k, &self, params_.n_threads);
-    // owner[s]: the class row synthetic row s starts from (rows repeated g_i times, in order).
+  // g_i = rint(G r_i / sum_j r_j) for each row of the class, r_i its other-class neighbours;
+  // n_new (G) becomes sum_i g_i. Throws InvalidArgument when every r_i is 0 or the g_i sum to 0.
+  Eigen::VectorXi rows_per_seed(const RowMatrix<Scalar>& Xall,
+                                const Eigen::Ref<const Eigen::VectorXi>& y,
+                                const std::vector<Eigen::Index>& rows, int label,
+                                Eigen::Index& n_new) const {
+    const int k = this->params().n_neighbors;
+    const int n_threads = this->params().n_threads;
+    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads);
+    const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xall, Xc, k, &rows, n_threads);
+    Eigen::VectorXi other(Xc.rows());
+    std::int64_t sum = 0;
+    for (Eigen::Index i = 0; i < nn.rows(); ++i) {
+      int c = 0;
+      for (int j = 0; j < k; ++j) c += y(nn(i, j)) != label ? 1 : 0;
+      other(i) = c;
+      sum += c;
+    }
+    if (sum == 0) {
+      detail::fail("Adasyn: no row of class ", label, " has a neighbour of another class among ",
+                   "its n_neighbors = ", k,
+                   " nearest, so ADASYN's weights are undefined; use "
+                   "Smote for this class");
+    }
+    Eigen::VectorXi g(Xc.rows());
+    Eigen::Index class_total = 0;
+    for (Eigen::Index i = 0; i < g.size(); ++i) {
+      g(i) = static_cast<int>(
+          detail::round_half_even(other(i) * static_cast<std::int64_t>(n_new), sum));
+      class_total += g(i);
+    }
+    if (class_total == 0) {
+      detail::fail("Adasyn: rounding leaves no synthetic row for class ", label, " (asked ", n_new,
+                   "); ask for more rows");
+    }
+    n_new = class_total;
+    return g;
+  }
+
+  // One grown class: its rows, their k nearest same-class rows (leave-one-out), and owner[s],
+  // the class row synthetic row s starts from (row i repeated g_i times, in order). A draw
+  // picks one of the owner's neighbours, then u ~ U(0, 1).
+  struct ClassPlan {
+    const std::vector<Eigen::Index>* rows;
+    RowMatrix<Scalar> Xc;
+    Eigen::MatrixXi nn;
     std::vector<Eigen::Index> owner;
-    owner.reserve(static_cast<std::size_t>(n_new));
+    int k;
+
+    kernels::SyntheticDraw<Scalar> draw(Rng& r, Eigen::Index sample) const {
+      const Eigen::Index d = Xc.cols();
+      const Scalar* xc = Xc.data();
+      const Eigen::Index i = owner[static_cast<std::size_t>(sample)];
+      const Eigen::Index j =
+          nn(i, static_cast<Eigen::Index>(r.bounded(static_cast<std::uint64_t>(k))));
+      const auto u = static_cast<Scalar>(r.uniform());
+      return {xc + i * d, xc + j * d, u, static_cast<int>((*rows)[static_cast<std::size_t>(i)]),
+              static_cast<int>((*rows)[static_cast<std::size_t>(j)])};
+    }
+  };
+
+  template <class Derived>
+  ClassPlan plan_class(const FitPlan& plan, const Eigen::MatrixBase<Derived>&,
+                       const Eigen::Ref<const Eigen::VectorXi>&, int label,
+                       Eigen::Index n_new) const {
+    const auto& p = this->params();
+    const auto& rows = plan.by_class.at(label);
+    ClassPlan c{
+        &rows, detail::gather_rows<Scalar>(plan.Xall, rows, p.n_threads), {}, {}, p.n_neighbors};
+    const auto self = detail::iota(c.Xc.rows());
+    c.nn = detail::kneighbors<Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads);
+    const Eigen::VectorXi& g = plan.per_sample.at(label);
+    c.owner.reserve(static_cast<std::size_t>(n_new));
     for (Eigen::Index i = 0; i < g.size(); ++i)
-      owner.insert(owner.end(), static_cast<std::size_t>(g(i)), i);
-    const Eigen::Index d = Xc.cols();
-    const Scalar* xc = Xc.data();
-    detail::synthesize(
-        out, offset, n_new, rng, params_.n_threads, s.base, s.neighbor, record_offset,
-        [&](Rng& r, Eigen::Index sample) {
-          const Eigen::Index i = owner[static_cast<std::size_t>(sample)];
-          const Eigen::Index j =
-              nn(i, static_cast<Eigen::Index>(r.bounded(static_cast<std::uint64_t>(k))));
-          const auto u = static_cast<Scalar>(r.uniform());
-          return detail::SyntheticDraw<Scalar>{xc + i * d, xc + j * d, u,
-                                               static_cast<int>(rows[static_cast<std::size_t>(i)]),
-                                               static_cast<int>(rows[static_cast<std::size_t>(j)])};
-        });
+      c.owner.insert(c.owner.end(), static_cast<std::size_t>(g(i)), i);
+    return c;
   }
 
-  Params params_{};
-  std::optional<detail::OverSamplingState> state_;
+  void finish(FitPlan& plan, detail::OverSamplingState& s) const {
+    s.per_sample = std::move(plan.per_sample);
+  }
 };
 
 OSPREY_NAMESPACE_END

@@ -163,7 +163,7 @@ struct LabelSpan {
   std::size_t span = 0;
 };
 
-[[nodiscard]] inline LabelSpan dense_labels(const Eigen::VectorXi& y) {
+[[nodiscard]] inline LabelSpan dense_labels(const Eigen::Ref<const Eigen::VectorXi>& y) {
   if (y.size() == 0) return {};
   const int lo = y.minCoeff();
   const auto span = static_cast<std::int64_t>(y.maxCoeff()) - lo + 1;
@@ -177,7 +177,7 @@ struct LabelSpan {
 }
 
 /** Counts the rows of each class of `y`. */
-[[nodiscard]] inline ClassCounts count_classes(const Eigen::VectorXi& y) {
+[[nodiscard]] inline ClassCounts count_classes(const Eigen::Ref<const Eigen::VectorXi>& y) {
   ClassCounts counts;
   const LabelSpan labels = dense_labels(y);
   if (labels.span == 0) {
@@ -271,6 +271,136 @@ inline void validate_strategy(const SamplingStrategy& s, SamplingType type,
   }
 }
 
+/** The majority and minority classes of y and their row counts (ties to the smaller label). */
+struct ClassExtremes {
+  int c_major = 0;           ///< label of the majority class
+  int c_minor = 0;           ///< label of the minority class
+  Eigen::Index n_major = 0;  ///< its rows
+  Eigen::Index n_minor = 0;  ///< its rows
+};
+
+/** resolve_strategy for a ratio (binary problems only). */
+[[nodiscard]] inline std::map<int, Eigen::Index> resolve_ratio(const SamplingStrategy& s,
+                                                               const ClassCounts& counts,
+                                                               SamplingType type,
+                                                               std::string_view sampler,
+                                                               const ClassExtremes& e) {
+  if (counts.size() != 2) {
+    fail(sampler, ": sampling_strategy can be a ratio only for binary problems (y has ",
+         counts.size(), " classes); use a std::map<int, int> of counts");
+  }
+  std::map<int, Eigen::Index> out;
+  for (const auto& [label, n] : counts) {
+    if (type == SamplingType::over) {
+      if (label == e.c_major) continue;
+      // int(n_majority * ratio - n) as Python computes it: double arithmetic, truncation.
+      // The product is rounded on its own, as in Python: written as one expression, g++
+      // (whose default -ffp-contract=fast) may fuse it with the subtraction on an FMA target,
+      // and 0.6 x 10 - 5 then truncates to 0 instead of 1.
+      const double product = std::fma(static_cast<double>(e.n_major), s.ratio(), 0.0);
+      const double want = product - static_cast<double>(n);
+      const auto add = static_cast<Eigen::Index>(want);
+      if (add <= 0) {
+        // imbalanced-learn raises here too (its `n_samples <= 0` guard), also when the
+        // ratio is exactly met: an over-sampler asked for nothing is a mistake it reports.
+        fail(sampler, ": sampling_strategy ratio ", s.ratio(), " would not grow class ", label,
+             " (", n, " rows; int(ratio x majority ", e.n_major, ") - rows = ", add,
+             ": the ratio is already met, and imbalanced-learn raises too); increase the "
+             "ratio, or skip resampling where the classes are balanced enough");
+      }
+      out[label] = add;
+    } else {
+      if (label == e.c_minor) continue;
+      const auto target = static_cast<Eigen::Index>(static_cast<double>(e.n_minor) / s.ratio());
+      if (target > n) {
+        fail(sampler, ": sampling_strategy ratio ", s.ratio(), " would grow class ", label,
+             " from ", n, " to ", target, " rows; an under-sampler can only shrink a class");
+      }
+      out[label] = target;
+    }
+  }
+  return out;
+}
+
+/** resolve_strategy for a map of target counts. */
+[[nodiscard]] inline std::map<int, Eigen::Index> resolve_counts(const SamplingStrategy& s,
+                                                                const ClassCounts& counts,
+                                                                SamplingType type,
+                                                                std::string_view sampler) {
+  std::map<int, Eigen::Index> out;
+  for (const auto& [label, want] : s.counts()) {
+    const auto it = counts.find(label);
+    if (it == counts.end()) {
+      fail(sampler, ": sampling_strategy names class ", label, ", which is not present in y");
+    }
+    const Eigen::Index n = it->second;
+    if (type == SamplingType::over) {
+      if (want < n) {
+        fail(sampler, ": sampling_strategy asks class ", label, " to shrink from ", n, " to ", want,
+             " rows; an over-sampler can only grow a class");
+      }
+      out[label] = want - n;
+    } else {
+      if (want > n) {
+        fail(sampler, ": sampling_strategy asks class ", label, " to grow from ", n, " to ", want,
+             " rows; an under-sampler can only shrink a class");
+      }
+      out[label] = want;
+    }
+  }
+  return out;
+}
+
+/** resolve_strategy for a list of classes (cleaning samplers). */
+[[nodiscard]] inline std::map<int, Eigen::Index> resolve_classes(const SamplingStrategy& s,
+                                                                 const ClassCounts& counts,
+                                                                 std::string_view sampler,
+                                                                 const ClassExtremes& e) {
+  std::map<int, Eigen::Index> out;
+  for (const int label : s.class_list()) {
+    if (counts.find(label) == counts.end()) {
+      fail(sampler, ": sampling_strategy names class ", label, ", which is not present in y");
+    }
+    out[label] = e.n_minor;
+  }
+  return out;
+}
+
+/** True when the named rule `kind` targets class `label`. */
+[[nodiscard]] inline bool named_rule_targets(SamplingStrategy::Kind kind, SamplingType type,
+                                             int label, const ClassExtremes& e) {
+  using Kind = SamplingStrategy::Kind;
+  switch (kind) {
+    case Kind::automatic:
+      return type == SamplingType::over ? label != e.c_major : label != e.c_minor;
+    case Kind::minority:
+      return label == e.c_minor;
+    case Kind::majority:
+      return label == e.c_major;
+    case Kind::not_minority:
+      return label != e.c_minor;
+    case Kind::not_majority:
+      return label != e.c_major;
+    case Kind::all:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** resolve_strategy for a named rule ("auto", "minority", ...). */
+[[nodiscard]] inline std::map<int, Eigen::Index> resolve_named(const SamplingStrategy& s,
+                                                               const ClassCounts& counts,
+                                                               SamplingType type,
+                                                               const ClassExtremes& e) {
+  std::map<int, Eigen::Index> out;
+  for (const auto& [label, n] : counts) {
+    if (!named_rule_targets(s.kind(), type, label, e)) continue;
+    out[label] = type == SamplingType::over ? e.n_major - n : e.n_minor;
+  }
+  return out;
+}
+
 /** Resolves a strategy against the class counts of y, as imbalanced-learn's
  *  `check_sampling_strategy`:
  *  - over: class -> number of rows to generate;
@@ -288,108 +418,21 @@ inline void validate_strategy(const SamplingStrategy& s, SamplingType type,
     fail(sampler, ": y needs at least 2 classes to resample (got ", counts.size(), ": class ",
          counts.empty() ? 0 : counts.begin()->first, ")");
   }
-  const int c_major = majority_class(counts);
-  const int c_minor = minority_class(counts);
-  const Eigen::Index n_major = counts.at(c_major);
-  const Eigen::Index n_minor = counts.at(c_minor);
-  std::map<int, Eigen::Index> out;
-
-  auto keep = [&](int label) {
-    switch (s.kind()) {
-      case Kind::automatic:
-        return type == SamplingType::over ? label != c_major : label != c_minor;
-      case Kind::minority:
-        return label == c_minor;
-      case Kind::majority:
-        return label == c_major;
-      case Kind::not_minority:
-        return label != c_minor;
-      case Kind::not_majority:
-        return label != c_major;
-      case Kind::all:
-        return true;
-      default:
-        return false;
-    }
-  };
-
+  ClassExtremes e;
+  e.c_major = majority_class(counts);
+  e.c_minor = minority_class(counts);
+  e.n_major = counts.at(e.c_major);
+  e.n_minor = counts.at(e.c_minor);
   switch (s.kind()) {
-    case Kind::ratio: {
-      if (counts.size() != 2) {
-        fail(sampler, ": sampling_strategy can be a ratio only for binary problems (y has ",
-             counts.size(), " classes); use a std::map<int, int> of counts");
-      }
-      for (const auto& [label, n] : counts) {
-        if (type == SamplingType::over) {
-          if (label == c_major) continue;
-          // int(n_majority * ratio - n) as Python computes it: double arithmetic, truncation.
-          // The product is rounded on its own, as in Python: written as one expression, g++
-          // (whose default -ffp-contract=fast) may fuse it with the subtraction on an FMA target,
-          // and 0.6 x 10 - 5 then truncates to 0 instead of 1.
-          const double product = std::fma(static_cast<double>(n_major), s.ratio(), 0.0);
-          const double want = product - static_cast<double>(n);
-          const auto add = static_cast<Eigen::Index>(want);
-          if (add <= 0) {
-            // imbalanced-learn raises here too (its `n_samples <= 0` guard), also when the
-            // ratio is exactly met: an over-sampler asked for nothing is a mistake it reports.
-            fail(sampler, ": sampling_strategy ratio ", s.ratio(), " would not grow class ", label,
-                 " (", n, " rows; int(ratio x majority ", n_major, ") - rows = ", add,
-                 ": the ratio is already met, and imbalanced-learn raises too); increase the "
-                 "ratio, or skip resampling where the classes are balanced enough");
-          }
-          out[label] = add;
-        } else {
-          if (label == c_minor) continue;
-          const auto target = static_cast<Eigen::Index>(static_cast<double>(n_minor) / s.ratio());
-          if (target > n) {
-            fail(sampler, ": sampling_strategy ratio ", s.ratio(), " would grow class ", label,
-                 " from ", n, " to ", target, " rows; an under-sampler can only shrink a class");
-          }
-          out[label] = target;
-        }
-      }
-      return out;
-    }
-    case Kind::counts: {
-      for (const auto& [label, want] : s.counts()) {
-        const auto it = counts.find(label);
-        if (it == counts.end()) {
-          fail(sampler, ": sampling_strategy names class ", label, ", which is not present in y");
-        }
-        const Eigen::Index n = it->second;
-        if (type == SamplingType::over) {
-          if (want < n) {
-            fail(sampler, ": sampling_strategy asks class ", label, " to shrink from ", n, " to ",
-                 want, " rows; an over-sampler can only grow a class");
-          }
-          out[label] = want - n;
-        } else {
-          if (want > n) {
-            fail(sampler, ": sampling_strategy asks class ", label, " to grow from ", n, " to ",
-                 want, " rows; an under-sampler can only shrink a class");
-          }
-          out[label] = want;
-        }
-      }
-      return out;
-    }
-    case Kind::classes: {
-      for (const int label : s.class_list()) {
-        if (counts.find(label) == counts.end()) {
-          fail(sampler, ": sampling_strategy names class ", label, ", which is not present in y");
-        }
-        out[label] = n_minor;
-      }
-      return out;
-    }
+    case Kind::ratio:
+      return resolve_ratio(s, counts, type, sampler, e);
+    case Kind::counts:
+      return resolve_counts(s, counts, type, sampler);
+    case Kind::classes:
+      return resolve_classes(s, counts, sampler, e);
     default:
-      break;
+      return resolve_named(s, counts, type, e);
   }
-  for (const auto& [label, n] : counts) {
-    if (!keep(label)) continue;
-    out[label] = type == SamplingType::over ? n_major - n : n_minor;
-  }
-  return out;
 }
 
 }  // namespace detail

@@ -14,8 +14,11 @@
 #include <optional>
 #include <vector>
 
+#include "../core/random.hpp"
 #include "../core/types.hpp"
-#include "common.hpp"
+#include "../core/validation.hpp"
+#include "detail/common.hpp"
+#include "sampling_strategy.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -35,8 +38,8 @@ struct TomekState {
 /** Rows `keep` (ascending) of X and y as a Resampled. */
 template <class Scalar, class Derived>
 [[nodiscard]] Resampled<Scalar> take_rows(const Eigen::MatrixBase<Derived>& X,
-                                          const Eigen::VectorXi& y, const Eigen::VectorXi& keep,
-                                          int n_threads) {
+                                          const Eigen::Ref<const Eigen::VectorXi>& y,
+                                          const Eigen::VectorXi& keep, int n_threads) {
   Resampled<Scalar> out;
   out.X.resize(keep.size(), X.cols());
   out.y.resize(keep.size());
@@ -49,6 +52,14 @@ template <class Scalar, class Derived>
   return out;
 }
 }  // namespace detail
+
+/** Parameters of `RandomUnderSampler`, written with designated initialisers. */
+struct RandomUnderSamplerParams {
+  SamplingStrategy sampling_strategy{};  ///< which classes to shrink, to what size
+  bool replacement = false;              ///< draw kept rows with replacement
+  std::uint64_t random_state = 0;        ///< seed
+  int n_threads = 0;                     ///< threads for the copy (0 = all)
+};
 
 /** Randomly drops rows of the targeted classes until each has its target count (imbalanced-learn's
  *  RandomUnderSampler). With `replacement`, the kept rows are drawn with replacement, so a row
@@ -69,13 +80,7 @@ class RandomUnderSampler {
  public:
   using Scalar = ScalarT;  ///< element type of the output
 
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    SamplingStrategy sampling_strategy{};  ///< which classes to shrink, to what size
-    bool replacement = false;              ///< draw kept rows with replacement
-    std::uint64_t random_state = 0;        ///< seed
-    int n_threads = 0;                     ///< threads for the copy (0 = all)
-  };
+  using Params = RandomUnderSamplerParams;  ///< the parameters (the same type for every ScalarT)
 
   RandomUnderSampler() = default;
   /** \throws InvalidArgument for a strategy an under-sampler cannot use or n_threads < 0. */
@@ -84,16 +89,18 @@ class RandomUnderSampler {
   /** The parameters. */
   [[nodiscard]] const Params& params() const noexcept { return params_; }
   /** Replaces (and validates) the parameters; the sampler becomes unfitted. */
-  void set_params(const Params& params) {
+  RandomUnderSampler& set_params(const Params& params) {
     params_ = validated(params);
     state_.reset();
+    return *this;
   }
 
   /** Resamples (X, y).
    *  \throws InvalidArgument if X is empty or non-finite, X and y differ in length, y has one
    *  class, or the strategy asks for more rows than a class has (naming the class). */
   template <class Derived>
-  Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
+  Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X,
+                                 const Eigen::Ref<const Eigen::VectorXi>& y) {
     detail::check_resample_input<Scalar>(X, y, "RandomUnderSampler");
     const auto counts = detail::count_classes(y);
     detail::UnderSamplingState s;
@@ -160,6 +167,12 @@ class RandomUnderSampler {
   std::optional<detail::UnderSamplingState> state_;
 };
 
+/** Parameters of `TomekLinks`, written with designated initialisers. */
+struct TomekLinksParams {
+  SamplingStrategy sampling_strategy{};  ///< auto (not minority), all, or a list of classes
+  int n_threads = 0;                     ///< threads for the search (0 = all)
+};
+
 /** Removes Tomek links (Tomek 1976): rows a and b of different classes that are each other's
  *  nearest neighbour. With the default strategy "auto" only the member of a link that is not in
  *  the minority class is removed; with `SamplingStrategy::all()` both members are (what
@@ -178,11 +191,7 @@ class TomekLinks {
  public:
   using Scalar = ScalarT;  ///< element type of the output
 
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    SamplingStrategy sampling_strategy{};  ///< auto (not minority), all, or a list of classes
-    int n_threads = 0;                     ///< threads for the search (0 = all)
-  };
+  using Params = TomekLinksParams;  ///< the parameters (the same type for every ScalarT)
 
   TomekLinks() = default;
   /** \throws InvalidArgument for a ratio or a map of counts (meaningless for cleaning) or
@@ -192,16 +201,18 @@ class TomekLinks {
   /** The parameters. */
   [[nodiscard]] const Params& params() const noexcept { return params_; }
   /** Replaces (and validates) the parameters; the sampler becomes unfitted. */
-  void set_params(const Params& params) {
+  TomekLinks& set_params(const Params& params) {
     params_ = validated(params);
     state_.reset();
+    return *this;
   }
 
   /** Removes the targeted members of every Tomek link of (X, y).
    *  \throws InvalidArgument if X is empty or non-finite, X and y differ in length, y has one
    *  class, or the strategy names a class absent from y. */
   template <class Derived>
-  Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
+  Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X,
+                                 const Eigen::Ref<const Eigen::VectorXi>& y) {
     detail::check_resample_input<Scalar>(X, y, "TomekLinks");
     const auto counts = detail::count_classes(y);
     detail::TomekState s;
@@ -226,7 +237,8 @@ class TomekLinks {
    *  else -1. \pre X finite with at least 2 rows, y as long as X. */
   template <class Derived>
   [[nodiscard]] static Eigen::VectorXi find_links(const Eigen::MatrixBase<Derived>& X,
-                                                  const Eigen::VectorXi& y, int n_threads = 0) {
+                                                  const Eigen::Ref<const Eigen::VectorXi>& y,
+                                                  int n_threads = 0) {
     const Eigen::Index n = X.rows();
     Eigen::VectorXi partner = Eigen::VectorXi::Constant(n, -1);
     if (n < 2) return partner;

@@ -1,6 +1,8 @@
 /** \file
- *  Internals shared by the imbalance samplers: input checks, the one place they call the
- *  neighbour search, and the parallel generator of synthetic rows. Nothing here is public API.
+ *  Internals shared by the imbalance samplers: input and parameter checks, rows per class, the
+ *  one place they call the neighbour search, and the assembly of the output (the input rows
+ *  copied first, labels stacked). The synthesis itself is kernels/synthesis.hpp. Nothing here is
+ *  public API.
  *
  *  Rows are samples, columns are features.
  */
@@ -16,15 +18,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "../core/parallel.hpp"
-#include "../core/random.hpp"
-#include "../core/types.hpp"
-#include "../core/validation.hpp"
-#include "../kernels/prefetch.hpp"
-#include "../kernels/stream.hpp"
-#include "sampling_strategy.hpp"
-
-#include "../neighbors/nearest_neighbors.hpp"
+#include "../../core/parallel.hpp"
+#include "../../core/types.hpp"
+#include "../../core/validation.hpp"
+#include "../../kernels/stream.hpp"
+#include "../../kernels/synthesis.hpp"
+#include "../../neighbors/nearest_neighbors.hpp"
+#include "../sampling_strategy.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
@@ -35,8 +35,9 @@ namespace detail {
  *  neighbour indices and the provenance of synthetic rows are `int`. `sampler` names the caller.
  */
 template <class Scalar, class Derived>
-void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y,
-                          std::string_view sampler, bool finite_later = false) {
+void check_resample_input(const Eigen::MatrixBase<Derived>& X,
+                          const Eigen::Ref<const Eigen::VectorXi>& y, std::string_view sampler,
+                          bool finite_later = false) {
   check_non_empty(X, "X");
   check_int_rows(X.rows(), sampler);
   if (!finite_later) check_finite_as<Scalar>(X, "X");
@@ -47,7 +48,7 @@ void check_resample_input(const Eigen::MatrixBase<Derived>& X, const Eigen::Vect
  *  (`count_classes`); only the classes in `only` when given (an over-sampler needs the rows of
  *  the classes it grows, not of the majority). */
 [[nodiscard]] inline std::map<int, std::vector<Eigen::Index>> rows_by_class(
-    const Eigen::VectorXi& y, const ClassCounts& counts,
+    const Eigen::Ref<const Eigen::VectorXi>& y, const ClassCounts& counts,
     const std::map<int, Eigen::Index>* only = nullptr) {
   std::map<int, std::vector<Eigen::Index>> rows;
   for (const auto& [label, n] : counts) {
@@ -134,126 +135,6 @@ template <class Metric, class Scalar>
   return out;
 }
 
-/** Synthetic rows are made in blocks of this many, block b drawing from `rng.split(b)`, so the
- *  output does not depend on the thread count. */
-inline constexpr Eigen::Index synthesis_block = 2048;
-
-/** Values in the row-major staging buffer of the synthesis (16 KiB of double): min(64, 2048 / d)
- *  rows, at least one, are made there and written out per pass. */
-inline constexpr Eigen::Index synthesis_staging = 2048;
-
-/** Draws between a synthetic row and the rows it prefetches (synthesize). */
-inline constexpr Eigen::Index prefetch_draws = 8;
-
-/** One synthetic row: `a + step (b - a)`, with provenance. */
-template <class Scalar>
-struct SyntheticDraw {
-  const Scalar* a;   ///< the base row (contiguous, d values)
-  const Scalar* b;   ///< the row it moves towards
-  Scalar step;       ///< in [0, 1) (or [0, 0.5) for Borderline-2 towards another class)
-  int base_row;      ///< index of `a` in the sampler's input X
-  int neighbor_row;  ///< index of `b` in the sampler's input X
-};
-
-/** Rows written per transposing pass: a 64 x d row-major block stays in L1 while its columns
- *  are written out. */
-inline constexpr Eigen::Index transpose_rows = 64;
-
-/** Outputs of at least this many bytes are written with streaming stores (kernels/stream.hpp):
- *  far larger than the caches, so caching them would only evict the inputs. */
-inline constexpr std::size_t stream_output_bytes = std::size_t{8} << 20;
-
-/** True when a rows x cols output of Scalar is large enough to be streamed. */
-template <class Scalar>
-[[nodiscard]] bool stream_output(Eigen::Index rows, Eigen::Index cols) noexcept {
-  return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) * sizeof(Scalar) >=
-         stream_output_bytes;
-}
-
-/** Writes the m x d row-major block `rows` (contiguous) into rows [0, m) of the column-major
- *  block starting at `out` (leading dimension `ld`), cast to Scalar: one contiguous run per
- *  column, with streaming stores for its aligned part when `stream` (the caller then calls
- *  stream_fence() before the output is shared). \pre m <= transpose_rows keeps the source in
- *  L1. */
-template <class Scalar, class Src>
-OSPREY_ALWAYS_INLINE void store_transposed(const Src* OSPREY_RESTRICT rows, Eigen::Index m,
-                                           Eigen::Index d, Scalar* OSPREY_RESTRICT out,
-                                           Eigen::Index ld, bool stream) {
-  constexpr auto W = static_cast<Eigen::Index>(kernels::stream_width<Scalar>);
-  for (Eigen::Index j = 0; j < d; ++j) {
-    Scalar* OSPREY_RESTRICT dst = out + j * ld;
-    Eigen::Index i = 0;
-    if constexpr (W > 1) {
-      if (stream) {
-        for (; i < m && !kernels::stream_aligned(dst + i); ++i)
-          dst[i] = static_cast<Scalar>(rows[i * d + j]);
-        for (; i + W <= m; i += W) {
-          Scalar v[kernels::stream_width<Scalar>];
-          for (Eigen::Index w = 0; w < W; ++w) {
-            v[static_cast<std::size_t>(w)] = static_cast<Scalar>(rows[(i + w) * d + j]);
-          }
-          kernels::stream_store(dst + i, v);
-        }
-      }
-    }
-    for (; i < m; ++i) dst[i] = static_cast<Scalar>(rows[i * d + j]);
-  }
-}
-
-/** Fills rows [offset, offset + n_new) of `out` (column-major) with `draw(rng, s)` for s in
- *  [0, n_new), in parallel over fixed blocks, and records each row's base and neighbour index. */
-template <class Scalar, class Draw>
-void synthesize(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index n_new, const Rng& rng,
-                int n_threads, Eigen::VectorXi& base, Eigen::VectorXi& neighbor,
-                Eigen::Index record_offset, Draw&& draw) {
-  const Eigen::Index d = out.cols();
-  const Eigen::Index ld = out.rows();
-  const Eigen::Index n_blocks = (n_new + synthesis_block - 1) / synthesis_block;
-  Scalar* const data = out.data();
-  const bool stream = stream_output<Scalar>(out.rows(), d);
-  parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index blk) {
-    Rng r = rng.split(static_cast<std::uint64_t>(blk));
-    const Eigen::Index s0 = blk * synthesis_block;
-    const Eigen::Index len = std::min(n_new, s0 + synthesis_block) - s0;
-    // Draw the whole block first (the random stream in order), then make the rows in small
-    // row-major batches (contiguous a + u (b - a)) and write each batch one contiguous run per
-    // output column, instead of d scattered scalar stores per row.
-    std::array<const Scalar*, synthesis_block> from{};
-    std::array<const Scalar*, synthesis_block> to{};
-    std::array<Scalar, synthesis_block> step{};
-    for (Eigen::Index s = 0; s < len; ++s) {
-      const SyntheticDraw<Scalar> g = draw(r, s0 + s);
-      const auto sz = static_cast<std::size_t>(s);
-      from[sz] = g.a;
-      to[sz] = g.b;
-      step[sz] = g.step;
-      base(record_offset + s0 + s) = g.base_row;
-      neighbor(record_offset + s0 + s) = g.neighbor_row;
-    }
-    const Eigen::Index batch = std::clamp<Eigen::Index>(synthesis_staging / d, 1, transpose_rows);
-    std::vector<Scalar> buf(static_cast<std::size_t>(batch * d));
-    for (Eigen::Index t0 = 0; t0 < len; t0 += batch) {
-      const Eigen::Index m = std::min(batch, len - t0);
-      for (Eigen::Index i = 0; i < m; ++i) {
-        const auto sz = static_cast<std::size_t>(t0 + i);
-        const Scalar* OSPREY_RESTRICT a = from[sz];
-        const Scalar* OSPREY_RESTRICT b = to[sz];
-        const Scalar u = step[sz];
-        // The class rows are read in random order: ask for the rows 8 draws ahead now, so their
-        // cache misses overlap this row's work.
-        if (t0 + i + prefetch_draws < len) {
-          kernels::prefetch_range(from[sz + prefetch_draws], d);
-          kernels::prefetch_range(to[sz + prefetch_draws], d);
-        }
-        Scalar* OSPREY_RESTRICT row = buf.data() + i * d;
-        for (Eigen::Index j = 0; j < d; ++j) row[j] = a[j] + u * (b[j] - a[j]);
-      }
-      store_transposed(buf.data(), m, d, data + offset + s0 + t0, ld, stream);
-    }
-    if (stream) kernels::stream_fence();
-  });
-}
-
 /** Copies X (cast to Scalar) into the top rows of a new (n + extra) x d matrix, in parallel over
  *  blocks of rows, so a row-major X is read once and the large output is first touched by
  *  several threads. Each copied block is checked for non-finite values while it is in cache
@@ -269,7 +150,7 @@ template <class Scalar, class Derived>
   std::vector<char> finite(static_cast<std::size_t>(n_blocks), 1);
   constexpr bool row_major_plain = std::is_same_v<Derived, typename Derived::PlainObject> &&
                                    static_cast<bool>(Derived::IsRowMajor);
-  const bool stream = stream_output<Scalar>(out.rows(), out.cols());
+  const bool stream = kernels::stream_output<Scalar>(out.rows(), out.cols());
   parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index b) {
     const Eigen::Index r0 = b * block;
     const Eigen::Index len = std::min(block, X.rows() - r0);
@@ -284,9 +165,9 @@ template <class Scalar, class Derived>
               Eigen::Map<const Eigen::Array<Src, Eigen::Dynamic, 1>>(src, len * d))
               ? 1
               : 0;
-      for (Eigen::Index t = 0; t < len; t += transpose_rows) {
-        store_transposed(src + t * d, std::min(transpose_rows, len - t), d, out.data() + r0 + t,
-                         out.rows(), stream);
+      for (Eigen::Index t = 0; t < len; t += kernels::transpose_rows) {
+        kernels::store_transposed(src + t * d, std::min(kernels::transpose_rows, len - t), d,
+                                  out.data() + r0 + t, out.rows(), stream);
       }
       if (stream) kernels::stream_fence();
     } else {
@@ -309,6 +190,35 @@ inline void check_class_size(std::string_view sampler, int label, Eigen::Index n
     fail(sampler, ": class ", label, " has ", n_rows, " rows but ", param, " = ", k,
          " needs at least ", k + 1, " rows in the class");
   }
+}
+
+/** Params checks shared by the SMOTE family. */
+inline void check_common_params(std::string_view sampler, int k, std::string_view k_name,
+                                const SamplingStrategy& strategy, int n_threads) {
+  check_param(k >= 1, k_name, k, ">= 1");
+  check_param(n_threads >= 0, "n_threads", n_threads, ">= 0 (0 = all cores)");
+  validate_strategy(strategy, SamplingType::over, sampler);
+}
+
+/** Assembles y of the output: y, then `n` copies of each grown class's label. */
+[[nodiscard]] inline Eigen::VectorXi stack_labels(const Eigen::Ref<const Eigen::VectorXi>& y,
+                                                  const std::map<int, Eigen::Index>& n_new,
+                                                  Eigen::Index total) {
+  Eigen::VectorXi out(y.size() + total);
+  out.head(y.size()) = y;
+  Eigen::Index at = y.size();
+  for (const auto& [label, n] : n_new) {
+    out.segment(at, n).setConstant(label);
+    at += n;
+  }
+  return out;
+}
+
+/** Indices 0..n-1, the leave-one-out "self" list of a query of a set against itself. */
+[[nodiscard]] inline std::vector<Eigen::Index> iota(Eigen::Index n) {
+  std::vector<Eigen::Index> v(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = i;
+  return v;
 }
 
 }  // namespace detail
