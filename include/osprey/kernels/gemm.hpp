@@ -41,6 +41,7 @@ namespace kernels {
 template <class S>
 class SerialGemm {
  public:
+  /** Allocates the packing space for products of up to `max_rows` x `max_cols` over `depth`. */
   SerialGemm(Eigen::Index max_rows, Eigen::Index max_cols, Eigen::Index depth)
 #if OSPREY_EIGEN_INTERNAL_GEMM
       : blocking_(max_rows, max_cols, depth, 1, true) {

@@ -37,26 +37,35 @@ namespace kernels {
 template <class S>
 struct SimdOf;
 #if defined(__GNUC__) || defined(__clang__)
+/** `OSPREY_SIMD_BYTES` bytes of floats. */
 template <>
 struct SimdOf<float> {
+  /// The vector.
   typedef float type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
 };
+/** `OSPREY_SIMD_BYTES` bytes of doubles. */
 template <>
 struct SimdOf<double> {
+  /// The vector.
   typedef double type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
 };
+/// True when simd_t is a vector type (GCC/Clang vector extensions), false for the scalar fallback.
 inline constexpr bool has_simd = true;
 #else
+/** The scalar fallback: one float. */
 template <>
 struct SimdOf<float> {
-  using type = float;
+  using type = float;  ///< the "vector"
 };
+/** The scalar fallback: one double. */
 template <>
 struct SimdOf<double> {
-  using type = double;
+  using type = double;  ///< the "vector"
 };
+/// True when simd_t is a vector type (GCC/Clang vector extensions), false for the scalar fallback.
 inline constexpr bool has_simd = false;
 #endif
+/// The SIMD vector of S of the target's native width (SimdOf).
 template <class S>
 using simd_t = typename SimdOf<S>::type;
 
@@ -129,7 +138,8 @@ OSPREY_ALWAYS_INLINE T mul_add(T a, T b, T c) noexcept {
 
 /** max(a, b) as one max instruction. std::max on the CUSUM's max(0, .) lets g++ thread the
  *  comparison into the alarm tests and emit a branch on the sign of the sum, which the CPU
- *  mispredicts on in-control data (3x slower); on x86 the SSE max is forced here. */
+ *  mispredicts on in-control data (see docs/benchmarks.md, "EWMA and CUSUM"); on x86 the SSE
+ *  max is forced here. */
 template <class T>
 OSPREY_ALWAYS_INLINE T max_branchless(T a, T b) noexcept {
 #if defined(__SSE2__)
