@@ -37,35 +37,35 @@ namespace kernels {
 template <class S>
 struct SimdOf;
 #if defined(__GNUC__) || defined(__clang__)
-/** `OSPREY_SIMD_BYTES` bytes of floats. */
+/// The float vector.
 template <>
 struct SimdOf<float> {
-  /// The vector.
+  /// OSPREY_SIMD_BYTES / 4 floats
   typedef float type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
 };
-/** `OSPREY_SIMD_BYTES` bytes of doubles. */
+/// The double vector.
 template <>
 struct SimdOf<double> {
-  /// The vector.
+  /// OSPREY_SIMD_BYTES / 8 doubles
   typedef double type __attribute__((vector_size(OSPREY_SIMD_BYTES)));  // NOLINT
 };
-/// True when simd_t is a vector type (GCC/Clang vector extensions), false for the scalar fallback.
+/// True when the compiler has vector extensions (simd_t is a vector, not a scalar).
 inline constexpr bool has_simd = true;
 #else
-/** The scalar fallback: one float. */
+/// The float vector.
 template <>
 struct SimdOf<float> {
-  using type = float;  ///< the "vector"
+  using type = float;  ///< no vector extensions: one lane
 };
-/** The scalar fallback: one double. */
+/// The double vector.
 template <>
 struct SimdOf<double> {
-  using type = double;  ///< the "vector"
+  using type = double;  ///< no vector extensions: one lane
 };
-/// True when simd_t is a vector type (GCC/Clang vector extensions), false for the scalar fallback.
+/// True when the compiler has vector extensions (simd_t is a vector, not a scalar).
 inline constexpr bool has_simd = false;
 #endif
-/// The SIMD vector of S of the target's native width (SimdOf).
+/// The SIMD vector of `S` of the target's native width.
 template <class S>
 using simd_t = typename SimdOf<S>::type;
 
