@@ -37,7 +37,7 @@ void BM_GemmTile(benchmark::State& state) {
   const auto X = random_rows<S>(nb, d, 1);
   const auto Q = random_rows<S>(mq, d, 2);
   osprey::Matrix<S> C(nb, mq);
-  osprey::detail::SerialGemm<S> gemm(nb, mq, d);
+  osprey::kernels::SerialGemm<S> gemm(nb, mq, d);
   for (auto _ : state) {
     gemm.run(nb, mq, d, X.data(), Q.data(), C.data(), nb, S(-2));
     benchmark::DoNotOptimize(C.data());
@@ -203,7 +203,7 @@ BENCHMARK(BM_KdVsBrute)->ArgsProduct({{1000}, {1000}, {3}, {0, 1}})->Unit(benchm
 void BM_BruteTiles(benchmark::State& state) {
   const auto X = random_rows<float>(100000, 64, 6);
   const auto Q = random_rows<float>(2000, 64, 7);
-  const osprey::detail::BruteIndex<osprey::Euclidean, float> index(X);
+  const osprey::detail::BruteIndex<float, osprey::Euclidean> index(X);
   osprey::detail::BruteTiles tiles;
   tiles.gemm_rows = state.range(0);
   tiles.gemm_queries = state.range(1);

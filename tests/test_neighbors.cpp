@@ -1,7 +1,7 @@
 #include "common/prelude.hpp"
 
-#include <osprey/kernels/distance.hpp>
 #include <osprey/kernels/topk.hpp>
+#include <osprey/neighbors/metrics.hpp>
 #include <osprey/neighbors/nearest_neighbors.hpp>
 
 #include <random>

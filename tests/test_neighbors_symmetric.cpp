@@ -1,6 +1,6 @@
 #include "common/prelude.hpp"
 
-#include <osprey/neighbors/brute_force.hpp>
+#include <osprey/neighbors/detail/brute_index.hpp>
 #include <osprey/neighbors/nearest_neighbors.hpp>
 
 #include <algorithm>
@@ -76,7 +76,7 @@ struct LooBuffers {
 };
 
 template <class S>
-LooBuffers<S> loo_search(const osprey::detail::BruteIndex<osprey::Euclidean, S>& index,
+LooBuffers<S> loo_search(const osprey::detail::BruteIndex<S, osprey::Euclidean>& index,
                          const RowMatrix<S>& X, int k, int threads,
                          const osprey::detail::BruteTiles& tiles) {
   const auto size = static_cast<std::size_t>(X.rows()) * static_cast<std::size_t>(k);
@@ -94,7 +94,7 @@ TEMPLATE_TEST_CASE("BruteIndex: the symmetric leave-one-out search equals a naiv
            {2, 1, 1}, {9, 2, 3}, {150, 3, 6}, {203, 5, 10}, {64, 4, 63}}) {
     const RowMatrix<S> X = integer_rows<S>(n, d, static_cast<unsigned>(n * 31 + d));
     const Eigen::MatrixXi want = naive_loo(X, k);
-    const osprey::detail::BruteIndex<osprey::Euclidean, S> index(X);
+    const osprey::detail::BruteIndex<S, osprey::Euclidean> index(X);
     for (const Eigen::Index block : {Eigen::Index{1}, Eigen::Index{8}, Eigen::Index{16},
                                      Eigen::Index{37}, Eigen::Index{256}}) {
       for (const auto& [threads, filter_rows] : std::vector<std::pair<int, Eigen::Index>>{
@@ -164,7 +164,7 @@ TEST_CASE("BruteIndex: the float-filtered double search resolves ties float cann
   const Eigen::MatrixXi want = naive_loo(X, k);
   // The centres' neighbours are their own six rows, nearest = largest j.
   for (Eigen::Index m = 0; m < 40; ++m) REQUIRE(want(m * 7, 0) == static_cast<int>(m * 7 + 6));
-  const osprey::detail::BruteIndex<osprey::Euclidean, double> index(X);
+  const osprey::detail::BruteIndex<double, osprey::Euclidean> index(X);
   for (const Eigen::Index block : {Eigen::Index{16}, Eigen::Index{64}, Eigen::Index{256}}) {
     for (const int threads : {1, 2, 3}) {
       INFO("block=" << block << " threads=" << threads);
@@ -184,7 +184,7 @@ TEST_CASE("BruteIndex: the float-filtered double search equals the all-double se
   RowMatrix<double> X = gaussian_rows(1500, 20, gen);
   X.row(700) *= 1e3;
   X.row(1499) = X.row(20);  // a duplicate across blocks
-  const osprey::detail::BruteIndex<osprey::Euclidean, double> index(X);
+  const osprey::detail::BruteIndex<double, osprey::Euclidean> index(X);
   const int k = 6;
   osprey::detail::BruteTiles exact;
   exact.float_filter_rows = 1 << 30;
@@ -223,13 +223,13 @@ TEST_CASE("BruteIndex: the expansion's error bound holds on raw data", "[neighbo
         const RowMatrix<float> Xf = Xc.cast<float>();
         const Eigen::VectorXf nf = Xf.rowwise().squaredNorm();
         const Eigen::MatrixXf Cf = -2.0f * Xf * Xf.transpose();
-        const double E = osprey::detail::expansion_margin(d, 2 * nd.maxCoeff(), 0x1p-24);
+        const double E = osprey::kernels::expansion_margin(d, 2 * nd.maxCoeff(), 0x1p-24);
         double worst = 0.0;
         for (Eigen::Index i = 0; i < X.rows(); ++i) {
           for (Eigen::Index j = 0; j < X.rows(); ++j) {
             const double vf = static_cast<double>((nf(i) + nf(j)) + Cf(i, j));
             const double direct =
-                osprey::detail::fixed_order_sq_dist(X.row(i).data(), X.row(j).data(), d);
+                osprey::kernels::fixed_order_sq_dist(X.row(i).data(), X.row(j).data(), d);
             worst = std::max(worst, std::abs(vf - direct) / E);
           }
         }
@@ -249,7 +249,7 @@ TEMPLATE_TEST_CASE("BruteIndex: leave-one-out k = 1 on continuous data finds eve
   std::mt19937 gen(23);
   for (const Eigen::Index n : {Eigen::Index{300}, Eigen::Index{1100}, Eigen::Index{2000}}) {
     const RowMatrix<S> X = gaussian_rows(n, 20, gen).cast<S>();
-    const osprey::detail::BruteIndex<osprey::Euclidean, S> index(X);
+    const osprey::detail::BruteIndex<S, osprey::Euclidean> index(X);
     for (const int k : {1, 2}) {
       for (const int threads : {1, 2}) {
         INFO("n=" << n << " k=" << k << " threads=" << threads);

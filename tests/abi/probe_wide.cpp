@@ -1,6 +1,7 @@
 // One side of the ABI tag test, compiled with -mavx2 (see tests/CMakeLists.txt). Nothing here runs
 // osprey code: the program only compares names and addresses, so it runs on any x86-64 host.
 #include <osprey/kernels/distance.hpp>
+#include <osprey/neighbors/metrics.hpp>
 #include <typeinfo>
 
 #include "probe.hpp"

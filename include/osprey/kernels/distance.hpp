@@ -1,255 +1,38 @@
 /** \file
- *  Distance metrics as policy types, and the blocked many-to-many kernels the searches use.
+ *  The blocked many-to-many distance kernels of the neighbour searches, and the exact
+ *  arithmetic behind the Euclidean norm expansion's rechecks. Every kernel is a template over a
+ *  metric policy (osprey::Euclidean and the others, neighbors/metrics.hpp), which supplies the
+ *  coordinate-wise `accumulate` of its reduced distance.
  *
- *  A metric is a small default-constructible type checked by the `DistanceMetric` concept. It
- *  defines a cheap *reduced* distance that orders points exactly as the true distance does
- *  (squared L2 for Euclidean, the sum of |d|^P for Minkowski<P>), built coordinate by coordinate
- *  with `accumulate`, and `from_reduced` / `to_reduced` to move between the two forms:
- *
- *  | metric            | accumulate(a, d)   | from_reduced(r) | norm expansion (GEMM) |
- *  | ----------------- | ------------------ | --------------- | --------------------- |
- *  | Euclidean         | a + d^2            | sqrt(r)         | yes                   |
- *  | SquaredEuclidean  | a + d^2            | r               | yes                   |
- *  | Manhattan         | a + abs(d)         | r               | no                    |
- *  | Chebyshev         | max(a, abs(d))     | r               | no                    |
- *  | Minkowski<P>      | a + abs(d)^P       | r^(1/P)         | no (P = 2 still exact) |
- *
- *  Kernels (in `osprey::kernels`):
  *  - `pack_panels`: training rows packed in panels of `NR` rows stored feature-major, so a
- *    micro-kernel reads `NR` consecutive values per feature;
+ *    micro-kernel reads `NR` consecutive values per feature; O(n d), one copy of the rows;
  *  - `panel_kernel`: `MR` queries against one panel, `MR x NR` accumulators kept in registers;
  *    the inner loop over the panel's `NR` lanes is what the compiler vectorises (checked with
- *    `-fopt-info-vec` for float and double, see docs/benchmarks/neighbors.md);
+ *    `-fopt-info-vec` for float and double, see docs/benchmarks/neighbors.md); O(MR NR d) per
+ *    call, reading the panel once;
  *  - `squared_norms`: the |x|^2 of the norm expansion |q|^2 + |x|^2 - 2 q.x used by the
- *    Euclidean metrics, whose q.x part is one Eigen matrix product per tile (GEMM).
+ *    Euclidean metrics, whose q.x part is one matrix product per tile (kernels/gemm.hpp);
+ *  - `expansion_margin`, `fixed_order_sq_dist`, `exact_center`, `shifts_exactly`: the bound on
+ *    the expansion's error, the direct squared distance summed in a fixed order (O(d)), and the
+ *    exact centring of the rows (O(n d)), which make the Euclidean selection exact on raw data.
+ *
+ *  Thread-safety: pure functions of their arguments (outputs are caller buffers or returned
+ *  values), safe from any thread.
  */
 #pragma once
 
 #include <Eigen/Core>
 #include <algorithm>
-#include <cmath>
-#include <concepts>
 #include <cstddef>
 #include <cstring>
-#include <type_traits>
+#include <limits>
 #include <vector>
 
 #include "../config.hpp"
+#include "../core/types.hpp"
 #include "simd.hpp"
 
 OSPREY_NAMESPACE_BEGIN
-
-/** Straight-line (L2) distance. Reduced form: the squared distance. Brute-force search uses the
- *  norm expansion with a matrix product, then recomputes the selected distances exactly. */
-struct Euclidean {
-  static constexpr const char* name = "euclidean";  ///< scikit-learn's metric name
-  /** One coordinate's contribution added to the running reduced distance. */
-  template <class S>
-  static S accumulate(S acc, S diff) noexcept {
-    return acc + diff * diff;
-  }
-  /** True distance from the reduced one. */
-  template <class S>
-  static S from_reduced(S r) noexcept {
-    return std::sqrt(r);
-  }
-  /** Reduced distance from the true one (for search radii and bounds). */
-  template <class S>
-  static S to_reduced(S d) noexcept {
-    return d * d;
-  }
-  /** Reduced distance between two vectors (any Eigen expressions of equal length). */
-  template <class A, class B>
-  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return (a.derived() - b.derived()).squaredNorm();
-  }
-  /** True distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return from_reduced(reduced(a, b));
-  }
-};
-
-/** Squared L2 distance (not a metric, but orders points as Euclidean does). */
-struct SquaredEuclidean {
-  static constexpr const char* name = "sqeuclidean";  ///< scikit-learn's metric name
-  /** One coordinate's contribution. */
-  template <class S>
-  static S accumulate(S acc, S diff) noexcept {
-    return acc + diff * diff;
-  }
-  /** Identity: the reduced form is the distance. */
-  template <class S>
-  static S from_reduced(S r) noexcept {
-    return r;
-  }
-  /** Identity. */
-  template <class S>
-  static S to_reduced(S d) noexcept {
-    return d;
-  }
-  /** Squared distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return (a.derived() - b.derived()).squaredNorm();
-  }
-  /** Squared distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return reduced(a, b);
-  }
-};
-
-/** City-block (L1) distance: the sum of absolute coordinate differences. */
-struct Manhattan {
-  static constexpr const char* name = "manhattan";  ///< scikit-learn's metric name
-  /** One coordinate's contribution. */
-  template <class S>
-  static S accumulate(S acc, S diff) noexcept {
-    return acc + kernels::abs_value(diff);
-  }
-  /** Identity. */
-  template <class S>
-  static S from_reduced(S r) noexcept {
-    return r;
-  }
-  /** Identity. */
-  template <class S>
-  static S to_reduced(S d) noexcept {
-    return d;
-  }
-  /** L1 distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return (a.derived() - b.derived()).cwiseAbs().sum();
-  }
-  /** L1 distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return reduced(a, b);
-  }
-};
-
-/** Chebyshev (L-infinity) distance: the largest absolute coordinate difference. */
-struct Chebyshev {
-  static constexpr const char* name = "chebyshev";  ///< scikit-learn's metric name
-  /** One coordinate's contribution (a running maximum). `S` may be a SIMD vector type. */
-  template <class S>
-  static S accumulate(S acc, S diff) noexcept {
-    return kernels::max_value(kernels::abs_value(diff), acc);
-  }
-  /** Identity. */
-  template <class S>
-  static S from_reduced(S r) noexcept {
-    return r;
-  }
-  /** Identity. */
-  template <class S>
-  static S to_reduced(S d) noexcept {
-    return d;
-  }
-  /** L-infinity distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return (a.derived() - b.derived()).cwiseAbs().maxCoeff();
-  }
-  /** L-infinity distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return reduced(a, b);
-  }
-};
-
-/** Minkowski distance of integer order P >= 1: (sum |d|^P)^(1/P). Reduced form: sum |d|^P.
- *  Minkowski<1> orders as Manhattan and Minkowski<2> as Euclidean (through the tiled kernel, not
- *  the norm expansion). */
-template <int P>
-struct Minkowski {
-  static_assert(P >= 1, "Minkowski<P> needs an integer order P >= 1");
-  static constexpr const char* name = "minkowski";  ///< scikit-learn's metric name (with p = P)
-  static constexpr int p = P;                       ///< the order
-  /** |d|^P by repeated multiplication (P is a compile-time constant). */
-  template <class S>
-  static S power(S a) noexcept {
-    S r = a;
-    for (int i = 1; i < P; ++i) r *= a;
-    return r;
-  }
-  /** One coordinate's contribution. */
-  template <class S>
-  static S accumulate(S acc, S diff) noexcept {
-    return acc + power(kernels::abs_value(diff));
-  }
-  /** (r)^(1/P). */
-  template <class S>
-  static S from_reduced(S r) noexcept {
-    if constexpr (P == 1) {
-      return r;
-    } else if constexpr (P == 2) {
-      return std::sqrt(r);
-    } else {
-      return std::pow(r, S(1) / S(P));
-    }
-  }
-  /** d^P. */
-  template <class S>
-  static S to_reduced(S d) noexcept {
-    return power(d);
-  }
-  /** Sum of |d|^P between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    using S = typename A::Scalar;
-    S acc(0);
-    for (Eigen::Index j = 0; j < a.size(); ++j) acc = accumulate<S>(acc, S(a(j) - b(j)));
-    return acc;
-  }
-  /** Minkowski distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return from_reduced(reduced(a, b));
-  }
-};
-
-/** A distance policy usable by the searches: default constructible, with a coordinate-wise
- *  `accumulate`, the monotone maps `from_reduced`/`to_reduced`, vector forms `reduced` and
- *  `distance` and a `name`. Whether brute-force search may use the norm expansion
- *  (|q|^2 + |x|^2 - 2 q.x through a matrix product) is osprey's own decision
- *  (detail::uses_norm_expansion), never a member a user metric could set. */
-template <class M>
-concept DistanceMetric = std::default_initializable<M> && requires(float f, double d) {
-  { M::name } -> std::convertible_to<const char*>;
-  { M::template accumulate<float>(f, f) } -> std::same_as<float>;
-  { M::template accumulate<double>(d, d) } -> std::same_as<double>;
-  { M::template from_reduced<float>(f) } -> std::same_as<float>;
-  { M::template from_reduced<double>(d) } -> std::same_as<double>;
-  { M::template to_reduced<double>(d) } -> std::same_as<double>;
-  { M::reduced(Eigen::VectorXd::Zero(2), Eigen::VectorXd::Zero(2)) } -> std::convertible_to<double>;
-  { M::distance(Eigen::VectorXf::Zero(2), Eigen::VectorXf::Zero(2)) } -> std::convertible_to<float>;
-};
-
-static_assert(DistanceMetric<Euclidean>);
-static_assert(DistanceMetric<SquaredEuclidean>);
-static_assert(DistanceMetric<Manhattan>);
-static_assert(DistanceMetric<Chebyshev>);
-static_assert(DistanceMetric<Minkowski<3>>);
-
-namespace detail {
-
-/** True for the metrics whose brute-force search may use the norm expansion
- *  |q|^2 + |x|^2 - 2 q.x with a matrix product (then recompute the selected distances exactly):
- *  osprey's Euclidean and SquaredEuclidean only. Internal: a user metric cannot opt in (a member
- *  named `norm_expansion` on it is ignored), since the expansion computes the L2 distance, not
- *  the user's. */
-template <class M>
-inline constexpr bool uses_norm_expansion = false;
-template <>
-inline constexpr bool uses_norm_expansion<Euclidean> = true;
-template <>
-inline constexpr bool uses_norm_expansion<SquaredEuclidean> = true;
-
-}  // namespace detail
-
 namespace kernels {
 
 /** Panel width of the tiled kernel: 64 bytes of training values per feature (16 floats or 8
@@ -357,9 +140,108 @@ void panels_block(const S* q, Eigen::Index ldq, Eigen::Index m, const S* packed,
 
 /** Squared L2 norm of every row of a row-major matrix. */
 template <class S>
-Eigen::Matrix<S, Eigen::Dynamic, 1> squared_norms(
-    const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& X) {
+Vector<S> squared_norms(const RowMatrix<S>& X) {
   return X.rowwise().squaredNorm();
+}
+
+/** A bound on how far the norm-expansion estimate `|x|^2 + |y|^2 - 2 x.y` of a squared distance,
+ *  computed in a type of unit roundoff `u` from rows centred on the training mean, can be from
+ *  the directly summed `sum_j (x_j - y_j)^2` of the same rows as stored, when rows have d
+ *  features and `norm_sum` bounds |x|^2 + |y|^2 (centred). To first order: rounding a row to the
+ *  working type and centring it, (d + 4) u (|x|^2 + |y|^2) for the norms, the dot product and the
+ *  two additions, and (d + 1) u |x - y|^2 <= 2 (d + 1) u (|x|^2 + |y|^2) for the direct sum; the
+ *  bound takes (4d + 32) u for the second-order slack. Centring is what keeps it small on raw
+ *  data: the bound grows with the data's spread, not with its distance from the origin. */
+[[nodiscard]] inline double expansion_margin(Eigen::Index d, double norm_sum, double u) noexcept {
+  return static_cast<double>(4 * d + 32) * u * norm_sum;
+}
+
+/** The unit roundoff of T (half its epsilon). */
+template <class T>
+inline constexpr double unit_roundoff = static_cast<double>(std::numeric_limits<T>::epsilon()) / 2;
+
+/** `sum_j (a_j - b_j)^2` over d values in a fixed order (SIMD-width partial sums combined as a
+ *  tree, plus the tail): the same value for (a, b) and (b, a), on any thread, and exact to
+ *  rounding wherever the rows sit (differences of nearby values lose nothing). */
+template <class S>
+[[nodiscard]] S fixed_order_sq_dist(const S* OSPREY_RESTRICT a, const S* OSPREY_RESTRICT b,
+                                    Eigen::Index d) noexcept {
+  using V = simd_t<S>;
+  constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+  Eigen::Index f = 0;
+  S sum = 0;
+  if constexpr (L > 1) {
+    V acc{};
+    for (; f + L <= d; f += L) {
+      V x;
+      V y;
+      std::memcpy(&x, a + f, sizeof(V));
+      std::memcpy(&y, b + f, sizeof(V));
+      const V diff = x - y;
+      acc += diff * diff;
+    }
+    // Lanes summed as a balanced tree, lane l with lane l + w for w = L/2, L/4, ..., 1 (a fixed
+    // order), folding register halves instead of going through memory.
+#if defined(__GNUC__) || defined(__clang__)
+    sum = fold_halves<S, sizeof(V)>(acc);
+#else
+    S lanes[static_cast<std::size_t>(L)];
+    std::memcpy(lanes, &acc, sizeof(V));
+    for (Eigen::Index w = L / 2; w >= 1; w /= 2) {
+      for (Eigen::Index l = 0; l < w; ++l) lanes[l] += lanes[l + w];
+    }
+    sum = lanes[0];
+#endif
+  }
+  S tail = 0;
+  for (; f < d; ++f) {
+    const S diff = a[f] - b[f];
+    tail += diff * diff;
+  }
+  return sum + tail;
+}
+
+/** The point the rows are centred on, chosen so that centring is exact: per column, the
+ *  mean when every value lies within a factor 2 of it (a column far from the origin relative
+ *  to its spread; x - mean is then exact by Sterbenz's lemma), else 0 (the column's values
+ *  are then at most twice its range from the origin, so centring would gain little). Direct
+ *  differences of centred rows are therefore bit-identical to those of the rows as given. */
+template <class S>
+[[nodiscard]] Eigen::Matrix<S, 1, Eigen::Dynamic> exact_center(const RowMatrix<S>& X) {
+  const Eigen::Index n = X.rows();
+  const Eigen::Index d = X.cols();
+  Eigen::Matrix<S, 1, Eigen::Dynamic> center = Eigen::Matrix<S, 1, Eigen::Dynamic>::Zero(d);
+  if (n == 0) return center;
+  std::vector<double> sum(static_cast<std::size_t>(d), 0.0);
+  Eigen::Matrix<S, 1, Eigen::Dynamic> lo = X.row(0);
+  Eigen::Matrix<S, 1, Eigen::Dynamic> hi = X.row(0);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const S* row = X.data() + i * d;
+    for (Eigen::Index j = 0; j < d; ++j) {
+      sum[static_cast<std::size_t>(j)] += static_cast<double>(row[j]);
+      lo(j) = std::min(lo(j), row[j]);
+      hi(j) = std::max(hi(j), row[j]);
+    }
+  }
+  for (Eigen::Index j = 0; j < d; ++j) {
+    const bool narrow = (lo(j) > S(0) && hi(j) < 2 * lo(j)) || (hi(j) < S(0) && lo(j) > 2 * hi(j));
+    if (!narrow) continue;
+    const auto mean = static_cast<S>(sum[static_cast<std::size_t>(j)] / static_cast<double>(n));
+    center(j) = std::clamp(mean, lo(j), hi(j));
+  }
+  return center;
+}
+
+/** True when `v - c` is exact for every coordinate (c = 0, or v within a factor 2 of c). */
+template <class S>
+[[nodiscard]] bool shifts_exactly(const S* v, const S* c, Eigen::Index d) noexcept {
+  bool exact = true;
+  for (Eigen::Index j = 0; j < d; ++j) {
+    const S x = v[j];
+    const S m = c[j];
+    exact &= m == S(0) || (m > S(0) ? (2 * x >= m && x <= 2 * m) : (2 * x <= m && x >= 2 * m));
+  }
+  return exact;
 }
 
 }  // namespace kernels

@@ -1,7 +1,8 @@
 /** \file
  *  SIMD lane helpers shared by every kernel: the vector type of the target's native width and
- *  branch-free lane-wise abs/min/max, plus the scalar helpers the streaming charts need (a
- *  fused multiply-add where the target has one, a one-instruction max).
+ *  branch-free lane-wise abs/min/max, the fixed-order tree sum of a vector's lanes
+ *  (fold_halves), plus the scalar helpers the streaming charts need (a fused multiply-add where
+ *  the target has one, a one-instruction max).
  *
  *  Cost: each helper is a handful of instructions, inlined. Thread-safety: pure functions of
  *  their arguments, safe from any thread.
@@ -9,6 +10,8 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
+#include <cstring>
 #include <type_traits>
 
 #if defined(__SSE2__)
@@ -102,6 +105,26 @@ OSPREY_ALWAYS_INLINE V min_value(V a, V b) noexcept {
   }
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+/** The sum of the lanes of `v` (`Bytes` bytes of T) as a balanced tree: the high half is added to
+ *  the low half until one lane is left. */
+template <class T, std::size_t Bytes, class W>
+OSPREY_ALWAYS_INLINE T fold_halves(const W& v) noexcept {
+  if constexpr (Bytes == sizeof(T)) {
+    T x;
+    std::memcpy(&x, &v, sizeof(T));
+    return x;
+  } else {
+    typedef T Half __attribute__((vector_size(Bytes / 2)));  // NOLINT
+    Half lo;
+    Half hi;
+    std::memcpy(&lo, &v, Bytes / 2);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + Bytes / 2, Bytes / 2);
+    return fold_halves<T, Bytes / 2>(lo + hi);
+  }
+}
+#endif
+
 /** a * b + c, fused where the target has an FMA unit (std::fma is a slow library call
  *  otherwise). */
 template <class T>
@@ -115,7 +138,8 @@ OSPREY_ALWAYS_INLINE T mul_add(T a, T b, T c) noexcept {
 
 /** max(a, b) as one max instruction. std::max on the CUSUM's max(0, .) lets g++ thread the
  *  comparison into the alarm tests and emit a branch on the sign of the sum, which the CPU
- *  mispredicts on in-control data (3x slower); on x86 the SSE max is forced here. */
+ *  mispredicts on in-control data (see docs/benchmarks.md, "EWMA and CUSUM"); on x86 the SSE
+ *  max is forced here. */
 template <class T>
 OSPREY_ALWAYS_INLINE T max_branchless(T a, T b) noexcept {
 #if defined(__SSE2__)

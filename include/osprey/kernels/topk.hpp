@@ -12,7 +12,16 @@
  *  a bound E of the held k-th is recomputed exactly before it is offered, so the k-buffer holds
  *  exact values and the selection is exact whatever the estimates' rounding.
  *
- *  Memory: O(k) per query; the searches never hold more than one tile of distances.
+ *  The symmetric leave-one-out search offers each pair to two rows' k-buffers: `topk_insert` is
+ *  the TopK rule on a raw buffer, `seed_thresholds` bounds each row's k-th value in a diagonal
+ *  tile from its SIMD lane minima before the tile is scanned, and `scan_pair_column` lists the
+ *  rows of a tile column below either threshold (one vector loop recording lane masks, then a
+ *  bit scan).
+ *
+ *  Cost: a scan is O(n) comparisons plus O(k) per accepted candidate; seed_thresholds is
+ *  O(rows^2) per diagonal tile. Memory: O(k) per query; the searches never hold more than one
+ *  tile of distances. Thread-safety: each function touches only its arguments; a TopK or
+ *  k-buffer must be used by one thread at a time.
  */
 #pragma once
 
@@ -30,7 +39,7 @@
 #endif
 
 #include "../config.hpp"
-#include "distance.hpp"
+#include "simd.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace kernels {
@@ -80,6 +89,21 @@ class TopK {
   int k_;
   int count_ = 0;
 };
+
+/** Inserts (value, index) into the sorted k-buffer `vals`/`idx` when it is lexicographically
+ *  below the k-th held pair (the TopK rule, on a buffer that is already initialised). */
+template <class S>
+OSPREY_ALWAYS_INLINE void topk_insert(S* vals, int* idx, int k, S value, int index) noexcept {
+  if (value > vals[k - 1] || (value == vals[k - 1] && index >= idx[k - 1])) return;
+  int pos = k - 1;
+  while (pos > 0 && (vals[pos - 1] > value || (vals[pos - 1] == value && idx[pos - 1] > index))) {
+    vals[pos] = vals[pos - 1];
+    idx[pos] = idx[pos - 1];
+    --pos;
+  }
+  vals[pos] = value;
+  idx[pos] = index;
+}
 
 /** The lane mask of a SIMD comparison result `m` as bits (bit l set when lane l is true); with
  *  narrower vectors the compiler builds it from the lane comparisons. */
@@ -225,6 +249,116 @@ void scan_block_checked(const S* values, Eigen::Index n, int base, int skip, dou
     for (Eigen::Index j = i; j < i + chunk; ++j) offer(j);
   }
   for (; i < n; ++i) offer(i);
+}
+
+/** Rows per segment of the symmetric scan (scan_pair_column): the most hits one call lists. */
+inline constexpr Eigen::Index scan_segment_rows = 512;
+
+/** Before a diagonal tile is scanned, calls `lower(c, tau)` for each of its rows c with an
+ *  upper bound tau of the row's k-th smallest value in the tile: column c of the tile holds
+ *  row c's values, whose per-lane minima over SIMD-width strides are values of distinct rows,
+ *  so the k-th smallest lane minimum bounds the k-th smallest value from above. The scan then
+ *  inserts only values at or below that bound (about half as many insertions as a k-buffer
+ *  filling up from infinity), and nothing the exact rule would keep is dropped. Does nothing
+ *  when k exceeds the lane count or the tile has too few rows. */
+template <class F, class Lower>
+void seed_thresholds(F* C, Eigen::Index ldc, Eigen::Index rows, int k, Lower&& lower) {
+  using V = simd_t<F>;
+  constexpr int L = static_cast<int>(sizeof(V) / sizeof(F));
+  if (k > L || rows <= static_cast<Eigen::Index>(L) * 2) return;
+  for (Eigen::Index c = 0; c < rows; ++c) {
+    F* col = C + c * ldc;
+    // The row's value against itself is not a candidate; the scan never reads the diagonal.
+    col[c] = std::numeric_limits<F>::infinity();
+    V m = V{} + std::numeric_limits<F>::infinity();
+    Eigen::Index r = 0;
+    for (; r + L <= rows; r += L) {
+      V v;
+      std::memcpy(&v, col + r, sizeof(V));
+      m = v < m ? v : m;
+    }
+    F lane_min[static_cast<std::size_t>(L)];
+    std::memcpy(lane_min, &m, sizeof(V));
+    for (; r < rows; ++r) {
+      const auto l = static_cast<std::size_t>(r % L);
+      if (col[r] < lane_min[l]) lane_min[l] = col[r];
+    }
+    // The k-th smallest lane minimum: the smallest lane value with at least k lane values at
+    // or below it. The counts of all lanes at once, one broadcast comparison per lane,
+    // without branches (a selection call here cost more than the rest of the seed).
+    F kth = std::numeric_limits<F>::infinity();
+    if constexpr (L > 1) {
+      std::memcpy(&m, lane_min, sizeof(V));
+      using Counts = decltype(m <= m);  // lanes: 0 or -1
+      Counts below{};
+      // (x - V{} is x in every lane.)
+      for (int l = 0; l < L; ++l) below -= (lane_min[l] - V{}) <= m;
+      const V inf = std::numeric_limits<F>::infinity() - V{};
+      const V pick = below >= k ? m : inf;
+      F lanes[static_cast<std::size_t>(L)];
+      std::memcpy(lanes, &pick, sizeof(V));
+      for (int l = 0; l < L; ++l) kth = std::min(kth, lanes[l]);
+    } else {
+      kth = lane_min[0];  // k == 1 == L
+    }
+    lower(c, kth);
+  }
+}
+
+/** Calls `hits(rows, count)` with the r in [0, rows) where `col[r]` was <= the column
+ *  threshold `*col_thr` or <= the row threshold `row_thr[r]` when the segment holding r was
+ *  tested (a superset of the candidates either k-buffer can accept, as thresholds only fall;
+ *  the callback applies the exact rule), at most `scan_segment_rows` per call. Each segment
+ *  is tested in one tight vector loop that only records lane masks, then its hits are listed
+ *  (bit scan), so the hot loop keeps everything in registers. */
+template <class F, class Hits>
+OSPREY_ALWAYS_INLINE void scan_pair_column(const F* col, const F* row_thr, Eigen::Index rows,
+                                           Hits&& hits_fn, const F* col_thr) noexcept {
+  using V = simd_t<F>;
+  constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(F));
+  Eigen::Index list[scan_segment_rows];
+  Eigen::Index r = 0;
+  if constexpr (L > 1 && 2 * L <= 64) {
+    const auto load = [](const F* p) {
+      V x;
+      std::memcpy(&x, p, sizeof(V));
+      return x;
+    };
+    constexpr Eigen::Index seg = scan_segment_rows / 32;  // chunks of 2 vectors per segment
+    while (r + 2 * L <= rows) {
+      const Eigen::Index chunks = std::min(seg, (rows - r) / (2 * L));
+      std::uint64_t masks[seg];
+      std::uint64_t any = 0;
+      const V tc = V{} + *col_thr;
+      for (Eigen::Index ch = 0; ch < chunks; ++ch) {
+        const Eigen::Index at = r + ch * 2 * L;
+        // v <= tc or v <= row threshold: one comparison against the larger of the two.
+        const V t0 = load(row_thr + at);
+        const V t1 = load(row_thr + at + L);
+        const std::uint64_t h0 = le_bits(load(col + at), t0 > tc ? t0 : tc);
+        const std::uint64_t h1 = le_bits(load(col + at + L), t1 > tc ? t1 : tc);
+        masks[ch] = h0 | (h1 << L);
+        any |= masks[ch];
+      }
+      if (any != 0) {
+        Eigen::Index count = 0;
+        for (Eigen::Index ch = 0; ch < chunks; ++ch) {
+          for (std::uint64_t bits = masks[ch]; bits != 0; bits &= bits - 1) {
+            list[count++] = r + ch * 2 * L + std::countr_zero(bits);
+          }
+        }
+        hits_fn(static_cast<const Eigen::Index*>(list), count);
+      }
+      r += chunks * 2 * L;
+    }
+  }
+  while (r < rows) {
+    Eigen::Index count = 0;
+    for (; r < rows && count < scan_segment_rows; ++r) {
+      if (col[r] <= *col_thr || col[r] <= row_thr[r]) list[count++] = r;
+    }
+    if (count > 0) hits_fn(static_cast<const Eigen::Index*>(list), count);
+  }
 }
 
 }  // namespace kernels

@@ -24,6 +24,17 @@
 #include "nearest_neighbors.hpp"
 
 OSPREY_NAMESPACE_BEGIN
+
+/** Parameters of `KNeighborsClassifier` and `KNeighborsRegressor`, written with designated
+ *  initialisers: `osprey::KNeighborsClassifier<> knn({.n_neighbors = 7});`. */
+struct KNeighborsParams {
+  int n_neighbors = 5;                         ///< k
+  Weights weights = Weights::uniform;          ///< vote or averaging weights
+  Algorithm algorithm = Algorithm::automatic;  ///< search structure
+  int leaf_size = 32;                          ///< kd-tree leaf size
+  int n_threads = 0;                           ///< threads (0 = all)
+};
+
 namespace detail {
 
 /** Weights of one query's k neighbours (row `i` of `distances`) into `w` (size k). */
@@ -71,59 +82,130 @@ struct KNeighborsRegressorState {
   Vector<S> y;
 };
 
+/** What KNeighborsClassifier and KNeighborsRegressor share: the parameters and their
+ *  validation, the fitted state (a `State` holding the search `nn`), the checks of the training
+ *  set, the set-up of the search and `kneighbors`. `Derived` supplies its targets and its
+ *  predictions, and its name for error messages (`Derived::estimator_name`). */
+template <class Derived, class S, class Metric, class State>
+class KNeighborsBase {
+ public:
+  using Params = KNeighborsParams;  ///< the parameters (namespace-level aggregate)
+
+  KNeighborsBase() = default;
+  /** \throws InvalidArgument naming the first bad parameter. */
+  explicit KNeighborsBase(const Params& params) : params_(validated(params)) {}
+
+  /** The parameters. */
+  [[nodiscard]] const Params& params() const noexcept { return params_; }
+  /** Replaces the parameters (validated); the estimator becomes unfitted. */
+  Derived& set_params(const Params& params) {
+    params_ = validated(params);
+    state_.reset();
+    return static_cast<Derived&>(*this);
+  }
+
+  /** The k nearest training rows of every row of Q (see NearestNeighbors::kneighbors). */
+  template <class D>
+  [[nodiscard]] Neighbors<S> kneighbors(const Eigen::MatrixBase<D>& Q, int k) const {
+    return state().nn.kneighbors(Q, k);
+  }
+
+  /** True once fit has succeeded. */
+  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
+  /** Number of features seen by fit. */
+  [[nodiscard]] Eigen::Index n_features_in() const { return state().nn.n_features_in(); }
+
+ protected:
+  /** X is a non-empty finite matrix (in S) with one row per target. */
+  template <class D>
+  static void check_training(const Eigen::MatrixBase<D>& X, Eigen::Index n_targets) {
+    check_matrix_as<S>(X, "X");
+    check_same_length(X.rows(), n_targets);
+  }
+
+  /** n_neighbors is at most the number of training rows. */
+  void check_k(Eigen::Index n) const { check_k_fit(params_.n_neighbors, n); }
+
+  /** Fits `s.nn` on X with the parameters' search settings, then makes `s` the fitted state. */
+  template <class D>
+  Derived& fit_search(State&& s, const Eigen::MatrixBase<D>& X) {
+    s.nn.set_params({.n_neighbors = params_.n_neighbors,
+                     .algorithm = params_.algorithm,
+                     .leaf_size = params_.leaf_size,
+                     .n_threads = params_.n_threads});
+    s.nn.fit(X);
+    state_ = std::move(s);
+    return static_cast<Derived&>(*this);
+  }
+
+  /** The params().n_neighbors nearest training rows of Q, after checking Q's feature count. */
+  template <class D>
+  [[nodiscard]] Neighbors<S> neighbors_of(const Eigen::MatrixBase<D>& Q) const {
+    const auto& s = state();
+    check_n_features(Derived::estimator_name, s.nn.n_features_in(), Q.cols());
+    return s.nn.kneighbors(Q, params_.n_neighbors);
+  }
+
+  /** The fitted state. \throws NotFittedError before fit. */
+  const State& state() const {
+    check_fitted(state_.has_value(), Derived::estimator_name);
+    return *state_;
+  }
+
+  Params params_{};
+  std::optional<State> state_;
+
+ private:
+  static Params validated(const Params& p) {
+    check_knn_params(p.n_neighbors, p.weights, p.algorithm, p.leaf_size, p.n_threads);
+    return p;
+  }
+};
+
 }  // namespace detail
 
 /** k-nearest-neighbour classifier (scikit-learn's KNeighborsClassifier).
  *
  *  \code
- *  osprey::KNeighborsClassifier<float, osprey::Euclidean> knn({.n_neighbors = 7,
- *                                                             .weights =
- * osprey::Weights::distance}); knn.fit(X, y); Eigen::VectorXi labels = knn.predict(Q);
- *  osprey::Matrix<float> proba = knn.predict_proba(Q);   // columns follow knn.classes()
+ *  osprey::KNeighborsClassifier<float, osprey::Euclidean> knn(
+ *      {.n_neighbors = 7, .weights = osprey::Weights::distance});
+ *  knn.fit(X, y);
+ *  Eigen::VectorXi labels = knn.predict(Q);
+ *  osprey::Matrix<float> proba = knn.predict_proba(Q);  // columns follow knn.classes()
  *  \endcode
  *
  *  Labels are any ints. predict_proba(Q)(i, c) is the weighted share of the neighbours of query
  *  i whose label is classes()(c); predict takes the largest share, ties going to the smallest
  *  label (scikit-learn's rule).
  *
- *  \tparam Metric a DistanceMetric. \tparam ScalarT float or double.
+ *  \tparam ScalarT float or double. \tparam Metric a DistanceMetric.
  *  Complexity: fit as NearestNeighbors::fit; predict is one k-neighbours search plus O(m k).
  *  Thread safety: const methods may run concurrently; results are identical on any n_threads.
  */
 template <class ScalarT = double, class Metric = Euclidean>
-class KNeighborsClassifier {
- public:
-  using Scalar = ScalarT;  ///< element type of stored data, distances and probabilities
+class KNeighborsClassifier
+    : public detail::KNeighborsBase<KNeighborsClassifier<ScalarT, Metric>, ScalarT, Metric,
+                                    detail::KNeighborsClassifierState<ScalarT, Metric>> {
+  using Base = detail::KNeighborsBase<KNeighborsClassifier<ScalarT, Metric>, ScalarT, Metric,
+                                      detail::KNeighborsClassifierState<ScalarT, Metric>>;
+  friend Base;
 
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    int n_neighbors = 5;                         ///< k
-    Weights weights = Weights::uniform;          ///< vote weights
-    Algorithm algorithm = Algorithm::automatic;  ///< search structure
-    int leaf_size = 32;                          ///< kd-tree leaf size
-    int n_threads = 0;                           ///< threads (0 = all)
-  };
+ public:
+  using Scalar = ScalarT;           ///< element type of stored data, distances and probabilities
+  using Params = KNeighborsParams;  ///< the parameters (namespace-level aggregate)
 
   KNeighborsClassifier() = default;
   /** \throws InvalidArgument naming the first bad parameter. */
-  explicit KNeighborsClassifier(const Params& params) : params_(validated(params)) {}
-
-  /** The parameters. */
-  [[nodiscard]] const Params& params() const noexcept { return params_; }
-  /** Replaces the parameters (validated); the classifier becomes unfitted. */
-  void set_params(const Params& params) {
-    params_ = validated(params);
-    state_.reset();
-  }
+  explicit KNeighborsClassifier(const Params& params) : Base(params) {}
 
   /** Stores the training set and its labels.
    *  \throws InvalidArgument if X is empty or non-finite, y's length differs from X's rows, or
    *  n_neighbors exceeds the number of rows. */
   template <class Derived>
-  KNeighborsClassifier& fit(const Eigen::MatrixBase<Derived>& X, const Eigen::VectorXi& y) {
-    detail::check_matrix_as<Scalar>(X, "X");
-    detail::check_same_length(X.rows(), y.size());
-    detail::check_k_fit(params_.n_neighbors, X.rows());
+  KNeighborsClassifier& fit(const Eigen::MatrixBase<Derived>& X,
+                            const Eigen::Ref<const Eigen::VectorXi>& y) {
+    this->check_training(X, y.size());
+    this->check_k(X.rows());
     detail::KNeighborsClassifierState<Scalar, Metric> s;
     std::vector<int> labels(y.data(), y.data() + y.size());
     std::sort(labels.begin(), labels.end());
@@ -135,13 +217,7 @@ class KNeighborsClassifier {
       s.encoded(i) =
           static_cast<int>(std::lower_bound(labels.begin(), labels.end(), y(i)) - labels.begin());
     }
-    s.nn.set_params({.n_neighbors = params_.n_neighbors,
-                     .algorithm = params_.algorithm,
-                     .leaf_size = params_.leaf_size,
-                     .n_threads = params_.n_threads});
-    s.nn.fit(X);
-    state_ = std::move(s);
-    return *this;
+    return this->fit_search(std::move(s), X);
   }
 
   /** Class probabilities, one row per query, columns in classes() order.
@@ -149,12 +225,12 @@ class KNeighborsClassifier {
    *  or non-finite Q. */
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> predict_proba(const Eigen::MatrixBase<Derived>& Q) const {
-    const auto& s = state();
-    const Neighbors<Scalar> nb = neighbors_of(Q);
+    const auto& s = this->state();
+    const Neighbors<Scalar> nb = this->neighbors_of(Q);
     const Eigen::Index m = Q.rows();
     const Eigen::Index c = s.classes.size();
     Matrix<Scalar> proba(m, c);
-    detail::parallel_for<Eigen::Index>(0, m, params_.n_threads, [&](Eigen::Index i) {
+    detail::parallel_for<Eigen::Index>(0, m, this->params_.n_threads, [&](Eigen::Index i) {
       std::vector<double> w, votes;
       const double total = class_votes(nb, i, w, votes);
       for (Eigen::Index l = 0; l < c; ++l) {
@@ -170,10 +246,10 @@ class KNeighborsClassifier {
    *  \throws as predict_proba. */
   template <class Derived>
   [[nodiscard]] Eigen::VectorXi predict(const Eigen::MatrixBase<Derived>& Q) const {
-    const auto& s = state();
-    const Neighbors<Scalar> nb = neighbors_of(Q);
+    const auto& s = this->state();
+    const Neighbors<Scalar> nb = this->neighbors_of(Q);
     Eigen::VectorXi out(Q.rows());
-    detail::parallel_for<Eigen::Index>(0, Q.rows(), params_.n_threads, [&](Eigen::Index i) {
+    detail::parallel_for<Eigen::Index>(0, Q.rows(), this->params_.n_threads, [&](Eigen::Index i) {
       std::vector<double> w, votes;
       (void)class_votes(nb, i, w, votes);
       std::size_t best = 0;
@@ -185,34 +261,18 @@ class KNeighborsClassifier {
     return out;
   }
 
-  /** The k nearest training rows of every row of Q (see NearestNeighbors::kneighbors). */
-  template <class Derived>
-  [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
-    return state().nn.kneighbors(Q, k);
-  }
-
-  /** True once fit has succeeded. */
-  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
   /** Distinct training labels, ascending: the column order of predict_proba. */
-  [[nodiscard]] const Eigen::VectorXi& classes() const { return state().classes; }
-  /** Number of features seen by fit. */
-  [[nodiscard]] Eigen::Index n_features_in() const { return state().nn.n_features_in(); }
+  [[nodiscard]] const Eigen::VectorXi& classes() const { return this->state().classes; }
 
  private:
-  /** The k nearest training rows of Q, after checking Q's feature count. */
-  template <class Derived>
-  [[nodiscard]] Neighbors<Scalar> neighbors_of(const Eigen::MatrixBase<Derived>& Q) const {
-    const auto& s = state();
-    detail::check_n_features("KNeighborsClassifier", s.nn.n_features_in(), Q.cols());
-    return s.nn.kneighbors(Q, params_.n_neighbors);
-  }
+  static constexpr const char* estimator_name = "KNeighborsClassifier";
 
   /** The weighted vote of every class for query i, summed in double (`w` is scratch); returns
    *  the total weight. */
   double class_votes(const Neighbors<Scalar>& nb, Eigen::Index i, std::vector<double>& w,
                      std::vector<double>& votes) const {
-    const auto& s = state();
-    detail::neighbor_weights(params_.weights, nb.distances, i, w);
+    const auto& s = this->state();
+    detail::neighbor_weights(this->params_.weights, nb.distances, i, w);
     votes.assign(static_cast<std::size_t>(s.classes.size()), 0.0);
     double total = 0.0;
     for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
@@ -222,18 +282,6 @@ class KNeighborsClassifier {
     }
     return total;
   }
-
-  static Params validated(const Params& p) {
-    detail::check_knn_params(p.n_neighbors, p.weights, p.algorithm, p.leaf_size, p.n_threads);
-    return p;
-  }
-  const detail::KNeighborsClassifierState<Scalar, Metric>& state() const {
-    detail::check_fitted(state_.has_value(), "KNeighborsClassifier");
-    return *state_;
-  }
-
-  Params params_{};
-  std::optional<detail::KNeighborsClassifierState<Scalar, Metric>> state_;
 };
 
 /** k-nearest-neighbour regressor (scikit-learn's KNeighborsRegressor): the (weighted) mean of
@@ -244,54 +292,41 @@ class KNeighborsClassifier {
  *  osprey::Vector<double> yhat = knn.fit(X, y).predict(Q);
  *  \endcode
  *
- *  \tparam Metric a DistanceMetric. \tparam ScalarT float or double.
+ *  Targets are double or float vectors (any Eigen expression of either), stored in Scalar.
+ *
+ *  \tparam ScalarT float or double. \tparam Metric a DistanceMetric.
  *  Complexity: as KNeighborsClassifier. Thread safety: const methods may run concurrently.
  */
 template <class ScalarT = double, class Metric = Euclidean>
-class KNeighborsRegressor {
- public:
-  using Scalar = ScalarT;  ///< element type of data, distances and predictions
+class KNeighborsRegressor
+    : public detail::KNeighborsBase<KNeighborsRegressor<ScalarT, Metric>, ScalarT, Metric,
+                                    detail::KNeighborsRegressorState<ScalarT, Metric>> {
+  using Base = detail::KNeighborsBase<KNeighborsRegressor<ScalarT, Metric>, ScalarT, Metric,
+                                      detail::KNeighborsRegressorState<ScalarT, Metric>>;
+  friend Base;
 
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    int n_neighbors = 5;                         ///< k
-    Weights weights = Weights::uniform;          ///< averaging weights
-    Algorithm algorithm = Algorithm::automatic;  ///< search structure
-    int leaf_size = 32;                          ///< kd-tree leaf size
-    int n_threads = 0;                           ///< threads (0 = all)
-  };
+ public:
+  using Scalar = ScalarT;           ///< element type of data, distances and predictions
+  using Params = KNeighborsParams;  ///< the parameters (namespace-level aggregate)
 
   KNeighborsRegressor() = default;
   /** \throws InvalidArgument naming the first bad parameter. */
-  explicit KNeighborsRegressor(const Params& params) : params_(validated(params)) {}
+  explicit KNeighborsRegressor(const Params& params) : Base(params) {}
 
-  /** The parameters. */
-  [[nodiscard]] const Params& params() const noexcept { return params_; }
-  /** Replaces the parameters (validated); the regressor becomes unfitted. */
-  void set_params(const Params& params) {
-    params_ = validated(params);
-    state_.reset();
+  /** Stores the training set and its real targets (converted to Scalar).
+   *  \throws InvalidArgument if X or y is empty or non-finite (also after narrowing to float),
+   *  their lengths differ, or n_neighbors exceeds the number of rows. */
+  template <class Derived>
+  KNeighborsRegressor& fit(const Eigen::MatrixBase<Derived>& X,
+                           const Eigen::Ref<const Eigen::VectorXd>& y) {
+    return fit_targets(X, y);
   }
 
-  /** Stores the training set and its real targets.
-   *  \throws InvalidArgument if X or y is empty or non-finite, their lengths differ, or
-   *  n_neighbors exceeds the number of rows. */
-  template <class Derived, class DerivedY>
-  requires std::is_floating_point_v<typename DerivedY::Scalar> KNeighborsRegressor& fit(
-      const Eigen::MatrixBase<Derived>& X, const Eigen::MatrixBase<DerivedY>& y) {
-    detail::check_matrix_as<Scalar>(X, "X");
-    detail::check_same_length(X.rows(), y.size());
-    detail::check_finite_as<Scalar>(y, "y");
-    detail::check_k_fit(params_.n_neighbors, X.rows());
-    detail::KNeighborsRegressorState<Scalar, Metric> s;
-    s.y = y.template cast<Scalar>();
-    s.nn.set_params({.n_neighbors = params_.n_neighbors,
-                     .algorithm = params_.algorithm,
-                     .leaf_size = params_.leaf_size,
-                     .n_threads = params_.n_threads});
-    s.nn.fit(X);
-    state_ = std::move(s);
-    return *this;
+  /** Stores the training set and its float targets; as fit above. */
+  template <class Derived>
+  KNeighborsRegressor& fit(const Eigen::MatrixBase<Derived>& X,
+                           const Eigen::Ref<const Eigen::VectorXf>& y) {
+    return fit_targets(X, y);
   }
 
   /** Predicted target of every row of Q.
@@ -299,13 +334,12 @@ class KNeighborsRegressor {
    *  or non-finite Q. */
   template <class Derived>
   [[nodiscard]] Vector<Scalar> predict(const Eigen::MatrixBase<Derived>& Q) const {
-    const auto& s = state();
-    detail::check_n_features("KNeighborsRegressor", s.nn.n_features_in(), Q.cols());
-    const Neighbors<Scalar> nb = s.nn.kneighbors(Q, params_.n_neighbors);
+    const auto& s = this->state();
+    const Neighbors<Scalar> nb = this->neighbors_of(Q);
     Vector<Scalar> out(Q.rows());
-    detail::parallel_for<Eigen::Index>(0, Q.rows(), params_.n_threads, [&](Eigen::Index i) {
+    detail::parallel_for<Eigen::Index>(0, Q.rows(), this->params_.n_threads, [&](Eigen::Index i) {
       std::vector<double> w;
-      detail::neighbor_weights(params_.weights, nb.distances, i, w);
+      detail::neighbor_weights(this->params_.weights, nb.distances, i, w);
       double num = 0.0;
       double den = 0.0;
       for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
@@ -317,29 +351,18 @@ class KNeighborsRegressor {
     return out;
   }
 
-  /** The k nearest training rows of every row of Q (see NearestNeighbors::kneighbors). */
-  template <class Derived>
-  [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
-    return state().nn.kneighbors(Q, k);
-  }
-
-  /** True once fit has succeeded. */
-  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
-  /** Number of features seen by fit. */
-  [[nodiscard]] Eigen::Index n_features_in() const { return state().nn.n_features_in(); }
-
  private:
-  static Params validated(const Params& p) {
-    detail::check_knn_params(p.n_neighbors, p.weights, p.algorithm, p.leaf_size, p.n_threads);
-    return p;
-  }
-  const detail::KNeighborsRegressorState<Scalar, Metric>& state() const {
-    detail::check_fitted(state_.has_value(), "KNeighborsRegressor");
-    return *state_;
-  }
+  static constexpr const char* estimator_name = "KNeighborsRegressor";
 
-  Params params_{};
-  std::optional<detail::KNeighborsRegressorState<Scalar, Metric>> state_;
+  template <class Derived, class Targets>
+  KNeighborsRegressor& fit_targets(const Eigen::MatrixBase<Derived>& X, const Targets& y) {
+    this->check_training(X, y.size());
+    detail::check_finite_as<Scalar>(y, "y");
+    this->check_k(X.rows());
+    detail::KNeighborsRegressorState<Scalar, Metric> s;
+    s.y = y.template cast<Scalar>();
+    return this->fit_search(std::move(s), X);
+  }
 };
 
 OSPREY_NAMESPACE_END

@@ -14,10 +14,9 @@
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
-#include "../kernels/distance.hpp"
-#include "../kernels/topk.hpp"
-#include "brute_force.hpp"
-#include "kd_tree.hpp"
+#include "detail/brute_index.hpp"
+#include "detail/kd_tree.hpp"
+#include "metrics.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -42,6 +41,15 @@ struct Neighbors {
   Matrix<Scalar> distances;  ///< its distance to the query (Metric::distance)
 };
 
+/** Parameters of `NearestNeighbors`, written with designated initialisers:
+ *  `osprey::NearestNeighbors<> nn({.n_neighbors = 10, .n_threads = 4});`. */
+struct NearestNeighborsParams {
+  int n_neighbors = 5;                         ///< default k of kneighbors()
+  Algorithm algorithm = Algorithm::automatic;  ///< search structure
+  int leaf_size = 32;                          ///< kd-tree leaf size (>= 1)
+  int n_threads = 0;                           ///< threads for queries (0 = all)
+};
+
 namespace detail {
 
 /** The rule behind Algorithm::automatic. */
@@ -61,13 +69,13 @@ template <class S, class Metric>
 struct NearestNeighborsState {
   RowMatrix<S> X;
   bool tree = false;
-  BruteIndex<Metric, S> brute;
-  KdTree<Metric, S> kd;
+  BruteIndex<S, Metric> brute;
+  KdTree<S, Metric> kd;
 };
 
 /** Recomputes the true distances of the selected neighbours (exact, whatever the selection
  *  kernel) and sorts each row by (distance, index). */
-template <class Metric, class S>
+template <class S, class Metric>
 Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, int k,
                                 const std::vector<int>& raw, int n_threads) {
   const Eigen::Index m = Q.rows();
@@ -122,13 +130,7 @@ class NearestNeighbors {
   using Scalar = ScalarT;     ///< element type of stored data and distances
   using MetricType = Metric;  ///< the distance policy
 
-  /** Parameters, written with designated initialisers. */
-  struct Params {
-    int n_neighbors = 5;                         ///< default k of kneighbors()
-    Algorithm algorithm = Algorithm::automatic;  ///< search structure
-    int leaf_size = 32;                          ///< kd-tree leaf size (>= 1)
-    int n_threads = 0;                           ///< threads for queries (0 = all)
-  };
+  using Params = NearestNeighborsParams;  ///< the parameters (namespace-level aggregate)
 
   NearestNeighbors() = default;
   /** \throws InvalidArgument for n_neighbors < 1, leaf_size < 1 or n_threads < 0. */
@@ -137,9 +139,10 @@ class NearestNeighbors {
   /** The parameters. */
   [[nodiscard]] const Params& params() const noexcept { return params_; }
   /** Replaces the parameters (validated); the estimator becomes unfitted. */
-  void set_params(const Params& params) {
+  NearestNeighbors& set_params(const Params& params) {
     params_ = validated(params);
     state_.reset();
+    return *this;
   }
 
   /** Stores the training rows and builds the search structure.
@@ -154,9 +157,9 @@ class NearestNeighbors {
     s.X = X.template cast<Scalar>();
     s.tree = detail::use_kd_tree(params_.algorithm, s.X.rows(), s.X.cols());
     if (s.tree) {
-      s.kd = detail::KdTree<Metric, Scalar>(s.X, params_.leaf_size, params_.n_threads);
+      s.kd = detail::KdTree<Scalar, Metric>(s.X, params_.leaf_size, params_.n_threads);
     } else {
-      s.brute = detail::BruteIndex<Metric, Scalar>(s.X);
+      s.brute = detail::BruteIndex<Scalar, Metric>(s.X);
     }
     state_ = std::move(s);
     return *this;
@@ -238,7 +241,7 @@ class NearestNeighbors {
     } else {
       s.brute.search(s.X, Q, k, leave_one_out, params_.n_threads, values.data(), indices.data());
     }
-    return detail::finalize_neighbors<Metric, Scalar>(s.X, Q, k, indices, params_.n_threads);
+    return detail::finalize_neighbors<Scalar, Metric>(s.X, Q, k, indices, params_.n_threads);
   }
 
   const detail::NearestNeighborsState<Scalar, Metric>& state() const {

@@ -22,16 +22,16 @@
 #include <utility>
 #include <vector>
 
-#include "../core/parallel.hpp"
-#include "../core/types.hpp"
-#include "../kernels/distance.hpp"
-#include "../kernels/topk.hpp"
+#include "../../config.hpp"
+#include "../../core/parallel.hpp"
+#include "../../core/types.hpp"
+#include "../../kernels/topk.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
 
 /** A k-d tree over the rows of a training matrix. */
-template <class Metric, class S>
+template <class S, class Metric>
 class KdTree {
  public:
   KdTree() = default;

@@ -1,0 +1,243 @@
+/** \file
+ *  Distance metrics as policy types: `Euclidean`, `SquaredEuclidean`, `Manhattan`, `Chebyshev`
+ *  and `Minkowski<P>`, the `DistanceMetric` concept a user metric satisfies, and the internal
+ *  `detail::uses_norm_expansion` trait.
+ *
+ *  A metric is a small default-constructible type checked by the `DistanceMetric` concept. It
+ *  defines a cheap *reduced* distance that orders points exactly as the true distance does
+ *  (squared L2 for Euclidean, the sum of |d|^P for Minkowski<P>), built coordinate by coordinate
+ *  with `accumulate`, and `from_reduced` / `to_reduced` to move between the two forms:
+ *
+ *  | metric            | accumulate(a, d)   | from_reduced(r) | norm expansion (GEMM) |
+ *  | ----------------- | ------------------ | --------------- | --------------------- |
+ *  | Euclidean         | a + d^2            | sqrt(r)         | yes                   |
+ *  | SquaredEuclidean  | a + d^2            | r               | yes                   |
+ *  | Manhattan         | a + abs(d)         | r               | no                    |
+ *  | Chebyshev         | max(a, abs(d))     | r               | no                    |
+ *  | Minkowski<P>      | a + abs(d)^P       | r^(1/P)         | no (P = 2 still exact) |
+ *
+ *  The blocked kernels that evaluate them over many rows are in kernels/distance.hpp.
+ */
+#pragma once
+
+#include <Eigen/Core>
+#include <cmath>
+#include <concepts>
+
+#include "../config.hpp"
+#include "../kernels/simd.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+
+/** Straight-line (L2) distance. Reduced form: the squared distance. Brute-force search uses the
+ *  norm expansion with a matrix product, then recomputes the selected distances exactly. */
+struct Euclidean {
+  static constexpr const char* name = "euclidean";  ///< scikit-learn's metric name
+  /** One coordinate's contribution added to the running reduced distance. */
+  template <class S>
+  static S accumulate(S acc, S diff) noexcept {
+    return acc + diff * diff;
+  }
+  /** True distance from the reduced one. */
+  template <class S>
+  static S from_reduced(S r) noexcept {
+    return std::sqrt(r);
+  }
+  /** Reduced distance from the true one (for search radii and bounds). */
+  template <class S>
+  static S to_reduced(S d) noexcept {
+    return d * d;
+  }
+  /** Reduced distance between two vectors (any Eigen expressions of equal length). */
+  template <class A, class B>
+  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return (a.derived() - b.derived()).squaredNorm();
+  }
+  /** True distance between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return from_reduced(reduced(a, b));
+  }
+};
+
+/** Squared L2 distance (not a metric, but orders points as Euclidean does). */
+struct SquaredEuclidean {
+  static constexpr const char* name = "sqeuclidean";  ///< scikit-learn's metric name
+  /** One coordinate's contribution. */
+  template <class S>
+  static S accumulate(S acc, S diff) noexcept {
+    return acc + diff * diff;
+  }
+  /** Identity: the reduced form is the distance. */
+  template <class S>
+  static S from_reduced(S r) noexcept {
+    return r;
+  }
+  /** Identity. */
+  template <class S>
+  static S to_reduced(S d) noexcept {
+    return d;
+  }
+  /** Squared distance between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return (a.derived() - b.derived()).squaredNorm();
+  }
+  /** Squared distance between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return reduced(a, b);
+  }
+};
+
+/** City-block (L1) distance: the sum of absolute coordinate differences. */
+struct Manhattan {
+  static constexpr const char* name = "manhattan";  ///< scikit-learn's metric name
+  /** One coordinate's contribution. */
+  template <class S>
+  static S accumulate(S acc, S diff) noexcept {
+    return acc + kernels::abs_value(diff);
+  }
+  /** Identity. */
+  template <class S>
+  static S from_reduced(S r) noexcept {
+    return r;
+  }
+  /** Identity. */
+  template <class S>
+  static S to_reduced(S d) noexcept {
+    return d;
+  }
+  /** L1 distance between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return (a.derived() - b.derived()).cwiseAbs().sum();
+  }
+  /** L1 distance between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return reduced(a, b);
+  }
+};
+
+/** Chebyshev (L-infinity) distance: the largest absolute coordinate difference. */
+struct Chebyshev {
+  static constexpr const char* name = "chebyshev";  ///< scikit-learn's metric name
+  /** One coordinate's contribution (a running maximum). `S` may be a SIMD vector type. */
+  template <class S>
+  static S accumulate(S acc, S diff) noexcept {
+    return kernels::max_value(kernels::abs_value(diff), acc);
+  }
+  /** Identity. */
+  template <class S>
+  static S from_reduced(S r) noexcept {
+    return r;
+  }
+  /** Identity. */
+  template <class S>
+  static S to_reduced(S d) noexcept {
+    return d;
+  }
+  /** L-infinity distance between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return (a.derived() - b.derived()).cwiseAbs().maxCoeff();
+  }
+  /** L-infinity distance between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return reduced(a, b);
+  }
+};
+
+/** Minkowski distance of integer order P >= 1: (sum |d|^P)^(1/P). Reduced form: sum |d|^P.
+ *  Minkowski<1> orders as Manhattan and Minkowski<2> as Euclidean (through the tiled kernel, not
+ *  the norm expansion). */
+template <int P>
+struct Minkowski {
+  static_assert(P >= 1, "Minkowski<P> needs an integer order P >= 1");
+  static constexpr const char* name = "minkowski";  ///< scikit-learn's metric name (with p = P)
+  static constexpr int p = P;                       ///< the order
+  /** |d|^P by repeated multiplication (P is a compile-time constant). */
+  template <class S>
+  static S power(S a) noexcept {
+    S r = a;
+    for (int i = 1; i < P; ++i) r *= a;
+    return r;
+  }
+  /** One coordinate's contribution. */
+  template <class S>
+  static S accumulate(S acc, S diff) noexcept {
+    return acc + power(kernels::abs_value(diff));
+  }
+  /** (r)^(1/P). */
+  template <class S>
+  static S from_reduced(S r) noexcept {
+    if constexpr (P == 1) {
+      return r;
+    } else if constexpr (P == 2) {
+      return std::sqrt(r);
+    } else {
+      return std::pow(r, S(1) / S(P));
+    }
+  }
+  /** d^P. */
+  template <class S>
+  static S to_reduced(S d) noexcept {
+    return power(d);
+  }
+  /** Sum of |d|^P between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    using S = typename A::Scalar;
+    S acc(0);
+    for (Eigen::Index j = 0; j < a.size(); ++j) acc = accumulate<S>(acc, S(a(j) - b(j)));
+    return acc;
+  }
+  /** Minkowski distance between two vectors. */
+  template <class A, class B>
+  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return from_reduced(reduced(a, b));
+  }
+};
+
+/** A distance policy usable by the searches: default constructible, with a coordinate-wise
+ *  `accumulate`, the monotone maps `from_reduced`/`to_reduced`, vector forms `reduced` and
+ *  `distance` and a `name`. Whether brute-force search may use the norm expansion
+ *  (|q|^2 + |x|^2 - 2 q.x through a matrix product) is osprey's own decision
+ *  (detail::uses_norm_expansion), never a member a user metric could set. */
+template <class M>
+concept DistanceMetric = std::default_initializable<M> && requires(float f, double d) {
+  { M::name } -> std::convertible_to<const char*>;
+  { M::template accumulate<float>(f, f) } -> std::same_as<float>;
+  { M::template accumulate<double>(d, d) } -> std::same_as<double>;
+  { M::template from_reduced<float>(f) } -> std::same_as<float>;
+  { M::template from_reduced<double>(d) } -> std::same_as<double>;
+  { M::template to_reduced<double>(d) } -> std::same_as<double>;
+  { M::reduced(Eigen::VectorXd::Zero(2), Eigen::VectorXd::Zero(2)) } -> std::convertible_to<double>;
+  { M::distance(Eigen::VectorXf::Zero(2), Eigen::VectorXf::Zero(2)) } -> std::convertible_to<float>;
+};
+
+static_assert(DistanceMetric<Euclidean>);
+static_assert(DistanceMetric<SquaredEuclidean>);
+static_assert(DistanceMetric<Manhattan>);
+static_assert(DistanceMetric<Chebyshev>);
+static_assert(DistanceMetric<Minkowski<3>>);
+
+namespace detail {
+
+/** True for the metrics whose brute-force search may use the norm expansion
+ *  |q|^2 + |x|^2 - 2 q.x with a matrix product (then recompute the selected distances exactly):
+ *  osprey's Euclidean and SquaredEuclidean only. Internal: a user metric cannot opt in (a member
+ *  named `norm_expansion` on it is ignored), since the expansion computes the L2 distance, not
+ *  the user's. */
+template <class M>
+inline constexpr bool uses_norm_expansion = false;
+template <>
+inline constexpr bool uses_norm_expansion<Euclidean> = true;
+template <>
+inline constexpr bool uses_norm_expansion<SquaredEuclidean> = true;
+
+}  // namespace detail
+
+OSPREY_NAMESPACE_END
