@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "../core/random.hpp"
@@ -50,6 +51,32 @@ template <class Scalar, class Derived>
   });
   for (Eigen::Index i = 0; i < keep.size(); ++i) out.y(i) = y(keep(i));
   return out;
+}
+
+/** What both under-samplers do first: checks (X, y) for `sampler`, counts the classes, records
+ *  the feature count in `s.n_features` and resolves `strategy` into `s.targets`. Returns the
+ *  class counts. */
+template <class Scalar, class State, class Derived>
+ClassCounts begin_under_sampling(const Eigen::MatrixBase<Derived>& X,
+                                 const Eigen::Ref<const Eigen::VectorXi>& y,
+                                 const SamplingStrategy& strategy, SamplingType type,
+                                 std::string_view sampler, State& s) {
+  check_resample_input<Scalar>(X, y, sampler);
+  ClassCounts counts = count_classes(y);
+  s.n_features = X.cols();
+  s.targets = resolve_strategy(strategy, counts, type, sampler);
+  return counts;
+}
+
+/** What both under-samplers do last: records the kept rows `keep` (ascending) in
+ *  `s.sample_indices` and returns those rows of X and y. */
+template <class Scalar, class State, class Derived>
+[[nodiscard]] Resampled<Scalar> keep_rows(const Eigen::MatrixBase<Derived>& X,
+                                          const Eigen::Ref<const Eigen::VectorXi>& y,
+                                          const std::vector<int>& keep, int n_threads, State& s) {
+  s.sample_indices =
+      Eigen::Map<const Eigen::VectorXi>(keep.data(), static_cast<Eigen::Index>(keep.size()));
+  return take_rows<Scalar>(X, y, s.sample_indices, n_threads);
 }
 }  // namespace detail
 
@@ -101,12 +128,9 @@ class RandomUnderSampler {
   template <class Derived>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X,
                                  const Eigen::Ref<const Eigen::VectorXi>& y) {
-    detail::check_resample_input<Scalar>(X, y, "RandomUnderSampler");
-    const auto counts = detail::count_classes(y);
     detail::UnderSamplingState s;
-    s.n_features = X.cols();
-    s.targets = detail::resolve_strategy(params_.sampling_strategy, counts,
-                                         detail::SamplingType::under, "RandomUnderSampler");
+    const auto counts = detail::begin_under_sampling<Scalar>(
+        X, y, params_.sampling_strategy, detail::SamplingType::under, "RandomUnderSampler", s);
     const auto by_class = detail::rows_by_class(y, counts);
     std::vector<int> keep;
     keep.reserve(static_cast<std::size_t>(y.size()));
@@ -135,9 +159,7 @@ class RandomUnderSampler {
       }
     }
     std::sort(keep.begin(), keep.end());
-    s.sample_indices =
-        Eigen::Map<const Eigen::VectorXi>(keep.data(), static_cast<Eigen::Index>(keep.size()));
-    auto out = detail::take_rows<Scalar>(X, y, s.sample_indices, params_.n_threads);
+    auto out = detail::keep_rows<Scalar>(X, y, keep, params_.n_threads, s);
     state_ = std::move(s);
     return out;
   }
@@ -213,12 +235,9 @@ class TomekLinks {
   template <class Derived>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<Derived>& X,
                                  const Eigen::Ref<const Eigen::VectorXi>& y) {
-    detail::check_resample_input<Scalar>(X, y, "TomekLinks");
-    const auto counts = detail::count_classes(y);
     detail::TomekState s;
-    s.n_features = X.cols();
-    s.targets = detail::resolve_strategy(params_.sampling_strategy, counts,
-                                         detail::SamplingType::clean, "TomekLinks");
+    detail::begin_under_sampling<Scalar>(X, y, params_.sampling_strategy,
+                                         detail::SamplingType::clean, "TomekLinks", s);
     s.partner = find_links(X, y, params_.n_threads);
     std::vector<int> keep;
     keep.reserve(static_cast<std::size_t>(y.size()));
@@ -226,9 +245,7 @@ class TomekLinks {
       if (s.partner(i) >= 0 && s.targets.count(y(i)) != 0) continue;
       keep.push_back(static_cast<int>(i));
     }
-    s.sample_indices =
-        Eigen::Map<const Eigen::VectorXi>(keep.data(), static_cast<Eigen::Index>(keep.size()));
-    auto out = detail::take_rows<Scalar>(X, y, s.sample_indices, params_.n_threads);
+    auto out = detail::keep_rows<Scalar>(X, y, keep, params_.n_threads, s);
     state_ = std::move(s);
     return out;
   }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <string_view>
 
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
@@ -42,6 +43,62 @@ struct MinMaxScalerState {
   Vector<double> min;
   Eigen::Index n_samples = 0;
 };
+
+/** The skeleton both scalers share (CRTP): params plumbing, the fitted-state checks and the
+ *  column-by-column map of transform and inverse_transform. `Derived` provides `fit` and a
+ *  static `Params validated(const Params&)`; `State` has a per-feature `scale`. */
+template <class Derived, class ScalarT, class ParamsT, class State>
+class Scaler {
+ public:
+  using Scalar = ScalarT;  ///< element type of transformed output
+  using Params = ParamsT;  ///< the scaler's parameters (independent of Scalar)
+
+  /** The parameters. */
+  [[nodiscard]] const Params& params() const noexcept { return params_; }
+  /** Replaces (and validates) the parameters; the scaler becomes unfitted. */
+  Derived& set_params(const Params& params) {
+    params_ = Derived::validated(params);
+    state_.reset();
+    return static_cast<Derived&>(*this);
+  }
+
+  /** `fit(X)` then `transform(X)`. */
+  template <class D>
+  [[nodiscard]] Matrix<Scalar> fit_transform(const Eigen::MatrixBase<D>& X) {
+    return static_cast<Derived&>(*this).fit(X).transform(X);
+  }
+
+  /** True once fit has succeeded. */
+  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
+  /** Number of features seen by fit. */
+  [[nodiscard]] Eigen::Index n_features_in() const { return state().scale.size(); }
+
+ protected:
+  Scaler() = default;
+  explicit Scaler(const Params& params) : params_(Derived::validated(params)) {}
+
+  const State& state() const {
+    check_fitted(state_.has_value(), Derived::name);
+    return *state_;
+  }
+
+  // Checks X against the fitted state, then writes column j of the output as
+  // `column(s, j, X.col(j) as a double array)` cast to Scalar.
+  template <class D, class F>
+  [[nodiscard]] Matrix<Scalar> map_columns(const Eigen::MatrixBase<D>& X, F column) const {
+    const auto& s = state();
+    check_n_features(Derived::name, s.scale.size(), X.cols());
+    check_finite(X, "X");
+    Matrix<Scalar> out(X.rows(), X.cols());
+    for (Eigen::Index j = 0; j < X.cols(); ++j) {
+      out.col(j) = column(s, j, X.col(j).template cast<double>().array()).template cast<Scalar>();
+    }
+    return out;
+  }
+
+  Params params_{};
+  std::optional<State> state_;
+};
 }  // namespace detail
 
 /** Standardises features: `z = (x - mean) / scale`, with `scale` the population standard
@@ -55,7 +112,12 @@ struct MinMaxScalerState {
  *  Complexity: O(n d) for fit and transform. Thread safety: const methods may run concurrently.
  */
 template <class ScalarT = double>
-class StandardScaler {
+class StandardScaler : public detail::Scaler<StandardScaler<ScalarT>, ScalarT, StandardScalerParams,
+                                             detail::StandardScalerState> {
+  using Base = detail::Scaler<StandardScaler<ScalarT>, ScalarT, StandardScalerParams,
+                              detail::StandardScalerState>;
+  friend Base;
+
  public:
   using Scalar = ScalarT;  ///< element type of transformed output
 
@@ -64,16 +126,7 @@ class StandardScaler {
   /** A scaler with default parameters. */
   StandardScaler() = default;
   /** A scaler with the given parameters. */
-  explicit StandardScaler(const Params& params) : params_(params) {}
-
-  /** The parameters. */
-  [[nodiscard]] const Params& params() const noexcept { return params_; }
-  /** Replaces the parameters; the scaler becomes unfitted. */
-  StandardScaler& set_params(const Params& params) {
-    params_ = params;
-    state_.reset();
-    return *this;
-  }
+  explicit StandardScaler(const Params& params) : Base(params) {}
 
   /** Learns the per-feature mean and standard deviation of `X` (rows are samples).
    *  \throws InvalidArgument if X is empty or has a non-finite value. */
@@ -105,63 +158,37 @@ class StandardScaler {
    *  non-finite value. */
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> transform(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = checked_state(X);
-    Matrix<Scalar> out(X.rows(), X.cols());
-    for (Eigen::Index j = 0; j < X.cols(); ++j) {
+    return this->map_columns(X, [&](const auto& s, Eigen::Index j, const auto& x) {
       const double m = params_.with_mean ? s.mean(j) : 0.0;
       const double inv = 1.0 / s.scale(j);
-      out.col(j) = ((X.col(j).template cast<double>().array() - m) * inv).template cast<Scalar>();
-    }
-    return out;
-  }
-
-  /** `fit(X)` then `transform(X)`. */
-  template <class Derived>
-  [[nodiscard]] Matrix<Scalar> fit_transform(const Eigen::MatrixBase<Derived>& X) {
-    return fit(X).transform(X);
+      return (x - m) * inv;
+    });
   }
 
   /** Maps standardised values back to the original units. */
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> inverse_transform(const Eigen::MatrixBase<Derived>& Z) const {
-    const auto& s = checked_state(Z);
-    Matrix<Scalar> out(Z.rows(), Z.cols());
-    for (Eigen::Index j = 0; j < Z.cols(); ++j) {
+    return this->map_columns(Z, [&](const auto& s, Eigen::Index j, const auto& z) {
       const double m = params_.with_mean ? s.mean(j) : 0.0;
-      out.col(j) =
-          (Z.col(j).template cast<double>().array() * s.scale(j) + m).template cast<Scalar>();
-    }
-    return out;
+      return z * s.scale(j) + m;
+    });
   }
 
-  /** True once fit has succeeded. */
-  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
   /** Per-feature mean seen by fit. */
   [[nodiscard]] const Vector<double>& mean() const { return state().mean; }
   /** Per-feature population variance seen by fit. */
   [[nodiscard]] const Vector<double>& var() const { return state().var; }
   /** Per-feature divisor (standard deviation, or 1 for constant features or with_std = false). */
   [[nodiscard]] const Vector<double>& scale() const { return state().scale; }
-  /** Number of features seen by fit. */
-  [[nodiscard]] Eigen::Index n_features_in() const { return state().mean.size(); }
   /** Number of rows seen by fit. */
   [[nodiscard]] Eigen::Index n_samples_seen() const { return state().n_samples; }
 
  private:
-  const detail::StandardScalerState& state() const {
-    detail::check_fitted(state_.has_value(), "StandardScaler");
-    return *state_;
-  }
-  template <class Derived>
-  const detail::StandardScalerState& checked_state(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = state();
-    detail::check_n_features("StandardScaler", s.mean.size(), X.cols());
-    detail::check_finite(X, "X");
-    return s;
-  }
-
-  Params params_{};
-  std::optional<detail::StandardScalerState> state_;
+  using Base::params_;
+  using Base::state;
+  using Base::state_;
+  static constexpr std::string_view name = "StandardScaler";
+  static Params validated(const Params& p) { return p; }
 };
 
 /** Scales each feature to `[feature_min, feature_max]` using the range seen by fit, as
@@ -174,7 +201,12 @@ class StandardScaler {
  *  Complexity: O(n d). Thread safety: const methods may run concurrently.
  */
 template <class ScalarT = double>
-class MinMaxScaler {
+class MinMaxScaler : public detail::Scaler<MinMaxScaler<ScalarT>, ScalarT, MinMaxScalerParams,
+                                           detail::MinMaxScalerState> {
+  using Base =
+      detail::Scaler<MinMaxScaler<ScalarT>, ScalarT, MinMaxScalerParams, detail::MinMaxScalerState>;
+  friend Base;
+
  public:
   using Scalar = ScalarT;  ///< element type of transformed output
 
@@ -184,16 +216,7 @@ class MinMaxScaler {
   MinMaxScaler() = default;
   /** A scaler with the given parameters.
    *  \throws InvalidArgument unless feature_min < feature_max (both finite). */
-  explicit MinMaxScaler(const Params& params) : params_(validated(params)) {}
-
-  /** The parameters. */
-  [[nodiscard]] const Params& params() const noexcept { return params_; }
-  /** Replaces (and validates) the parameters; the scaler becomes unfitted. */
-  MinMaxScaler& set_params(const Params& params) {
-    params_ = validated(params);
-    state_.reset();
-    return *this;
-  }
+  explicit MinMaxScaler(const Params& params) : Base(params) {}
 
   /** Learns the per-feature minimum and maximum of `X`. */
   template <class Derived>
@@ -220,36 +243,21 @@ class MinMaxScaler {
   /** Scales `X` with the fitted range. */
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> transform(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = checked_state(X);
-    Matrix<Scalar> out(X.rows(), X.cols());
-    for (Eigen::Index j = 0; j < X.cols(); ++j) {
-      auto col = (X.col(j).template cast<double>().array() * s.scale(j) + s.min(j)).eval();
+    return this->map_columns(X, [&](const auto& s, Eigen::Index j, const auto& x) {
+      auto col = (x * s.scale(j) + s.min(j)).eval();
       if (params_.clip) col = col.max(params_.feature_min).min(params_.feature_max);
-      out.col(j) = col.template cast<Scalar>();
-    }
-    return out;
-  }
-
-  /** `fit(X)` then `transform(X)`. */
-  template <class Derived>
-  [[nodiscard]] Matrix<Scalar> fit_transform(const Eigen::MatrixBase<Derived>& X) {
-    return fit(X).transform(X);
+      return col;
+    });
   }
 
   /** Maps scaled values back to the original units. */
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> inverse_transform(const Eigen::MatrixBase<Derived>& Z) const {
-    const auto& s = checked_state(Z);
-    Matrix<Scalar> out(Z.rows(), Z.cols());
-    for (Eigen::Index j = 0; j < Z.cols(); ++j) {
-      out.col(j) = ((Z.col(j).template cast<double>().array() - s.min(j)) / s.scale(j))
-                       .template cast<Scalar>();
-    }
-    return out;
+    return this->map_columns(Z, [&](const auto& s, Eigen::Index j, const auto& z) {
+      return (z - s.min(j)) / s.scale(j);
+    });
   }
 
-  /** True once fit has succeeded. */
-  [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
   /** Per-feature minimum seen by fit. */
   [[nodiscard]] const Vector<double>& data_min() const { return state().data_min; }
   /** Per-feature maximum seen by fit. */
@@ -258,10 +266,13 @@ class MinMaxScaler {
   [[nodiscard]] const Vector<double>& scale() const { return state().scale; }
   /** Per-feature offset added after scaling. */
   [[nodiscard]] const Vector<double>& min() const { return state().min; }
-  /** Number of features seen by fit. */
-  [[nodiscard]] Eigen::Index n_features_in() const { return state().scale.size(); }
 
  private:
+  using Base::params_;
+  using Base::state;
+  using Base::state_;
+  static constexpr std::string_view name = "MinMaxScaler";
+
   static Params validated(const Params& p) {
     if (!std::isfinite(p.feature_min) || !std::isfinite(p.feature_max) ||
         !(p.feature_min < p.feature_max)) {
@@ -270,20 +281,6 @@ class MinMaxScaler {
     }
     return p;
   }
-  const detail::MinMaxScalerState& state() const {
-    detail::check_fitted(state_.has_value(), "MinMaxScaler");
-    return *state_;
-  }
-  template <class Derived>
-  const detail::MinMaxScalerState& checked_state(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = state();
-    detail::check_n_features("MinMaxScaler", s.scale.size(), X.cols());
-    detail::check_finite(X, "X");
-    return s;
-  }
-
-  Params params_{};
-  std::optional<detail::MinMaxScalerState> state_;
 };
 
 OSPREY_NAMESPACE_END
