@@ -130,66 +130,44 @@ class IsolationForest {
    *  non-finite value. Complexity O(n T height). */
   template <class Derived>
   [[nodiscard]] Vector<Scalar> score_samples(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = checked_state(X);
-    const std::vector<double> sums = kernels::isolation_path_sums(s.trees(), X, params_.n_threads);
-    Vector<Scalar> out(X.rows());
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-      out(i) = static_cast<Scalar>(-anomaly_from_sum(s, sums[static_cast<std::size_t>(i)]));
-    }
-    return out;
+    return per_row<Scalar>(X, [](const State& s, double sum) {
+      return static_cast<Scalar>(-anomaly_from_sum(s, sum));
+    });
   }
 
   /** The anomaly score of Liu et al., `s(x) = 2^(-E[h(x)] / c(psi))` in (0, 1]; near 1 means
    *  anomalous. Equals `-score_samples(X)`. \throws as score_samples. */
   template <class Derived>
   [[nodiscard]] Vector<Scalar> anomaly_score(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = checked_state(X);
-    const std::vector<double> sums = kernels::isolation_path_sums(s.trees(), X, params_.n_threads);
-    Vector<Scalar> out(X.rows());
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-      out(i) = static_cast<Scalar>(anomaly_from_sum(s, sums[static_cast<std::size_t>(i)]));
-    }
-    return out;
+    return per_row<Scalar>(X, [](const State& s, double sum) {
+      return static_cast<Scalar>(anomaly_from_sum(s, sum));
+    });
   }
 
   /** The mean path length E[h(x)] over the trees, per row (the paper's quantity).
    *  \throws as score_samples. */
   template <class Derived>
   [[nodiscard]] Vector<double> expected_path_length(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = checked_state(X);
-    const std::vector<double> sums = kernels::isolation_path_sums(s.trees(), X, params_.n_threads);
-    Vector<double> out(X.rows());
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-      out(i) = sums[static_cast<std::size_t>(i)] / static_cast<double>(s.n_estimators);
-    }
-    return out;
+    return per_row<double>(
+        X, [](const State& s, double sum) { return sum / static_cast<double>(s.n_estimators); });
   }
 
   /** `score_samples(X) - offset()`: negative for outliers. \throws as score_samples. */
   template <class Derived>
   [[nodiscard]] Vector<Scalar> decision_function(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = checked_state(X);
-    const std::vector<double> sums = kernels::isolation_path_sums(s.trees(), X, params_.n_threads);
-    Vector<Scalar> out(X.rows());
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-      out(i) =
-          static_cast<Scalar>(-anomaly_from_sum(s, sums[static_cast<std::size_t>(i)]) - s.offset);
-    }
-    return out;
+    return per_row<Scalar>(X, [](const State& s, double sum) {
+      return static_cast<Scalar>(-anomaly_from_sum(s, sum) - s.offset);
+    });
   }
 
   /** +1 for inliers, -1 for outliers (`decision_function < 0`, computed in double).
    *  \throws as score_samples. */
   template <class Derived>
   [[nodiscard]] Eigen::VectorXi predict(const Eigen::MatrixBase<Derived>& X) const {
-    const auto& s = checked_state(X);
-    const std::vector<double> sums = kernels::isolation_path_sums(s.trees(), X, params_.n_threads);
-    Eigen::VectorXi out(X.rows());
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-      const double decision = -anomaly_from_sum(s, sums[static_cast<std::size_t>(i)]) - s.offset;
-      out(i) = decision < 0.0 ? -1 : 1;
-    }
-    return out;
+    return per_row<int>(X, [](const State& s, double sum) {
+      const double decision = -anomaly_from_sum(s, sum) - s.offset;
+      return decision < 0.0 ? -1 : 1;
+    });
   }
 
   /** Per-feature contributions to one row's isolation, averaged over trees.
@@ -296,6 +274,17 @@ class IsolationForest {
 
  private:
   using State = detail::IsolationForestState<Scalar>;
+
+  /** `f(s, sum_i)` for every row i of X, where sum_i is the row's path length summed over the
+   *  trees (kernels::isolation_path_sums), after checking X against the fitted state `s`. */
+  template <class T, class Derived, class F>
+  [[nodiscard]] Vector<T> per_row(const Eigen::MatrixBase<Derived>& X, F f) const {
+    const auto& s = checked_state(X);
+    const std::vector<double> sums = kernels::isolation_path_sums(s.trees(), X, params_.n_threads);
+    Vector<T> out(X.rows());
+    for (Eigen::Index i = 0; i < X.rows(); ++i) out(i) = f(s, sums[static_cast<std::size_t>(i)]);
+    return out;
+  }
 
   static Params validated(const Params& p) {
     detail::check_param(p.n_estimators >= 1, "n_estimators", p.n_estimators, ">= 1");

@@ -86,26 +86,31 @@ void task_region(int threads, F&& f) {
 #endif
 }
 
-/** Calls `body(i)` for every i in [begin, end) on up to `n_threads` threads (static schedule,
- *  so iteration i always lands in the same contiguous chunk for a given thread count). An
- *  exception thrown by `body` is caught inside the region and the first one is rethrown after
- *  the loop; validate before the loop where possible. */
-template <class Index, class Body>
-void parallel_for(Index begin, Index end, int n_threads, Body&& body) {
+/** Calls `body(i)` for every i in [begin, end) on up to `n_threads` threads, with OpenMP's
+ *  dynamic schedule (one iteration at a time) when `Dynamic`, else its static one. An exception
+ *  thrown by `body` is caught inside the region and the first one is rethrown after the loop. */
+template <bool Dynamic, class Index, class Body>
+void parallel_loop(Index begin, Index end, int n_threads, Body&& body) {
   if (end <= begin) return;
 #if defined(OSPREY_USE_OPENMP)
   const int threads = resolve_threads(n_threads);
   if (threads > 1 && end - begin > 1) {
     const auto n = static_cast<std::int64_t>(end - begin);
     std::exception_ptr error;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (std::int64_t i = 0; i < n; ++i) {
+    const auto run = [&](std::int64_t i) {
       try {
         body(static_cast<Index>(begin + static_cast<Index>(i)));
       } catch (...) {
 #pragma omp critical(osprey_parallel_error)
         if (!error) error = std::current_exception();
       }
+    };
+    if constexpr (Dynamic) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+      for (std::int64_t i = 0; i < n; ++i) run(i);
+    } else {
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (std::int64_t i = 0; i < n; ++i) run(i);
     }
     if (error) std::rethrow_exception(error);
     return;
@@ -114,6 +119,15 @@ void parallel_for(Index begin, Index end, int n_threads, Body&& body) {
   (void)n_threads;
 #endif
   for (Index i = begin; i < end; ++i) body(i);
+}
+
+/** Calls `body(i)` for every i in [begin, end) on up to `n_threads` threads (static schedule,
+ *  so iteration i always lands in the same contiguous chunk for a given thread count). An
+ *  exception thrown by `body` is caught inside the region and the first one is rethrown after
+ *  the loop; validate before the loop where possible. */
+template <class Index, class Body>
+void parallel_for(Index begin, Index end, int n_threads, Body&& body) {
+  parallel_loop<false>(begin, end, n_threads, body);
 }
 
 /** Calls `body(lo, hi)` for consecutive ranges of `chunk` indices (the last one shorter)
@@ -129,28 +143,7 @@ void parallel_for_ranges(Index n, Index chunk, int n_threads, Body&& body) {
  *  depend on which thread runs an iteration. */
 template <class Index, class Body>
 void parallel_for_dynamic(Index begin, Index end, int n_threads, Body&& body) {
-  if (end <= begin) return;
-#if defined(OSPREY_USE_OPENMP)
-  const int threads = resolve_threads(n_threads);
-  if (threads > 1 && end - begin > 1) {
-    const auto n = static_cast<std::int64_t>(end - begin);
-    std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (std::int64_t i = 0; i < n; ++i) {
-      try {
-        body(static_cast<Index>(begin + static_cast<Index>(i)));
-      } catch (...) {
-#pragma omp critical(osprey_parallel_error)
-        if (!error) error = std::current_exception();
-      }
-    }
-    if (error) std::rethrow_exception(error);
-    return;
-  }
-#else
-  (void)n_threads;
-#endif
-  for (Index i = begin; i < end; ++i) body(i);
+  parallel_loop<true>(begin, end, n_threads, body);
 }
 
 /** The index of the calling thread inside a parallel loop (0 outside one). */

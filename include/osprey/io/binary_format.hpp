@@ -92,23 +92,9 @@ class ByteReader {
   /** Reads one byte. */
   std::uint8_t u8() { return static_cast<std::uint8_t>(take(1)[0]); }
   /** Reads 4 bytes, least significant first. */
-  std::uint32_t u32() {
-    const std::string_view b = take(4);
-    std::uint32_t v = 0;
-    for (unsigned k = 0; k < 4; ++k) {
-      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(b[k])) << (8 * k);
-    }
-    return v;
-  }
+  std::uint32_t u32() { return little_endian<std::uint32_t>(); }
   /** Reads 8 bytes, least significant first. */
-  std::uint64_t u64() {
-    const std::string_view b = take(8);
-    std::uint64_t v = 0;
-    for (unsigned k = 0; k < 8; ++k) {
-      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[k])) << (8 * k);
-    }
-    return v;
-  }
+  std::uint64_t u64() { return little_endian<std::uint64_t>(); }
   /** Reads a double from its u64 bits. */
   double f64() { return std::bit_cast<double>(u64()); }
   /** Reads a float from u32 bits or a double from u64 bits. */
@@ -124,6 +110,16 @@ class ByteReader {
   [[nodiscard]] std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
 
  private:
+  /** Reads sizeof(U) bytes, least significant first, into the unsigned U. */
+  template <class U>
+  U little_endian() {
+    const std::string_view b = take(sizeof(U));
+    U v = 0;
+    for (unsigned k = 0; k < sizeof(U); ++k) {
+      v |= static_cast<U>(static_cast<unsigned char>(b[k])) << (8 * k);
+    }
+    return v;
+  }
   std::string_view take(std::size_t k) {
     if (remaining() < k) fail(format_->model, "::load: the ", format_->noun, " data is truncated");
     const std::string_view out = bytes_.substr(pos_, k);

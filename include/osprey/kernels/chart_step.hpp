@@ -154,6 +154,20 @@ void ewma_bank_step(Eigen::Index n, const Scalar* OSPREY_RESTRICT x, Scalar* OSP
   }
 }
 
+/** Lane j of an EWMA bank step with restarts, from z_t = `zj`, the limit factor `f` and the
+ *  count `t`: the alarm against mj +/- hwj f as explicit multiply-adds (0 / +1 / -1, into `a`);
+ *  an alarming chart restarts at its mean with count 0, else keeps (zj, t). */
+template <class Scalar>
+OSPREY_ALWAYS_INLINE void ewma_reset_lane(Scalar zj, Scalar f, Scalar mj, Scalar hwj,
+                                          std::int32_t t, Scalar& z, std::int32_t& ts,
+                                          std::int8_t& a) noexcept {
+  const int aj =
+      static_cast<int>(zj > mul_add(hwj, f, mj)) - static_cast<int>(zj < mul_add(-hwj, f, mj));
+  z = aj != 0 ? mj : zj;
+  ts = aj != 0 ? 0 : t;
+  a = static_cast<std::int8_t>(aj);
+}
+
 /** One EWMA step of n charts with per-chart sample counts ts that restart at an alarm (the
  *  chart restarts at its mean); see cusum_bank_step. The counts saturate at t_cap; fac holds
  *  the tabulated exact-limit factors f_1..f_K (K = n_factor) and a final 1.
@@ -171,12 +185,7 @@ void ewma_bank_reset_step(Eigen::Index n, const Scalar* OSPREY_RESTRICT x,
     const std::int32_t t = t1 < t_cap ? t1 : t_cap;
     const std::int32_t k = t < n_factor + 1 ? t : n_factor + 1;  // fac[k - 1] valid
     const Scalar f = fac[k - 1];
-    const Scalar mj = m[j];
-    const int aj = static_cast<int>(zj > mul_add(hw[j], f, mj)) -
-                   static_cast<int>(zj < mul_add(-hw[j], f, mj));
-    z[j] = aj != 0 ? mj : zj;
-    ts[j] = aj != 0 ? 0 : t;
-    a[j] = static_cast<std::int8_t>(aj);
+    ewma_reset_lane(zj, f, m[j], hw[j], t, z[j], ts[j], a[j]);
   }
 }
 
@@ -190,12 +199,7 @@ void ewma_bank_reset_step_long(Eigen::Index n, const Scalar* x, Scalar* z, const
     const Scalar zj = mul_add(oml, z[j], lam * x[j]);
     const std::int32_t t = std::min(ts[j] + 1, t_cap);
     const Scalar f = factor_at(t);
-    const Scalar mj = m[j];
-    const int aj = static_cast<int>(zj > mul_add(hw[j], f, mj)) -
-                   static_cast<int>(zj < mul_add(-hw[j], f, mj));
-    z[j] = aj != 0 ? mj : zj;
-    ts[j] = aj != 0 ? 0 : t;
-    a[j] = static_cast<std::int8_t>(aj);
+    ewma_reset_lane(zj, f, m[j], hw[j], t, z[j], ts[j], a[j]);
   }
 }
 

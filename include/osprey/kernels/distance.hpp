@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "../config.hpp"
@@ -99,6 +100,17 @@ OSPREY_ALWAYS_INLINE void panel_kernel(const S* OSPREY_RESTRICT q, Eigen::Index 
   }
 }
 
+/** panel_kernel with MR = m for m in [2, micro_queries] (one of the widths `MR... + 2`), else
+ *  with MR = 1: a runtime query count turned into the compile-time one. */
+template <class Metric, class S, int... MR>
+OSPREY_ALWAYS_INLINE void panel_kernel_for(std::integer_sequence<int, MR...>, Eigen::Index m,
+                                           const S* q, Eigen::Index ldq, const S* panel,
+                                           Eigen::Index d, S* o, Eigen::Index ldo) noexcept {
+  const bool wide =
+      ((m == MR + 2 && (panel_kernel<Metric, S, MR + 2>(q, ldq, panel, d, o, ldo), true)) || ...);
+  if (!wide) panel_kernel<Metric, S, 1>(q, ldq, panel, d, o, ldo);
+}
+
 /** Reduced distances of `m` queries (m <= micro_queries) against panels [p0, p1) of a packed
  *  training set, written row by row into `out` (leading dimension `ldo`, column 0 = panel p0's
  *  first row). Dispatches to the full-width micro-kernel or a narrower one for the tail. */
@@ -107,34 +119,8 @@ void panels_block(const S* q, Eigen::Index ldq, Eigen::Index m, const S* packed,
                   Eigen::Index p0, Eigen::Index p1, S* out, Eigen::Index ldo) noexcept {
   constexpr int NR = panel_rows<S>;
   for (Eigen::Index p = p0; p < p1; ++p) {
-    const S* panel = packed + p * d * NR;
-    S* o = out + (p - p0) * NR;
-    switch (m) {
-      case 8:
-        panel_kernel<Metric, S, 8>(q, ldq, panel, d, o, ldo);
-        break;
-      case 7:
-        panel_kernel<Metric, S, 7>(q, ldq, panel, d, o, ldo);
-        break;
-      case 6:
-        panel_kernel<Metric, S, 6>(q, ldq, panel, d, o, ldo);
-        break;
-      case 5:
-        panel_kernel<Metric, S, 5>(q, ldq, panel, d, o, ldo);
-        break;
-      case 4:
-        panel_kernel<Metric, S, 4>(q, ldq, panel, d, o, ldo);
-        break;
-      case 3:
-        panel_kernel<Metric, S, 3>(q, ldq, panel, d, o, ldo);
-        break;
-      case 2:
-        panel_kernel<Metric, S, 2>(q, ldq, panel, d, o, ldo);
-        break;
-      default:
-        panel_kernel<Metric, S, 1>(q, ldq, panel, d, o, ldo);
-        break;
-    }
+    panel_kernel_for<Metric, S>(std::make_integer_sequence<int, micro_queries - 1>{}, m, q, ldq,
+                                packed + p * d * NR, d, out + (p - p0) * NR, ldo);
   }
 }
 

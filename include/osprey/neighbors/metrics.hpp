@@ -29,9 +29,40 @@
 
 OSPREY_NAMESPACE_BEGIN
 
+namespace detail {
+
+/** The vector distance of a built-in metric `M` (CRTP), from its reduced form:
+ *  `distance(a, b) = M::from_reduced(M::reduced(a, b))`. */
+template <class M>
+struct MetricDistance {
+  /** True distance between two vectors (any Eigen expressions of equal length). */
+  template <class A, class B>
+  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return M::from_reduced(M::reduced(a, b));
+  }
+};
+
+/** MetricDistance for a metric whose reduced form is the distance itself (SquaredEuclidean,
+ *  Manhattan, Chebyshev): `from_reduced` and `to_reduced` are the identity. */
+template <class M>
+struct IdentityReduced : MetricDistance<M> {
+  /** Identity: the reduced form is the distance. */
+  template <class S>
+  static S from_reduced(S r) noexcept {
+    return r;
+  }
+  /** Identity. */
+  template <class S>
+  static S to_reduced(S d) noexcept {
+    return d;
+  }
+};
+
+}  // namespace detail
+
 /** Straight-line (L2) distance. Reduced form: the squared distance. Brute-force search uses the
  *  norm expansion with a matrix product, then recomputes the selected distances exactly. */
-struct Euclidean {
+struct Euclidean : detail::MetricDistance<Euclidean> {
   static constexpr const char* name = "euclidean";  ///< scikit-learn's metric name
   /** One coordinate's contribution added to the running reduced distance. */
   template <class S>
@@ -53,100 +84,50 @@ struct Euclidean {
   static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
     return (a.derived() - b.derived()).squaredNorm();
   }
-  /** True distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return from_reduced(reduced(a, b));
-  }
 };
 
 /** Squared L2 distance (not a metric, but orders points as Euclidean does). */
-struct SquaredEuclidean {
+struct SquaredEuclidean : detail::IdentityReduced<SquaredEuclidean> {
   static constexpr const char* name = "sqeuclidean";  ///< scikit-learn's metric name
   /** One coordinate's contribution. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
     return acc + diff * diff;
   }
-  /** Identity: the reduced form is the distance. */
-  template <class S>
-  static S from_reduced(S r) noexcept {
-    return r;
-  }
-  /** Identity. */
-  template <class S>
-  static S to_reduced(S d) noexcept {
-    return d;
-  }
   /** Squared distance between two vectors. */
   template <class A, class B>
   static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
     return (a.derived() - b.derived()).squaredNorm();
   }
-  /** Squared distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return reduced(a, b);
-  }
 };
 
 /** City-block (L1) distance: the sum of absolute coordinate differences. */
-struct Manhattan {
+struct Manhattan : detail::IdentityReduced<Manhattan> {
   static constexpr const char* name = "manhattan";  ///< scikit-learn's metric name
   /** One coordinate's contribution. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
     return acc + kernels::abs_value(diff);
   }
-  /** Identity. */
-  template <class S>
-  static S from_reduced(S r) noexcept {
-    return r;
-  }
-  /** Identity. */
-  template <class S>
-  static S to_reduced(S d) noexcept {
-    return d;
-  }
   /** L1 distance between two vectors. */
   template <class A, class B>
   static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
     return (a.derived() - b.derived()).cwiseAbs().sum();
   }
-  /** L1 distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return reduced(a, b);
-  }
 };
 
 /** Chebyshev (L-infinity) distance: the largest absolute coordinate difference. */
-struct Chebyshev {
+struct Chebyshev : detail::IdentityReduced<Chebyshev> {
   static constexpr const char* name = "chebyshev";  ///< scikit-learn's metric name
   /** One coordinate's contribution (a running maximum). `S` may be a SIMD vector type. */
   template <class S>
   static S accumulate(S acc, S diff) noexcept {
     return kernels::max_value(kernels::abs_value(diff), acc);
   }
-  /** Identity. */
-  template <class S>
-  static S from_reduced(S r) noexcept {
-    return r;
-  }
-  /** Identity. */
-  template <class S>
-  static S to_reduced(S d) noexcept {
-    return d;
-  }
   /** L-infinity distance between two vectors. */
   template <class A, class B>
   static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
     return (a.derived() - b.derived()).cwiseAbs().maxCoeff();
-  }
-  /** L-infinity distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return reduced(a, b);
   }
 };
 
@@ -154,7 +135,7 @@ struct Chebyshev {
  *  Minkowski<1> orders as Manhattan and Minkowski<2> as Euclidean (through the tiled kernel, not
  *  the norm expansion). */
 template <int P>
-struct Minkowski {
+struct Minkowski : detail::MetricDistance<Minkowski<P>> {
   static_assert(P >= 1, "Minkowski<P> needs an integer order P >= 1");
   static constexpr const char* name = "minkowski";  ///< scikit-learn's metric name (with p = P)
   static constexpr int p = P;                       ///< the order
@@ -193,11 +174,6 @@ struct Minkowski {
     S acc(0);
     for (Eigen::Index j = 0; j < a.size(); ++j) acc = accumulate<S>(acc, S(a(j) - b(j)));
     return acc;
-  }
-  /** Minkowski distance between two vectors. */
-  template <class A, class B>
-  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
-    return from_reduced(reduced(a, b));
   }
 };
 
