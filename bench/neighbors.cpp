@@ -67,7 +67,7 @@ void BM_PanelKernel(benchmark::State& state) {
   const Eigen::Index panels = (n + NR - 1) / NR;
   std::vector<S> out(static_cast<std::size_t>(8 * panels * NR));
   for (auto _ : state) {
-    osprey::kernels::panels_block<Metric, S>(Q.data(), d, 8, packed.data(), d, 0, panels,
+    osprey::kernels::panels_block<S, Metric>(Q.data(), d, 8, packed.data(), d, 0, panels,
                                              out.data(), panels * NR);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();

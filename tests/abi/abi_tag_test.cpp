@@ -23,7 +23,7 @@ int main() {
   }
   if (a.instantiation == b.instantiation) {
     std::printf(
-        "FAIL: panels_block<Manhattan, float> is one symbol: the linker merged two bodies\n");
+        "FAIL: panels_block<float, Manhattan> is one symbol: the linker merged two bodies\n");
     ++failures;
   }
   if (failures == 0) std::printf("ok: each setting has its own symbols\n");

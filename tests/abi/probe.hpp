@@ -11,7 +11,7 @@ using AnyFunction = void (*)();
 struct Probe {
   const char* tag;            ///< OSPREY_ABI_TAG in that unit
   const char* type_name;      ///< mangled name of an osprey type, as typeid reports it
-  AnyFunction instantiation;  ///< address of kernels::panels_block<Manhattan, float> there
+  AnyFunction instantiation;  ///< address of kernels::panels_block<float, Manhattan> there
 };
 
 Probe baseline();  // built with -mno-avx: the 16-byte (SSE2) kernels

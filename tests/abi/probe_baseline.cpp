@@ -10,7 +10,7 @@ namespace abi_probe {
 
 Probe baseline() {
   // The tiled distance kernel's body depends on the SIMD width (OSPREY_SIMD_BYTES).
-  const auto kernel = &osprey::kernels::panels_block<osprey::Manhattan, float>;
+  const auto kernel = &osprey::kernels::panels_block<float, osprey::Manhattan>;
   return {OSPREY_ABI_TAG, typeid(osprey::Manhattan).name(), reinterpret_cast<AnyFunction>(kernel)};
 }
 

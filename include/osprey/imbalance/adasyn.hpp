@@ -120,7 +120,7 @@ class Adasyn : public detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metr
     const int k = this->params().n_neighbors;
     const int n_threads = this->params().n_threads;
     const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads);
-    const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xall, Xc, k, &rows, n_threads);
+    const Eigen::MatrixXi nn = detail::kneighbors<Scalar, Metric>(Xall, Xc, k, &rows, n_threads);
     Eigen::VectorXi other(Xc.rows());
     std::int64_t sum = 0;
     for (Eigen::Index i = 0; i < nn.rows(); ++i) {
@@ -181,7 +181,7 @@ class Adasyn : public detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metr
     ClassPlan c{
         &rows, detail::gather_rows<Scalar>(plan.Xall, rows, p.n_threads), {}, {}, p.n_neighbors};
     const auto self = detail::iota(c.Xc.rows());
-    c.nn = detail::kneighbors<Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads);
+    c.nn = detail::kneighbors<Scalar, Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads);
     const Eigen::VectorXi& g = plan.per_sample.at(label);
     c.owner.reserve(static_cast<std::size_t>(n_new));
     for (Eigen::Index i = 0; i < g.size(); ++i)

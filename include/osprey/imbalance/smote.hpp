@@ -127,7 +127,7 @@ class Smote : public detail::OverSampler<Smote<ScalarT, Metric>, ScalarT, Metric
     const auto& rows = plan.by_class.at(label);
     ClassPlan c{&rows, detail::gather_rows<Scalar>(X, rows, p.n_threads), {}, p.k_neighbors, 0};
     const auto self = detail::iota(c.Xc.rows());
-    c.nn = detail::kneighbors<Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads);
+    c.nn = detail::kneighbors<Scalar, Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads);
     c.n_pairs = static_cast<std::uint64_t>(c.Xc.rows()) * static_cast<std::uint64_t>(c.k);
     return c;
   }
@@ -252,7 +252,7 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
     const int m = this->params().m_neighbors;
     const int n_threads = this->params().n_threads;
     const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads);
-    const Eigen::MatrixXi nn_m = detail::kneighbors<Metric>(Xall, Xc, m, &rows, n_threads);
+    const Eigen::MatrixXi nn_m = detail::kneighbors<Scalar, Metric>(Xall, Xc, m, &rows, n_threads);
     for (Eigen::Index i = 0; i < nn_m.rows(); ++i) {
       int other = 0;
       for (int c = 0; c < m; ++c) other += y(nn_m(i, c)) != label ? 1 : 0;
@@ -310,7 +310,7 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
     c.k = p.k_neighbors;
     c.Xc = detail::gather_rows<Scalar>(plan.Xall, *c.rows, p.n_threads);
     const RowMatrix<Scalar> Xd = detail::gather_rows<Scalar>(c.Xc, *c.danger, p.n_threads);
-    c.nn_same = detail::kneighbors<Metric>(c.Xc, Xd, c.k, c.danger, p.n_threads);
+    c.nn_same = detail::kneighbors<Scalar, Metric>(c.Xc, Xd, c.k, c.danger, p.n_threads);
     c.two = p.kind == BorderlineKind::borderline2;
     if (c.two) {
       for (Eigen::Index i = 0; i < y.size(); ++i) {
@@ -318,7 +318,7 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
       }
       c.Xo = detail::gather_rows<Scalar>(plan.Xall, c.others, p.n_threads);
       c.k_other = static_cast<int>(std::min<Eigen::Index>(c.k, c.Xo.rows()));
-      c.nn_other = detail::kneighbors<Metric>(c.Xo, Xd, c.k_other, nullptr, p.n_threads);
+      c.nn_other = detail::kneighbors<Scalar, Metric>(c.Xo, Xd, c.k_other, nullptr, p.n_threads);
     }
     return c;
   }

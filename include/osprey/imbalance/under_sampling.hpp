@@ -262,7 +262,7 @@ class TomekLinks {
     std::vector<Eigen::Index> all(static_cast<std::size_t>(n));
     for (Eigen::Index i = 0; i < n; ++i) all[static_cast<std::size_t>(i)] = i;
     const RowMatrix<Scalar> Xr = X.template cast<Scalar>();
-    const Eigen::MatrixXi nn = detail::kneighbors<Metric>(Xr, Xr, 1, &all, n_threads);
+    const Eigen::MatrixXi nn = detail::kneighbors<Scalar, Metric>(Xr, Xr, 1, &all, n_threads);
     for (Eigen::Index i = 0; i < n; ++i) {
       const int j = nn(i, 0);
       if (y(j) != y(i) && nn(j, 0) == static_cast<int>(i)) partner(i) = j;

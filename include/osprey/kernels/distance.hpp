@@ -66,7 +66,7 @@ std::vector<S> pack_panels(const S* X, Eigen::Index n, Eigen::Index d, Eigen::In
  *  `NR` training rows over `d` features. Writes the reduced distances to `out[r * ldo + c]`.
  *  The `MR x NR` accumulators are SIMD vectors kept in registers; per feature the kernel loads
  *  the panel's NR values once and broadcasts each query's value. */
-template <class Metric, class S, int MR, int NR = panel_rows<S>>
+template <class S, class Metric, int MR, int NR = panel_rows<S>>
 OSPREY_ALWAYS_INLINE void panel_kernel(const S* OSPREY_RESTRICT q, Eigen::Index ldq,
                                        const S* OSPREY_RESTRICT panel, Eigen::Index d,
                                        S* OSPREY_RESTRICT out, Eigen::Index ldo) noexcept {
@@ -102,24 +102,24 @@ OSPREY_ALWAYS_INLINE void panel_kernel(const S* OSPREY_RESTRICT q, Eigen::Index 
 
 /** panel_kernel with MR = m for m in [2, micro_queries] (one of the widths `MR... + 2`), else
  *  with MR = 1: a runtime query count turned into the compile-time one. */
-template <class Metric, class S, int... MR>
+template <class S, class Metric, int... MR>
 OSPREY_ALWAYS_INLINE void panel_kernel_for(std::integer_sequence<int, MR...>, Eigen::Index m,
                                            const S* q, Eigen::Index ldq, const S* panel,
                                            Eigen::Index d, S* o, Eigen::Index ldo) noexcept {
   const bool wide =
-      ((m == MR + 2 && (panel_kernel<Metric, S, MR + 2>(q, ldq, panel, d, o, ldo), true)) || ...);
-  if (!wide) panel_kernel<Metric, S, 1>(q, ldq, panel, d, o, ldo);
+      ((m == MR + 2 && (panel_kernel<S, Metric, MR + 2>(q, ldq, panel, d, o, ldo), true)) || ...);
+  if (!wide) panel_kernel<S, Metric, 1>(q, ldq, panel, d, o, ldo);
 }
 
 /** Reduced distances of `m` queries (m <= micro_queries) against panels [p0, p1) of a packed
  *  training set, written row by row into `out` (leading dimension `ldo`, column 0 = panel p0's
  *  first row). Dispatches to the full-width micro-kernel or a narrower one for the tail. */
-template <class Metric, class S>
+template <class S, class Metric>
 void panels_block(const S* q, Eigen::Index ldq, Eigen::Index m, const S* packed, Eigen::Index d,
                   Eigen::Index p0, Eigen::Index p1, S* out, Eigen::Index ldo) noexcept {
   constexpr int NR = panel_rows<S>;
   for (Eigen::Index p = p0; p < p1; ++p) {
-    panel_kernel_for<Metric, S>(std::make_integer_sequence<int, micro_queries - 1>{}, m, q, ldq,
+    panel_kernel_for<S, Metric>(std::make_integer_sequence<int, micro_queries - 1>{}, m, q, ldq,
                                 packed + p * d * NR, d, out + (p - p0) * NR, ldo);
   }
 }

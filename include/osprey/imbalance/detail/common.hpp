@@ -112,7 +112,7 @@ template <class Scalar, class Derived>
  *  NearestNeighbors' own leave-one-out query, otherwise k + 1 neighbours are asked and the query
  *  row dropped (or the last one, when exact duplicates of lower index push it out).
  *  \pre train has at least k rows (k + 1 when self is given). */
-template <class Metric, class Scalar>
+template <class Scalar, class Metric>
 [[nodiscard]] Eigen::MatrixXi kneighbors(const RowMatrix<Scalar>& train,
                                          const RowMatrix<Scalar>& queries, int k,
                                          const std::vector<Eigen::Index>* self, int n_threads) {

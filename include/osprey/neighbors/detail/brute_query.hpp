@@ -124,7 +124,7 @@ void query_tile_panels(const std::vector<S>& packed, const RowMatrix<S>& X, cons
     const Eigen::Index rows = std::min(p1 * NR, n) - row0;
     for (Eigen::Index m0 = 0; m0 < mq; m0 += MR) {
       const Eigen::Index mm = std::min<Eigen::Index>(MR, mq - m0);
-      kernels::panels_block<Metric, S>(Q.row(q0 + m0).data(), d, mm, packed.data(), d, p0, p1,
+      kernels::panels_block<S, Metric>(Q.row(q0 + m0).data(), d, mm, packed.data(), d, p0, p1,
                                        buf.data(), ldo);
       for (Eigen::Index r = 0; r < mm; ++r) {
         const int skip = loo ? static_cast<int>(q0 + m0 + r) : -1;
