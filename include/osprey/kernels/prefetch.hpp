@@ -5,6 +5,9 @@
  *  (the SMOTE synthesis) and a sequential stream consumed while scattered reads keep the miss
  *  buffers full (the SpMV gathers; docs/benchmarks/pagerank.md). Without the builtin the
  *  functions do nothing.
+ *
+ *  Cost: one prefetch instruction per call (per cache line for a range); no memory is read
+ *  architecturally. Thread-safety: no state, safe from any thread.
  */
 #pragma once
 

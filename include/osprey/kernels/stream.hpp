@@ -8,6 +8,9 @@
  *
  *  x86 with SSE2 / AVX / AVX-512 streams one SIMD register at a time; elsewhere (and for
  *  other element types) the functions are plain stores, so callers need no second path.
+ *
+ *  Cost: one store per SIMD register written, no read of the destination. Thread-safety: no
+ *  state; writers to disjoint ranges may run concurrently, and each fences before publishing.
  */
 #pragma once
 
