@@ -7,7 +7,8 @@
 # <EXPECTED>.stdout holds the standard output with what depends on the machine masked: wall-clock
 # times ("0.12 s", "14.6 ms" read "<time>"), the output and data folders ("<out>", "<data>"), the
 # library's version,
-# and the lines about gnuplot (present or not, the plots' data are the same). Everything else
+# and the lines about gnuplot and what it rendered (present or not, the plots' data are the
+# same). Everything else
 # must match byte for byte. <EXPECTED>.files lists the SHA-256 of each data file (.dat, .csv)
 # the example writes under OUT, one "<hash>  <relative path>" a line; gnuplot scripts and images
 # name machine paths and are left out.
@@ -36,7 +37,7 @@ if(DEFINED DATA)
   string(REPLACE "${DATA}" "<data>" stdout "${stdout}")
 endif()
 string(REGEX REPLACE "[^\n]*gnuplot[^\n]*\n" "" stdout "${stdout}")
-string(REGEX REPLACE "Plots: [^\n]*\n" "" stdout "${stdout}")
+string(REGEX REPLACE "(Plots|rendered)[: ][^\n]*\n" "" stdout "${stdout}")
 
 set(files "")
 if(EXISTS "${OUT}")

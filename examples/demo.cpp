@@ -391,10 +391,12 @@ int main(int argc, char** argv) try {
   }
 
   // Plots -------------------------------------------------------------------------------------
-  const bool drawn = example::draw(opt.out / "roc.svg", roc) &&
-                     example::draw(opt.out / "precision_recall.svg", pr) &&
-                     example::draw(opt.out / "control_chart.svg", chart) &&
-                     example::draw(opt.out / "pagerank.svg", dist);
+  // Every plot's data and script are written whether or not gnuplot is there to render them.
+  const bool drawn_roc = example::draw(opt.out / "roc.svg", roc);
+  const bool drawn_pr = example::draw(opt.out / "precision_recall.svg", pr);
+  const bool drawn_chart = example::draw(opt.out / "control_chart.svg", chart);
+  const bool drawn_dist = example::draw(opt.out / "pagerank.svg", dist);
+  const bool drawn = drawn_roc && drawn_pr && drawn_chart && drawn_dist;
   std::cout << (drawn ? "Plots: roc.svg, precision_recall.svg, control_chart.svg, pagerank.svg in "
                       : "gnuplot not found: plot data and scripts (*.gp) written to ")
             << opt.out.string() << "\n";
