@@ -32,13 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try_load<float>(raw);
   try_load<double>(raw);
 
-  osprey::detail::ByteWriter file;
-  file.bytes().append(osprey::detail::kIsolationMagic, 8);
-  file.u32(osprey::detail::kIsolationFormatVersion);
-  file.u64(static_cast<std::uint64_t>(raw.size()));
-  file.bytes() += raw;
-  file.u64(osprey::detail::fnv1a64(file.bytes()));
-  try_load<float>(file.bytes());
-  try_load<double>(file.bytes());
+  // The same bytes wrapped in a valid envelope, so the payload parser is fuzzed too.
+  std::ostringstream wrapped;
+  osprey::detail::write_envelope(wrapped, osprey::detail::kIsolationFormat, raw);
+  try_load<float>(wrapped.str());
+  try_load<double>(wrapped.str());
   return 0;
 }
