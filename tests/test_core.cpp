@@ -2,12 +2,15 @@
 
 #include <atomic>
 #include <numeric>
+#include <osprey/core/cancel.hpp>
 #include <osprey/core/concepts.hpp>
 #include <osprey/core/error.hpp>
 #include <osprey/core/parallel.hpp>
 #include <osprey/core/random.hpp>
+#include <osprey/core/threads.hpp>
 #include <osprey/core/validation.hpp>
 #include <set>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -134,6 +137,62 @@ TEST_CASE("parallel_for: visits every index once on any thread count", "[core][p
   CHECK(calls == 0);
   CHECK(osprey::detail::resolve_threads(1) == 1);
   CHECK(osprey::detail::resolve_threads(0) >= 1);
+}
+
+TEST_CASE("max_threads, set_max_threads and ThreadLimit decide the team size", "[core][threads]") {
+  using osprey::detail::resolve_threads;
+  CHECK_THROWS_AS(osprey::set_max_threads(-1), osprey::InvalidArgument);
+  CHECK_THROWS_AS(osprey::ThreadLimit(0), osprey::InvalidArgument);
+  osprey::set_max_threads(3);
+  if constexpr (osprey::detail::has_openmp) {
+    CHECK(osprey::max_threads() == 3);
+    CHECK(resolve_threads(0) == 3);
+    CHECK(resolve_threads(5) == 5);
+    {
+      osprey::ThreadLimit two(2);
+      CHECK(resolve_threads(0) == 2);
+      CHECK(resolve_threads(5) == 2);
+      {
+        osprey::ThreadLimit four(4);  // cannot raise the enclosing cap
+        CHECK(resolve_threads(0) == 2);
+        osprey::ThreadLimit one(1);
+        CHECK(resolve_threads(5) == 1);
+      }
+      CHECK(resolve_threads(0) == 2);
+      // The cap is per thread: another thread still sees the process default.
+      int other = 0;
+      std::thread([&] { other = resolve_threads(0); }).join();
+      CHECK(other == 3);
+    }
+    CHECK(resolve_threads(0) == 3);
+    // The team a parallel loop really ran with is recorded for this thread.
+    osprey::detail::reset_team_peak();
+    osprey::detail::parallel_for(0, 64, 0, [](int) {});
+    CHECK(osprey::detail::team_peak == 3);
+    osprey::detail::reset_team_peak();
+    {
+      osprey::ThreadLimit one(1);
+      osprey::detail::parallel_for(0, 64, 0, [](int) {});
+    }
+    CHECK(osprey::detail::team_peak <= 1);
+  } else {
+    CHECK(osprey::max_threads() == 1);
+    CHECK(resolve_threads(0) == 1);
+  }
+  osprey::set_max_threads(0);
+  CHECK(osprey::max_threads() >= 1);
+}
+
+TEST_CASE("CancellationToken: copies share one flag", "[core][cancel]") {
+  osprey::CancellationToken token;
+  const osprey::CancellationToken copy = token;
+  CHECK_FALSE(copy.cancelled());
+  CHECK_NOTHROW(osprey::detail::throw_if_cancelled(copy, "test"));
+  std::thread([token]() mutable { token.cancel(); }).join();
+  CHECK(copy.cancelled());
+  CHECK_THROWS_AS(osprey::detail::throw_if_cancelled(copy, "test"), osprey::Cancelled);
+  CHECK(std::is_base_of_v<osprey::Error, osprey::Cancelled>);
+  CHECK(std::is_base_of_v<osprey::Error, osprey::FormatError>);
 }
 
 TEST_CASE("parallel_for: an exception in the body reaches the caller", "[core][parallel]") {

@@ -12,9 +12,11 @@
 
 // core
 #include "core/concepts.hpp"
+#include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "core/random.hpp"
+#include "core/threads.hpp"
 #include "core/types.hpp"
 #include "core/validation.hpp"
 

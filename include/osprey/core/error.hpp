@@ -30,4 +30,17 @@ struct ConvergenceError : Error {
   using Error::Error;
 };
 
+/** Work was stopped because its `CancellationToken` was cancelled (core/cancel.hpp). Nothing
+ *  the call would have returned or modified is left half-done: a cancelled `fit` leaves the
+ *  estimator as it was before the call. */
+struct Cancelled : Error {
+  using Error::Error;
+};
+
+/** A saved model could not be read: wrong magic or type, a newer format version, another
+ *  Scalar or byte order, a truncated or corrupted file (io/serialize.hpp). */
+struct FormatError : Error {
+  using Error::Error;
+};
+
 OSPREY_STABLE_NAMESPACE_END

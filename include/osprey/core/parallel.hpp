@@ -1,7 +1,8 @@
 /** \file
- *  OpenMP helpers that honour an estimator's `n_threads` (0 = all) and compile to serial loops
- *  when OpenMP is off. Work is split statically into fixed chunks so that, combined with
- *  `Rng::split`, results are identical on any thread count.
+ *  OpenMP helpers that honour an estimator's `n_threads` (0 = `max_threads()`, capped by a
+ *  `ThreadLimit`: core/threads.hpp) and compile to serial loops when OpenMP is off. Work is split
+ * statically into fixed chunks so that, combined with `Rng::split`, results are identical on any
+ * thread count.
  */
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <exception>
 
 #include "../config.hpp"
+#include "threads.hpp"
 
 #if defined(OSPREY_USE_OPENMP)
 #include <omp.h>
@@ -25,17 +27,6 @@ inline constexpr bool has_openmp =
 #else
     false;
 #endif
-
-/** The number of threads a loop will use for a requested `n_threads` (0 = all available). */
-[[nodiscard]] inline int resolve_threads(int n_threads) noexcept {
-#if defined(OSPREY_USE_OPENMP)
-  if (n_threads <= 0) return std::max(1, omp_get_max_threads());
-  return n_threads;
-#else
-  (void)n_threads;
-  return 1;
-#endif
-}
 
 /** Runs `f()` and returns the exception it threw (null if none): an exception must not leave an
  *  OpenMP structured block or task (the program would terminate), so parallel code captures it
@@ -76,9 +67,14 @@ template <class F>
 void task_region(int threads, F&& f) {
 #if defined(OSPREY_USE_OPENMP)
   std::exception_ptr error;
+  int team = 1;
 #pragma omp parallel num_threads(threads)
 #pragma omp single
-  error = capture_exception(f);
+  {
+    team = omp_get_num_threads();
+    error = capture_exception(f);
+  }
+  note_team(team);
   if (error) std::rethrow_exception(error);
 #else
   (void)threads;
@@ -97,7 +93,9 @@ void parallel_loop(Index begin, Index end, int n_threads, Body&& body) {
   if (threads > 1 && end - begin > 1) {
     const auto n = static_cast<std::int64_t>(end - begin);
     std::exception_ptr error;
+    int team = 1;
     const auto run = [&](std::int64_t i) {
+      if (i == 0) team = omp_get_num_threads();
       try {
         body(static_cast<Index>(begin + static_cast<Index>(i)));
       } catch (...) {
@@ -112,6 +110,7 @@ void parallel_loop(Index begin, Index end, int n_threads, Body&& body) {
 #pragma omp parallel for schedule(static) num_threads(threads)
       for (std::int64_t i = 0; i < n; ++i) run(i);
     }
+    note_team(team);
     if (error) std::rethrow_exception(error);
     return;
   }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "../config.hpp"
+#include "cancel.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -41,6 +42,15 @@ struct Progress {
 /** Optional progress callback held in an estimator's Params; empty means silent. It is called
  *  from the thread that called the estimator, never concurrently. */
 using ProgressCallback = std::function<void(const Progress&)>;
+
+/** How a free function (a metric) runs: its threads, its cancellation and its progress, the
+ *  same three settings an estimator holds in its Params. Pass it last, e.g.
+ *  `roc_auc_score(y, s, osprey::Execution{.n_threads = 1})`. */
+struct Execution {
+  int n_threads = 0;                 ///< 0 = max_threads() (core/threads.hpp)
+  CancellationToken cancellation{};  ///< checked between pieces of work
+  ProgressCallback progress{};       ///< called from the calling thread; empty = silent
+};
 
 /** Output of a resampler: original rows first in input order, then synthetic rows. */
 template <class Scalar = double>
