@@ -11,8 +11,8 @@
 #include "version.hpp"
 
 // core
-#include "core/concepts.hpp"
 #include "core/cancel.hpp"
+#include "core/concepts.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "core/random.hpp"

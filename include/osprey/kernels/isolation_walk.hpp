@@ -198,11 +198,12 @@ void isolation_block_rows_per_tree(const IsolationTrees<Scalar>& s,
   }
 }
 
-/** Sum over trees of the path length of one row `x` (contiguous features): trees-per-row walk,
- *  four trees interleaved. */
-template <class Scalar>
-[[nodiscard]] double isolation_row_all_trees(const IsolationTrees<Scalar>& s,
-                                             const Scalar* OSPREY_RESTRICT x) {
+/** Sum over trees of the path length of one row whose feature f is `x[f]` (`x` a pointer to
+ *  contiguous features, or any callable/indexable `x[f]` giving a Scalar): trees-per-row walk,
+ *  four trees interleaved. It allocates nothing; the sum runs over the trees in order, so it
+ *  equals the rows-per-tree walk's sum bit for bit. */
+template <class Scalar, class Row>
+[[nodiscard]] double isolation_row_all_trees(const IsolationTrees<Scalar>& s, const Row& x) {
   const std::size_t n_int = s.n_internal();
   const std::size_t n_leaf = s.n_leaves();
   const auto T = static_cast<std::size_t>(s.n_estimators);
@@ -235,6 +236,19 @@ template <class Scalar>
   }
   return sum;
 }
+
+/** A row's features read through Eigen's coefficient access, converted to Scalar: the
+ *  indexable form isolation_row_all_trees takes for a row of any Eigen expression (a row of a
+ *  column-major matrix, a vector, a Map) without copying it. */
+template <class Scalar, class Derived>
+struct IsolationRowView {
+  const Eigen::MatrixBase<Derived>& x;  ///< one row or column of features
+  /** Feature f as Scalar. */
+  OSPREY_ALWAYS_INLINE Scalar operator[](std::uint32_t f) const {
+    const auto i = static_cast<Eigen::Index>(f);
+    return static_cast<Scalar>(x.rows() == 1 ? x.coeff(0, i) : x.coeff(i, 0));
+  }
+};
 
 /** Sum over trees of the path length h_t(x) of every row of X (validated by the caller).
  *  Parallel over fixed chunks of rows, handed out dynamically (a preempted thread on a busy

@@ -146,6 +146,33 @@ class KNeighborsBase {
     return s.nn.kneighbors(Q, params_.n_neighbors);
   }
 
+  /** The params().n_neighbors nearest training rows of one query x into `ws`, and their
+   *  weights into its weights_ (the arithmetic of neighbor_weights), with room for `classes`
+   *  votes. Returns k. */
+  template <class D>
+  int neighbors_one(const Eigen::MatrixBase<D>& x, QueryWorkspace<S>& ws,
+                    Eigen::Index classes) const {
+    const auto& s = state();
+    check_one_row(x.rows(), x.cols(), Derived::estimator_name);
+    check_n_features(Derived::estimator_name, s.nn.n_features_in(), x.size());
+    s.nn.kneighbors_one(x, params_.n_neighbors, ws);
+    ws.reserve_votes(classes);
+    const auto k = static_cast<std::size_t>(params_.n_neighbors);
+    bool any_zero = false;
+    for (std::size_t j = 0; j < k; ++j) any_zero = any_zero || ws.distances_[j] == S(0);
+    for (std::size_t j = 0; j < k; ++j) {
+      const double d = static_cast<double>(ws.distances_[j]);
+      ws.weights_[j] = params_.weights == Weights::uniform ? 1.0
+                       : any_zero                          ? (d == 0.0 ? 1.0 : 0.0)
+                                                           : 1.0 / d;
+    }
+    return params_.n_neighbors;
+  }
+  /** The scratch of `ws`: neighbour indices, weights and vote slots. */
+  static const int* ws_indices(const QueryWorkspace<S>& ws) { return ws.indices_.data(); }
+  static const double* ws_weights(const QueryWorkspace<S>& ws) { return ws.weights_.data(); }
+  static double* ws_votes(QueryWorkspace<S>& ws) { return ws.votes_.data(); }
+
   /** The fitted state. \throws NotFittedError before fit. */
   const State& state() const {
     check_fitted(state_.has_value(), Derived::estimator_name);
@@ -261,11 +288,68 @@ class KNeighborsClassifier
     return out;
   }
 
+  /** Class probabilities of one query `x` into `out` (classes().size() values): row 0 of
+   *  `predict_proba(x)` bit for bit, single-threaded and allocation-free once `ws` has grown.
+   *
+   *  \code
+   *  osprey::QueryWorkspace<float> ws;                   // per thread, reused
+   *  Eigen::VectorXf proba(knn.classes().size());
+   *  knn.predict_proba_one(x, ws, proba);                // x: one row
+   *  \endcode
+   *  \param out a vector, or a row or column of a matrix, of classes().size() values.
+   *  \throws as predict_proba, and InvalidArgument if x is not one row or out has another
+   *  size. */
+  template <class Derived>
+  void predict_proba_one(const Eigen::MatrixBase<Derived>& x, QueryWorkspace<Scalar>& ws,
+                         Eigen::Ref<Vector<Scalar>, 0, Eigen::InnerStride<>> out) const {
+    const Eigen::Index c = this->state().classes.size();
+    if (out.size() != c) {
+      detail::fail("KNeighborsClassifier::predict_proba_one: out must hold ", c,
+                   " values, one per class (got ", out.size(), ")");
+    }
+    const double total = votes_one(x, ws);
+    const double* votes = Base::ws_votes(ws);
+    for (Eigen::Index l = 0; l < c; ++l) out(l) = static_cast<Scalar>(votes[l] / total);
+  }
+
+  /** Predicted label of one query `x`: `predict(x)(0)`, allocation-free once `ws` has grown.
+   *  \throws as predict_proba_one. */
+  template <class Derived>
+  [[nodiscard]] int predict_one(const Eigen::MatrixBase<Derived>& x,
+                                QueryWorkspace<Scalar>& ws) const {
+    (void)votes_one(x, ws);
+    const double* votes = Base::ws_votes(ws);
+    const Eigen::Index c = this->state().classes.size();
+    Eigen::Index best = 0;
+    for (Eigen::Index l = 1; l < c; ++l) {
+      if (votes[l] > votes[best]) best = l;
+    }
+    return this->state().classes(best);
+  }
+
   /** Distinct training labels, ascending: the column order of predict_proba. */
   [[nodiscard]] const Eigen::VectorXi& classes() const { return this->state().classes; }
 
  private:
   static constexpr const char* estimator_name = "KNeighborsClassifier";
+
+  /** The weighted votes of one query x into the workspace's vote slots, summed as
+   *  class_votes sums them; returns the total weight. */
+  template <class Derived>
+  double votes_one(const Eigen::MatrixBase<Derived>& x, QueryWorkspace<Scalar>& ws) const {
+    const auto& s = this->state();
+    const int k = this->neighbors_one(x, ws, s.classes.size());
+    const int* idx = Base::ws_indices(ws);
+    const double* w = Base::ws_weights(ws);
+    double* votes = Base::ws_votes(ws);
+    std::fill(votes, votes + s.classes.size(), 0.0);
+    double total = 0.0;
+    for (int j = 0; j < k; ++j) {
+      votes[s.encoded(idx[j])] += w[j];
+      total += w[j];
+    }
+    return total;
+  }
 
   /** The weighted vote of every class for query i, summed in double (`w` is scratch); returns
    *  the total weight. */
@@ -349,6 +433,25 @@ class KNeighborsRegressor
       out(i) = static_cast<Scalar>(num / den);
     });
     return out;
+  }
+
+  /** Predicted target of one query `x`: `predict(x)(0)` bit for bit, single-threaded and
+   *  allocation-free once `ws` (one per thread, see QueryWorkspace) has grown.
+   *  \throws as predict, and InvalidArgument if x is not one row. */
+  template <class Derived>
+  [[nodiscard]] Scalar predict_one(const Eigen::MatrixBase<Derived>& x,
+                                   QueryWorkspace<Scalar>& ws) const {
+    const auto& s = this->state();
+    const int k = this->neighbors_one(x, ws, 0);
+    const int* idx = Base::ws_indices(ws);
+    const double* w = Base::ws_weights(ws);
+    double num = 0.0;
+    double den = 0.0;
+    for (int j = 0; j < k; ++j) {
+      num += w[j] * static_cast<double>(s.y(idx[j]));
+      den += w[j];
+    }
+    return static_cast<Scalar>(num / den);
   }
 
  private:

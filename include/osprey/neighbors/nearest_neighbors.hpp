@@ -6,7 +6,9 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -41,6 +43,76 @@ struct Neighbors {
   Matrix<Scalar> distances;  ///< its distance to the query (Metric::distance)
 };
 
+namespace detail {
+template <class Derived, class S, class Metric, class State>
+class KNeighborsBase;
+}  // namespace detail
+
+/** Reusable scratch of the one-query searches (`NearestNeighbors::kneighbors_one`,
+ *  `KNeighborsClassifier::predict_proba_one`, `KNeighborsRegressor::predict_one`), and where
+ *  they leave the neighbours found. Keep one per thread and reuse it: it grows at its first use
+ *  with a model (and when k or the width grows), after which a query allocates nothing.
+ *
+ *  \code
+ *  osprey::QueryWorkspace<float> ws;                 // per thread, reused
+ *  nn.kneighbors_one(x, 10, ws);                     // x: one row
+ *  for (int j = 0; j < 10; ++j) use(ws.indices()[j], ws.distances()[j]);
+ *  \endcode
+ *
+ *  \tparam Scalar the estimator's Scalar. Not thread-safe: one workspace per thread. */
+template <class Scalar = double>
+class QueryWorkspace {
+ public:
+  /** The neighbours of the last query, nearest first (ties by lower training index). */
+  [[nodiscard]] std::span<const int> indices() const noexcept {
+    return {indices_.data(), static_cast<std::size_t>(k_)};
+  }
+  /** Their distances (Metric::distance), as in the `distances` of the batch search. */
+  [[nodiscard]] std::span<const Scalar> distances() const noexcept {
+    return {distances_.data(), static_cast<std::size_t>(k_)};
+  }
+
+ private:
+  template <class, class>
+  friend class NearestNeighbors;
+  template <class, class, class, class>
+  friend class detail::KNeighborsBase;
+
+  /** Makes room for `classes` vote slots (growing only). */
+  void reserve_votes(Eigen::Index classes) {
+    if (votes_.size() < static_cast<std::size_t>(classes)) {
+      votes_.resize(static_cast<std::size_t>(classes));
+    }
+  }
+  /** Makes room for a query of d features, k neighbours and `buffer` values of search scratch
+   *  (growing only). */
+  void reserve(Eigen::Index d, int k, Eigen::Index buffer) {
+    if (query_.cols() != d) query_.resize(1, d);
+    const auto kk = static_cast<std::size_t>(k);
+    if (values_.size() < kk) {
+      values_.resize(kk);
+      indices_.resize(kk);
+      distances_.resize(kk);
+      pairs_.resize(kk);
+      weights_.resize(kk);
+    }
+    if (buffer_.size() < static_cast<std::size_t>(buffer)) {
+      buffer_.resize(static_cast<std::size_t>(buffer));
+    }
+    k_ = k;
+  }
+
+  RowMatrix<Scalar> query_;                    // the query as Scalar, 1 x d
+  std::vector<Scalar> values_;                 // reduced values of the search's k-buffer
+  std::vector<int> indices_;                   // the neighbours, sorted as the batch sorts them
+  std::vector<Scalar> distances_;              // their distances
+  std::vector<std::pair<Scalar, int>> pairs_;  // (distance, index) being sorted
+  std::vector<Scalar> buffer_;                 // block of distances (panel metrics)
+  std::vector<double> weights_;                // neighbour weights
+  std::vector<double> votes_;                  // class votes
+  int k_ = 0;
+};
+
 /** Parameters of `NearestNeighbors`, written with designated initialisers:
  *  `osprey::NearestNeighbors<> nn({.n_neighbors = 10, .n_threads = 4});`. */
 struct NearestNeighborsParams {
@@ -72,6 +144,13 @@ struct NearestNeighborsState {
   BruteIndex<S, Metric> brute;
   KdTree<S, Metric> kd;
 };
+
+/** Throws unless an input of `rows` x `cols` is one row (a row or column vector). */
+inline void check_one_row(Eigen::Index rows, Eigen::Index cols, const char* who) {
+  if (rows != 1 && cols != 1) {
+    fail(who, " takes one row (got ", rows, " rows x ", cols, " columns)");
+  }
+}
 
 /** Recomputes the true distances of the selected neighbours (exact, whatever the selection
  *  kernel) and sorts each row by (distance, index). */
@@ -176,6 +255,43 @@ class NearestNeighbors {
     check_k(k, s.X.rows(), false);
     const RowMatrix<Scalar> Qs = Q.template cast<Scalar>();
     return search(s, Qs, k, false);
+  }
+
+  /** The `k` nearest training rows of one query `x`, into `ws` (`ws.indices()`,
+   *  `ws.distances()`): the same neighbours and distances, bit for bit, as row 0 of
+   *  `kneighbors(x, k)`, single-threaded and allocation-free once `ws` has grown (its first use).
+   *  Brute force streams the training set once; the k-d tree descends as the batch search does.
+   *  \throws as kneighbors, and InvalidArgument if x is not one row. */
+  template <class Derived>
+  void kneighbors_one(const Eigen::MatrixBase<Derived>& x, int k,
+                      QueryWorkspace<Scalar>& ws) const {
+    const auto& s = state();
+    detail::check_one_row(x.rows(), x.cols(), "NearestNeighbors::kneighbors_one");
+    detail::check_n_features("NearestNeighbors", s.X.cols(), x.size());
+    detail::check_finite_as<Scalar>(x, "x");
+    check_k(k, s.X.rows(), false);
+    const Eigen::Index d = s.X.cols();
+    ws.reserve(d, k, s.tree ? 0 : detail::BruteIndex<Scalar, Metric>::one_query_buffer(d));
+    for (Eigen::Index j = 0; j < d; ++j) {
+      ws.query_(0, j) = static_cast<Scalar>(x.rows() == 1 ? x.coeff(0, j) : x.coeff(j, 0));
+    }
+    const Scalar* q = ws.query_.data();
+    if (s.tree) {
+      s.kd.search_one(q, k, ws.values_.data(), ws.indices_.data());
+    } else {
+      s.brute.search_one(s.X, q, k, ws.values_.data(), ws.indices_.data(), ws.buffer_.data());
+    }
+    // As finalize_neighbors: exact distances, sorted by (distance, index).
+    const auto kk = static_cast<std::size_t>(k);
+    for (std::size_t j = 0; j < kk; ++j) {
+      const int idx = ws.indices_[j];
+      ws.pairs_[j] = {Metric::distance(ws.query_.row(0), s.X.row(idx)), idx};
+    }
+    std::sort(ws.pairs_.begin(), ws.pairs_.begin() + static_cast<std::ptrdiff_t>(kk));
+    for (std::size_t j = 0; j < kk; ++j) {
+      ws.distances_[j] = ws.pairs_[j].first;
+      ws.indices_[j] = ws.pairs_[j].second;
+    }
   }
 
   /** `kneighbors(Q, params().n_neighbors)`. */

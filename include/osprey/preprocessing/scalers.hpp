@@ -52,6 +52,8 @@ class Scaler {
  public:
   using Scalar = ScalarT;  ///< element type of transformed output
   using Params = ParamsT;  ///< the scaler's parameters (independent of Scalar)
+  /** Strides of the destinations transform_into accepts (any). */
+  using AnyStride = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>;
 
   /** The parameters. */
   [[nodiscard]] const Params& params() const noexcept { return params_; }
@@ -73,6 +75,25 @@ class Scaler {
   /** Number of features seen by fit. */
   [[nodiscard]] Eigen::Index n_features_in() const { return state().scale.size(); }
 
+  /** `transform(X)` written into the caller's `out` instead of a new matrix: the serving path
+   *  for one row or a small batch, bit-identical to `transform` and allocation-free.
+   *
+   *  \code
+   *  Eigen::RowVectorXd z(scaler.n_features_in());   // once, per thread
+   *  scaler.transform_into(x, z);                     // x: one row, per request
+   *  \endcode
+   *
+   *  \param X rows to transform (a row vector for one row), any Eigen expression.
+   *  \param out the destination, of X's shape: a matrix, a row vector, a row or block of a
+   *  matrix, a Map over the caller's memory (any strides).
+   *  \throws NotFittedError before fit; InvalidArgument on a feature-count mismatch, a
+   *  non-finite value or an `out` of another shape. Complexity O(rows d). */
+  template <class D>
+  void transform_into(const Eigen::MatrixBase<D>& X,
+                      Eigen::Ref<Matrix<Scalar>, 0, AnyStride> out) const {
+    static_cast<const Derived&>(*this).map_into(X, out);
+  }
+
  protected:
   Scaler() = default;
   explicit Scaler(const Params& params) : params_(Derived::validated(params)) {}
@@ -86,14 +107,26 @@ class Scaler {
   // `column(s, j, X.col(j) as a double array)` cast to Scalar.
   template <class D, class F>
   [[nodiscard]] Matrix<Scalar> map_columns(const Eigen::MatrixBase<D>& X, F column) const {
+    Matrix<Scalar> out(X.rows(), X.cols());
+    map_columns_into(X, out, column);
+    return out;
+  }
+
+  // map_columns into the caller's `out` (same shape as X), allocating nothing: the batch and
+  // the single-row paths run this same code, so their values are bit-identical.
+  template <class D, class F>
+  void map_columns_into(const Eigen::MatrixBase<D>& X, Eigen::Ref<Matrix<Scalar>, 0, AnyStride> out,
+                        F column) const {
     const auto& s = state();
     check_n_features(Derived::name, s.scale.size(), X.cols());
     check_finite(X, "X");
-    Matrix<Scalar> out(X.rows(), X.cols());
+    if (out.rows() != X.rows() || out.cols() != X.cols()) {
+      fail(Derived::name, "::transform_into: out must be ", X.rows(), " x ", X.cols(),
+           " like X (got ", out.rows(), " x ", out.cols(), ")");
+    }
     for (Eigen::Index j = 0; j < X.cols(); ++j) {
       out.col(j) = column(s, j, X.col(j).template cast<double>().array()).template cast<Scalar>();
     }
-    return out;
   }
 
   Params params_{};
@@ -158,11 +191,7 @@ class StandardScaler : public detail::Scaler<StandardScaler<ScalarT>, ScalarT, S
    *  non-finite value. */
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> transform(const Eigen::MatrixBase<Derived>& X) const {
-    return this->map_columns(X, [&](const auto& s, Eigen::Index j, const auto& x) {
-      const double m = params_.with_mean ? s.mean(j) : 0.0;
-      const double inv = 1.0 / s.scale(j);
-      return (x - m) * inv;
-    });
+    return this->map_columns(X, column_map());
   }
 
   /** Maps standardised values back to the original units. */
@@ -189,6 +218,20 @@ class StandardScaler : public detail::Scaler<StandardScaler<ScalarT>, ScalarT, S
   using Base::state_;
   static constexpr std::string_view name = "StandardScaler";
   static Params validated(const Params& p) { return p; }
+
+  /** The per-column map of transform: `(x - mean) / scale`. */
+  auto column_map() const {
+    return [this](const auto& s, Eigen::Index j, const auto& x) {
+      const double m = params_.with_mean ? s.mean(j) : 0.0;
+      const double inv = 1.0 / s.scale(j);
+      return (x - m) * inv;
+    };
+  }
+  /** transform into `out` (Base::transform_into). */
+  template <class D, class Out>
+  void map_into(const Eigen::MatrixBase<D>& X, Out& out) const {
+    this->map_columns_into(X, out, column_map());
+  }
 };
 
 /** Scales each feature to `[feature_min, feature_max]` using the range seen by fit, as
@@ -243,11 +286,7 @@ class MinMaxScaler : public detail::Scaler<MinMaxScaler<ScalarT>, ScalarT, MinMa
   /** Scales `X` with the fitted range. */
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> transform(const Eigen::MatrixBase<Derived>& X) const {
-    return this->map_columns(X, [&](const auto& s, Eigen::Index j, const auto& x) {
-      auto col = (x * s.scale(j) + s.min(j)).eval();
-      if (params_.clip) col = col.max(params_.feature_min).min(params_.feature_max);
-      return col;
-    });
+    return this->map_columns(X, column_map());
   }
 
   /** Maps scaled values back to the original units. */
@@ -272,6 +311,22 @@ class MinMaxScaler : public detail::Scaler<MinMaxScaler<ScalarT>, ScalarT, MinMa
   using Base::state;
   using Base::state_;
   static constexpr std::string_view name = "MinMaxScaler";
+
+  /** The per-column map of transform: `x * scale + min`, clipped to the feature range when
+   *  asked (else to +-inf, which changes no value), as one expression that allocates nothing. */
+  auto column_map() const {
+    return [this](const auto& s, Eigen::Index j, const auto& x) {
+      constexpr double inf = std::numeric_limits<double>::infinity();
+      const double lo = params_.clip ? params_.feature_min : -inf;
+      const double hi = params_.clip ? params_.feature_max : inf;
+      return (x * s.scale(j) + s.min(j)).max(lo).min(hi);
+    };
+  }
+  /** transform into `out` (Base::transform_into). */
+  template <class D, class Out>
+  void map_into(const Eigen::MatrixBase<D>& X, Out& out) const {
+    this->map_columns_into(X, out, column_map());
+  }
 
   static Params validated(const Params& p) {
     if (!std::isfinite(p.feature_min) || !std::isfinite(p.feature_max) ||

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <vector>
 
 #include "../../config.hpp"
@@ -61,6 +62,43 @@ class BruteIndex {
             query_tile_panels<S, Metric>(packed_, X, Q, q0, mq, leave_one_out, tops, tiles);
           });
     }
+  }
+
+  /** The k nearest rows of `X` to one query `q` (d values), as `search` finds them, into the
+   *  sorted buffers `values`/`indices` (k each), allocation-free: Euclidean metrics stream X
+   *  once with the exact fixed-order distance (the value search's rechecks give every row it
+   *  keeps), other metrics run the panel kernel for one query over blocks of `buffer` (at least
+   *  `one_query_buffer(X.cols())` values). */
+  void search_one(const RowMatrix<S>& X, const S* q, int k, S* values, int* indices,
+                  S* buffer) const {
+    kernels::TopK<S> top(values, indices, k);
+    const Eigen::Index n = X.rows();
+    const Eigen::Index d = X.cols();
+    if constexpr (uses_norm_expansion<Metric>) {
+      (void)buffer;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const S v = kernels::fixed_order_sq_dist(X.data() + i * d, q, d);
+        if (v < top.threshold()) top.push(v, static_cast<int>(i));
+      }
+    } else {
+      constexpr int NR = kernels::panel_rows<S>;
+      const Eigen::Index n_panels = (n + NR - 1) / NR;
+      const Eigen::Index block = one_query_buffer(d) / NR;
+      for (Eigen::Index p0 = 0; p0 < n_panels; p0 += block) {
+        const Eigen::Index p1 = std::min(n_panels, p0 + block);
+        kernels::panels_block<S, Metric>(q, d, 1, packed_.data(), d, p0, p1, buffer, block * NR);
+        const Eigen::Index row0 = p0 * NR;
+        kernels::scan_block(buffer, std::min(p1 * NR, n) - row0, static_cast<int>(row0), -1, top);
+      }
+    }
+  }
+
+  /** Values of scratch search_one needs for d features (a whole number of panels). */
+  [[nodiscard]] static Eigen::Index one_query_buffer(Eigen::Index d) noexcept {
+    constexpr int NR = kernels::panel_rows<S>;
+    const Eigen::Index bytes_per_panel =
+        std::max<Eigen::Index>(1, d) * NR * Eigen::Index{sizeof(S)};
+    return std::max<Eigen::Index>(1, (Eigen::Index{1} << 16) / bytes_per_panel) * NR;
   }
 
  private:

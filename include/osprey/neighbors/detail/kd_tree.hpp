@@ -93,6 +93,14 @@ class KdTree {
     });
   }
 
+  /** The k nearest rows of the training set to one query `q` (d values), into the sorted
+   *  buffers `values`/`indices` (k each): the search `search` runs for each of its queries,
+   *  recursive and allocation-free. */
+  void search_one(const S* q, int k, S* values, int* indices) const {
+    kernels::TopK<S> top(values, indices, k);
+    query(0, q, -1, top);
+  }
+
   /** The leaf a point descends to by the split planes. */
   [[nodiscard]] int home_leaf(const S* q) const noexcept {
     int id = 0;
