@@ -11,8 +11,8 @@
 #include "version.hpp"
 
 // core
-#include "core/concepts.hpp"
 #include "core/cancel.hpp"
+#include "core/concepts.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "core/random.hpp"
@@ -38,6 +38,7 @@
 #include "streams/control_charts.hpp"
 
 // evaluation
+#include "io/serialize.hpp"
 #include "metrics/classification.hpp"
 #include "metrics/drift.hpp"
 #include "metrics/ranking.hpp"
