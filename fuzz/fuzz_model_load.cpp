@@ -59,7 +59,9 @@ void load_all(const std::string& model, const std::string& b) {
   } else if (model == "minmax_scaler") {
     try_load<osprey::MinMaxScaler<S>>(b, [](const auto& m) {
       Matrix<S> Q;
-      if (query(m.n_features_in(), Q)) (void)m.inverse_transform(m.transform(Q));
+      if (!query(m.n_features_in(), Q)) return;
+      (void)m.transform(Q);
+      (void)m.inverse_transform(Q);
     });
   } else if (model == "nearest_neighbors") {
     try_load<osprey::NearestNeighbors<S, osprey::Manhattan>>(b, [](const auto& m) {

@@ -96,7 +96,9 @@ struct Serial::Io<Graph<S>> {
     in.offsets.assign(offsets.begin(), offsets.end());
     in.sources.resize(sources.size());
     for (std::size_t i = 0; i < n; ++i) {
-      if (offsets[i] > offsets[i + 1]) corrupted(format, "offsets decrease at node ", i);
+      if (offsets[i] > offsets[i + 1] || offsets[i + 1] > m) {
+        corrupted(format, "offsets decrease or pass the edge count at node ", i);
+      }
       for (auto k = offsets[i]; k < offsets[i + 1]; ++k) {
         const std::uint64_t s = sources[k];
         if (s >= n || (k > offsets[i] && s <= sources[k - 1])) {

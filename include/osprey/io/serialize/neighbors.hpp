@@ -136,7 +136,7 @@ struct Serial::Io<KNeighborsClassifier<S, M>> {
       y(static_cast<Eigen::Index>(i)) = classes(static_cast<Eigen::Index>(encoded[i]));
     }
     m.fit(search.X, y);
-    if (m.classes() != classes) corrupted(format, "a class has no training row");
+    if (m.classes().size() != classes.size()) corrupted(format, "a class has no training row");
     return m;
   }
 };
