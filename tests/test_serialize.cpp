@@ -1,6 +1,8 @@
 // osprey::save / osprey::load (io/serialize.hpp): bit-identical round trips of every model,
 // charts and banks that continue exactly after a restore, FormatError on every truncation,
 // byte flip, wrong type, wrong Scalar and newer version, and the atomic save to a path.
+#include "common/prelude.hpp"
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -9,7 +11,6 @@
 #include <string>
 #include <vector>
 #include "common/estimator_checks.hpp"
-#include "common/prelude.hpp"
 
 using osprey::FormatError;
 using osprey::Matrix;
