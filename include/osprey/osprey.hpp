@@ -38,6 +38,7 @@
 #include "streams/control_charts.hpp"
 
 // evaluation
+#include "io/serialize.hpp"
 #include "metrics/classification.hpp"
 #include "metrics/drift.hpp"
 #include "metrics/ranking.hpp"

@@ -8,8 +8,9 @@
  *  Trees live in flat arrays in a complete-binary-tree layout (children of slot p are 2p+1 and
  *  2p+2), so scoring a row through a tree is exactly `height` branch-free steps and no node
  *  stores a child pointer (tree growth: anomaly/detail/isolation_tree.hpp; scoring walks:
- *  kernels/isolation_walk.hpp). The forest can be saved to and loaded from a stream in a
- *  versioned, little-endian binary format with a checksum (io/binary_format.hpp).
+ *  kernels/isolation_walk.hpp). The forest can be saved to and loaded from a stream in osprey's
+ *  versioned, little-endian model format with a checksum (anomaly/detail/isolation_io.hpp,
+ *  docs/model-format.md).
  */
 #pragma once
 
@@ -33,6 +34,7 @@
 #include "../core/validation.hpp"
 #include "../io/binary_format.hpp"
 #include "../kernels/isolation_walk.hpp"
+#include "detail/isolation_io.hpp"
 #include "detail/isolation_tree.hpp"
 
 OSPREY_NAMESPACE_BEGIN
@@ -234,36 +236,18 @@ class IsolationForest {
     return -anomaly_from_sum(state(), path_sum_one(x)) - state().offset < 0.0 ? -1 : 1;
   }
 
-  /** Writes the fitted forest to `out` in osprey's binary format, version 1 (all integers and
-   *  IEEE-754 values little-endian, whatever the host):
-   *
-   *  | field | bytes |
-   *  | --- | --- |
-   *  | magic "OSPREYIF" | 8 |
-   *  | format version (u32, 1) | 4 |
-   *  | payload length L (u64) | 8 |
-   *  | payload | L |
-   *  | FNV-1a 64 checksum of every byte before it (u64) | 8 |
-   *
-   *  Payload: u8 scalar size (4 float, 8 double); u64 n_features, n_estimators,
-   *  samples_per_tree; u32 height; f64 offset; the parameters (u64 max_samples, u8 has
-   *  contamination, f64 contamination, u8 max_features kind (0 fraction, 1 count), f64 fraction,
-   *  u64 count, u8 bootstrap, u64 random_state); then the arrays of `detail::IsolationForestState`
-   *  in order (thresholds as scalars, features u32, leaf values as scalars, counts u32).
-   *  `n_threads` and `progress` are not saved.
-   *  \throws NotFittedError before fit; Error if the stream fails. */
-  void save(std::ostream& out) const {
-    detail::ByteWriter p;
-    write_payload(state(), p);
-    detail::write_envelope(out, detail::kIsolationFormat, p.bytes());
-  }
+  /** Writes the fitted forest to `out` in osprey's model format: the same bytes as
+   *  `osprey::save(*this, out)` (io/serialize.hpp, docs/model-format.md). `n_threads` and
+   *  `progress` are not saved. \throws NotFittedError before fit; Error if the stream fails. */
+  void save(std::ostream& out) const { detail::save_model(*this, out); }
 
-  /** Reads a forest written by `save` (the stream is left just after it).
-   *  \throws InvalidArgument if the data is truncated, corrupted (bad magic, unknown version,
-   *  checksum mismatch, inconsistent sizes or values) or was saved with the other scalar type;
-   *  it never reads or allocates beyond what the stream holds. */
+  /** Reads a forest written by `save` or `osprey::save`, or by osprey 0.1 (the "OSPREYIF"
+   *  file); the stream is left just after it. Same as `osprey::load<IsolationForest>(in)`.
+   *  \throws FormatError if the data is truncated, corrupted (bad magic, newer version,
+   *  checksum mismatch, inconsistent sizes or values) or holds another type or scalar; it never
+   *  reads or allocates beyond what the stream holds. */
   [[nodiscard]] static IsolationForest load(std::istream& in) {
-    return parse(detail::read_envelope(in, detail::kIsolationFormat));
+    return detail::load_model<IsolationForest>(in);
   }
 
   /** True once fit (or load) has succeeded. */
@@ -410,154 +394,6 @@ class IsolationForest {
     return percentile(std::move(scores), *params_.contamination);
   }
 
-  /** The payload of `save` (layout in its comment). */
-  void write_payload(const State& s, detail::ByteWriter& p) const {
-    p.u8(static_cast<std::uint8_t>(sizeof(Scalar)));
-    p.u64(static_cast<std::uint64_t>(s.n_features));
-    p.u64(static_cast<std::uint64_t>(s.n_estimators));
-    p.u64(static_cast<std::uint64_t>(s.samples_per_tree));
-    p.u32(static_cast<std::uint32_t>(s.height));
-    p.f64(s.offset);
-    p.u64(static_cast<std::uint64_t>(params_.max_samples));
-    p.u8(params_.contamination ? 1 : 0);
-    p.f64(params_.contamination.value_or(0.0));
-    const bool is_count = std::holds_alternative<int>(params_.max_features);
-    p.u8(is_count ? 1 : 0);
-    p.f64(is_count ? 0.0 : std::get<double>(params_.max_features));
-    p.u64(is_count ? static_cast<std::uint64_t>(std::get<int>(params_.max_features)) : 0);
-    p.u8(params_.bootstrap ? 1 : 0);
-    p.u64(params_.random_state);
-    for (const Scalar v : s.thresholds) p.scalar(v);
-    for (const std::uint32_t v : s.features) p.u32(v);
-    for (const Scalar v : s.leaf_values) p.scalar(v);
-    for (const std::uint32_t v : s.counts) p.u32(v);
-  }
-
-  /** The fixed fields at the start of a payload, as read. */
-  struct PayloadHead {
-    std::uint64_t n_features = 0;
-    std::uint64_t n_estimators = 0;
-    std::uint64_t psi = 0;
-    std::uint32_t height = 0;
-    double offset = 0.0;
-    std::uint8_t has_contamination = 0;
-    double contamination = 0.0;
-    std::uint8_t max_features_kind = 0;
-    double fraction = 0.0;
-    std::uint64_t count = 0;
-    Params params{};  // max_samples, bootstrap and random_state read; the rest set by parse
-  };
-
-  [[noreturn]] static void corrupted(const auto&... what) {
-    detail::fail("IsolationForest::load: corrupted forest data: ", what...);
-  }
-
-  /** Reads the fixed payload fields, in file order. \throws on the other scalar type. */
-  static PayloadHead read_head(detail::ByteReader& r) {
-    const std::uint8_t scalar_size = r.u8();
-    if (scalar_size != sizeof(Scalar)) {
-      detail::fail("IsolationForest::load: the forest was saved with ", int{scalar_size},
-                   "-byte scalars but this IsolationForest uses ", sizeof(Scalar), "-byte ones");
-    }
-    PayloadHead h;
-    h.n_features = r.u64();
-    h.n_estimators = r.u64();
-    h.psi = r.u64();
-    h.height = r.u32();
-    h.offset = r.f64();
-    h.params.max_samples = static_cast<Eigen::Index>(r.u64());
-    h.has_contamination = r.u8();
-    h.contamination = r.f64();
-    h.max_features_kind = r.u8();
-    h.fraction = r.f64();
-    h.count = r.u64();
-    h.params.bootstrap = r.u8() != 0;
-    h.params.random_state = r.u64();
-    return h;
-  }
-
-  /** Checks the sizes and flags of `h` and completes its parameters from them. */
-  static void check_head(PayloadHead& h) {
-    if (h.n_features < 1 || h.n_features > std::numeric_limits<std::uint32_t>::max()) {
-      corrupted("n_features ", h.n_features);
-    }
-    if (h.n_estimators < 1 ||
-        h.n_estimators > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
-      corrupted("n_estimators ", h.n_estimators);
-    }
-    if (h.psi < 1 || h.psi > std::numeric_limits<std::uint32_t>::max()) {
-      corrupted("samples_per_tree ", h.psi);
-    }
-    if (h.height < 1 || h.height > 30 ||
-        static_cast<int>(h.height) != detail::isolation_height_limit(h.psi)) {
-      corrupted("height ", h.height, " for ", h.psi, " samples per tree");
-    }
-    if (!std::isfinite(h.offset)) corrupted("offset ", h.offset);
-    if (h.has_contamination > 1 || h.max_features_kind > 1) corrupted("parameter flags");
-    h.params.n_estimators = static_cast<int>(h.n_estimators);
-    if (h.has_contamination == 1) h.params.contamination = h.contamination;
-    if (h.max_features_kind == 1) {
-      if (h.count > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
-        corrupted("max_features ", h.count);
-      }
-      h.params.max_features = static_cast<int>(h.count);
-    } else {
-      h.params.max_features = h.fraction;
-    }
-  }
-
-  /** Reads the tree arrays into `s` (sized from its head fields), checking every value. */
-  static void read_trees(detail::ByteReader& r, const PayloadHead& h, State& s) {
-    const std::uint64_t per_tree = s.n_internal() * (sizeof(Scalar) + 4) +
-                                   s.n_leaves() * sizeof(Scalar) +
-                                   (s.n_internal() + s.n_leaves()) * 4;
-    if (r.remaining() / per_tree != h.n_estimators || r.remaining() % per_tree != 0) {
-      corrupted("the payload holds ", r.remaining(), " bytes of trees, expected ", h.n_estimators,
-                " x ", per_tree);
-    }
-    const std::size_t T = static_cast<std::size_t>(h.n_estimators);
-    s.thresholds.resize(T * s.n_internal());
-    s.features.resize(T * s.n_internal());
-    s.leaf_values.resize(T * s.n_leaves());
-    s.counts.resize(T * (s.n_internal() + s.n_leaves()));
-    for (auto& v : s.thresholds) {
-      v = r.template scalar<Scalar>();
-      if (std::isnan(v) || v == -std::numeric_limits<Scalar>::infinity())
-        corrupted("threshold ", v);
-    }
-    for (auto& v : s.features) {
-      v = r.u32();
-      if (v >= h.n_features) corrupted("feature index ", v);
-    }
-    // A leaf's path length is depth + c(size) <= height + c(psi); the bound keeps scores in
-    // (0, 1] whatever the file says.
-    const double max_path =
-        (static_cast<double>(h.height) + detail::average_path_length(h.psi)) * (1.0 + 1e-6);
-    for (auto& v : s.leaf_values) {
-      v = r.template scalar<Scalar>();
-      if (!(v >= 0 && static_cast<double>(v) <= max_path)) corrupted("leaf path length ", v);
-    }
-    for (auto& v : s.counts) v = r.u32();
-  }
-
-  /** The forest held by a checked payload. */
-  static IsolationForest parse(std::string_view payload) {
-    detail::ByteReader r(payload, detail::kIsolationFormat);
-    PayloadHead h = read_head(r);
-    check_head(h);
-    IsolationForest forest(validated(h.params));  // throws InvalidArgument on bad parameters
-
-    State s;
-    s.n_features = static_cast<Eigen::Index>(h.n_features);
-    s.n_estimators = static_cast<Eigen::Index>(h.n_estimators);
-    s.samples_per_tree = static_cast<Eigen::Index>(h.psi);
-    s.height = static_cast<int>(h.height);
-    s.offset = h.offset;
-    read_trees(r, h, s);
-    forest.state_ = std::move(s);
-    return forest;
-  }
-
   const State& state() const {
     detail::check_fitted(state_.has_value(), "IsolationForest");
     return *state_;
@@ -590,6 +426,7 @@ class IsolationForest {
   }
 
   friend struct detail::IsolationForestInternals<Scalar>;
+  friend struct detail::Serial;
 
   Params params_{};
   std::optional<State> state_;

@@ -59,4 +59,9 @@ struct Resampled {
   Eigen::VectorXi y;  ///< label of each row of X
 };
 
+namespace detail {
+/** The model serialisers (io/binary_format.hpp, io/serialize.hpp); models befriend it. */
+struct Serial;
+}  // namespace detail
+
 OSPREY_NAMESPACE_END

@@ -249,6 +249,7 @@ class Graph {
  private:
   template <class>
   friend class PageRank;
+  friend struct detail::Serial;
 
   Graph() = default;
 

@@ -379,6 +379,7 @@ class PageRank {
   }
 
   Params params_{};
+  friend struct detail::Serial;
   std::optional<detail::PageRankState<Scalar>> state_;
 };
 

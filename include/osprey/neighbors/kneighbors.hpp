@@ -216,6 +216,7 @@ class KNeighborsClassifier
   using Base = detail::KNeighborsBase<KNeighborsClassifier<ScalarT, Metric>, ScalarT, Metric,
                                       detail::KNeighborsClassifierState<ScalarT, Metric>>;
   friend Base;
+  friend struct detail::Serial;
 
  public:
   using Scalar = ScalarT;           ///< element type of stored data, distances and probabilities
@@ -388,6 +389,7 @@ class KNeighborsRegressor
   using Base = detail::KNeighborsBase<KNeighborsRegressor<ScalarT, Metric>, ScalarT, Metric,
                                       detail::KNeighborsRegressorState<ScalarT, Metric>>;
   friend Base;
+  friend struct detail::Serial;
 
  public:
   using Scalar = ScalarT;           ///< element type of data, distances and predictions

@@ -150,6 +150,7 @@ class StandardScaler : public detail::Scaler<StandardScaler<ScalarT>, ScalarT, S
   using Base = detail::Scaler<StandardScaler<ScalarT>, ScalarT, StandardScalerParams,
                               detail::StandardScalerState>;
   friend Base;
+  friend struct detail::Serial;
 
  public:
   using Scalar = ScalarT;  ///< element type of transformed output
@@ -249,6 +250,7 @@ class MinMaxScaler : public detail::Scaler<MinMaxScaler<ScalarT>, ScalarT, MinMa
   using Base =
       detail::Scaler<MinMaxScaler<ScalarT>, ScalarT, MinMaxScalerParams, detail::MinMaxScalerState>;
   friend Base;
+  friend struct detail::Serial;
 
  public:
   using Scalar = ScalarT;  ///< element type of transformed output

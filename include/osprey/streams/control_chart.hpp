@@ -370,6 +370,7 @@ class ControlChart {
     }
   }
 
+  friend struct detail::Serial;
   Params params_;
   std::optional<State> state_;
   Stream stream_;

@@ -222,6 +222,7 @@ class ChartBank {
     alarms_ = AlarmVector::Zero(n_);
   }
 
+  friend struct detail::Serial;
   Params params_;
   Eigen::Index n_ = 0;
   State state_;

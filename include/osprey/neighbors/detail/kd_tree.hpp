@@ -58,7 +58,7 @@ class KdTree {
     }
 #if defined(OSPREY_USE_OPENMP)
     const int threads = resolve_threads(n_threads);
-    if (threads > 1 && n > 4 * leaf_size_) {
+    if (threads > 1 && std::int64_t{n} > 4 * std::int64_t{leaf_size_}) {
       // subtrees build as tasks; an exception in one (bad_alloc) is rethrown here
       task_region(threads, [&] { build(0, 0, n, lo, hi, 0); });
       return;

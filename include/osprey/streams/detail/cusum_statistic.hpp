@@ -164,6 +164,7 @@ class CusumStatistic::Stream {
   }
 
  private:
+  friend struct Serial;
   Scalar c_up_{};
   Scalar c_down_{};
 };
@@ -206,6 +207,7 @@ class CusumStatistic::Bank {
   [[nodiscard]] const Vector<Scalar>& lower_sum() const noexcept { return cd_; }
 
  private:
+  friend struct Serial;
   Vector<Scalar> cu_, cd_, kup_, kdn_, H_, start_;
 };
 

@@ -240,6 +240,7 @@ class EwmaStatistic::Stream {
   }
 
  private:
+  friend struct Serial;
   EwmaLimitFactors<Scalar> factors_;  // f_t: the half-width after t samples is asym_hw f_t
   Scalar z_{};
 };
@@ -303,6 +304,7 @@ class EwmaStatistic::Bank {
   [[nodiscard]] const Vector<Scalar>& statistic() const noexcept { return z_; }
 
  private:
+  friend struct Serial;
   Vector<Scalar> z_, m_, hw_;
   std::vector<std::int32_t> t_;
   EwmaLimitFactors<Scalar> factors_;

@@ -1,0 +1,171 @@
+/** \file
+ *  Serialisers of NearestNeighbors, KNeighborsClassifier and KNeighborsRegressor
+ *  (docs/model-format.md). The search index is not stored: `load` rebuilds it from the saved
+ *  training rows with the saved parameters. Both builds are deterministic, so the restored
+ *  index answers bit-identically, and a file cannot describe a malformed tree. Not API.
+ */
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "../../neighbors/kneighbors.hpp"
+#include "../../neighbors/nearest_neighbors.hpp"
+#include "common.hpp"
+
+OSPREY_NAMESPACE_BEGIN
+namespace detail {
+
+/** Writes the search parameters and the training rows (u64 rows, u64 cols, row-major values). */
+template <class S>
+void write_search(ByteWriter& w, int n_neighbors, Algorithm algorithm, int leaf_size,
+                  const RowMatrix<S>& X) {
+  w.u32(static_cast<std::uint32_t>(n_neighbors));
+  w.u8(static_cast<std::uint8_t>(algorithm));
+  w.u32(static_cast<std::uint32_t>(leaf_size));
+  w.u64(static_cast<std::uint64_t>(X.rows()));
+  w.u64(static_cast<std::uint64_t>(X.cols()));
+  for (Eigen::Index i = 0; i < X.size(); ++i) w.scalar(X.data()[i]);
+}
+
+/** The parameters and training rows written by write_search; values are checked by the
+ *  constructor and fit that follow. */
+template <class S>
+struct SearchPayload {
+  int n_neighbors = 0;
+  Algorithm algorithm = Algorithm::automatic;
+  int leaf_size = 0;
+  RowMatrix<S> X;
+
+  static SearchPayload read(ByteReader& r, const BinaryFormat& f) {
+    SearchPayload p;
+    p.n_neighbors = read_int(r, f, "n_neighbors");
+    const std::uint8_t a = r.u8();
+    if (a > 2) corrupted(f, "algorithm ", int{a});
+    p.algorithm = static_cast<Algorithm>(a);
+    p.leaf_size = read_int(r, f, "leaf_size");
+    const std::uint64_t rows = r.u64();
+    const std::uint64_t cols = r.u64();
+    const std::uint64_t cap = r.remaining() / sizeof(S);
+    if (rows < 1 || cols < 1 || rows > cap || cols > cap / rows) {
+      corrupted(f, "training set of ", rows, " x ", cols, " (", r.remaining(), " bytes left)");
+    }
+    p.X.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    for (Eigen::Index i = 0; i < p.X.size(); ++i) p.X.data()[i] = r.template scalar<S>();
+    return p;
+  }
+};
+
+/** Payload: u32 n_neighbors, u8 algorithm, u32 leaf_size, u64 rows, u64 cols, the rows. */
+template <class S, class M>
+struct Serial::Io<NearestNeighbors<S, M>> {
+  static constexpr bool supported = true;                  ///< serialisable
+  static constexpr std::uint8_t scalar_bytes = sizeof(S);  ///< Scalar's size
+  static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "NearestNeighbors",
+                                       "model"};  ///< names in messages
+  /** e.g. "NearestNeighbors<float,Minkowski<3>>". */
+  static std::string tag() { return model_tag<S, M>("NearestNeighbors"); }
+
+  /** The payload. \throws NotFittedError before fit. */
+  static void write(const NearestNeighbors<S, M>& m, ByteWriter& w) {
+    const auto& p = m.params();
+    write_search(w, p.n_neighbors, p.algorithm, p.leaf_size, m.fit_X());
+  }
+  /** The estimator of a payload, its index rebuilt. */
+  static NearestNeighbors<S, M> read(ByteReader& r) {
+    auto p = SearchPayload<S>::read(r, format);
+    NearestNeighbors<S, M> m(
+        {.n_neighbors = p.n_neighbors, .algorithm = p.algorithm, .leaf_size = p.leaf_size});
+    m.fit(p.X);
+    return m;
+  }
+};
+
+/** Writes a k-neighbours estimator's parameters and training rows. */
+template <class S>
+void write_knn(ByteWriter& w, const KNeighborsParams& p, const RowMatrix<S>& X) {
+  w.u8(static_cast<std::uint8_t>(p.weights));
+  write_search(w, p.n_neighbors, p.algorithm, p.leaf_size, X);
+}
+
+/** Reads the u8 weights and the search payload into a validated KNeighborsParams. */
+template <class S>
+KNeighborsParams read_knn(ByteReader& r, const BinaryFormat& f, SearchPayload<S>& search) {
+  const std::uint8_t weights = r.u8();
+  if (weights > 1) corrupted(f, "weights ", int{weights});
+  search = SearchPayload<S>::read(r, f);
+  return {.n_neighbors = search.n_neighbors,
+          .weights = static_cast<Weights>(weights),
+          .algorithm = search.algorithm,
+          .leaf_size = search.leaf_size};
+}
+
+/** Payload: u8 weights, the search payload, then classes (u64 c, c i32, increasing) and the
+ *  class index of every training row (u64 n, n u32 in [0, c)). */
+template <class S, class M>
+struct Serial::Io<KNeighborsClassifier<S, M>> {
+  static constexpr bool supported = true;                  ///< serialisable
+  static constexpr std::uint8_t scalar_bytes = sizeof(S);  ///< Scalar's size
+  static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "KNeighborsClassifier",
+                                       "model"};  ///< names in messages
+  /** e.g. "KNeighborsClassifier<double,Euclidean>". */
+  static std::string tag() { return model_tag<S, M>("KNeighborsClassifier"); }
+
+  /** The payload. \throws NotFittedError before fit. */
+  static void write(const KNeighborsClassifier<S, M>& m, ByteWriter& w) {
+    write_knn<S>(w, m.params(), m.state().nn.fit_X());
+    write_values<std::int32_t>(w, m.state().classes);
+    write_values<std::uint32_t>(w, m.state().encoded);
+  }
+  /** The classifier of a payload: refitted on the saved rows and labels (bit-identical). */
+  static KNeighborsClassifier<S, M> read(ByteReader& r) {
+    SearchPayload<S> search;
+    KNeighborsClassifier<S, M> m(read_knn(r, format, search));
+    const auto classes = read_values<std::int32_t, Eigen::VectorXi>(r, format, "classes");
+    for (Eigen::Index c = 1; c < classes.size(); ++c) {
+      if (!(classes(c - 1) < classes(c))) corrupted(format, "classes are not increasing");
+    }
+    const auto n = static_cast<std::size_t>(search.X.rows());
+    const auto encoded =
+        read_values<std::uint32_t, std::vector<std::uint32_t>>(r, format, "labels", n);
+    Eigen::VectorXi y(search.X.rows());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (encoded[i] >= static_cast<std::uint32_t>(classes.size())) {
+        corrupted(format, "label index ", encoded[i], " of row ", i, " is out of range");
+      }
+      y(static_cast<Eigen::Index>(i)) = classes(static_cast<Eigen::Index>(encoded[i]));
+    }
+    m.fit(search.X, y);
+    if (m.classes().size() != classes.size()) corrupted(format, "a class has no training row");
+    return m;
+  }
+};
+
+/** Payload: u8 weights, the search payload, then the targets (u64 n, n scalars). */
+template <class S, class M>
+struct Serial::Io<KNeighborsRegressor<S, M>> {
+  static constexpr bool supported = true;                  ///< serialisable
+  static constexpr std::uint8_t scalar_bytes = sizeof(S);  ///< Scalar's size
+  static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "KNeighborsRegressor",
+                                       "model"};  ///< names in messages
+  /** e.g. "KNeighborsRegressor<float,Manhattan>". */
+  static std::string tag() { return model_tag<S, M>("KNeighborsRegressor"); }
+
+  /** The payload. \throws NotFittedError before fit. */
+  static void write(const KNeighborsRegressor<S, M>& m, ByteWriter& w) {
+    write_knn<S>(w, m.params(), m.state().nn.fit_X());
+    write_values<S>(w, m.state().y);
+  }
+  /** The regressor of a payload: refitted on the saved rows and targets (bit-identical). */
+  static KNeighborsRegressor<S, M> read(ByteReader& r) {
+    SearchPayload<S> search;
+    KNeighborsRegressor<S, M> m(read_knn(r, format, search));
+    const auto n = static_cast<std::size_t>(search.X.rows());
+    const auto y = read_values<S, Eigen::Matrix<S, Eigen::Dynamic, 1>>(r, format, "targets", n);
+    m.fit(search.X, y);
+    return m;
+  }
+};
+
+}  // namespace detail
+OSPREY_NAMESPACE_END
