@@ -202,6 +202,23 @@ TEST_CASE("serialize: Graph and PageRank round-trip", "[serialize]") {
   CHECK(reloaded(wide).index_layout() == osprey::IndexLayout::wide);
 }
 
+TEST_CASE("serialize: an unweighted graph with duplicated edges round-trips", "[serialize]") {
+  // Unweighted duplicates stay repeated sources (counted once in n_edges, twice in PageRank).
+  const std::vector<osprey::Graph<double>::Edge> edges{{0, 1}, {2, 1}, {0, 1}, {1, 2},
+                                                       {2, 0}, {0, 1}, {3, 1}};
+  const auto g = osprey::Graph<double>::from_edges(5, edges);
+  CHECK(g.n_edges() == 5);
+  const auto g_copy = reloaded(g);
+  CHECK(g_copy.n_edges() == 5);
+  CHECK(g_copy.dangling_nodes() == g.dangling_nodes());
+  osprey::PageRank<double> pr;
+  pr.fit(g);
+  osprey::PageRank<double> pr2;
+  pr2.fit(g_copy);
+  CHECK(same_bits(pr2.scores(), pr.scores()));
+  check_rejects_damage<osprey::Graph<double>>(saved(g));
+}
+
 namespace {
 
 /** Runs `chart` over x[0..t), saves, loads, runs the copy over the rest; the statistics and

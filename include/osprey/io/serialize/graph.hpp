@@ -47,7 +47,8 @@ struct Serial::Io<Graph<S>> {
   }
 
   /** The graph of a payload, validated: CSR offsets from 0, monotone, ending at the edge count;
-   *  sources in range and increasing per node; weights finite and >= 0; positive finite
+   *  sources in range and non-decreasing per node (an unweighted duplicate
+   *  edge is a repeated source); weights finite and >= 0; positive finite
    *  out-weights; a permutation of the node ids. */
   static Graph<S> read(ByteReader& r) {
     const std::uint8_t layout = r.u8();
@@ -73,7 +74,7 @@ struct Serial::Io<Graph<S>> {
         g.in_ = read_edges<std::uint64_t, std::uint64_t>(r, n);
         break;
     }
-    g.n_edges_ = std::visit([](const auto& in) { return std::ssize(in.sources); }, g.in_);
+    g.n_edges_ = std::visit([](const auto& in) { return distinct_edges(in); }, g.in_);
     g.scale_ = read_values<double, std::vector<double>>(r, format, "out-weights", n);
     for (const double v : g.scale_) {
       if (!(v > 0.0)) corrupted(format, "out-weight ", v);
@@ -83,6 +84,21 @@ struct Serial::Io<Graph<S>> {
   }
 
  private:
+  /** Distinct (source, target) pairs: an unweighted graph keeps a duplicated edge as a repeated
+   *  source (graph.hpp, `compress`), which counts once in `n_edges()`. */
+  template <class In>
+  static std::int64_t distinct_edges(const In& in) {
+    std::int64_t distinct = 0;
+    for (std::size_t i = 0; i + 1 < in.offsets.size(); ++i) {
+      const auto begin = static_cast<std::size_t>(in.offsets[i]);
+      const auto end = static_cast<std::size_t>(in.offsets[i + 1]);
+      for (std::size_t k = begin; k < end; ++k) {
+        distinct += (k == begin || in.sources[k] != in.sources[k - 1]) ? 1 : 0;
+      }
+    }
+    return distinct;
+  }
+
   template <class O, class I>
   static InEdges<O, I, S> read_edges(ByteReader& r, std::uint64_t n) {
     InEdges<O, I, S> in;
@@ -101,7 +117,7 @@ struct Serial::Io<Graph<S>> {
       }
       for (auto k = offsets[i]; k < offsets[i + 1]; ++k) {
         const std::uint64_t s = sources[k];
-        if (s >= n || (k > offsets[i] && s <= sources[k - 1])) {
+        if (s >= n || (k > offsets[i] && s < sources[k - 1])) {
           corrupted(format, "source ", s, " of node ", i, " out of range or order");
         }
         in.sources[k] = static_cast<I>(s);
