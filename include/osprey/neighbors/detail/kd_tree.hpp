@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "../../config.hpp"
+#include "../../core/detail/stop.hpp"
 #include "../../core/parallel.hpp"
 #include "../../core/types.hpp"
 #include "../../kernels/topk.hpp"
@@ -38,9 +39,10 @@ class KdTree {
 
   /** Builds the tree over the rows of `X` with at most `leaf_size` points per leaf, on up to
    *  `n_threads` threads (the tree is the same for any thread count: its shape depends only on
-   *  n and leaf_size, and each subtree is built deterministically). */
-  KdTree(const RowMatrix<S>& X, int leaf_size, int n_threads = 1)
-      : d_(X.cols()), leaf_size_(leaf_size) {
+   *  n and leaf_size, and each subtree is built deterministically). `stop` is polled at every
+   *  node and around each median split, so a cancelled build throws within one split. */
+  KdTree(const RowMatrix<S>& X, int leaf_size, int n_threads = 1, const Stop& stop = {})
+      : d_(X.cols()), leaf_size_(leaf_size), stop_(stop) {
     const auto n = static_cast<int>(X.rows());
     perm_.resize(static_cast<std::size_t>(n));
     std::iota(perm_.begin(), perm_.end(), 0);
@@ -61,17 +63,20 @@ class KdTree {
     if (threads > 1 && n > 4 * leaf_size_) {
       // subtrees build as tasks; an exception in one (bad_alloc) is rethrown here
       task_region(threads, [&] { build(0, 0, n, lo, hi, 0); });
+      stop_ = {};
       return;
     }
 #else
     (void)n_threads;
 #endif
     build(0, 0, n, lo, hi, 64);
+    stop_ = {};
   }
 
-  /** k nearest rows of the training set for every row of `Q`, as in BruteIndex::search. */
+  /** k nearest rows of the training set for every row of `Q`, as in BruteIndex::search;
+   *  `stop` is polled before each chunk of 64 queries. */
   void search(const RowMatrix<S>& Q, int k, bool leave_one_out, int n_threads, S* values,
-              int* indices) const {
+              int* indices, const Stop& stop = {}) const {
     const Eigen::Index m = Q.rows();
     // Visit queries leaf by leaf (preorder leaf ids are spatially coherent), so consecutive
     // searches touch the same nodes and points; each query's result is independent of order.
@@ -83,6 +88,7 @@ class KdTree {
     constexpr Eigen::Index chunk = 64;
     const Eigen::Index n_chunks = (m + chunk - 1) / chunk;
     parallel_for_dynamic<Eigen::Index>(0, n_chunks, n_threads, [&](Eigen::Index c) {
+      stop.check();
       const Eigen::Index end = std::min(m, (c + 1) * chunk);
       for (Eigen::Index o = c * chunk; o < end; ++o) {
         const Eigen::Index i = order[static_cast<std::size_t>(o)].second;
@@ -128,6 +134,7 @@ class KdTree {
    *  (`depth` < 3 spawns tasks; pass 64 to stay serial). Each node's stored box is the exact
    *  bounding box of its points (leaves scan them, inner nodes merge their children). */
   void build(int id, int begin, int end, std::vector<S> lo, std::vector<S> hi, int depth) {
+    stop_.check();
     const auto d = static_cast<std::size_t>(d_);
     Node& node = nodes_[static_cast<std::size_t>(id)];
     node.begin = begin;
@@ -193,7 +200,9 @@ class KdTree {
       const int row = begin + static_cast<int>(i);
       keys[i] = {points_(row, dim), row};
     }
+    stop_.check();
     std::nth_element(keys.begin(), keys.begin() + (mid - begin), keys.end());
+    stop_.check();
     const S split = keys[static_cast<std::size_t>(mid - begin)].first;
     RowMatrix<S> rows(static_cast<Eigen::Index>(count), d_);
     std::vector<int> ids(count);
@@ -251,6 +260,7 @@ class KdTree {
 
   Eigen::Index d_ = 0;
   int leaf_size_ = 32;
+  Stop stop_{};  // the build's, cleared once built (queries take their own)
   std::vector<int> perm_;
   RowMatrix<S> points_;
   std::vector<Node> nodes_;
