@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
 #include "../core/types.hpp"
@@ -364,10 +365,13 @@ class IsolationForest {
       detail::fail("max_samples must be <= 2^30 (got ", params_.max_samples, " with ", n, " rows)");
     }
     const std::size_t T = static_cast<std::size_t>(s.n_estimators);
-    s.thresholds.assign(T * s.n_internal(), std::numeric_limits<Scalar>::infinity());
-    s.features.assign(T * s.n_internal(), 0);
-    s.leaf_values.assign(T * s.n_leaves(), Scalar(0));
-    s.counts.assign(T * (s.n_internal() + s.n_leaves()), 0);
+    // A big forest's arrays take a while to fill: fill them a few MiB at a time, polling.
+    const detail::Stop stop = fit_stop();
+    detail::polled_fill(s.thresholds, T * s.n_internal(), std::numeric_limits<Scalar>::infinity(),
+                        stop);
+    detail::polled_fill(s.features, T * s.n_internal(), std::uint32_t{0}, stop);
+    detail::polled_fill(s.leaf_values, T * s.n_leaves(), Scalar(0), stop);
+    detail::polled_fill(s.counts, T * (s.n_internal() + s.n_leaves()), std::uint32_t{0}, stop);
     return s;
   }
 

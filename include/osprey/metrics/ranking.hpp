@@ -338,11 +338,17 @@ template <class D>
 double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                      const Eigen::MatrixBase<D>& scores, Average average,
                      const Execution& exec = {}) {
-  detail::Stop{&exec.cancellation, "roc_auc_score"}.check();  // before the O(n) checks
+  const detail::Stop stop{&exec.cancellation, "roc_auc_score"};
+  stop.check();  // before the O(n k) checks
   using S = detail::ScoreScalar<typename D::Scalar>;
   detail::check_same_length(y_true.size(), scores.rows(), "y_true", "scores");
   if (y_true.size() == 0) detail::fail("roc_auc_score: y_true and scores are empty (0 samples)");
-  detail::check_finite(scores, "scores");
+  constexpr Eigen::Index poll_rows = 1 << 16;  // scanned between two polls of the token
+  for (Eigen::Index r0 = 0; r0 < scores.rows(); r0 += poll_rows) {
+    stop.check();
+    const Eigen::Index len = std::min(poll_rows, scores.rows() - r0);
+    if (!scores.middleRows(r0, len).allFinite()) detail::check_finite(scores, "scores");
+  }
   if (scores.cols() == 1) {
     const int lo = y_true.minCoeff();
     const int hi = y_true.maxCoeff();
@@ -373,6 +379,7 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
     detail::fail("roc_auc_score: one-vs-rest AUC supports Average::macro or Average::weighted");
   }
   for (Eigen::Index i = 0; i < scores.rows(); ++i) {
+    if (i % poll_rows == 0) stop.check();
     double sum = 0.0;  // a plain loop: GCC 12 warns falsely in Eigen's AVX-512 sums
     for (Eigen::Index j = 0; j < scores.cols(); ++j) sum += static_cast<double>(scores(i, j));
     if (!(std::abs(sum - 1.0) <= 1e-8 + 1e-5)) {

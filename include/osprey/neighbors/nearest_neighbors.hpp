@@ -166,6 +166,7 @@ class NearestNeighbors {
     }
     detail::NearestNeighborsState<Scalar, Metric> s;
     s.X = X.template cast<Scalar>();
+    stop.check();
     s.tree = detail::use_kd_tree(params_.algorithm, s.X.rows(), s.X.cols());
     if (s.tree) {
       s.kd = detail::KdTree<Scalar, Metric>(s.X, params_.leaf_size, params_.n_threads, stop);
@@ -255,6 +256,7 @@ class NearestNeighbors {
     const auto size = static_cast<std::size_t>(m) * static_cast<std::size_t>(k);
     std::vector<Scalar> values(size);
     std::vector<int> indices(size);
+    stop.check();  // the outputs of a big query take a while to allocate
     constexpr Eigen::Index batch = 4096;
     if (!params_.progress || leave_one_out || m <= batch) {
       search_rows(s, Q, k, leave_one_out, values.data(), indices.data(), stop);

@@ -47,6 +47,7 @@ class KdTree {
     perm_.resize(static_cast<std::size_t>(n));
     std::iota(perm_.begin(), perm_.end(), 0);
     points_ = X;
+    stop_.check();
     const auto count = static_cast<std::size_t>(subtree_nodes(n));
     nodes_.resize(count);
     lo_.resize(count * static_cast<std::size_t>(d_));
@@ -58,6 +59,7 @@ class KdTree {
       lo[static_cast<std::size_t>(j)] = X.col(j).minCoeff();
       hi[static_cast<std::size_t>(j)] = X.col(j).maxCoeff();
     }
+    stop_.check();
 #if defined(OSPREY_USE_OPENMP)
     const int threads = resolve_threads(n_threads);
     if (threads > 1 && n > 4 * leaf_size_) {
@@ -84,7 +86,9 @@ class KdTree {
     parallel_for<Eigen::Index>(0, m, n_threads, [&](Eigen::Index i) {
       order[static_cast<std::size_t>(i)] = {home_leaf(Q.row(i).data()), static_cast<int>(i)};
     });
+    stop.check();
     std::sort(order.begin(), order.end());
+    stop.check();
     constexpr Eigen::Index chunk = 64;
     const Eigen::Index n_chunks = (m + chunk - 1) / chunk;
     parallel_for_dynamic<Eigen::Index>(0, n_chunks, n_threads, [&](Eigen::Index c) {
@@ -196,23 +200,36 @@ class KdTree {
   S partition(int begin, int mid, int end, Eigen::Index dim) {
     const auto count = static_cast<std::size_t>(end - begin);
     std::vector<std::pair<S, int>> keys(count);
-    for (std::size_t i = 0; i < count; ++i) {
+    polled(count, [&](std::size_t i) {
       const int row = begin + static_cast<int>(i);
       keys[i] = {points_(row, dim), row};
-    }
+    });
     stop_.check();
     std::nth_element(keys.begin(), keys.begin() + (mid - begin), keys.end());
     stop_.check();
     const S split = keys[static_cast<std::size_t>(mid - begin)].first;
     RowMatrix<S> rows(static_cast<Eigen::Index>(count), d_);
     std::vector<int> ids(count);
-    for (std::size_t i = 0; i < count; ++i) {
+    polled(count, [&](std::size_t i) {
       rows.row(static_cast<Eigen::Index>(i)) = points_.row(keys[i].second);
       ids[i] = perm_[static_cast<std::size_t>(keys[i].second)];
-    }
+    });
+    stop_.check();
     points_.middleRows(begin, static_cast<Eigen::Index>(count)) = rows;
     std::copy(ids.begin(), ids.end(), perm_.begin() + begin);
     return split;
+  }
+
+  /** `f(i)` for i in [0, count), polling the build's stop every 2^17 indices (the root's
+   *  passes over millions of points must not run long between two polls). */
+  template <class F>
+  void polled(std::size_t count, F&& f) const {
+    constexpr std::size_t step = std::size_t{1} << 17;
+    for (std::size_t b = 0; b < count; b += step) {
+      if (b > 0) stop_.check();
+      const std::size_t e = std::min(count, b + step);
+      for (std::size_t i = b; i < e; ++i) f(i);
+    }
   }
 
   /** Reduced distance from q to the box of node `id` (0 inside). */
