@@ -161,13 +161,13 @@ inline void add_model_workloads(std::vector<Workload>& w) {
 }
 
 inline void add_metric_workloads(std::vector<Workload>& w) {
-  // One-vs-rest AUC of 50 classes over 2.5M rows (float: 500 MB): 50 sorts of 2.5M scores.
+  // One-vs-rest AUC of 40 classes over 2.5M rows (float: 400 MB): 40 sorts of 2.5M scores.
   w.push_back({"roc_auc_score one-vs-rest", "roc_auc_score",
                [](const CancellationToken& token) -> std::function<void()> {
                  const Eigen::Index n = 2500000;
-                 const Eigen::Index k = 50;
+                 const Eigen::Index k = 40;
                  auto P = std::make_shared<Matrix<float>>(cancel_data<float>(n, k, 14));
-                 *P = P->array().abs() + 0.01f;  // in place: one 500 MB matrix only
+                 *P = P->array().abs() + 0.01f;  // in place: one 400 MB matrix only
                  const Eigen::VectorXf sums = P->rowwise().sum();
                  P->array().colwise() /= sums.array();
                  auto y = std::make_shared<Eigen::VectorXi>(n);
@@ -176,11 +176,11 @@ inline void add_metric_workloads(std::vector<Workload>& w) {
                    (void)roc_auc_score(*y, *P, Execution{.cancellation = token});
                  };
                }});
-  // Binary average precision over 30M float scores (about 500 MB with the sort's keys).
+  // Binary average precision over 20M float scores (about 320 MB with the sort's keys).
   w.push_back({"average_precision_score", "average_precision_score",
                [](const CancellationToken& token) -> std::function<void()> {
-                 auto s = std::make_shared<Vector<float>>(cancel_data<float>(30000000, 1, 15));
-                 auto y = std::make_shared<Eigen::VectorXi>(cancel_labels(30000000, 10000000));
+                 auto s = std::make_shared<Vector<float>>(cancel_data<float>(20000000, 1, 15));
+                 auto y = std::make_shared<Eigen::VectorXi>(cancel_labels(20000000, 7000000));
                  return [s, y, token] {
                    (void)average_precision_score(*y, *s, 1, Execution{.cancellation = token});
                  };
