@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
 #include "../core/types.hpp"
@@ -57,8 +58,12 @@ struct IsolationForestParams {
   bool bootstrap = false;
   /** Seed of every random draw; tree t uses the stream `Rng(random_state).split(t)`. */
   std::uint64_t random_state = 0;
-  /** Threads for fit (over trees) and scoring (over rows); 0 = all available. */
+  /** Threads for fit (over trees) and scoring (over rows); 0 = max_threads(). */
   int n_threads = 0;
+  /** Stops fit (per tree; the forest keeps its previous state) and the scoring methods (per
+   *  block of 2048 rows) once cancelled: they throw `Cancelled`. Copies of the Params (and of
+   *  the forest) share the token. */
+  CancellationToken cancellation{};
   /** Optional progress report during fit (stage "fit", done/total trees), called from the
    *  calling thread. */
   ProgressCallback progress{};
@@ -111,12 +116,13 @@ class IsolationForest {
 
   /** Grows the forest on X (rows are samples) and sets `offset()`.
    *  \throws InvalidArgument if X is empty or has a non-finite value (naming row and column),
-   *  or `max_features` as a count exceeds the number of columns. On a throw the forest is left
-   *  unfitted. Complexity: see the class; with a finite contamination, also O(n T height) to
-   *  score the training rows. */
+   *  or `max_features` as a count exceeds the number of columns; Cancelled once
+   *  params().cancellation is cancelled. On a throw the forest keeps its previous state (the
+   *  new one is built aside). Complexity: see the class; with a finite contamination, also
+   *  O(n T height) to score the training rows. */
   template <class Derived>
   IsolationForest& fit(const Eigen::MatrixBase<Derived>& X) {
-    state_.reset();
+    fit_stop().check();
     detail::check_matrix_as<Scalar>(X, "X");
     check_feature_count(X.cols());
     const Eigen::Index d_tree = features_per_tree(X.cols());
@@ -129,10 +135,11 @@ class IsolationForest {
 
   /** scikit-learn's score: `-s(x)` in [-1, 0), higher is more normal.
    *  \throws NotFittedError before fit; InvalidArgument on a feature-count mismatch or a
-   *  non-finite value. Complexity O(n T height). */
+   *  non-finite value; Cancelled once params().cancellation is cancelled. Complexity
+   *  O(n T height). */
   template <class Derived>
   [[nodiscard]] Vector<Scalar> score_samples(const Eigen::MatrixBase<Derived>& X) const {
-    return per_row<Scalar>(X, [](const State& s, double sum) {
+    return per_row<Scalar>(X, "IsolationForest::score_samples", [](const State& s, double sum) {
       return static_cast<Scalar>(-anomaly_from_sum(s, sum));
     });
   }
@@ -141,7 +148,7 @@ class IsolationForest {
    *  anomalous. Equals `-score_samples(X)`. \throws as score_samples. */
   template <class Derived>
   [[nodiscard]] Vector<Scalar> anomaly_score(const Eigen::MatrixBase<Derived>& X) const {
-    return per_row<Scalar>(X, [](const State& s, double sum) {
+    return per_row<Scalar>(X, "IsolationForest::anomaly_score", [](const State& s, double sum) {
       return static_cast<Scalar>(anomaly_from_sum(s, sum));
     });
   }
@@ -151,13 +158,14 @@ class IsolationForest {
   template <class Derived>
   [[nodiscard]] Vector<double> expected_path_length(const Eigen::MatrixBase<Derived>& X) const {
     return per_row<double>(
-        X, [](const State& s, double sum) { return sum / static_cast<double>(s.n_estimators); });
+        X, "IsolationForest::expected_path_length",
+        [](const State& s, double sum) { return sum / static_cast<double>(s.n_estimators); });
   }
 
   /** `score_samples(X) - offset()`: negative for outliers. \throws as score_samples. */
   template <class Derived>
   [[nodiscard]] Vector<Scalar> decision_function(const Eigen::MatrixBase<Derived>& X) const {
-    return per_row<Scalar>(X, [](const State& s, double sum) {
+    return per_row<Scalar>(X, "IsolationForest::decision_function", [](const State& s, double sum) {
       return static_cast<Scalar>(-anomaly_from_sum(s, sum) - s.offset);
     });
   }
@@ -166,7 +174,7 @@ class IsolationForest {
    *  \throws as score_samples. */
   template <class Derived>
   [[nodiscard]] Eigen::VectorXi predict(const Eigen::MatrixBase<Derived>& X) const {
-    return per_row<int>(X, [](const State& s, double sum) {
+    return per_row<int>(X, "IsolationForest::predict", [](const State& s, double sum) {
       const double decision = -anomaly_from_sum(s, sum) - s.offset;
       return decision < 0.0 ? -1 : 1;
     });
@@ -274,11 +282,16 @@ class IsolationForest {
   using State = detail::IsolationForestState<Scalar>;
 
   /** `f(s, sum_i)` for every row i of X, where sum_i is the row's path length summed over the
-   *  trees (kernels::isolation_path_sums), after checking X against the fitted state `s`. */
+   *  trees (kernels::isolation_path_sums), after checking X against the fitted state `s`;
+   *  `where` names the public method in a Cancelled message. */
   template <class T, class Derived, class F>
-  [[nodiscard]] Vector<T> per_row(const Eigen::MatrixBase<Derived>& X, F f) const {
+  [[nodiscard]] Vector<T> per_row(const Eigen::MatrixBase<Derived>& X, const char* where,
+                                  F f) const {
+    const detail::Stop stop{&params_.cancellation, where};
+    stop.check();
     const auto& s = checked_state(X);
-    const std::vector<double> sums = kernels::isolation_path_sums(s.trees(), X, params_.n_threads);
+    const std::vector<double> sums = kernels::isolation_path_sums(
+        s.trees(), X, params_.n_threads, kernels::IsolationScoring::rows_per_tree, stop);
     Vector<T> out(X.rows());
     for (Eigen::Index i = 0; i < X.rows(); ++i) out(i) = f(s, sums[static_cast<std::size_t>(i)]);
     return out;
@@ -350,10 +363,13 @@ class IsolationForest {
       detail::fail("max_samples must be <= 2^30 (got ", params_.max_samples, " with ", n, " rows)");
     }
     const std::size_t T = static_cast<std::size_t>(s.n_estimators);
-    s.thresholds.assign(T * s.n_internal(), std::numeric_limits<Scalar>::infinity());
-    s.features.assign(T * s.n_internal(), 0);
-    s.leaf_values.assign(T * s.n_leaves(), Scalar(0));
-    s.counts.assign(T * (s.n_internal() + s.n_leaves()), 0);
+    // A big forest's arrays take a while to fill: fill them a few MiB at a time, polling.
+    const detail::Stop stop = fit_stop();
+    detail::polled_fill(s.thresholds, T * s.n_internal(), std::numeric_limits<Scalar>::infinity(),
+                        stop);
+    detail::polled_fill(s.features, T * s.n_internal(), std::uint32_t{0}, stop);
+    detail::polled_fill(s.leaf_values, T * s.n_leaves(), Scalar(0), stop);
+    detail::polled_fill(s.counts, T * (s.n_internal() + s.n_leaves()), std::uint32_t{0}, stop);
     return s;
   }
 
@@ -372,6 +388,7 @@ class IsolationForest {
       for (Eigen::Index first = 0; first < s.n_estimators; first += batch) {
         const Eigen::Index last = std::min(s.n_estimators, first + batch);
         detail::parallel_for_dynamic(first, last, params_.n_threads, [&](Eigen::Index t) {
+          fit_stop().check();
           Rng rng = root.split(static_cast<std::uint64_t>(t));
           detail::grow_isolation_tree(Xr, d_tree, params_.bootstrap, static_cast<std::size_t>(t),
                                       rng, s);
@@ -384,11 +401,17 @@ class IsolationForest {
     });
   }
 
+  /** What fit polls: the token, named "IsolationForest::fit". */
+  [[nodiscard]] detail::Stop fit_stop() const {
+    return detail::Stop{&params_.cancellation, "IsolationForest::fit"};
+  }
+
   /** -0.5 for contamination auto, else the contamination quantile of the training scores. */
   template <class Derived>
   double fitted_offset(const State& s, const Eigen::MatrixBase<Derived>& X) const {
     if (!params_.contamination) return -0.5;
-    const std::vector<double> sums = kernels::isolation_path_sums(s.trees(), X, params_.n_threads);
+    const std::vector<double> sums = kernels::isolation_path_sums(
+        s.trees(), X, params_.n_threads, kernels::IsolationScoring::rows_per_tree, fit_stop());
     std::vector<double> scores(sums.size());
     for (std::size_t i = 0; i < sums.size(); ++i) scores[i] = -anomaly_from_sum(s, sums[i]);
     return percentile(std::move(scores), *params_.contamination);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 
@@ -84,7 +85,9 @@ void task_region(int threads, F&& f) {
 
 /** Calls `body(i)` for every i in [begin, end) on up to `n_threads` threads, with OpenMP's
  *  dynamic schedule (one iteration at a time) when `Dynamic`, else its static one. An exception
- *  thrown by `body` is caught inside the region and the first one is rethrown after the loop. */
+ *  thrown by `body` is caught inside the region, the iterations not yet started are skipped
+ *  (a cancelled loop does not throw once per iteration) and the first one is rethrown after the
+ *  loop. */
 template <bool Dynamic, class Index, class Body>
 void parallel_loop(Index begin, Index end, int n_threads, Body&& body) {
   if (end <= begin) return;
@@ -93,12 +96,15 @@ void parallel_loop(Index begin, Index end, int n_threads, Body&& body) {
   if (threads > 1 && end - begin > 1) {
     const auto n = static_cast<std::int64_t>(end - begin);
     std::exception_ptr error;
+    std::atomic<bool> failed{false};
     int team = 1;
     const auto run = [&](std::int64_t i) {
       if (i == 0) team = omp_get_num_threads();
+      if (failed.load(std::memory_order_relaxed)) return;
       try {
         body(static_cast<Index>(begin + static_cast<Index>(i)));
       } catch (...) {
+        failed.store(true, std::memory_order_relaxed);
 #pragma omp critical(osprey_parallel_error)
         if (!error) error = std::current_exception();
       }

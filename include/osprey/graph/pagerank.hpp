@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "../core/detail/stop.hpp"
 #include "../core/error.hpp"
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
@@ -50,9 +51,12 @@ struct PageRankParams {
    *  (original ids). PageRank<float> rounds it to float first, as it does the weights. */
   std::optional<Eigen::VectorXd> personalization{};
   Dangling dangling = Dangling::personalization;  ///< where dangling score goes
-  int n_threads = 0;                              ///< threads (0 = all)
+  int n_threads = 0;                              ///< threads (0 = max_threads())
   bool throw_on_no_convergence = false;           ///< throw ConvergenceError instead of returning
                                                   ///< with converged() == false
+  /** Stops fit once cancelled (polled per iteration and per block of rows of the product):
+   *  it throws `Cancelled` and keeps the previous result. Copies of the Params share it. */
+  CancellationToken cancellation{};
   ProgressCallback progress{};  ///< called after every iteration: done = iterations so far,
                                 ///< total = max_iter, value = residual
 };
@@ -110,17 +114,19 @@ class PageRank {
   /** Ranks the nodes of `graph`.
    *  \throws InvalidArgument if the personalization length differs from the node count;
    *  ConvergenceError if `throw_on_no_convergence` and max_iter iterations did not reach tol
-   *  (the estimator is then left unfitted). */
+   *  (the estimator is then left unfitted); Cancelled once params().cancellation is cancelled
+   *  (the estimator then keeps its previous result). */
   PageRank& fit(const Graph<Scalar>& graph) {
+    stop().check();
     if (params_.personalization &&
         params_.personalization->size() != static_cast<Eigen::Index>(graph.n_nodes())) {
       detail::fail("personalization has ", params_.personalization->size(),
                    " entries but the graph has ", graph.n_nodes(), " nodes");
     }
-    state_.reset();
     detail::PageRankState<Scalar> s =
         std::visit([&](const auto& in) { return iterate(graph, in); }, graph.in_);
     if (!s.converged && params_.throw_on_no_convergence) {
+      state_.reset();
       throw ConvergenceError(detail::concat("PageRank did not converge in ", s.iterations,
                                             " iterations (residual ", s.residual, ", tol ",
                                             params_.tol, ")"));
@@ -177,6 +183,11 @@ class PageRank {
   const detail::PageRankState<Scalar>& state() const {
     detail::check_fitted(state_.has_value(), "PageRank");
     return *state_;
+  }
+
+  /** What fit polls: the token, named "PageRank::fit". */
+  [[nodiscard]] detail::Stop stop() const {
+    return detail::Stop{&params_.cancellation, "PageRank::fit"};
   }
 
   /** Block count for the fused loop: fixed by the graph size (never by the thread count) so the
@@ -335,13 +346,16 @@ class PageRank {
     double dangling_sum = static_cast<double>(n - n_active) * inv_n;
 
     detail::PageRankState<Scalar> s;
+    const detail::Stop stop_fit = stop();
     for (int it = 1; it <= params_.max_iter; ++it) {
+      stop_fit.check();
       const double* x_in = v_old.data();
       double* x_out = v_new.data();
       const double dmass = d * dangling_sum;
       const auto run = [&](auto teleport) {
         detail::parallel_for_dynamic(
             std::int64_t{0}, n_blocks, params_.n_threads, [&](std::int64_t b) {
+              stop_fit.check();
               const auto bz = static_cast<std::size_t>(b);
               update_block(A, blocks[bz], blocks[bz + 1], n_active, d, x_in, x_out, scale, teleport,
                            block_residual[bz], block_dangling[bz]);

@@ -37,7 +37,14 @@ struct AdasynParams {
   int n_neighbors = 5;                   ///< neighbours for both the ratio and interpolation
   SamplingStrategy sampling_strategy{};  ///< which classes to grow, to what size
   std::uint64_t random_state = 0;        ///< seed
-  int n_threads = 0;                     ///< threads (0 = all)
+  int n_threads = 0;                     ///< threads (0 = max_threads())
+  /** Stops fit_resample (it throws `Cancelled`, the sampler unchanged) once cancelled; polled
+   *  per block of the neighbour searches and of the synthetic rows. Copies of the Params share
+   *  the token. */
+  CancellationToken cancellation{};
+  /** Optional progress: stage "synthesize", done / total synthetic rows after each grown
+   *  class. Called from the calling thread. */
+  ProgressCallback progress{};
 };
 
 /** ADASYN (He et al. 2008). For a class c to grow by G rows, each class row x_i gets
@@ -120,7 +127,8 @@ class Adasyn : public detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metr
     const int k = this->params().n_neighbors;
     const int n_threads = this->params().n_threads;
     const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads);
-    const Eigen::MatrixXi nn = detail::kneighbors<Scalar, Metric>(Xall, Xc, k, &rows, n_threads);
+    const Eigen::MatrixXi nn = detail::kneighbors<Scalar, Metric>(Xall, Xc, k, &rows, n_threads,
+                                                                  this->params().cancellation);
     Eigen::VectorXi other(Xc.rows());
     std::int64_t sum = 0;
     for (Eigen::Index i = 0; i < nn.rows(); ++i) {
@@ -181,7 +189,7 @@ class Adasyn : public detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metr
     ClassPlan c{
         &rows, detail::gather_rows<Scalar>(plan.Xall, rows, p.n_threads), {}, {}, p.n_neighbors};
     const auto self = detail::iota(c.Xc.rows());
-    c.nn = detail::kneighbors<Scalar, Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads);
+    c.nn = detail::kneighbors<Scalar, Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads, p.cancellation);
     const Eigen::VectorXi& g = plan.per_sample.at(label);
     c.owner.reserve(static_cast<std::size_t>(n_new));
     for (Eigen::Index i = 0; i < g.size(); ++i)

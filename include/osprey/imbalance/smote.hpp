@@ -31,7 +31,14 @@ struct SmoteParams {
   int k_neighbors = 5;                   ///< neighbours each synthetic row may move towards
   SamplingStrategy sampling_strategy{};  ///< which classes to grow, to what size
   std::uint64_t random_state = 0;        ///< seed
-  int n_threads = 0;                     ///< threads (0 = all)
+  int n_threads = 0;                     ///< threads (0 = max_threads())
+  /** Stops fit_resample (it throws `Cancelled`, the sampler unchanged) once cancelled; polled
+   *  per block of the neighbour searches and of the synthetic rows. Copies of the Params share
+   *  the token. */
+  CancellationToken cancellation{};
+  /** Optional progress: stage "synthesize", done / total synthetic rows after each grown
+   *  class. Called from the calling thread. */
+  ProgressCallback progress{};
 };
 
 /** SMOTE (Chawla, Bowyer, Hall & Kegelmeyer, JAIR 2002): grows each targeted class with synthetic
@@ -127,7 +134,7 @@ class Smote : public detail::OverSampler<Smote<ScalarT, Metric>, ScalarT, Metric
     const auto& rows = plan.by_class.at(label);
     ClassPlan c{&rows, detail::gather_rows<Scalar>(X, rows, p.n_threads), {}, p.k_neighbors, 0};
     const auto self = detail::iota(c.Xc.rows());
-    c.nn = detail::kneighbors<Scalar, Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads);
+    c.nn = detail::kneighbors<Scalar, Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads, p.cancellation);
     c.n_pairs = static_cast<std::uint64_t>(c.Xc.rows()) * static_cast<std::uint64_t>(c.k);
     return c;
   }
@@ -148,7 +155,14 @@ struct BorderlineSmoteParams {
   BorderlineKind kind = BorderlineKind::borderline1;  ///< variant
   SamplingStrategy sampling_strategy{};               ///< which classes to grow, to what size
   std::uint64_t random_state = 0;                     ///< seed
-  int n_threads = 0;                                  ///< threads (0 = all)
+  int n_threads = 0;                                  ///< threads (0 = max_threads())
+  /** Stops fit_resample (it throws `Cancelled`, the sampler unchanged) once cancelled; polled
+   *  per block of the neighbour searches and of the synthetic rows. Copies of the Params share
+   *  the token. */
+  CancellationToken cancellation{};
+  /** Optional progress: stage "synthesize", done / total synthetic rows after each grown
+   *  class. Called from the calling thread. */
+  ProgressCallback progress{};
 };
 
 /** Borderline-SMOTE (Han, Wang & Mao, ICIC 2005): SMOTE restricted to the class rows "in danger".
@@ -252,7 +266,8 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
     const int m = this->params().m_neighbors;
     const int n_threads = this->params().n_threads;
     const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads);
-    const Eigen::MatrixXi nn_m = detail::kneighbors<Scalar, Metric>(Xall, Xc, m, &rows, n_threads);
+    const Eigen::MatrixXi nn_m = detail::kneighbors<Scalar, Metric>(Xall, Xc, m, &rows, n_threads,
+                                                                    this->params().cancellation);
     for (Eigen::Index i = 0; i < nn_m.rows(); ++i) {
       int other = 0;
       for (int c = 0; c < m; ++c) other += y(nn_m(i, c)) != label ? 1 : 0;
@@ -310,7 +325,8 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
     c.k = p.k_neighbors;
     c.Xc = detail::gather_rows<Scalar>(plan.Xall, *c.rows, p.n_threads);
     const RowMatrix<Scalar> Xd = detail::gather_rows<Scalar>(c.Xc, *c.danger, p.n_threads);
-    c.nn_same = detail::kneighbors<Scalar, Metric>(c.Xc, Xd, c.k, c.danger, p.n_threads);
+    c.nn_same =
+        detail::kneighbors<Scalar, Metric>(c.Xc, Xd, c.k, c.danger, p.n_threads, p.cancellation);
     c.two = p.kind == BorderlineKind::borderline2;
     if (c.two) {
       for (Eigen::Index i = 0; i < y.size(); ++i) {
@@ -318,7 +334,8 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
       }
       c.Xo = detail::gather_rows<Scalar>(plan.Xall, c.others, p.n_threads);
       c.k_other = static_cast<int>(std::min<Eigen::Index>(c.k, c.Xo.rows()));
-      c.nn_other = detail::kneighbors<Scalar, Metric>(c.Xo, Xd, c.k_other, nullptr, p.n_threads);
+      c.nn_other = detail::kneighbors<Scalar, Metric>(c.Xo, Xd, c.k_other, nullptr, p.n_threads,
+                                                      p.cancellation);
     }
     return c;
   }

@@ -24,7 +24,12 @@ struct SmoteTomekParams {
   SamplingStrategy sampling_strategy{};                       ///< SMOTE's strategy
   SamplingStrategy tomek_strategy = SamplingStrategy::all();  ///< classes TomekLinks cleans
   std::uint64_t random_state = 0;                             ///< seed
-  int n_threads = 0;                                          ///< threads (0 = all)
+  int n_threads = 0;                                          ///< threads (0 = max_threads())
+  /** Stops fit_resample (it throws `Cancelled`, the sampler unchanged) once cancelled, in the
+   *  SMOTE step or the Tomek search. Copies of the Params share the token. */
+  CancellationToken cancellation{};
+  /** Optional progress of the SMOTE step (see SmoteParams::progress). */
+  ProgressCallback progress{};
 };
 
 /** SMOTE followed by Tomek-link cleaning (Batista, Prati & Monard 2004), as imbalanced-learn's
@@ -63,14 +68,19 @@ class SmoteTomek {
     Smote<Scalar, Metric> smote({.k_neighbors = params_.k_neighbors,
                                  .sampling_strategy = params_.sampling_strategy,
                                  .random_state = params_.random_state,
-                                 .n_threads = params_.n_threads});
-    const Resampled<Scalar> grown = smote.fit_resample(X, y);
-    TomekLinks<Scalar, Metric> tomek(
-        {.sampling_strategy = params_.tomek_strategy, .n_threads = params_.n_threads});
-    Resampled<Scalar> out = tomek.fit_resample(grown.X, grown.y);
-    smote_ = std::move(smote);
-    tomek_ = std::move(tomek);
-    return out;
+                                 .n_threads = params_.n_threads,
+                                 .cancellation = params_.cancellation,
+                                 .progress = params_.progress});
+    return detail::cancelled_as("SmoteTomek", "fit_resample", [&] {
+      const Resampled<Scalar> grown = smote.fit_resample(X, y);
+      TomekLinks<Scalar, Metric> tomek({.sampling_strategy = params_.tomek_strategy,
+                                        .n_threads = params_.n_threads,
+                                        .cancellation = params_.cancellation});
+      Resampled<Scalar> out = tomek.fit_resample(grown.X, grown.y);
+      smote_ = std::move(smote);
+      tomek_ = std::move(tomek);
+      return out;
+    });
   }
 
   /** True once fit_resample has succeeded. */

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../core/detail/stop.hpp"
 #include "../core/random.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
@@ -192,7 +193,10 @@ class RandomUnderSampler {
 /** Parameters of `TomekLinks`, written with designated initialisers. */
 struct TomekLinksParams {
   SamplingStrategy sampling_strategy{};  ///< auto (not minority), all, or a list of classes
-  int n_threads = 0;                     ///< threads for the search (0 = all)
+  int n_threads = 0;                     ///< threads for the search (0 = max_threads())
+  /** Stops fit_resample (it throws `Cancelled`, the sampler unchanged) once cancelled; polled
+   *  per block of the neighbour search. Copies of the Params share the token. */
+  CancellationToken cancellation{};
 };
 
 /** Removes Tomek links (Tomek 1976): rows a and b of different classes that are each other's
@@ -238,7 +242,9 @@ class TomekLinks {
     detail::TomekState s;
     detail::begin_under_sampling<Scalar>(X, y, params_.sampling_strategy,
                                          detail::SamplingType::clean, "TomekLinks", s);
-    s.partner = find_links(X, y, params_.n_threads);
+    s.partner = detail::cancelled_as("TomekLinks", "fit_resample", [&] {
+      return find_links(X, y, params_.n_threads, params_.cancellation);
+    });
     std::vector<int> keep;
     keep.reserve(static_cast<std::size_t>(y.size()));
     for (Eigen::Index i = 0; i < y.size(); ++i) {
@@ -251,18 +257,21 @@ class TomekLinks {
   }
 
   /** For every row of X, its nearest neighbour (leave-one-out) if the two form a Tomek link,
-   *  else -1. \pre X finite with at least 2 rows, y as long as X. */
+   *  else -1. The search polls `cancellation` (it throws `Cancelled`).
+   *  \pre X finite with at least 2 rows, y as long as X. */
   template <class Derived>
   [[nodiscard]] static Eigen::VectorXi find_links(const Eigen::MatrixBase<Derived>& X,
                                                   const Eigen::Ref<const Eigen::VectorXi>& y,
-                                                  int n_threads = 0) {
+                                                  int n_threads = 0,
+                                                  const CancellationToken& cancellation = {}) {
     const Eigen::Index n = X.rows();
     Eigen::VectorXi partner = Eigen::VectorXi::Constant(n, -1);
     if (n < 2) return partner;
     std::vector<Eigen::Index> all(static_cast<std::size_t>(n));
     for (Eigen::Index i = 0; i < n; ++i) all[static_cast<std::size_t>(i)] = i;
     const RowMatrix<Scalar> Xr = X.template cast<Scalar>();
-    const Eigen::MatrixXi nn = detail::kneighbors<Scalar, Metric>(Xr, Xr, 1, &all, n_threads);
+    const Eigen::MatrixXi nn =
+        detail::kneighbors<Scalar, Metric>(Xr, Xr, 1, &all, n_threads, cancellation);
     for (Eigen::Index i = 0; i < n; ++i) {
       const int j = nn(i, 0);
       if (y(j) != y(i) && nn(j, 0) == static_cast<int>(i)) partner(i) = j;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
 
@@ -253,17 +254,19 @@ struct IsolationRowView {
 /** Sum over trees of the path length h_t(x) of every row of X (validated by the caller).
  *  Parallel over fixed chunks of rows, handed out dynamically (a preempted thread on a busy
  *  machine does not hold the others back); each row's sum runs over trees in order and no chunk
- *  depends on another, so the result is bit-identical on any thread count and with either walk. */
+ *  depends on another, so the result is bit-identical on any thread count and with either walk.
+ *  `stop` is polled before each chunk (it throws `Cancelled`). */
 template <class Scalar, class Derived>
 [[nodiscard]] std::vector<double> isolation_path_sums(
     const IsolationTrees<Scalar>& s, const Eigen::MatrixBase<Derived>& X, int n_threads,
-    IsolationScoring order = IsolationScoring::rows_per_tree) {
+    IsolationScoring order = IsolationScoring::rows_per_tree, const detail::Stop& stop = {}) {
   const Eigen::Index n = X.rows();
   const Eigen::Index d = X.cols();
   std::vector<double> sums(static_cast<std::size_t>(n), 0.0);
   const Eigen::Index n_chunks = (n + kIsolationChunk - 1) / kIsolationChunk;
   with_readable(X, [&](const auto& Xr) {
     detail::parallel_for_dynamic(Eigen::Index{0}, n_chunks, n_threads, [&](Eigen::Index chunk) {
+      stop.check();
       const Eigen::Index begin = chunk * kIsolationChunk;
       const Eigen::Index end = std::min(n, begin + kIsolationChunk);
       if (order != IsolationScoring::trees_per_row) {

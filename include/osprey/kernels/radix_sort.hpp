@@ -15,8 +15,10 @@
  *  Memory: n keys of scratch beside the n output keys, plus 65536 counters per thread.
  *
  *  Threads: OpenMP (when enabled) over contiguous chunks and bucket groups at or above
- *  `radix_parallel_threshold` keys; chunks write at precomputed offsets, so the result does not
- *  depend on the thread count. Thread safety: stateless functions; concurrent calls on
+ *  `radix_parallel_threshold` keys, on the caller's `n_threads` (0 = max_threads(), capped by a
+ *  ThreadLimit); chunks write at precomputed offsets, so the result does not depend on the
+ *  thread count. Cancellation: the passes poll a `detail::Stop` every `poll_keys` keys and
+ *  before each bucket. Thread safety: stateless functions; concurrent calls on
  *  distinct buffers are safe.
  */
 #pragma once
@@ -33,6 +35,7 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
 
@@ -150,26 +153,43 @@ template <class K>
   return top > msd_bits ? top - msd_bits : 0;
 }
 
+/** Keys a pass reads between two polls of its `detail::Stop` (a fraction of a millisecond). */
+inline constexpr std::size_t poll_keys = std::size_t{1} << 18;
+
+/** Calls `f(i)` for i in [begin, end), polling `stop` every `poll_keys` indices. */
+template <class F>
+OSPREY_ALWAYS_INLINE void polled_range(std::size_t begin, std::size_t end, const detail::Stop& stop,
+                                       F&& f) {
+  for (std::size_t b = begin; b < end; b += poll_keys) {
+    stop.check();
+    const std::size_t e = std::min(end, b + poll_keys);
+    for (std::size_t i = b; i < e; ++i) f(i);
+  }
+}
+
 template <class K>
-void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads);
+void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads,
+                const detail::Stop& stop = {});
 
 /** Second half of the radix sort: `bucketed[0, n)` holds keys partitioned by their MSD digit
  *  (bucket d at [bucket_start[d], bucket_start[d + 1])); each bucket is sorted on its low
  *  `shift` bits while it is in cache (splitting a bucket too big for the cache again) and
  *  written sorted to `out` (which also serves as scratch). Buckets are handed out in about
- *  8 groups per thread of similar size, so a task costs far more than handing it out. */
+ *  8 groups per thread of similar size, so a task costs far more than handing it out. `stop` is
+ *  polled before each bucket. */
 template <class K>
 void sort_buckets(K* out, K* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
-                  unsigned shift, int threads) {
+                  unsigned shift, int threads, const detail::Stop& stop = {}) {
   constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
   auto sort_bucket = [&](std::size_t d) {
     const std::size_t b = bucket_start[d];
     const std::size_t m = bucket_start[d + 1] - b;
     if (m == 0) return;
+    stop.check();
     if (m > cache_keys && shift > msd_bits) {
       K sub = 0;
       for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(bucketed[b + i] ^ bucketed[b]);
-      radix_sort(bucketed + b, out + b, m, sub, 1);
+      radix_sort(bucketed + b, out + b, m, sub, 1, stop);
     } else {
       lsd_radix_sort(bucketed + b, out + b, m, shift);
     }
@@ -195,9 +215,10 @@ void sort_buckets(K* out, K* bucketed, const std::vector<std::size_t>& bucket_st
  *  highest bit where keys differ (`spread` = OR of all `key ^ keys[0]`) splits the keys into
  *  up to 65536 buckets, in parallel over contiguous chunks (stable, thread-count independent);
  *  then sort_buckets sorts each bucket in cache. One pass over main memory instead of one per
- *  digit. */
+ *  digit. `threads` is the team size already resolved; `stop` is polled as the file says. */
 template <class K>
-void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
+void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads,
+                const detail::Stop& stop) {
   if (n < 4096 || spread == 0) {
     if (spread != 0) std::sort(keys, keys + n);
     return;
@@ -212,7 +233,7 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
     std::size_t* h = count.data() + static_cast<std::size_t>(t) * msd_radix;
     std::fill(h, h + msd_radix, std::size_t{0});
     const auto [begin, end] = chunk_range(n, threads, t);
-    for (std::size_t i = begin; i < end; ++i) ++h[digit(keys[i])];
+    polled_range(begin, end, stop, [&](std::size_t i) { ++h[digit(keys[i])]; });
   });
   std::vector<std::size_t> bucket_start(msd_radix + 1, 0);
   std::size_t sum = 0;
@@ -228,12 +249,12 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads) {
   detail::parallel_for(0, threads, threads, [&](int t) {
     std::size_t* offset = count.data() + static_cast<std::size_t>(t) * msd_radix;
     const auto [begin, end] = chunk_range(n, threads, t);
-    for (std::size_t i = begin; i < end; ++i) {
+    polled_range(begin, end, stop, [&](std::size_t i) {
       const K k = keys[i];
       scratch[offset[digit(k)]++] = k;
-    }
+    });
   });
-  sort_buckets(keys, scratch, bucket_start, n, shift, threads);
+  sort_buckets(keys, scratch, bucket_start, n, shift, threads, stop);
 }
 
 /** The scores of each class as sorted (ascending) order-preserving keys. */
@@ -248,14 +269,17 @@ struct ClassKeys {
  *  min/max pass over the scores only) fixes the MSD digit up front; pass 1 counts each chunk's
  *  digits per class, pass 2 computes the keys again and scatters them straight into their
  *  buckets; then sort_buckets finishes each class in cache. Chunks are contiguous and write at
- *  precomputed offsets, so the result does not depend on the thread count. O(n). */
+ *  precomputed offsets, so the result does not depend on the thread count. O(n). Runs on
+ *  `n_threads` (0 = max_threads(), capped by a ThreadLimit) from `radix_parallel_threshold`
+ *  keys on, and polls `stop` every `poll_keys` keys of each pass and before each bucket. */
 template <class S>
 ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
-                                         const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+                                         const Eigen::Ref<const Vector<S>>& s, int pos_label,
+                                         int n_threads = 0, const detail::Stop& stop = {}) {
   using K = ScoreKey<S>;
   const auto n = static_cast<std::size_t>(y.size());
   if (n == 0) return {};
-  const int threads = n >= radix_parallel_threshold ? detail::resolve_threads(0) : 1;
+  const int threads = n >= radix_parallel_threshold ? detail::resolve_threads(n_threads) : 1;
   const auto nt = static_cast<std::size_t>(threads);
   const int* yy = y.data();
   const S* ss = s.data();
@@ -263,11 +287,11 @@ ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>
   detail::parallel_for(0, threads, threads, [&](int t) {
     const auto [begin, end] = chunk_range(n, threads, t);
     K a = std::numeric_limits<K>::max(), b = 0;
-    for (std::size_t i = begin; i < end; ++i) {
+    polled_range(begin, end, stop, [&](std::size_t i) {
       const K k = score_key(ss[i]);
       a = std::min(a, k);
       b = std::max(b, k);
-    }
+    });
     lo[static_cast<std::size_t>(t)] = a;
     hi[static_cast<std::size_t>(t)] = b;
   });
@@ -285,10 +309,10 @@ ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>
     std::fill(hp, hp + msd_radix, std::size_t{0});
     std::fill(hn, hn + msd_radix, std::size_t{0});
     const auto [begin, end] = chunk_range(n, threads, t);
-    for (std::size_t i = begin; i < end; ++i) {
+    polled_range(begin, end, stop, [&](std::size_t i) {
       const std::size_t d = digit(score_key(ss[i]));
       ++(yy[i] == pos_label ? hp : hn)[d];
-    }
+    });
   });
   // Offsets: class-major (positives first), then digit, then chunk.
   std::vector<std::size_t> start_pos(msd_radix + 1), start_neg(msd_radix + 1);
@@ -315,16 +339,16 @@ ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>
     std::size_t* on = count.data() + (nt + tt) * msd_radix;
     K* to = bucketed.begin();
     const auto [begin, end] = chunk_range(n, threads, t);
-    for (std::size_t i = begin; i < end; ++i) {
+    polled_range(begin, end, stop, [&](std::size_t i) {
       const K k = score_key(ss[i]);
       to[(yy[i] == pos_label ? op : on)[digit(k)]++] = k;
-    }
+    });
   });
   ClassKeys<K> out{KeyArray<K>(n_pos), KeyArray<K>(n - n_pos)};
   sort_buckets(out.pos.begin(), bucketed.begin(), start_pos, n_pos, shift,
-               n_pos >= radix_parallel_threshold ? threads : 1);
+               n_pos >= radix_parallel_threshold ? threads : 1, stop);
   sort_buckets(out.neg.begin(), bucketed.begin() + n_pos, start_neg, n - n_pos, shift,
-               n - n_pos >= radix_parallel_threshold ? threads : 1);
+               n - n_pos >= radix_parallel_threshold ? threads : 1, stop);
   return out;
 }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
 #include "prefetch.hpp"
@@ -137,14 +138,17 @@ void make_block_rows(const SynthesisBlock<Scalar>& drawn, std::ptrdiff_t len, st
 
 /** Fills rows [0, n_new) of the column-major block at `out` (d columns, leading dimension `ld`)
  *  with `draw(rng, s)` for s in [0, n_new), in parallel over fixed blocks, and records each
- *  row's base and neighbour index in `base[s]` and `neighbor[s]`.
+ *  row's base and neighbour index in `base[s]` and `neighbor[s]`. `stop` is polled before each
+ *  block (it throws `Cancelled`).
  *  \tparam Draw callable as `SyntheticDraw<Scalar> draw(Rng&, std::ptrdiff_t s)`. */
 template <class Scalar, class Draw>
 void synthesize(Scalar* out, std::ptrdiff_t ld, std::ptrdiff_t d, std::ptrdiff_t n_new,
-                const Rng& rng, int n_threads, int* base, int* neighbor, Draw&& draw) {
+                const Rng& rng, int n_threads, int* base, int* neighbor, Draw&& draw,
+                const detail::Stop& stop = {}) {
   const std::ptrdiff_t n_blocks = (n_new + synthesis_block - 1) / synthesis_block;
   const bool stream = stream_output<Scalar>(ld, d);
   detail::parallel_for(std::ptrdiff_t{0}, n_blocks, n_threads, [&](std::ptrdiff_t blk) {
+    stop.check();
     Rng r = rng.split(static_cast<std::uint64_t>(blk));
     const std::ptrdiff_t s0 = blk * synthesis_block;
     const std::ptrdiff_t len = std::min(n_new, s0 + synthesis_block) - s0;

@@ -11,6 +11,14 @@
  *  split by class and radix-sorted (kernels/radix_sort.hpp). ROC AUC and average precision are
  *  then one merge of the two sorted classes with integer counts, so they are exact with any
  *  amount of ties.
+ *
+ *  Threads, cancellation, progress: each function takes a trailing `const Execution& exec`
+ *  (core/types.hpp; defaults to all of `max_threads()`, no cancellation, no progress). The sort
+ *  runs on `exec.n_threads` (0 = max_threads(), capped by a ThreadLimit) from
+ *  `kernels::radix_parallel_threshold` scores on; `exec.cancellation` is polled every
+ *  `kernels::poll_keys` keys of each pass and before each bucket (the call throws
+ *  `Cancelled("<function>: cancelled")`); `exec.progress` gets stage "sort" (1 of 1) once the
+ *  scores are sorted, and for a one-vs-rest AUC stage "class" (done / total classes).
  */
 #pragma once
 
@@ -24,6 +32,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
@@ -44,6 +53,21 @@ struct Curve {
 };
 
 namespace detail {
+
+/** Sorts the scores of each class for a ranking metric run by `exec` on behalf of `where`,
+ *  then reports stage "sort" to exec.progress. */
+template <class S>
+kernels::ClassKeys<kernels::ScoreKey<S>> ranked_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
+                                                     const Eigen::Ref<const Vector<S>>& s,
+                                                     int pos_label, const Execution& exec,
+                                                     const char* where) {
+  const Stop stop{&exec.cancellation, where};
+  stop.check();
+  auto keys = kernels::sorted_class_keys<S>(y, s, pos_label, exec.n_threads, stop);
+  stop.check();
+  if (exec.progress) exec.progress(Progress{"sort", 1, 1, 0.0});
+  return keys;
+}
 
 /** The working scalar of a score type: float stays float, everything else becomes double. */
 template <class S>
@@ -130,9 +154,10 @@ struct ClfCurve {
  *  top. O(n) after the O(n) sort. */
 template <class S>
 ClfCurve binary_clf_curve(const Eigen::Ref<const Eigen::VectorXi>& y,
-                          const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+                          const Eigen::Ref<const Vector<S>>& s, int pos_label,
+                          const Execution& exec, const char* where) {
   using K = kernels::ScoreKey<S>;
-  const kernels::ClassKeys<K> keys = kernels::sorted_class_keys<S>(y, s, pos_label);
+  const kernels::ClassKeys<K> keys = ranked_keys<S>(y, s, pos_label, exec, where);
   const kernels::KeyArray<K>& pos = keys.pos;
   const kernels::KeyArray<K>& neg = keys.neg;
   ClfCurve c;
@@ -155,9 +180,9 @@ ClfCurve binary_clf_curve(const Eigen::Ref<const Eigen::VectorXi>& y,
  *  distinct positive score the negatives below it and tied with it. Needs both classes. */
 template <class S>
 double fast_roc_auc(const Eigen::Ref<const Eigen::VectorXi>& y,
-                    const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+                    const Eigen::Ref<const Vector<S>>& s, int pos_label, const Execution& exec) {
   using K = kernels::ScoreKey<S>;
-  const kernels::ClassKeys<K> keys = kernels::sorted_class_keys<S>(y, s, pos_label);
+  const kernels::ClassKeys<K> keys = ranked_keys<S>(y, s, pos_label, exec, "roc_auc_score");
   const kernels::KeyArray<K>& pos = keys.pos;
   const kernels::KeyArray<K>& neg = keys.neg;
   // twice the number of (positive, negative) pairs ordered correctly, ties counting one
@@ -183,9 +208,11 @@ double fast_roc_auc(const Eigen::Ref<const Eigen::VectorXi>& y,
  *  fps = #negatives >= v; only thresholds where recall changes add a term. Needs a positive. */
 template <class S>
 double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
-                              const Eigen::Ref<const Vector<S>>& s, int pos_label) {
+                              const Eigen::Ref<const Vector<S>>& s, int pos_label,
+                              const Execution& exec) {
   using K = kernels::ScoreKey<S>;
-  const kernels::ClassKeys<K> keys = kernels::sorted_class_keys<S>(y, s, pos_label);
+  const kernels::ClassKeys<K> keys =
+      ranked_keys<S>(y, s, pos_label, exec, "average_precision_score");
   const kernels::KeyArray<K>& pos = keys.pos;
   const kernels::KeyArray<K>& neg = keys.neg;
   const auto total = static_cast<double>(pos.size);
@@ -233,19 +260,22 @@ double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
  *  \param pos_label the positive class; `std::nullopt` (not given) means 1 with labels in
  *         {0, 1} or {-1, 1}. An `int` converts implicitly, so `roc_curve(y, s, 2, false)` works.
  *  \param drop_intermediate drop collinear points.
+ *  \param exec threads, cancellation and progress (see the file comment).
  *  \throws InvalidArgument on more than two labels in y_true, labels outside {0, 1}/{-1, 1}
  *          without a pos_label, no sample of the positive class, no negative sample, a length
  *          mismatch, empty input, more than one score column or a non-finite score (naming its
- *          index).
+ *          index); Cancelled once exec.cancellation is cancelled.
  *  Complexity O(n) (radix sort). Thread safety: pure function. */
 template <class D>
 Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::MatrixBase<D>& scores,
-                std::optional<int> pos_label = std::nullopt, bool drop_intermediate = true) {
+                std::optional<int> pos_label = std::nullopt, bool drop_intermediate = true,
+                const Execution& exec = {}) {
+  detail::Stop{&exec.cancellation, "roc_curve"}.check();  // before the O(n) checks
   detail::check_scores(y_true, scores, "roc_curve");
   const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::roc, "roc_curve");
   using S = detail::ScoreScalar<typename D::Scalar>;
   const auto s = detail::score_vector(scores);
-  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos);
+  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos, exec, "roc_curve");
   const std::size_t t = c.fps.size();
   std::vector<std::size_t> keep;
   keep.reserve(t);
@@ -285,13 +315,15 @@ Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::Ma
  *  With a score matrix of k > 2 columns (one per class, in sorted label order, rows summing to
  *  1), computes the one-vs-rest macro average instead; see the overload with `Average`.
  *
+ *  \param exec threads, cancellation and progress (see the file comment).
  *  \throws InvalidArgument when y_true holds one class only ("ROC AUC is not defined"), on a
- *          length mismatch, empty input or non-finite score.
+ *          length mismatch, empty input or non-finite score; Cancelled once exec.cancellation
+ *          is cancelled.
  *  Complexity: O(n) (radix sort), parallel with OpenMP; n extra keys of memory.
  *  Thread safety: pure function. */
 template <class D>
 double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                     const Eigen::MatrixBase<D>& scores);
+                     const Eigen::MatrixBase<D>& scores, const Execution& exec = {});
 
 /** ROC AUC with an explicit average: for a single score column (binary problem) `average` is
  *  ignored; for a score matrix with one column per class (sorted label order, rows summing to 1
@@ -300,14 +332,23 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
  *  by class prevalence in y_true).
  *  \throws InvalidArgument as above, when the number of columns is not the number of classes,
  *          when a row does not sum to 1 (`|sum - 1| <= 1e-8 + 1e-5`, numpy's allclose), or for
- *          `Average::micro`/`Average::binary` with a multi-class matrix. */
+ *          `Average::micro`/`Average::binary` with a multi-class matrix; Cancelled once
+ *          exec.cancellation is cancelled (polled in each class's sort too). */
 template <class D>
 double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                     const Eigen::MatrixBase<D>& scores, Average average) {
+                     const Eigen::MatrixBase<D>& scores, Average average,
+                     const Execution& exec = {}) {
+  const detail::Stop stop{&exec.cancellation, "roc_auc_score"};
+  stop.check();  // before the O(n k) checks
   using S = detail::ScoreScalar<typename D::Scalar>;
   detail::check_same_length(y_true.size(), scores.rows(), "y_true", "scores");
   if (y_true.size() == 0) detail::fail("roc_auc_score: y_true and scores are empty (0 samples)");
-  detail::check_finite(scores, "scores");
+  constexpr Eigen::Index poll_rows = 1 << 16;  // scanned between two polls of the token
+  for (Eigen::Index r0 = 0; r0 < scores.rows(); r0 += poll_rows) {
+    stop.check();
+    const Eigen::Index len = std::min(poll_rows, scores.rows() - r0);
+    if (!scores.middleRows(r0, len).allFinite()) detail::check_finite(scores, "scores");
+  }
   if (scores.cols() == 1) {
     const int lo = y_true.minCoeff();
     const int hi = y_true.maxCoeff();
@@ -322,7 +363,7 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
           "one column per class for one-vs-rest AUC");
     }
     const auto s = detail::score_vector(scores.col(0));
-    return detail::fast_roc_auc<S>(y_true, s, hi);
+    return detail::fast_roc_auc<S>(y_true, s, hi, exec);
   }
   const std::vector<int> classes = detail::unique_labels(y_true);
   const auto k = static_cast<Eigen::Index>(classes.size());
@@ -338,6 +379,7 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
     detail::fail("roc_auc_score: one-vs-rest AUC supports Average::macro or Average::weighted");
   }
   for (Eigen::Index i = 0; i < scores.rows(); ++i) {
+    if (i % poll_rows == 0) stop.check();
     double sum = 0.0;  // a plain loop: GCC 12 warns falsely in Eigen's AVX-512 sums
     for (Eigen::Index j = 0; j < scores.cols(); ++j) sum += static_cast<double>(scores(i, j));
     if (!(std::abs(sum - 1.0) <= 1e-8 + 1e-5)) {
@@ -350,7 +392,11 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
   for (Eigen::Index c = 0; c < k; ++c) {
     const int label = classes[static_cast<std::size_t>(c)];
     const Vector<S> col = scores.col(c).template cast<S>();
-    const double auc = detail::fast_roc_auc<S>(y_true, col, label);
+    const double auc = detail::fast_roc_auc<S>(y_true, col, label, exec);
+    if (exec.progress) {
+      exec.progress(
+          Progress{"class", static_cast<std::size_t>(c + 1), static_cast<std::size_t>(k), auc});
+    }
     const double w =
         average == Average::weighted ? static_cast<double>((y_true.array() == label).count()) : 1.0;
     num += w * auc;
@@ -361,8 +407,8 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
 
 template <class D>
 double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                     const Eigen::MatrixBase<D>& scores) {
-  return roc_auc_score(y_true, scores, Average::macro);
+                     const Eigen::MatrixBase<D>& scores, const Execution& exec) {
+  return roc_auc_score(y_true, scores, Average::macro, exec);
 }
 
 /** The precision-recall curve (scikit-learn's `precision_recall_curve`): for every distinct
@@ -373,18 +419,23 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
  *  values in {0, 1} or {-1, 1}; y_true may hold at most two labels; a y_true with no sample of
  *  the positive class throws (scikit-learn warns and sets recall to 1). A y_true with only
  *  positives is fine (precision 1 everywhere), as in scikit-learn.
- *  \throws InvalidArgument as roc_curve, except that no negative sample is allowed.
+ *  \param exec threads, cancellation and progress (see the file comment).
+ *  \throws InvalidArgument as roc_curve, except that no negative sample is allowed; Cancelled
+ *          once exec.cancellation is cancelled.
  *  Complexity O(n) (radix sort). Thread safety: pure function. */
 template <class D>
 Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                              const Eigen::MatrixBase<D>& scores,
-                             std::optional<int> pos_label = std::nullopt) {
+                             std::optional<int> pos_label = std::nullopt,
+                             const Execution& exec = {}) {
+  detail::Stop{&exec.cancellation, "precision_recall_curve"}.check();  // before the O(n) checks
   detail::check_scores(y_true, scores, "precision_recall_curve");
   const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::precision_recall,
                                             "precision_recall_curve");
   using S = detail::ScoreScalar<typename D::Scalar>;
   const auto s = detail::score_vector(scores);
-  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos);
+  const detail::ClfCurve c =
+      detail::binary_clf_curve<S>(y_true, s, pos, exec, "precision_recall_curve");
   const auto t = static_cast<Eigen::Index>(c.fps.size());
   Curve out;
   out.precision.resize(t + 1);
@@ -412,18 +463,22 @@ Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
  *  it: with no positive sample AP is undefined (scikit-learn warns and returns 0; osprey throws,
  *  as precision_recall_curve and roc_auc_score do).
  *  \param pos_label the positive class.
+ *  \param exec threads, cancellation and progress (see the file comment).
  *  \throws InvalidArgument on more than two classes in y_true, a pos_label absent from y_true,
- *          a length mismatch, empty input or non-finite score.
+ *          a length mismatch, empty input or non-finite score; Cancelled once
+ *          exec.cancellation is cancelled.
  *  Complexity: O(n) (radix sort), parallel with OpenMP. Thread safety: pure function. */
 template <class D>
 double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                               const Eigen::MatrixBase<D>& scores, int pos_label = 1) {
+                               const Eigen::MatrixBase<D>& scores, int pos_label = 1,
+                               const Execution& exec = {}) {
+  detail::Stop{&exec.cancellation, "average_precision_score"}.check();  // before the O(n) checks
   detail::check_scores(y_true, scores, "average_precision_score");
   using S = detail::ScoreScalar<typename D::Scalar>;
   const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::precision_recall,
                                             "average_precision_score");
   const auto s = detail::score_vector(scores);
-  return detail::fast_average_precision<S>(y_true, s, pos);
+  return detail::fast_average_precision<S>(y_true, s, pos, exec);
 }
 
 OSPREY_NAMESPACE_END

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
@@ -32,7 +33,13 @@ struct KNeighborsParams {
   Weights weights = Weights::uniform;          ///< vote or averaging weights
   Algorithm algorithm = Algorithm::automatic;  ///< search structure
   int leaf_size = 32;                          ///< kd-tree leaf size
-  int n_threads = 0;                           ///< threads (0 = all)
+  int n_threads = 0;                           ///< threads (0 = max_threads())
+  /** Stops fit, predict, predict_proba and kneighbors (they throw `Cancelled`) once
+   *  cancelled; copies of the Params (and of the estimator) share the token. */
+  CancellationToken cancellation{};
+  /** Optional progress of the neighbour search (as NearestNeighborsParams::progress), called
+   *  from the calling thread. */
+  ProgressCallback progress{};
 };
 
 namespace detail {
@@ -107,7 +114,8 @@ class KNeighborsBase {
   /** The k nearest training rows of every row of Q (see NearestNeighbors::kneighbors). */
   template <class D>
   [[nodiscard]] Neighbors<S> kneighbors(const Eigen::MatrixBase<D>& Q, int k) const {
-    return state().nn.kneighbors(Q, k);
+    return cancelled_as(Derived::estimator_name, "kneighbors",
+                        [&] { return state().nn.kneighbors(Q, k); });
   }
 
   /** True once fit has succeeded. */
@@ -132,18 +140,23 @@ class KNeighborsBase {
     s.nn.set_params({.n_neighbors = params_.n_neighbors,
                      .algorithm = params_.algorithm,
                      .leaf_size = params_.leaf_size,
-                     .n_threads = params_.n_threads});
-    s.nn.fit(X);
+                     .n_threads = params_.n_threads,
+                     .cancellation = params_.cancellation,
+                     .progress = params_.progress});
+    cancelled_as(Derived::estimator_name, "fit", [&] { s.nn.fit(X); });
     state_ = std::move(s);
     return static_cast<Derived&>(*this);
   }
 
-  /** The params().n_neighbors nearest training rows of Q, after checking Q's feature count. */
+  /** The params().n_neighbors nearest training rows of Q, after checking Q's feature count;
+   *  a cancelled search throws `Cancelled("<estimator>::<method>: cancelled")`. */
   template <class D>
-  [[nodiscard]] Neighbors<S> neighbors_of(const Eigen::MatrixBase<D>& Q) const {
+  [[nodiscard]] Neighbors<S> neighbors_of(const Eigen::MatrixBase<D>& Q,
+                                          std::string_view method) const {
     const auto& s = state();
     check_n_features(Derived::estimator_name, s.nn.n_features_in(), Q.cols());
-    return s.nn.kneighbors(Q, params_.n_neighbors);
+    return cancelled_as(Derived::estimator_name, method,
+                        [&] { return s.nn.kneighbors(Q, params_.n_neighbors); });
   }
 
   /** The params().n_neighbors nearest training rows of one query x into `ws`, and their
@@ -250,11 +263,11 @@ class KNeighborsClassifier
 
   /** Class probabilities, one row per query, columns in classes() order.
    *  \throws NotFittedError before fit; InvalidArgument on a feature-count mismatch, an empty
-   *  or non-finite Q. */
+   *  or non-finite Q; Cancelled once params().cancellation is cancelled. */
   template <class Derived>
   [[nodiscard]] Matrix<Scalar> predict_proba(const Eigen::MatrixBase<Derived>& Q) const {
     const auto& s = this->state();
-    const Neighbors<Scalar> nb = this->neighbors_of(Q);
+    const Neighbors<Scalar> nb = this->neighbors_of(Q, "predict_proba");
     const Eigen::Index m = Q.rows();
     const Eigen::Index c = s.classes.size();
     Matrix<Scalar> proba(m, c);
@@ -275,7 +288,7 @@ class KNeighborsClassifier
   template <class Derived>
   [[nodiscard]] Eigen::VectorXi predict(const Eigen::MatrixBase<Derived>& Q) const {
     const auto& s = this->state();
-    const Neighbors<Scalar> nb = this->neighbors_of(Q);
+    const Neighbors<Scalar> nb = this->neighbors_of(Q, "predict");
     Eigen::VectorXi out(Q.rows());
     detail::parallel_for<Eigen::Index>(0, Q.rows(), this->params_.n_threads, [&](Eigen::Index i) {
       std::vector<double> w, votes;
@@ -417,11 +430,11 @@ class KNeighborsRegressor
 
   /** Predicted target of every row of Q.
    *  \throws NotFittedError before fit; InvalidArgument on a feature-count mismatch, an empty
-   *  or non-finite Q. */
+   *  or non-finite Q; Cancelled once params().cancellation is cancelled. */
   template <class Derived>
   [[nodiscard]] Vector<Scalar> predict(const Eigen::MatrixBase<Derived>& Q) const {
     const auto& s = this->state();
-    const Neighbors<Scalar> nb = this->neighbors_of(Q);
+    const Neighbors<Scalar> nb = this->neighbors_of(Q, "predict");
     Vector<Scalar> out(Q.rows());
     detail::parallel_for<Eigen::Index>(0, Q.rows(), this->params_.n_threads, [&](Eigen::Index i) {
       std::vector<double> w;

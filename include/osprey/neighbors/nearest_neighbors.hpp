@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
@@ -119,7 +120,14 @@ struct NearestNeighborsParams {
   int n_neighbors = 5;                         ///< default k of kneighbors()
   Algorithm algorithm = Algorithm::automatic;  ///< search structure
   int leaf_size = 32;                          ///< kd-tree leaf size (>= 1)
-  int n_threads = 0;                           ///< threads for queries (0 = all)
+  int n_threads = 0;  ///< threads for the kd-tree build and the queries (0 = max_threads())
+  /** Stops fit and kneighbors (they throw `Cancelled`) once cancelled; copies of the Params
+   *  (and of the estimator) share the token. */
+  CancellationToken cancellation{};
+  /** Optional progress: stage "fit" (1 of 1) after the build; stage "kneighbors" (done / total
+   *  query rows) after each batch of 4096 queries (one report for a leave-one-out query).
+   *  Called from the calling thread. */
+  ProgressCallback progress{};
 };
 
 namespace detail {
@@ -225,28 +233,35 @@ class NearestNeighbors {
   }
 
   /** Stores the training rows and builds the search structure.
-   *  \throws InvalidArgument if X is empty or has a non-finite value (naming row and column). */
+   *  \throws InvalidArgument if X is empty or has a non-finite value (naming row and column);
+   *  Cancelled once params().cancellation is cancelled (the estimator is then unchanged). */
   template <class Derived>
   NearestNeighbors& fit(const Eigen::MatrixBase<Derived>& X) {
+    const detail::Stop stop{&params_.cancellation, "NearestNeighbors::fit"};
+    stop.check();
     detail::check_matrix_as<Scalar>(X, "X");
     if (X.rows() > Eigen::Index(std::numeric_limits<int>::max())) {
       detail::fail("X has ", X.rows(), " rows; NearestNeighbors supports at most 2^31 - 1");
     }
     detail::NearestNeighborsState<Scalar, Metric> s;
     s.X = X.template cast<Scalar>();
+    stop.check();
     s.tree = detail::use_kd_tree(params_.algorithm, s.X.rows(), s.X.cols());
     if (s.tree) {
-      s.kd = detail::KdTree<Scalar, Metric>(s.X, params_.leaf_size, params_.n_threads);
+      s.kd = detail::KdTree<Scalar, Metric>(s.X, params_.leaf_size, params_.n_threads, stop);
     } else {
       s.brute = detail::BruteIndex<Scalar, Metric>(s.X);
     }
+    stop.check();
     state_ = std::move(s);
+    if (params_.progress) params_.progress(Progress{"fit", 1, 1, 0.0});
     return *this;
   }
 
   /** The `k` nearest training rows of every row of `Q`.
    *  \throws NotFittedError before fit; InvalidArgument if k < 1, k > n_samples_fit(), Q is
-   *  empty, has a non-finite value or a different number of features. */
+   *  empty, has a non-finite value or a different number of features; Cancelled once
+   *  params().cancellation is cancelled. */
   template <class Derived>
   [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
     const auto& s = state();
@@ -347,17 +362,42 @@ class NearestNeighbors {
     }
   }
 
+  /** The search, in batches of 4096 queries with a progress report after each when a callback
+   *  is set (each query's result does not depend on the batches). */
   Neighbors<Scalar> search(const detail::NearestNeighborsState<Scalar, Metric>& s,
                            const RowMatrix<Scalar>& Q, int k, bool leave_one_out) const {
-    const auto size = static_cast<std::size_t>(Q.rows()) * static_cast<std::size_t>(k);
+    const detail::Stop stop{&params_.cancellation, "NearestNeighbors::kneighbors"};
+    stop.check();
+    const Eigen::Index m = Q.rows();
+    const auto size = static_cast<std::size_t>(m) * static_cast<std::size_t>(k);
     std::vector<Scalar> values(size);
     std::vector<int> indices(size);
-    if (s.tree) {
-      s.kd.search(Q, k, leave_one_out, params_.n_threads, values.data(), indices.data());
+    stop.check();  // the outputs of a big query take a while to allocate
+    constexpr Eigen::Index batch = 4096;
+    if (!params_.progress || leave_one_out || m <= batch) {
+      search_rows(s, Q, k, leave_one_out, values.data(), indices.data(), stop);
+      if (params_.progress) params_.progress(Progress{"kneighbors", size_of(m), size_of(m), 0.0});
     } else {
-      s.brute.search(s.X, Q, k, leave_one_out, params_.n_threads, values.data(), indices.data());
+      for (Eigen::Index b0 = 0; b0 < m; b0 += batch) {
+        const Eigen::Index len = std::min(batch, m - b0);
+        const RowMatrix<Scalar> Qb = Q.middleRows(b0, len);
+        search_rows(s, Qb, k, false, values.data() + b0 * k, indices.data() + b0 * k, stop);
+        params_.progress(Progress{"kneighbors", size_of(b0 + len), size_of(m), 0.0});
+      }
     }
     return detail::finalize_neighbors<Scalar, Metric>(s.X, Q, k, indices, params_.n_threads);
+  }
+
+  static std::size_t size_of(Eigen::Index v) { return static_cast<std::size_t>(v); }
+
+  void search_rows(const detail::NearestNeighborsState<Scalar, Metric>& s,
+                   const RowMatrix<Scalar>& Q, int k, bool leave_one_out, Scalar* values,
+                   int* indices, const detail::Stop& stop) const {
+    if (s.tree) {
+      s.kd.search(Q, k, leave_one_out, params_.n_threads, values, indices, stop);
+    } else {
+      s.brute.search(s.X, Q, k, leave_one_out, params_.n_threads, values, indices, {}, stop);
+    }
   }
 
   const detail::NearestNeighborsState<Scalar, Metric>& state() const {

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "../../core/detail/stop.hpp"
 #include "../../core/random.hpp"
 #include "../../io/binary_format.hpp"
 #include "../../kernels/isolation_walk.hpp"
@@ -173,6 +174,18 @@ struct IsolationTreeBuilder {
     leaf(slot, depth, size);  // every tree feature is constant here: duplicates
   }
 };
+
+/** `v.assign(n, value)`, 2^20 elements at a time with `stop` polled between them (a big
+ *  forest's arrays take a while to fill). */
+template <class T>
+void polled_fill(std::vector<T>& v, std::size_t n, T value, const Stop& stop) {
+  v.clear();
+  v.reserve(n);
+  while (v.size() < n) {
+    stop.check();
+    v.insert(v.end(), std::min(std::size_t{1} << 20, n - v.size()), value);
+  }
+}
 
 /** Draws `d_tree` of the `d` features for one tree (partial Fisher-Yates; all of them, undrawn,
  *  when `d_tree == d`). */

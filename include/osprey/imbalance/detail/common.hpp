@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../../core/detail/stop.hpp"
 #include "../../core/parallel.hpp"
 #include "../../core/types.hpp"
 #include "../../core/validation.hpp"
@@ -111,12 +112,15 @@ template <class Scalar, class Derived>
  *  neighbours (a leave-one-out query): when the queries are the whole training set this is
  *  NearestNeighbors' own leave-one-out query, otherwise k + 1 neighbours are asked and the query
  *  row dropped (or the last one, when exact duplicates of lower index push it out).
+ *  The search polls `cancellation` per block (it throws `Cancelled`).
  *  \pre train has at least k rows (k + 1 when self is given). */
 template <class Scalar, class Metric>
 [[nodiscard]] Eigen::MatrixXi kneighbors(const RowMatrix<Scalar>& train,
                                          const RowMatrix<Scalar>& queries, int k,
-                                         const std::vector<Eigen::Index>* self, int n_threads) {
-  NearestNeighbors<Scalar, Metric> nn({.n_neighbors = k, .n_threads = n_threads});
+                                         const std::vector<Eigen::Index>* self, int n_threads,
+                                         const CancellationToken& cancellation = {}) {
+  NearestNeighbors<Scalar, Metric> nn(
+      {.n_neighbors = k, .n_threads = n_threads, .cancellation = cancellation});
   nn.fit(train);
   if (self == nullptr) return nn.kneighbors(queries, k).indices;
   const auto nq = static_cast<Eigen::Index>(self->size());

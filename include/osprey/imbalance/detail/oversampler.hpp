@@ -15,6 +15,7 @@
 #include <string_view>
 #include <utility>
 
+#include "../../core/detail/stop.hpp"
 #include "../../core/random.hpp"
 #include "../../core/types.hpp"
 #include "../../core/validation.hpp"
@@ -66,38 +67,12 @@ class OverSampler {
   }
 
   /** Returns (X, y) followed by the synthetic rows, grouped by class in ascending label order.
-   *  \throws InvalidArgument as the sampler documents. */
+   *  \throws InvalidArgument as the sampler documents; Cancelled once params().cancellation is
+   *  cancelled (the sampler keeps its previous state). */
   template <class D>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<D>& X,
                                  const Eigen::Ref<const Eigen::VectorXi>& y) {
-    const auto& self = static_cast<const Derived&>(*this);
-    check_resample_input<Scalar>(X, y, Derived::name, Derived::finite_later);
-    const auto counts = count_classes(y);
-    auto targets =
-        resolve_strategy(params_.sampling_strategy, counts, SamplingType::over, Derived::name);
-    std::erase_if(targets, [](const auto& kv) { return kv.second == 0; });
-    OverSamplingState s;
-    s.n_features = X.cols();
-    auto plan = self.plan_fit(X, y, counts, targets, s);
-    Eigen::Index total = 0;
-    for (const auto& kv : targets) total += kv.second;
-    s.base.resize(total);
-    s.neighbor.resize(total);
-    Resampled<Scalar> out;
-    out.X = copy_with_room<Scalar>(X, total, params_.n_threads);
-    out.y = stack_labels(y, targets, total);
-    const Rng root(params_.random_state);
-    Eigen::Index done = 0;
-    for (const auto& [label, n_new] : targets) {
-      synthesize_class(out.X, X.rows() + done, done, n_new,
-                       self.plan_class(plan, X, y, label, n_new),
-                       root.split(static_cast<std::uint32_t>(label)), s);
-      s.n_generated[label] = n_new;
-      done += n_new;
-    }
-    self.finish(plan, s);
-    state_ = std::move(s);
-    return out;
+    return cancelled_as(Derived::name, "fit_resample", [&] { return resample(X, y); });
   }
 
   /** True once fit_resample has succeeded. */
@@ -123,15 +98,58 @@ class OverSampler {
   }
 
  private:
+  // The body of fit_resample; a Cancelled thrown inside is renamed by fit_resample.
+  template <class D>
+  Resampled<Scalar> resample(const Eigen::MatrixBase<D>& X,
+                             const Eigen::Ref<const Eigen::VectorXi>& y) {
+    const auto& self = static_cast<const Derived&>(*this);
+    const Stop stop{&params_.cancellation, "fit_resample"};
+    stop.check();
+    check_resample_input<Scalar>(X, y, Derived::name, Derived::finite_later);
+    const auto counts = count_classes(y);
+    auto targets =
+        resolve_strategy(params_.sampling_strategy, counts, SamplingType::over, Derived::name);
+    std::erase_if(targets, [](const auto& kv) { return kv.second == 0; });
+    OverSamplingState s;
+    s.n_features = X.cols();
+    auto plan = self.plan_fit(X, y, counts, targets, s);
+    Eigen::Index total = 0;
+    for (const auto& kv : targets) total += kv.second;
+    s.base.resize(total);
+    s.neighbor.resize(total);
+    Resampled<Scalar> out;
+    out.X = copy_with_room<Scalar>(X, total, params_.n_threads);
+    out.y = stack_labels(y, targets, total);
+    const Rng root(params_.random_state);
+    Eigen::Index done = 0;
+    for (const auto& [label, n_new] : targets) {
+      synthesize_class(out.X, X.rows() + done, done, n_new,
+                       self.plan_class(plan, X, y, label, n_new),
+                       root.split(static_cast<std::uint32_t>(label)), s);
+      s.n_generated[label] = n_new;
+      done += n_new;
+      if (params_.progress) {
+        params_.progress(Progress{"synthesize", static_cast<std::size_t>(done),
+                                  static_cast<std::size_t>(total), 0.0});
+      }
+    }
+    stop.check();
+    self.finish(plan, s);
+    state_ = std::move(s);
+    return out;
+  }
+
   // Fills output rows [offset, offset + n_new) with the class plan's draws, and their
   // provenance from record_offset on.
   template <class ClassPlan>
   void synthesize_class(Matrix<Scalar>& out, Eigen::Index offset, Eigen::Index record_offset,
                         Eigen::Index n_new, const ClassPlan& plan, const Rng& rng,
                         OverSamplingState& s) const {
-    kernels::synthesize(out.data() + offset, out.rows(), out.cols(), n_new, rng, params_.n_threads,
-                        s.base.data() + record_offset, s.neighbor.data() + record_offset,
-                        [&](Rng& r, Eigen::Index sample) { return plan.draw(r, sample); });
+    kernels::synthesize(
+        out.data() + offset, out.rows(), out.cols(), n_new, rng, params_.n_threads,
+        s.base.data() + record_offset, s.neighbor.data() + record_offset,
+        [&](Rng& r, Eigen::Index sample) { return plan.draw(r, sample); },
+        Stop{&params_.cancellation, "fit_resample"});
   }
 
   Params params_{};

@@ -41,25 +41,26 @@ class BruteIndex {
   /** For every row i of `Q`: the k smallest (reduced value, index) pairs among the rows of the
    *  training set `X` this index was built from, lexicographically sorted, into row i of
    *  `values`/`indices` (m x k, row-major storage). When `leave_one_out`, Q is the training set
-   *  and query i never returns index i. */
+   *  and query i never returns index i. `stop` is polled between blocks of work. */
   void search(const RowMatrix<S>& X, const RowMatrix<S>& Q, int k, bool leave_one_out,
-              int n_threads, S* values, int* indices, const BruteTiles& tiles = {}) const {
+              int n_threads, S* values, int* indices, const BruteTiles& tiles = {},
+              const Stop& stop = {}) const {
     const Eigen::Index m = Q.rows();
     if constexpr (uses_norm_expansion<Metric>) {
       if (leave_one_out) {
-        search_symmetric(centred_, X, k, n_threads, values, indices, tiles);
+        search_symmetric(centred_, X, k, n_threads, values, indices, tiles, stop);
         return;
       }
       search_query_tiles(
-          m, k, tiles.gemm_queries, n_threads, values, indices,
+          m, k, tiles.gemm_queries, n_threads, values, indices, stop,
           [&](Eigen::Index q0, Eigen::Index mq, std::vector<kernels::TopK<S>>& tops) {
-            query_tile_gemm(centred_, X, Q, q0, mq, leave_one_out, tops, tiles);
+            query_tile_gemm(centred_, X, Q, q0, mq, leave_one_out, tops, tiles, stop);
           });
     } else {
       search_query_tiles(
-          m, k, tiles.panel_queries, n_threads, values, indices,
+          m, k, tiles.panel_queries, n_threads, values, indices, stop,
           [&](Eigen::Index q0, Eigen::Index mq, std::vector<kernels::TopK<S>>& tops) {
-            query_tile_panels<S, Metric>(packed_, X, Q, q0, mq, leave_one_out, tops, tiles);
+            query_tile_panels<S, Metric>(packed_, X, Q, q0, mq, leave_one_out, tops, tiles, stop);
           });
     }
   }

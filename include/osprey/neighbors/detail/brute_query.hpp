@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "../../config.hpp"
+#include "../../core/detail/stop.hpp"
 #include "../../core/parallel.hpp"
 #include "../../core/types.hpp"
 #include "../../kernels/distance.hpp"
@@ -36,12 +37,14 @@ namespace detail {
 
 /** Cuts the `m` queries into tiles of `tile` (independent of the thread count, so results never
  *  depend on it) and calls `tile_fn(q0, mq, tops)` for each tile on up to `n_threads` threads,
- *  with `tops` the k-buffers of queries [q0, q0 + mq) over rows of `values`/`indices`. */
+ *  with `tops` the k-buffers of queries [q0, q0 + mq) over rows of `values`/`indices`.
+ *  `stop` is polled before each tile (the tile functions poll it per block of rows too). */
 template <class S, class TileFn>
 void search_query_tiles(Eigen::Index m, int k, Eigen::Index tile, int n_threads, S* values,
-                        int* indices, TileFn&& tile_fn) {
+                        int* indices, const Stop& stop, TileFn&& tile_fn) {
   const Eigen::Index n_tiles = (m + tile - 1) / tile;
   parallel_for<Eigen::Index>(0, n_tiles, n_threads, [&](Eigen::Index t) {
+    stop.check();
     const Eigen::Index q0 = t * tile;
     const Eigen::Index mq = std::min(tile, m - q0);
     std::vector<kernels::TopK<S>> tops;
@@ -58,11 +61,12 @@ void search_query_tiles(Eigen::Index m, int k, Eigen::Index tile, int n_threads,
  *  whose estimate is within E of the query's current k-th value is recomputed directly, so the
  *  k-buffers hold exact values. The recheck reads the centred rows (the block the GEMM just
  *  read, in cache) when the query centres exactly too, which gives the same value as the rows
- *  as given; else it reads the rows as given. */
+ *  as given; else it reads the rows as given. `stop` is polled before each block. */
 template <class S>
 void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const RowMatrix<S>& Q,
                      Eigen::Index q0, Eigen::Index mq, bool loo,
-                     std::vector<kernels::TopK<S>>& tops, const BruteTiles& tiles) {
+                     std::vector<kernels::TopK<S>>& tops, const BruteTiles& tiles,
+                     const Stop& stop = {}) {
   const Eigen::Index n = X.rows();
   const Eigen::Index d = X.cols();
   const Eigen::Index nb = std::min(tiles.gemm_rows, n);
@@ -80,6 +84,7 @@ void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const R
   Matrix<S> C(nb, mq);
   kernels::SerialGemm<S> gemm(nb, mq, d);
   for (Eigen::Index b0 = 0; b0 < n; b0 += nb) {
+    stop.check();
     const Eigen::Index rows = std::min(nb, n - b0);
     const auto block_norms = train.norms.segment(b0, rows);
     const double block_max = static_cast<double>(block_norms.maxCoeff());
@@ -103,11 +108,12 @@ void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const R
 /** Queries [q0, q0 + mq) against every training row with the register-tiled panel kernel
  *  (metrics without the norm expansion): the packed training panels are walked in blocks of
  *  `tiles.panel_bytes`, `kernels::micro_queries` queries at a time, and each block of reduced
- *  distances is offered to the queries' k-buffers. */
+ *  distances is offered to the queries' k-buffers. `stop` is polled before each block. */
 template <class S, class Metric>
 void query_tile_panels(const std::vector<S>& packed, const RowMatrix<S>& X, const RowMatrix<S>& Q,
                        Eigen::Index q0, Eigen::Index mq, bool loo,
-                       std::vector<kernels::TopK<S>>& tops, const BruteTiles& tiles) {
+                       std::vector<kernels::TopK<S>>& tops, const BruteTiles& tiles,
+                       const Stop& stop = {}) {
   constexpr int NR = kernels::panel_rows<S>;
   constexpr int MR = kernels::micro_queries;
   const Eigen::Index n = X.rows();
@@ -119,6 +125,7 @@ void query_tile_panels(const std::vector<S>& packed, const RowMatrix<S>& X, cons
   const Eigen::Index ldo = block_panels * NR;
   std::vector<S> buf(static_cast<std::size_t>(MR * ldo));
   for (Eigen::Index p0 = 0; p0 < n_panels; p0 += block_panels) {
+    stop.check();
     const Eigen::Index p1 = std::min(n_panels, p0 + block_panels);
     const Eigen::Index row0 = p0 * NR;
     const Eigen::Index rows = std::min(p1 * NR, n) - row0;

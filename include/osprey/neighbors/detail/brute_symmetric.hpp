@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../../config.hpp"
+#include "../../core/detail/stop.hpp"
 #include "../../core/parallel.hpp"
 #include "../../core/types.hpp"
 #include "../../kernels/distance.hpp"
@@ -37,10 +38,10 @@ namespace detail {
  *  256 rows), down to single blocks. Rows in one block are then close together, which is what
  *  makes the symmetric search's early thresholds tight. Ties in a coordinate go by row index, so
  *  the order depends on X alone (the runs of one level are cut in parallel, each on its own
- *  rows). O(n d + n log(n / block)). */
+ *  rows). O(n d + n log(n / block)). `stop` is polled before each level. */
 template <class S>
-[[nodiscard]] std::vector<int> block_order(const RowMatrix<S>& X, Eigen::Index block,
-                                           int n_threads) {
+[[nodiscard]] std::vector<int> block_order(const RowMatrix<S>& X, Eigen::Index block, int n_threads,
+                                           const Stop& stop = {}) {
   const Eigen::Index n = X.rows();
   const Eigen::Index d = X.cols();
   std::vector<int> perm(static_cast<std::size_t>(n));
@@ -91,6 +92,7 @@ template <class S>
   };
   std::vector<Run> level{{0, (n + block - 1) / block}};
   while (!level.empty()) {
+    stop.check();
     parallel_for(std::size_t{0}, level.size(), n_threads, [&](std::size_t q) { cut(level[q]); });
     std::vector<Run> next;
     for (const Run& run : level) {
@@ -122,14 +124,24 @@ inline constexpr std::size_t outbox_cap = std::size_t{1} << 16;
  *  or the thread count; and no row is filled twice (once per thread) as private buffers were.
  *
  *  Memory beyond X, XF and the k-buffers: four thresholds per row and, per thread, one tile,
- *  one GEMM packing space and at most `outbox_cap` queued candidates. */
+ *  one GEMM packing space and at most `outbox_cap` queued candidates. Every thread polls
+ *  `stop` before each tile it takes (a tile is B x B x d multiply-adds, well under a
+ *  millisecond). */
 template <class S, class F>
 class SymmetricSearch {
  public:
   /** Plans the tiles and phases and allocates the k-buffers, thresholds and per-thread tiles. */
   SymmetricSearch(const RowMatrix<S>& X, const std::vector<int>& perm, const RowMatrix<F>& XF,
-                  const F* nrm_f, double E, int k, int n_threads, const BruteTiles& tiles)
-      : X_(X), perm_(perm), XF_(XF), nrm_f_(nrm_f), E_(E), k_(k), n_threads_(n_threads) {
+                  const F* nrm_f, double E, int k, int n_threads, const BruteTiles& tiles,
+                  const Stop& stop = {})
+      : X_(X),
+        perm_(perm),
+        XF_(XF),
+        nrm_f_(nrm_f),
+        E_(E),
+        k_(k),
+        n_threads_(n_threads),
+        stop_(stop) {
     n_ = X.rows();
     d_ = X.cols();
     B_ = std::min(tiles.sym_block, n_);
@@ -269,6 +281,7 @@ class SymmetricSearch {
     const auto tz = static_cast<std::size_t>(t);
     for (Eigen::Index p = diagonal_phase ? t : take(tz, ph, next, full); p < phase_[ph + 1];
          p = diagonal_phase ? p + T_ : take(tz, ph, next, full)) {
+      stop_.check();
       const auto [I, J] = order_[static_cast<std::size_t>(p)];
       scan_tile(t, I, J);
     }
@@ -410,6 +423,7 @@ class SymmetricSearch {
   double E_;
   int k_;
   int n_threads_;
+  Stop stop_;
   Eigen::Index n_ = 0;
   Eigen::Index d_ = 0;
   Eigen::Index B_ = 0;                                        ///< rows per block
@@ -444,16 +458,17 @@ class SymmetricSearch {
  *
  *  Double searches of at least `tiles.float_filter_rows` rows whose centred squared norms lie
  *  in [1e-20, 1e30] compute the tiles and the scan in float (E then bounds the float error):
- *  the same neighbours as an all-double search, at about the cost of a float one. */
+ *  the same neighbours as an all-double search, at about the cost of a float one. `stop` is
+ *  polled per level of block_order and per tile. */
 template <class S>
 void search_symmetric(const CentredRows<S>& train, const RowMatrix<S>& X, int k, int n_threads,
-                      S* values, int* indices, const BruteTiles& tiles) {
+                      S* values, int* indices, const BruteTiles& tiles, const Stop& stop = {}) {
   // The search runs on the rows reordered so that each block is one cell of a k-d split
   // (block_order); the k-buffers hold the original indices, so ties still go to the lower
   // input index and the order changes only how soon the thresholds tighten.
   const Eigen::Index n = X.rows();
   const Eigen::Index d = X.cols();
-  const std::vector<int> perm = block_order(X, std::min(tiles.sym_block, n), n_threads);
+  const std::vector<int> perm = block_order(X, std::min(tiles.sym_block, n), n_threads, stop);
   // Double searches of enough rows with centred squared norms in [1e-20, 1e30] (so float
   // neither overflows nor underflows) filter in float.
   const double max_norm = n > 0 ? static_cast<double>(train.norms.maxCoeff()) : 0.0;
@@ -487,13 +502,13 @@ void search_symmetric(const CentredRows<S>& train, const RowMatrix<S>& X, int k,
   if constexpr (std::is_same_v<S, double>) {
     if (filter) {
       const double E = kernels::expansion_margin(d, 2 * max_norm, kernels::unit_roundoff<float>);
-      SymmetricSearch<S, float>(X, perm, Xf, nf.data(), E, k, n_threads, tiles)
+      SymmetricSearch<S, float>(X, perm, Xf, nf.data(), E, k, n_threads, tiles, stop)
           .run(values, indices);
       return;
     }
   }
   const double E = kernels::expansion_margin(d, 2 * max_norm, kernels::unit_roundoff<S>);
-  SymmetricSearch<S, S>(X, perm, XP, np.data(), E, k, n_threads, tiles).run(values, indices);
+  SymmetricSearch<S, S>(X, perm, XP, np.data(), E, k, n_threads, tiles, stop).run(values, indices);
 }
 
 }  // namespace detail

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "../../config.hpp"
+#include "../../core/detail/stop.hpp"
 #include "../../core/parallel.hpp"
 #include "../../core/types.hpp"
 #include "../../kernels/topk.hpp"
@@ -38,13 +39,15 @@ class KdTree {
 
   /** Builds the tree over the rows of `X` with at most `leaf_size` points per leaf, on up to
    *  `n_threads` threads (the tree is the same for any thread count: its shape depends only on
-   *  n and leaf_size, and each subtree is built deterministically). */
-  KdTree(const RowMatrix<S>& X, int leaf_size, int n_threads = 1)
-      : d_(X.cols()), leaf_size_(leaf_size) {
+   *  n and leaf_size, and each subtree is built deterministically). `stop` is polled at every
+   *  node and around each median split, so a cancelled build throws within one split. */
+  KdTree(const RowMatrix<S>& X, int leaf_size, int n_threads = 1, const Stop& stop = {})
+      : d_(X.cols()), leaf_size_(leaf_size), stop_(stop) {
     const auto n = static_cast<int>(X.rows());
     perm_.resize(static_cast<std::size_t>(n));
     std::iota(perm_.begin(), perm_.end(), 0);
     points_ = X;
+    stop_.check();
     const auto count = static_cast<std::size_t>(subtree_nodes(n));
     nodes_.resize(count);
     lo_.resize(count * static_cast<std::size_t>(d_));
@@ -56,22 +59,26 @@ class KdTree {
       lo[static_cast<std::size_t>(j)] = X.col(j).minCoeff();
       hi[static_cast<std::size_t>(j)] = X.col(j).maxCoeff();
     }
+    stop_.check();
 #if defined(OSPREY_USE_OPENMP)
     const int threads = resolve_threads(n_threads);
     if (threads > 1 && std::int64_t{n} > 4 * std::int64_t{leaf_size_}) {
       // subtrees build as tasks; an exception in one (bad_alloc) is rethrown here
       task_region(threads, [&] { build(0, 0, n, lo, hi, 0); });
+      stop_ = {};
       return;
     }
 #else
     (void)n_threads;
 #endif
     build(0, 0, n, lo, hi, 64);
+    stop_ = {};
   }
 
-  /** k nearest rows of the training set for every row of `Q`, as in BruteIndex::search. */
+  /** k nearest rows of the training set for every row of `Q`, as in BruteIndex::search;
+   *  `stop` is polled before each chunk of 64 queries. */
   void search(const RowMatrix<S>& Q, int k, bool leave_one_out, int n_threads, S* values,
-              int* indices) const {
+              int* indices, const Stop& stop = {}) const {
     const Eigen::Index m = Q.rows();
     // Visit queries leaf by leaf (preorder leaf ids are spatially coherent), so consecutive
     // searches touch the same nodes and points; each query's result is independent of order.
@@ -79,10 +86,13 @@ class KdTree {
     parallel_for<Eigen::Index>(0, m, n_threads, [&](Eigen::Index i) {
       order[static_cast<std::size_t>(i)] = {home_leaf(Q.row(i).data()), static_cast<int>(i)};
     });
+    stop.check();
     std::sort(order.begin(), order.end());
+    stop.check();
     constexpr Eigen::Index chunk = 64;
     const Eigen::Index n_chunks = (m + chunk - 1) / chunk;
     parallel_for_dynamic<Eigen::Index>(0, n_chunks, n_threads, [&](Eigen::Index c) {
+      stop.check();
       const Eigen::Index end = std::min(m, (c + 1) * chunk);
       for (Eigen::Index o = c * chunk; o < end; ++o) {
         const Eigen::Index i = order[static_cast<std::size_t>(o)].second;
@@ -136,6 +146,7 @@ class KdTree {
    *  (`depth` < 3 spawns tasks; pass 64 to stay serial). Each node's stored box is the exact
    *  bounding box of its points (leaves scan them, inner nodes merge their children). */
   void build(int id, int begin, int end, std::vector<S> lo, std::vector<S> hi, int depth) {
+    stop_.check();
     const auto d = static_cast<std::size_t>(d_);
     Node& node = nodes_[static_cast<std::size_t>(id)];
     node.begin = begin;
@@ -197,21 +208,36 @@ class KdTree {
   S partition(int begin, int mid, int end, Eigen::Index dim) {
     const auto count = static_cast<std::size_t>(end - begin);
     std::vector<std::pair<S, int>> keys(count);
-    for (std::size_t i = 0; i < count; ++i) {
+    polled(count, [&](std::size_t i) {
       const int row = begin + static_cast<int>(i);
       keys[i] = {points_(row, dim), row};
-    }
+    });
+    stop_.check();
     std::nth_element(keys.begin(), keys.begin() + (mid - begin), keys.end());
+    stop_.check();
     const S split = keys[static_cast<std::size_t>(mid - begin)].first;
     RowMatrix<S> rows(static_cast<Eigen::Index>(count), d_);
     std::vector<int> ids(count);
-    for (std::size_t i = 0; i < count; ++i) {
+    polled(count, [&](std::size_t i) {
       rows.row(static_cast<Eigen::Index>(i)) = points_.row(keys[i].second);
       ids[i] = perm_[static_cast<std::size_t>(keys[i].second)];
-    }
+    });
+    stop_.check();
     points_.middleRows(begin, static_cast<Eigen::Index>(count)) = rows;
     std::copy(ids.begin(), ids.end(), perm_.begin() + begin);
     return split;
+  }
+
+  /** `f(i)` for i in [0, count), polling the build's stop every 2^17 indices (the root's
+   *  passes over millions of points must not run long between two polls). */
+  template <class F>
+  void polled(std::size_t count, F&& f) const {
+    constexpr std::size_t step = std::size_t{1} << 17;
+    for (std::size_t b = 0; b < count; b += step) {
+      if (b > 0) stop_.check();
+      const std::size_t e = std::min(count, b + step);
+      for (std::size_t i = b; i < e; ++i) f(i);
+    }
   }
 
   /** Reduced distance from q to the box of node `id` (0 inside). */
@@ -259,6 +285,7 @@ class KdTree {
 
   Eigen::Index d_ = 0;
   int leaf_size_ = 32;
+  Stop stop_{};  // the build's, cleared once built (queries take their own)
   std::vector<int> perm_;
   RowMatrix<S> points_;
   std::vector<Node> nodes_;
