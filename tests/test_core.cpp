@@ -191,6 +191,9 @@ TEST_CASE("CancellationToken: copies share one flag", "[core][cancel]") {
   std::thread([token]() mutable { token.cancel(); }).join();
   CHECK(copy.cancelled());
   CHECK_THROWS_AS(osprey::detail::throw_if_cancelled(copy, "test"), osprey::Cancelled);
+  token.reset();
+  CHECK_FALSE(copy.cancelled());
+  CHECK_NOTHROW(osprey::detail::throw_if_cancelled(copy, "test"));
   CHECK(std::is_base_of_v<osprey::Error, osprey::Cancelled>);
   CHECK(std::is_base_of_v<osprey::Error, osprey::FormatError>);
 }

@@ -2,6 +2,8 @@
 // become inf after validation), and the documented 2^31 - 1 cap on rows whose indices are `int`.
 #include "common/prelude.hpp"
 
+#include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <osprey/anomaly/isolation_forest.hpp>
@@ -109,6 +111,47 @@ TEMPLATE_TEST_CASE("Estimators<float>: a double above FLT_MAX names its row and 
   osprey::IsolationForest<TestType> forest({.n_estimators = 4});
   forest.fit(good);
   expect([&] { (void)forest.score_samples(bad); });
+}
+
+TEST_CASE("Neighbour searches refuse coordinates whose distances would overflow",
+          "[edges][neighbors][imbalance]") {
+  // Finite float data near FLT_MAX: every distance would be infinite and unrankable (this used to
+  // leave neighbour slots unfilled and read out of bounds). Minkowski<3> over 2 features, float:
+  // the bound is 0.5 (FLT_MAX / 8)^(1/3), about 1.74e12.
+  const double bound = osprey::detail::max_safe_coordinate<osprey::Minkowski<3>, float>(2);
+  CHECK(bound == Approx(0.5 * std::cbrt(static_cast<double>(FLT_MAX) / 8.0)));
+  CHECK(osprey::detail::max_safe_coordinate<osprey::Manhattan, float>(4) ==
+        Approx(static_cast<double>(FLT_MAX) / 32.0));
+  Matrix<double> X = small_X();
+  X(3, 1) = 3e38;
+  Eigen::VectorXd target = small_X().col(0);
+  require_throws_containing<InvalidArgument>(
+      [&] {
+        osprey::KNeighborsRegressor<float, osprey::Minkowski<3>>(
+            {.algorithm = osprey::Algorithm::brute})
+            .fit(X, target);
+      },
+      "at row 3, column 1; with the minkowski metric");
+  X(3, 1) = 0.9 * bound;  // within the bound: searches run, distances finite
+  osprey::NearestNeighbors<float, osprey::Minkowski<3>> nn({.algorithm = osprey::Algorithm::brute});
+  nn.fit(X);
+  const auto found = nn.kneighbors(X, 2);
+  CHECK(found.distances.allFinite());
+  CHECK(found.indices.minCoeff() >= 0);
+  CHECK(found.indices.maxCoeff() < X.rows());
+  Matrix<double> far = X.topRows(1);
+  far(0, 0) = -1.1 * bound;
+  require_throws_containing<InvalidArgument>([&] { (void)nn.kneighbors(far, 1); },
+                                             "NearestNeighbors::kneighbors: X holds");
+  osprey::QueryWorkspace<float> ws;
+  require_throws_containing<InvalidArgument>([&] { nn.kneighbors_one(far.row(0), 1, ws); },
+                                             "NearestNeighbors::kneighbors_one: x holds");
+  // Samplers search through NearestNeighbors, so they refuse the same data.
+  Matrix<double> huge = small_X();
+  huge(3, 0) = 1e30;  // a minority row (the search runs within it); bound ~ 3.3e18
+  require_throws_containing<InvalidArgument>(
+      [&] { (void)osprey::Smote<float>().fit_resample(huge, small_y()); }, "overflow");
+  CHECK_NOTHROW(osprey::Smote<double>().fit_resample(huge, small_y()));
 }
 
 TEMPLATE_TEST_CASE("Samplers<float>: a double above FLT_MAX names its row and column",

@@ -5,7 +5,8 @@
  *  puts another into an estimator's Params (`params.cancellation`) or a metric's `Execution`.
  *  Calling `cancel()` from any thread makes the running call throw `osprey::Cancelled` at its
  *  next check; the long loops check at least every few milliseconds of work, so a call stops
- *  within ~100 ms. A cancelled token stays cancelled: make a new one for the next call.
+ *  within ~100 ms. A cancelled token stays cancelled until `reset()`, which re-arms it (and
+ *  every copy) for the next call, so a model whose Params hold the token need not be refitted.
  *
  *  Thread-safety: `cancel` and `cancelled` may be called concurrently from any threads.
  */
@@ -27,6 +28,10 @@ class CancellationToken {
 
   /** Asks every call holding a copy of this token to stop. */
   void cancel() noexcept { flag_->store(true, std::memory_order_relaxed); }
+
+  /** Clears the flag of this token and every copy, for the next call. Call it only when no
+   *  call holding the token is running (a running call may or may not have seen the cancel). */
+  void reset() noexcept { flag_->store(false, std::memory_order_relaxed); }
 
   /** True once `cancel()` was called on this token or a copy. */
   [[nodiscard]] bool cancelled() const noexcept { return flag_->load(std::memory_order_relaxed); }

@@ -21,10 +21,13 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <concepts>
+#include <limits>
 
 #include "../config.hpp"
+#include "../core/validation.hpp"
 #include "../kernels/simd.hpp"
 
 OSPREY_NAMESPACE_BEGIN
@@ -213,6 +216,54 @@ template <>
 inline constexpr bool uses_norm_expansion<Euclidean> = true;
 template <>
 inline constexpr bool uses_norm_expansion<SquaredEuclidean> = true;
+
+}  // namespace detail
+
+namespace detail {
+
+/** How fast a metric's arithmetic grows with the coordinates: its intermediate sums reach
+ *  about d (2M)^g for coordinates of magnitude up to M. Euclidean (through the norm expansion),
+ *  SquaredEuclidean and any metric osprey does not know: 2; Manhattan and Chebyshev: 1;
+ *  Minkowski<P>: P. */
+template <class Metric>
+inline constexpr int distance_growth_v = 2;
+/// \cond OSPREY_INTERNAL
+template <>
+inline constexpr int distance_growth_v<Manhattan> = 1;
+template <>
+inline constexpr int distance_growth_v<Chebyshev> = 1;
+template <int P>
+inline constexpr int distance_growth_v<Minkowski<P>> = P;
+/// \endcond
+
+/** The largest coordinate magnitude M for which every distance of Metric between two vectors of
+ *  `d` coordinates, both within [-M, M], is finite in Scalar, with a margin of 4:
+ *  d (2M)^g <= max / 4 (g = distance_growth_v). */
+template <class Metric, class Scalar>
+[[nodiscard]] double max_safe_coordinate(Eigen::Index d) {
+  const double limit = static_cast<double>(std::numeric_limits<Scalar>::max()) /
+                       (4.0 * static_cast<double>(std::max<Eigen::Index>(d, 1)));
+  return 0.5 * std::pow(limit, 1.0 / static_cast<double>(distance_growth_v<Metric>));
+}
+
+/** Throws InvalidArgument, naming `who`, the row and the column, if a coordinate of X is too
+ *  large for Metric's distances to stay finite in Scalar (max_safe_coordinate): an infinite
+ *  distance cannot be ranked, so the search would have no answer. */
+template <class Metric, class Scalar, class Derived>
+void check_distance_range(const Eigen::MatrixBase<Derived>& X, Eigen::Index d, const char* who,
+                          const char* what) {
+  const double bound = max_safe_coordinate<Metric, Scalar>(d);
+  for (Eigen::Index j = 0; j < X.cols(); ++j) {
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      const double v = static_cast<double>(X.coeff(i, j));
+      if (!(std::abs(v) <= bound)) {
+        fail(who, ": ", what, " holds ", v, " at row ", i, ", column ", j, "; with the ",
+             Metric::name, " metric on ", d, " features, distances in ", scalar_name<Scalar>(),
+             " overflow for coordinates beyond +-", bound, " (rescale the data or use double)");
+      }
+    }
+  }
+}
 
 }  // namespace detail
 

@@ -240,6 +240,7 @@ class NearestNeighbors {
     const detail::Stop stop{&params_.cancellation, "NearestNeighbors::fit"};
     stop.check();
     detail::check_matrix_as<Scalar>(X, "X");
+    detail::check_distance_range<Metric, Scalar>(X, X.cols(), "NearestNeighbors::fit", "X");
     if (X.rows() > Eigen::Index(std::numeric_limits<int>::max())) {
       detail::fail("X has ", X.rows(), " rows; NearestNeighbors supports at most 2^31 - 1");
     }
@@ -267,6 +268,7 @@ class NearestNeighbors {
     const auto& s = state();
     detail::check_n_features("NearestNeighbors", s.X.cols(), Q.cols());
     detail::check_matrix_as<Scalar>(Q, "X");
+    detail::check_distance_range<Metric, Scalar>(Q, Q.cols(), "NearestNeighbors::kneighbors", "X");
     check_k(k, s.X.rows(), false);
     const RowMatrix<Scalar> Qs = Q.template cast<Scalar>();
     return search(s, Qs, k, false);
@@ -284,6 +286,8 @@ class NearestNeighbors {
     detail::check_one_row(x.rows(), x.cols(), "NearestNeighbors::kneighbors_one");
     detail::check_n_features("NearestNeighbors", s.X.cols(), x.size());
     detail::check_finite_as<Scalar>(x, "x");
+    detail::check_distance_range<Metric, Scalar>(x, s.X.cols(), "NearestNeighbors::kneighbors_one",
+                                                 "x");
     check_k(k, s.X.rows(), false);
     const Eigen::Index d = s.X.cols();
     ws.reserve(d, k, s.tree ? 0 : detail::BruteIndex<Scalar, Metric>::one_query_buffer(d));
