@@ -114,6 +114,18 @@ class IsolationForest {
     return *this;
   }
 
+  /** Replaces how calls run - `n_threads`, `cancellation`, `progress` (an `Execution`) - and,
+   *  unlike set_params, keeps the fit: for a loaded model (these are not saved) or to give a
+   *  fitted one a new token. \returns `*this`. \throws InvalidArgument if n_threads < 0. */
+  IsolationForest& set_execution(const Execution& execution) {
+    detail::check_param(execution.n_threads >= 0, "n_threads", execution.n_threads,
+                        ">= 0 (0 = max_threads())");
+    params_.n_threads = execution.n_threads;
+    params_.cancellation = execution.cancellation;
+    params_.progress = execution.progress;
+    return *this;
+  }
+
   /** Grows the forest on X (rows are samples) and sets `offset()`.
    *  \throws InvalidArgument if X is empty or has a non-finite value (naming row and column),
    *  or `max_features` as a count exceeds the number of columns; Cancelled once

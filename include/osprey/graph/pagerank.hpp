@@ -111,6 +111,18 @@ class PageRank {
     return *this;
   }
 
+  /** Replaces how calls run - `n_threads`, `cancellation`, `progress` (an `Execution`) - and,
+   *  unlike set_params, keeps the fit: for a loaded model (these are not saved) or to give a
+   *  fitted one a new token. \returns `*this`. \throws InvalidArgument if n_threads < 0. */
+  PageRank& set_execution(const Execution& execution) {
+    detail::check_param(execution.n_threads >= 0, "n_threads", execution.n_threads,
+                        ">= 0 (0 = max_threads())");
+    params_.n_threads = execution.n_threads;
+    params_.cancellation = execution.cancellation;
+    params_.progress = execution.progress;
+    return *this;
+  }
+
   /** Ranks the nodes of `graph`.
    *  \throws InvalidArgument if the personalization length differs from the node count;
    *  ConvergenceError if `throw_on_no_convergence` and max_iter iterations did not reach tol

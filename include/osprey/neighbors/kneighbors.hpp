@@ -111,6 +111,19 @@ class KNeighborsBase {
     return static_cast<Derived&>(*this);
   }
 
+  /** Replaces how calls run - `n_threads`, `cancellation`, `progress` (an `Execution`) - and,
+   *  unlike set_params, keeps the fit: for a loaded model (these are not saved) or to give a
+   *  fitted one a new token. \returns `*this`. \throws InvalidArgument if n_threads < 0. */
+  Derived& set_execution(const Execution& execution) {
+    detail::check_param(execution.n_threads >= 0, "n_threads", execution.n_threads,
+                        ">= 0 (0 = max_threads())");
+    params_.n_threads = execution.n_threads;
+    params_.cancellation = execution.cancellation;
+    params_.progress = execution.progress;
+    if (state_) state_->nn.set_execution(execution);
+    return static_cast<Derived&>(*this);
+  }
+
   /** The k nearest training rows of every row of Q (see NearestNeighbors::kneighbors). */
   template <class D>
   [[nodiscard]] Neighbors<S> kneighbors(const Eigen::MatrixBase<D>& Q, int k) const {

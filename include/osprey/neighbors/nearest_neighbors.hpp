@@ -232,6 +232,18 @@ class NearestNeighbors {
     return *this;
   }
 
+  /** Replaces how calls run - `n_threads`, `cancellation`, `progress` (an `Execution`) - and,
+   *  unlike set_params, keeps the fit: for a loaded model (these are not saved) or to give a
+   *  fitted one a new token. \returns `*this`. \throws InvalidArgument if n_threads < 0. */
+  NearestNeighbors& set_execution(const Execution& execution) {
+    detail::check_param(execution.n_threads >= 0, "n_threads", execution.n_threads,
+                        ">= 0 (0 = max_threads())");
+    params_.n_threads = execution.n_threads;
+    params_.cancellation = execution.cancellation;
+    params_.progress = execution.progress;
+    return *this;
+  }
+
   /** Stores the training rows and builds the search structure.
    *  \throws InvalidArgument if X is empty or has a non-finite value (naming row and column);
    *  Cancelled once params().cancellation is cancelled (the estimator is then unchanged). */
