@@ -118,11 +118,7 @@ class IsolationForest {
    *  unlike set_params, keeps the fit: for a loaded model (these are not saved) or to give a
    *  fitted one a new token. \returns `*this`. \throws InvalidArgument if n_threads < 0. */
   IsolationForest& set_execution(const Execution& execution) {
-    detail::check_param(execution.n_threads >= 0, "n_threads", execution.n_threads,
-                        ">= 0 (0 = max_threads())");
-    params_.n_threads = execution.n_threads;
-    params_.cancellation = execution.cancellation;
-    params_.progress = execution.progress;
+    detail::apply_execution(params_, execution);
     return *this;
   }
 

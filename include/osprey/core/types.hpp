@@ -52,6 +52,24 @@ struct Execution {
   ProgressCallback progress{};       ///< called from the calling thread; empty = silent
 };
 
+namespace detail {
+
+/** What every `set_execution` does: copies the three settings of `execution` into `params`
+ *  (any Params with `n_threads`, `cancellation` and `progress`).
+ *  \throws InvalidArgument if execution.n_threads < 0 (params unchanged). */
+template <class Params>
+void apply_execution(Params& params, const Execution& execution) {
+  if (execution.n_threads < 0) {
+    throw InvalidArgument(
+        concat("n_threads must be >= 0 (0 = max_threads()) (got ", execution.n_threads, ")"));
+  }
+  params.n_threads = execution.n_threads;
+  params.cancellation = execution.cancellation;
+  params.progress = execution.progress;
+}
+
+}  // namespace detail
+
 /** Output of a resampler: original rows first in input order, then synthetic rows. */
 template <class Scalar = double>
 struct Resampled {

@@ -28,7 +28,7 @@ struct Stop {
 
   /** Throws `Cancelled("<where>: cancelled")` once the token was cancelled. */
   void check() const {
-    if (requested()) throw Cancelled(concat(where, ": cancelled"));
+    if (token != nullptr) throw_if_cancelled(*token, where);
   }
 };
 
