@@ -1,0 +1,10 @@
+/** \file
+ *  Every distributed test case, as an X-macro list: X(name) stands for
+ *  `template <class C> void case_<name>(C&)`. tests/test_dist.cpp runs each under
+ *  ThreadCommunicator for p = 1..4; tests/dist/mpi_main.cpp runs the one named on its command
+ *  line under MPI, and tests/CMakeLists.txt registers it for mpirun -n 1..4. */
+#pragma once
+
+#include "case_communicator.hpp"
+
+#define OSPREY_DIST_CASES(X) X(communicator)
