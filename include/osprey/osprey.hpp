@@ -1,5 +1,7 @@
 /** \file
- *  The umbrella header: includes every osprey module.
+ *  The umbrella header: includes every osprey module, and osprey::dist's communicator concept
+ *  and in-process ThreadCommunicator. It does not include <osprey/dist/mpi.hpp>, the one header
+ *  that needs MPI.
  *
  *  \code
  *  #include <osprey/osprey.hpp>
@@ -45,3 +47,7 @@
 #include "metrics/report.hpp"
 #include "model_selection/cross_validate.hpp"
 #include "model_selection/stratified_kfold.hpp"
+
+// scale-out (the MPI communicator is <osprey/dist/mpi.hpp>, included on its own)
+#include "dist/communicator.hpp"
+#include "dist/thread_communicator.hpp"

@@ -28,3 +28,6 @@ run("${CMAKE_COMMAND}" -S "${consumer_src}" -B "${WORK_DIR}/build" -G "${GENERAT
     "-DCMAKE_CXX_COMPILER=${CXX}" -DCMAKE_BUILD_TYPE=Release ${extra})
 run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
 run("${WORK_DIR}/build/consumer")
+if(EXISTS "${WORK_DIR}/build/consumer_mpi")
+  run("${WORK_DIR}/build/consumer_mpi")
+endif()
