@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "../../config.hpp"
@@ -66,21 +67,53 @@ struct PageRankAgreement {
   std::int32_t cancelled = 0;
 };
 
-/** Sorts the received edges by (target, source), keeping arrival order among duplicates, and
- *  merges duplicates: `weight` becomes their summed weight (their count when unweighted). */
-inline void merge_duplicates(std::vector<PageRankEdge>& edges) {
-  std::stable_sort(edges.begin(), edges.end(), [](const PageRankEdge& a, const PageRankEdge& b) {
-    return a.dst != b.dst ? a.dst < b.dst : a.src < b.src;
-  });
+/** Sorts the received edges by (target, source), keeping arrival order among duplicates (a
+ *  counting sort by target over the owned block [offset, offset + L), then each row by source),
+ *  and merges duplicates when `merge`: `weight` becomes their summed weight, in arrival order
+ *  (as osprey::Graph sums them). Unweighted duplicates stay repeated entries, each of weight 1,
+ *  which is the same row sum without a weight array (osprey::Graph does the same).
+ *  \returns the number of distinct (source, target) pairs. */
+inline std::int64_t sort_and_merge(std::vector<PageRankEdge>& edges, std::uint64_t offset,
+                                   std::uint64_t L, bool merge) {
+  std::vector<std::size_t> start(static_cast<std::size_t>(L) + 1, 0);
+  for (const PageRankEdge& e : edges) {
+    ++start[static_cast<std::size_t>(static_cast<std::uint64_t>(e.dst) - offset) + 1];
+  }
+  for (std::size_t i = 0; i < L; ++i) start[i + 1] += start[i];
+  std::vector<PageRankEdge> sorted(edges.size());
+  std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+  for (const PageRankEdge& e : edges) {
+    sorted[fill[static_cast<std::size_t>(static_cast<std::uint64_t>(e.dst) - offset)]++] = e;
+  }
+  const auto by_source = [](const PageRankEdge& x, const PageRankEdge& y) { return x.src < y.src; };
+  std::int64_t distinct = 0;
   std::size_t write = 0;
-  for (std::size_t k = 0; k < edges.size(); ++k) {
-    if (write > 0 && edges[write - 1].dst == edges[k].dst && edges[write - 1].src == edges[k].src) {
-      edges[write - 1].weight += edges[k].weight;
+  for (std::size_t i = 0; i < L; ++i) {
+    const auto first = sorted.begin() + static_cast<std::ptrdiff_t>(start[i]);
+    const auto last = sorted.begin() + static_cast<std::ptrdiff_t>(start[i + 1]);
+    if (last - first <= 32) {  // short rows: insertion sort, stable and allocation-free
+      for (auto it = first; it != last; ++it) {
+        const PageRankEdge e = *it;
+        auto at = it;
+        for (; at != first && e.src < (at - 1)->src; --at) *at = *(at - 1);
+        *at = e;
+      }
     } else {
-      edges[write++] = edges[k];
+      std::stable_sort(first, last, by_source);
+    }
+    for (std::size_t k = start[i]; k < start[i + 1]; ++k) {
+      const bool repeat = k > start[i] && sorted[k].src == sorted[k - 1].src;
+      distinct += repeat ? 0 : 1;
+      if (merge && repeat) {
+        sorted[write - 1].weight += sorted[k].weight;
+      } else {
+        sorted[write++] = sorted[k];
+      }
     }
   }
-  edges.resize(write);
+  sorted.resize(write);
+  edges = std::move(sorted);
+  return distinct;
 }
 
 /** Sends every edge to the owner of its target (one all_to_allv). */
@@ -153,7 +186,7 @@ PageRankLocal build_local(C& comm, std::vector<PageRankEdge>& edges, std::int64_
                           bool weighted) {
   PageRankLocal g;
   g.owned = contiguous_block(static_cast<std::uint64_t>(n), comm.rank(), comm.size());
-  merge_duplicates(edges);
+  const std::int64_t distinct = sort_and_merge(edges, g.owned.offset, g.owned.local, weighted);
   number_columns(comm, edges, g);
   std::int32_t ones = 1;
   for (const PageRankEdge& e : edges) ones = ones != 0 && e.weight == 1.0 ? 1 : 0;
@@ -190,7 +223,7 @@ PageRankLocal build_local(C& comm, std::vector<PageRankEdge>& edges, std::int64_
   }
   g.scale.resize(L);
   g.dangling.resize(L);
-  std::int64_t counts[2] = {static_cast<std::int64_t>(edges.size()), 0};
+  std::int64_t counts[2] = {distinct, 0};
   for (std::size_t i = 0; i < L; ++i) {
     const bool active = out[i].raw > 0;
     g.dangling[i] = active ? 0 : 1;
