@@ -6,5 +6,10 @@
 #pragma once
 
 #include "case_communicator.hpp"
+#include "case_pagerank.hpp"
+#include "case_partition.hpp"
 
-#define OSPREY_DIST_CASES(X) X(communicator)
+#define OSPREY_DIST_CASES(X) \
+  X(communicator)            \
+  X(partition)               \
+  X(pagerank)

@@ -62,6 +62,10 @@ struct ThreadGroup {
       return;
     }
     cv_.wait(lock, [&] { return generation_ != gen || failed_; });
+    // A barrier every rank reached completes, even if a rank failed right after it: the ranks
+    // that left it may throw their own errors (require_all), which must not turn into
+    // RankFailed on the ranks that were slower to wake up.
+    if (generation_ != gen) return;
     throw_if_failed();
   }
 

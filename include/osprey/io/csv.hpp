@@ -64,8 +64,45 @@ struct CsvCells {
   std::size_t n_rows = 0;             ///< data rows
 };
 
+/** The text of a CSV line that is read (trimmed), or an empty view for a line the reader skips:
+ *  a blank line, or a `#` comment when `options.comments`. */
+[[nodiscard]] inline std::string_view csv_line_data(std::string_view line,
+                                                    const CsvOptions& options) noexcept {
+  const std::string_view text = trim(line);
+  if (text.empty() || (options.comments && text.front() == '#')) return {};
+  return text;
+}
+
+/** Reads one CSV line (without its newline; a byte order mark already stripped from the first
+ *  line) at `at` (line number set, column 0): skips it, takes it as the header while
+ *  `have_header` is false (setting `t.names`, `t.width` and `have_header`), or appends it as a
+ *  data row of `t.width` cells (`t.width` set from it when still 0). Every reader of CSV text
+ *  goes through here, so a file read whole and read in slices (dist/partition.hpp) accept the
+ *  same lines. \throws InvalidArgument on a ragged row or a cell that is not a number. */
+inline void read_csv_line(std::string_view line, const TextLocation& at, const CsvOptions& options,
+                          bool& have_header, std::vector<std::string_view>& fields, CsvCells& t) {
+  const std::string_view text = csv_line_data(line, options);
+  if (text.empty()) return;
+  split_delimited(text, options.delimiter, fields);
+  if (!have_header) {
+    for (auto f : fields) t.names.emplace_back(trim(f));
+    t.width = fields.size();
+    have_header = true;
+    return;
+  }
+  if (t.width == 0) t.width = fields.size();
+  if (fields.size() != t.width) {
+    fail_at(at, concat("expected ", t.width, " fields, found ", fields.size()));
+  }
+  for (std::size_t c = 0; c < fields.size(); ++c) {
+    t.cells.push_back(parse_double(fields[c], TextLocation{at.source, at.line, c + 1}));
+  }
+  t.row_line.push_back(at.line);
+  ++t.n_rows;
+}
+
 /** Reads the header and every data row as doubles, checking that rows have the same width.
- *  	hrows InvalidArgument on a read error, an empty input or no data rows, ragged rows or a
+ *  \throws InvalidArgument on a read error, an empty input or no data rows, ragged rows or a
  *  cell that is not a number. */
 inline CsvCells read_csv_cells(std::istream& in, const CsvOptions& options,
                                std::string_view source) {
@@ -77,26 +114,7 @@ inline CsvCells read_csv_cells(std::istream& in, const CsvOptions& options,
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1) strip_utf8_bom(line);
-    const std::string_view text = trim(line);
-    if (text.empty()) continue;
-    if (options.comments && text.front() == '#') continue;
-    split_delimited(text, options.delimiter, fields);
-    if (!have_header) {
-      for (auto f : fields) t.names.emplace_back(trim(f));
-      t.width = fields.size();
-      have_header = true;
-      continue;
-    }
-    if (t.width == 0) t.width = fields.size();
-    if (fields.size() != t.width) {
-      fail_at(TextLocation{source, line_no, 0},
-              concat("expected ", t.width, " fields, found ", fields.size()));
-    }
-    for (std::size_t c = 0; c < fields.size(); ++c) {
-      t.cells.push_back(parse_double(fields[c], TextLocation{source, line_no, c + 1}));
-    }
-    t.row_line.push_back(line_no);
-    ++t.n_rows;
+    read_csv_line(line, TextLocation{source, line_no, 0}, options, have_header, fields, t);
   }
   if (in.bad()) fail(source, ": read error");
   if (t.n_rows == 0) {
@@ -106,7 +124,7 @@ inline CsvCells read_csv_cells(std::istream& in, const CsvOptions& options,
 }
 
 /** Which column holds the labels, if any (`label` by name, `label_index` by position).
- *  	hrows InvalidArgument on an unknown name, a name without header, an index out of range, or
+ *  \throws InvalidArgument on an unknown name, a name without header, an index out of range, or
  *  a name and an index naming different columns. */
 inline std::optional<std::size_t> csv_label_column(const CsvOptions& options,
                                                    const std::vector<std::string>& names,
@@ -136,11 +154,12 @@ inline std::optional<std::size_t> csv_label_column(const CsvOptions& options,
   return label_col;
 }
 
-/** Splits the cells into features (converted to Scalar) and integer labels.
- *  	hrows InvalidArgument on a non-integer label or a value out of Scalar's range. */
+/** Splits the cells into features (converted to Scalar) and integer labels; `first_row` is the
+ *  number of data rows before `t`'s first (for messages, when `t` is a slice of a file).
+ *  \throws InvalidArgument on a non-integer label or a value out of Scalar's range. */
 template <class Scalar>
 CsvData<Scalar> csv_to_data(const CsvCells& t, std::optional<std::size_t> label_col,
-                            std::string_view source) {
+                            std::string_view source, std::size_t first_row = 0) {
   CsvData<Scalar> out;
   const std::size_t width = t.width;
   const std::size_t n_rows = t.n_rows;
@@ -156,7 +175,7 @@ CsvData<Scalar> csv_to_data(const CsvCells& t, std::optional<std::size_t> label_
       const double v = t.cells[r * width + c];
       if (label_col && c == *label_col) {
         if (v != std::floor(v) || std::abs(v) > 2147483647.0) {
-          fail(source, ": label '", v, "' in data row ", r + 1, ", column ", c + 1,
+          fail(source, ": label '", v, "' in data row ", first_row + r + 1, ", column ", c + 1,
                " is not an integer");
         }
         out.y(static_cast<Eigen::Index>(r)) = static_cast<int>(v);

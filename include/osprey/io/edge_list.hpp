@@ -58,6 +58,21 @@ namespace detail {
   return distinct;
 }
 
+/** The sparse-id rule itself: throws, suggesting `relabel = true`, unless `max_id + 1 <= 2 *
+ *  distinct + kSparseIdSlack`. `distinct` < 0 means "not counted, since the edges alone
+ *  (`most_distinct` ids at most) cannot make the ids dense". */
+inline void check_id_density(std::int64_t max_id, std::int64_t distinct, std::int64_t most_distinct,
+                             std::string_view source) {
+  const std::int64_t n_implied = max_id + 1;
+  if (distinct < 0 || n_implied > 2 * distinct + kSparseIdSlack) {
+    fail(source, ": node ids are sparse: the largest id is ", max_id, " but ",
+         distinct < 0 ? "at most " : "", distinct < 0 ? most_distinct : distinct,
+         " distinct ids occur, so most of the ", n_implied,
+         " nodes would have no edge; set EdgeListOptions::relabel = true to number the ids "
+         "0..n-1 (or give n_nodes to ask for that many nodes)");
+  }
+}
+
 /** Throws, suggesting `relabel = true`, when the ids in `src`/`dst` (max `max_id`) are sparse:
  *  `max_id + 1 > 2 * distinct + kSparseIdSlack`. Reads the ids only when the bound alone cannot
  *  decide (then `max_id + 1 <= 4 * edges + slack`, so the bit set is small). */
@@ -70,13 +85,7 @@ inline void check_dense_ids(const std::vector<std::int64_t>& src,
   const std::int64_t distinct = n_implied > 2 * most_distinct + kSparseIdSlack
                                     ? -1  // sparse whatever the count
                                     : count_distinct_ids(src, dst, n_implied);
-  if (distinct < 0 || n_implied > 2 * distinct + kSparseIdSlack) {
-    fail(source, ": node ids are sparse: the largest id is ", max_id, " but ",
-         distinct < 0 ? "at most " : "", distinct < 0 ? most_distinct : distinct,
-         " distinct ids occur, so most of the ", n_implied,
-         " nodes would have no edge; set EdgeListOptions::relabel = true to number the ids "
-         "0..n-1 (or give n_nodes to ask for that many nodes)");
-  }
+  check_id_density(max_id, distinct, most_distinct, source);
 }
 
 }  // namespace detail
@@ -164,6 +173,30 @@ void parse_edge_weight(std::string_view field, const TextLocation& at, EdgeList<
   out.weights.push_back(static_cast<Scalar>(w));
 }
 
+/** The text of a data line (trimmed), or an empty view for a blank or `#` comment line, which
+ *  the readers skip. */
+[[nodiscard]] inline std::string_view edge_line_data(std::string_view line) noexcept {
+  const std::string_view text = trim(line);
+  return (text.empty() || text.front() == '#') ? std::string_view{} : text;
+}
+
+/** Reads one line of an edge list (without its newline; a UTF-8 byte order mark already
+ *  stripped from the first line) at `at` (line number set, column 0): skips it when blank or a
+ *  comment, else appends its edge to `out`, checking its field count against `width` (set from
+ *  it when still 0) and raising `max_id`. Every reader of edge-list text goes through here, so
+ *  a file read whole and read in slices (dist/partition.hpp) accept the same lines. */
+template <class Scalar>
+void read_edge_line(std::string_view line, const TextLocation& at, const EdgeListOptions& options,
+                    std::size_t& width, std::vector<std::string_view>& fields,
+                    EdgeList<Scalar>& out, std::int64_t& max_id) {
+  const std::string_view text = edge_line_data(line);
+  if (text.empty()) return;
+  split_whitespace(text, fields);
+  check_edge_field_count(fields.size(), width, at);
+  parse_edge_ids(fields, at.source, at.line, options, out, max_id);
+  if (width == 3) parse_edge_weight(fields[2], TextLocation{at.source, at.line, 3}, out);
+}
+
 /** Sets `out.n_nodes`: relabels the ids to 0..n-1 (keeping the originals in `out.ids`), or takes
  *  the given n_nodes, or max id + 1 after the sparse-id check. */
 template <class Scalar>
@@ -218,12 +251,8 @@ template <class Scalar = double>
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1) detail::strip_utf8_bom(line);
-    const std::string_view text = detail::trim(line);
-    if (text.empty() || text.front() == '#') continue;
-    detail::split_whitespace(text, fields);
-    detail::check_edge_field_count(fields.size(), width, TextLocation{source, line_no, 0});
-    detail::parse_edge_ids(fields, source, line_no, options, out, max_id);
-    if (width == 3) detail::parse_edge_weight(fields[2], TextLocation{source, line_no, 3}, out);
+    detail::read_edge_line(line, TextLocation{source, line_no, 0}, options, width, fields, out,
+                           max_id);
   }
   if (in.bad()) detail::fail(source, ": read error");
   if (out.src.empty()) detail::fail(source, line_no == 0 ? ": file is empty" : ": no edges");

@@ -32,6 +32,11 @@ inline void strip_utf8_bom(std::string& line) {
   if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
 }
 
+/** The same for a line held as a view: drops a leading byte order mark from `line`. */
+inline void strip_utf8_bom(std::string_view& line) noexcept {
+  if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+}
+
 /** Where a cell came from, for error messages: "<source>:<line>, column <col>". */
 struct TextLocation {
   std::string_view source;
