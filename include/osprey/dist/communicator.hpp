@@ -100,9 +100,9 @@ template <class T, Communicator C>
 /** Where this rank's local rows sit in the global row order (rank 0's rows first, then rank
  *  1's, ...): `offset` is the global index of its first row, `total` the global row count. */
 struct RowRange {
-  std::uint64_t offset = 0;
-  std::uint64_t local = 0;
-  std::uint64_t total = 0;
+  std::uint64_t offset = 0;  ///< global index of this rank's first row
+  std::uint64_t local = 0;   ///< rows on this rank
+  std::uint64_t total = 0;   ///< rows on all ranks
 };
 
 /** The global position of `local_rows` rows on this rank (one all_gather). */

@@ -26,10 +26,10 @@
 
 // osprey uses MPI's C API only; skip the deprecated C++ bindings (and their warnings).
 #ifndef OMPI_SKIP_MPICXX
-#define OMPI_SKIP_MPICXX 1
+#define OMPI_SKIP_MPICXX 1  ///< Open MPI: no C++ bindings
 #endif
 #ifndef MPICH_SKIP_MPICXX
-#define MPICH_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1  ///< MPICH: no C++ bindings
 #endif
 #include <mpi.h>
 
@@ -113,6 +113,8 @@ int mpi_count(std::size_t n, const char* who) {
  *  threads never call MPI). Does nothing if MPI is already initialised. */
 class MpiEnvironment {
  public:
+  /** Initialises MPI with main's arguments unless it already is.
+   *  \throws Error if MPI_Init_thread fails. */
   MpiEnvironment(int& argc, char**& argv) {
     int initialised = 0;
     MPI_Initialized(&initialised);
@@ -140,6 +142,7 @@ class MpiEnvironment {
  *  the duplicate when destroyed (before MPI_Finalize). Movable, not copyable. */
 class MpiCommunicator {
  public:
+  /** A duplicate of `comm`. \throws Error if an MPI call fails. */
   explicit MpiCommunicator(MPI_Comm comm = MPI_COMM_WORLD) {
     detail::mpi_check(MPI_Comm_dup(comm, &comm_), "MPI_Comm_dup");
     detail::mpi_check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
@@ -152,23 +155,30 @@ class MpiCommunicator {
   }
   MpiCommunicator(const MpiCommunicator&) = delete;
   MpiCommunicator& operator=(const MpiCommunicator&) = delete;
+  /** Takes over the communicator of `o`, which is left without one. */
   MpiCommunicator(MpiCommunicator&& o) noexcept
       : comm_(o.comm_), rank_(o.rank_), size_(o.size_), stats_(o.stats_) {
     o.comm_ = MPI_COMM_NULL;
   }
   MpiCommunicator& operator=(MpiCommunicator&&) = delete;
 
+  /** The number of this rank, 0..size()-1. */
   [[nodiscard]] int rank() const noexcept { return rank_; }
+  /** The number of ranks. */
   [[nodiscard]] int size() const noexcept { return size_; }
+  /** The payload this rank has sent and received so far (dist/communicator.hpp). */
   [[nodiscard]] CommStats stats() const noexcept { return stats_; }
   /** The duplicated communicator, for the application's own MPI calls. */
   [[nodiscard]] MPI_Comm native() const noexcept { return comm_; }
 
+  /** MPI_Barrier. \throws Error if it fails. */
   void barrier() {
     ++stats_.collectives;
     detail::mpi_check(MPI_Barrier(comm_), "MPI_Barrier");
   }
 
+  /** MPI_Bcast of `data` from `root`. \throws Error if it fails; InvalidArgument past int
+   *  counts. */
   template <class T>
   requires std::is_trivially_copyable_v<T>
   void broadcast(std::span<T> data, int root) {
@@ -182,6 +192,7 @@ class MpiCommunicator {
                       "MPI_Bcast");
   }
 
+  /** MPI_Allreduce in place (MPI_SUM, MPI_MIN or MPI_MAX). \throws Error if it fails. */
   template <class T>
   requires std::is_arithmetic_v<T>
   void all_reduce(std::span<T> data, ReduceOp op) {
@@ -195,6 +206,7 @@ class MpiCommunicator {
         "MPI_Allreduce");
   }
 
+  /** MPI_Allgather: every rank's `local` (equal lengths) in rank order. \throws Error. */
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> all_gather(std::span<const T> local) {
     ++stats_.collectives;
@@ -208,6 +220,8 @@ class MpiCommunicator {
     return out;
   }
 
+  /** MPI_Allgatherv after exchanging the lengths; `counts` (when not null) receives them.
+   *  \throws Error; InvalidArgument past int counts. */
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> all_gatherv(
       std::span<const T> local, std::vector<std::size_t>* counts = nullptr) {
@@ -234,6 +248,8 @@ class MpiCommunicator {
     return out;
   }
 
+  /** MPI_Alltoall of p equal blocks. \throws InvalidArgument unless the length is a
+   *  multiple of p; Error if MPI fails. */
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> all_to_all(std::span<const T> send) {
     const auto p = static_cast<std::size_t>(size_);
@@ -254,6 +270,8 @@ class MpiCommunicator {
     return out;
   }
 
+  /** MPI_Alltoallv after exchanging the counts; see dist/communicator.hpp.
+   *  \throws InvalidArgument for bad counts or past int counts; Error if MPI fails. */
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> all_to_allv(
       std::span<const T> send, std::span<const std::size_t> send_counts,

@@ -99,20 +99,27 @@ struct ThreadGroup {
  *  belongs to its thread. */
 class ThreadCommunicator {
  public:
+  /** Rank `rank` of `group`; `run_ranks` makes these. */
   ThreadCommunicator(std::shared_ptr<detail::ThreadGroup> group, int rank)
       : group_(std::move(group)), rank_(rank) {}
   ThreadCommunicator(const ThreadCommunicator&) = delete;
   ThreadCommunicator& operator=(const ThreadCommunicator&) = delete;
 
+  /** The number of this rank, 0..size()-1. */
   [[nodiscard]] int rank() const noexcept { return rank_; }
+  /** The number of ranks in the group. */
   [[nodiscard]] int size() const noexcept { return group_->size; }
+  /** The payload this rank has sent and received so far (dist/communicator.hpp). */
   [[nodiscard]] CommStats stats() const noexcept { return stats_; }
 
+  /** Returns once every rank has called it. \throws RankFailed if another rank failed. */
   void barrier() {
     ++stats_.collectives;
     group_->wait();
   }
 
+  /** The root's `data` into every rank's `data` (equal lengths on every rank).
+   *  \throws InvalidArgument for a root outside the group; RankFailed if a rank failed. */
   template <class T>
   requires std::is_trivially_copyable_v<T>
   void broadcast(std::span<T> data, int root) {
@@ -129,6 +136,8 @@ class ThreadCommunicator {
     group_->wait();
   }
 
+  /** Element-wise sum, min or max over the ranks, in place, combined in rank order so every
+   *  rank holds the same bits. \throws RankFailed if a rank failed or lengths disagree. */
   template <class T>
   requires std::is_arithmetic_v<T>
   void all_reduce(std::span<T> data, ReduceOp op) {
@@ -147,6 +156,8 @@ class ThreadCommunicator {
     std::copy(out.begin(), out.end(), data.begin());
   }
 
+  /** Every rank's `local` (equal lengths), concatenated in rank order.
+   *  \throws RankFailed if a rank failed or lengths disagree. */
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> all_gather(std::span<const T> local) {
     std::vector<std::size_t> counts;
@@ -156,6 +167,8 @@ class ThreadCommunicator {
     return out;
   }
 
+  /** Every rank's `local` (any lengths), concatenated in rank order; `counts`, when not null,
+   *  receives each rank's length. \throws RankFailed if a rank failed. */
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> all_gatherv(
       std::span<const T> local, std::vector<std::size_t>* counts = nullptr) {
@@ -166,6 +179,8 @@ class ThreadCommunicator {
     return out;
   }
 
+  /** Block r of `send` (p equal blocks) to rank r; the result holds block s from rank s.
+   *  \throws InvalidArgument unless the length is a multiple of p; RankFailed. */
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> all_to_all(std::span<const T> send) {
     const auto p = static_cast<std::size_t>(size());
@@ -178,6 +193,9 @@ class ThreadCommunicator {
     return all_to_allv(send, std::span<const std::size_t>(counts));
   }
 
+  /** `send_counts[r]` elements of `send` (grouped by destination) to rank r; the result is
+   *  grouped by source rank, `recv_counts` (when not null) receiving the group sizes.
+   *  \throws InvalidArgument unless the counts have p entries summing to the send length. */
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> all_to_allv(
       std::span<const T> send, std::span<const std::size_t> send_counts,
