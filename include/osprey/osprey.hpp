@@ -51,3 +51,5 @@
 // scale-out (the MPI communicator is <osprey/dist/mpi.hpp>, included on its own)
 #include "dist/communicator.hpp"
 #include "dist/thread_communicator.hpp"
+#include "dist/pagerank.hpp"
+#include "dist/partition.hpp"
