@@ -6,5 +6,9 @@
 #pragma once
 
 #include "case_communicator.hpp"
+#include "case_neighbors.hpp"
 
-#define OSPREY_DIST_CASES(X) X(communicator)
+#define OSPREY_DIST_CASES(X) \
+  X(communicator)            \
+  X(knn_exact)               \
+  X(knn_near_ties)
