@@ -6,9 +6,12 @@
 #pragma once
 
 #include "case_communicator.hpp"
+#include "case_isolation.hpp"
 #include "case_neighbors.hpp"
 
 #define OSPREY_DIST_CASES(X) \
   X(communicator)            \
   X(knn_exact)               \
-  X(knn_near_ties)
+  X(knn_near_ties)           \
+  X(isolation_forest)        \
+  X(quantile)
