@@ -18,7 +18,7 @@
  *  - the samples: about T psi d_T 8 (p - 1) / p^2 bytes sent (the rows it owns of the trees
  *    the others grow; T psi d_T 8 (p - 1) / p in all);
  *  - the trees: its T / p trees to each of the p - 1 others, tree_bytes (p - 1) T / p with
- *    tree_bytes = (2^h - 1)(8 + 4) + 2^h 8 + (2^(h+1) - 1) 4 (h = ceil(log2 psi); 12.3 KB for
+ *    tree_bytes = (2^h - 1)(8 + 4) + 2^h 8 + (2^(h+1) - 1) 4 (h = ceil(log2 psi); 7152 bytes for
  *    psi = 256);
  *  - with a contamination, 8 all_reduce rounds of 4 KiB (dist::quantile);
  *  - O(p) bytes of validation and row counts.
