@@ -6,10 +6,16 @@
 #pragma once
 
 #include "case_communicator.hpp"
+#include "case_isolation.hpp"
+#include "case_neighbors.hpp"
 #include "case_pagerank.hpp"
 #include "case_partition.hpp"
 
 #define OSPREY_DIST_CASES(X) \
   X(communicator)            \
   X(partition)               \
-  X(pagerank)
+  X(pagerank)                \
+  X(knn_exact)               \
+  X(knn_near_ties)           \
+  X(isolation_forest)        \
+  X(quantile)

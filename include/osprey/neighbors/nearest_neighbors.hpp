@@ -49,6 +49,10 @@ template <class Derived, class S, class Metric, class State>
 class KNeighborsBase;
 }  // namespace detail
 
+namespace dist::detail {
+struct ShardSearch;  // dist/nearest_neighbors.hpp: a shard's candidates with their search keys
+}  // namespace dist::detail
+
 /** Reusable scratch of the one-query searches (`NearestNeighbors::kneighbors_one`,
  *  `KNeighborsClassifier::predict_proba_one`, `KNeighborsRegressor::predict_one`), and where
  *  they leave the neighbours found. Keep one per thread and reuse it: it grows at its first use
@@ -416,6 +420,8 @@ class NearestNeighbors {
     detail::check_fitted(state_.has_value(), "NearestNeighbors");
     return *state_;
   }
+
+  friend struct dist::detail::ShardSearch;
 
   Params params_{};
   std::optional<detail::NearestNeighborsState<Scalar, Metric>> state_;

@@ -221,6 +221,41 @@ inline std::vector<Eigen::Index> draw_tree_rows(Eigen::Index n, std::size_t psi,
   return rows;
 }
 
+/** Tree t's random draws made before growth: its features, then its sample rows. */
+struct IsolationTreeDraws {
+  std::vector<std::uint32_t> features;  ///< the tree's features, in draw order
+  std::vector<Eigen::Index> rows;       ///< the psi sampled rows of [0, n), in draw order
+};
+
+/** Draws tree t's features (partial Fisher-Yates over `d`) and then its `psi` rows of [0, n)
+ *  (Floyd's algorithm, or independent draws with `bootstrap`) from `rng`, which is left where
+ *  the node draws continue. Depends only on (n, d, d_tree, psi, bootstrap) and the stream, so
+ *  every rank of a distributed fit draws the same. */
+inline IsolationTreeDraws draw_isolation_tree(Eigen::Index n, Eigen::Index d, Eigen::Index d_tree,
+                                              std::size_t psi, bool bootstrap, Rng& rng) {
+  IsolationTreeDraws draws;
+  draws.features = draw_tree_features(d, d_tree, rng);
+  draws.rows = draw_tree_rows(n, psi, bootstrap, rng);
+  return draws;
+}
+
+/** Grows tree t of `s` from its sample: `sample` holds the `s.samples_per_tree` drawn rows
+ *  restricted to `features`, column-major (value of draw i, feature j at j * psi + i), and
+ *  `rng` continues from the draws (draw_isolation_tree). Per node in depth-first, left-first
+ *  order it draws candidate features, then the threshold. */
+template <class Scalar>
+void grow_isolation_tree_from_sample(std::vector<Scalar> sample,
+                                     std::vector<std::uint32_t> features, std::size_t t, Rng& rng,
+                                     IsolationForestState<Scalar>& s) {
+  const auto psi = static_cast<std::size_t>(s.samples_per_tree);
+  const std::size_t d_tree = features.size();
+  IsolationTreeBuilder<Scalar> tree{s, t, psi, std::move(sample), {}, std::move(features), {}};
+  tree.order.resize(psi);
+  for (std::size_t i = 0; i < psi; ++i) tree.order[i] = static_cast<std::uint32_t>(i);
+  tree.candidates.resize(d_tree);
+  tree.grow(0, 0, 0, psi, rng);
+}
+
 /** Draws tree t's rows and features from `rng`, copies the sample and grows the tree into
  *  its slices of `s`. Draw order: features (partial Fisher-Yates), rows (Floyd's algorithm,
  *  or independent draws with bootstrap), then per node in depth-first, left-first order:
@@ -229,21 +264,14 @@ template <class Scalar, class Readable>
 void grow_isolation_tree(const Readable& X, Eigen::Index d_tree, bool bootstrap, std::size_t t,
                          Rng& rng, IsolationForestState<Scalar>& s) {
   const auto psi = static_cast<std::size_t>(s.samples_per_tree);
-  std::vector<std::uint32_t> tree_features = draw_tree_features(X.cols(), d_tree, rng);
-  const std::vector<Eigen::Index> rows = draw_tree_rows(X.rows(), psi, bootstrap, rng);
-
-  IsolationTreeBuilder<Scalar> tree{
-      s, t, psi, std::vector<Scalar>(psi * tree_features.size()), {}, tree_features, {}};
-  for (std::size_t j = 0; j < tree_features.size(); ++j) {
-    Scalar* col = tree.sample.data() + j * psi;
-    for (std::size_t i = 0; i < psi; ++i) {
-      col[i] = static_cast<Scalar>(X.coeff(rows[i], static_cast<Eigen::Index>(tree_features[j])));
-    }
+  IsolationTreeDraws draws = draw_isolation_tree(X.rows(), X.cols(), d_tree, psi, bootstrap, rng);
+  std::vector<Scalar> sample(psi * draws.features.size());
+  for (std::size_t j = 0; j < draws.features.size(); ++j) {
+    Scalar* col = sample.data() + j * psi;
+    const auto f = static_cast<Eigen::Index>(draws.features[j]);
+    for (std::size_t i = 0; i < psi; ++i) col[i] = static_cast<Scalar>(X.coeff(draws.rows[i], f));
   }
-  tree.order.resize(psi);
-  for (std::size_t i = 0; i < psi; ++i) tree.order[i] = static_cast<std::uint32_t>(i);
-  tree.candidates.resize(tree_features.size());
-  tree.grow(0, 0, 0, psi, rng);
+  grow_isolation_tree_from_sample(std::move(sample), std::move(draws.features), t, rng, s);
 }
 
 inline constexpr char kIsolationMagic[8] = {'O', 'S', 'P', 'R', 'E', 'Y', 'I', 'F'};
@@ -252,12 +280,34 @@ inline constexpr std::uint32_t kIsolationFormatVersion = 1;
 inline constexpr BinaryFormat kIsolationFormat{kIsolationMagic, kIsolationFormatVersion,
                                                "IsolationForest", "forest"};
 
-/** Read access to a fitted forest's arrays for osprey's own tests and benchmarks (not API). */
+/** Access to a forest's internals for osprey's own tests and benchmarks and for the
+ *  distributed fit (dist/isolation_forest.hpp), which grows the same trees across ranks and
+ *  hands the result to a plain IsolationForest (not API). */
 template <class Scalar>
 struct IsolationForestInternals {
   /** The fitted state (throws NotFittedError before fit). */
   static const IsolationForestState<Scalar>& state(const IsolationForest<Scalar>& forest) {
     return forest.state();
+  }
+  /** The state fit would start from on n rows of d features (sizes, height limit, unsplit
+   *  slots). \throws InvalidArgument as fit (d beyond 2^32 - 1, max_samples beyond 2^30). */
+  static IsolationForestState<Scalar> empty_state(const IsolationForest<Scalar>& forest,
+                                                  Eigen::Index n, Eigen::Index d) {
+    IsolationForest<Scalar>::check_feature_count(d);
+    return forest.empty_state(n, d);
+  }
+  /** Features per tree for d columns. \throws InvalidArgument as fit. */
+  static Eigen::Index features_per_tree(const IsolationForest<Scalar>& forest, Eigen::Index d) {
+    return forest.features_per_tree(d);
+  }
+  /** The anomaly score s(x) from a row's path length summed over the trees, as fit computes it
+   *  for the contamination offset. */
+  static double anomaly_from_sum(const IsolationForestState<Scalar>& s, double sum) noexcept {
+    return IsolationForest<Scalar>::anomaly_from_sum(s, sum);
+  }
+  /** Makes `forest` fitted with state `s` (which carries its offset). */
+  static void adopt(IsolationForest<Scalar>& forest, IsolationForestState<Scalar> s) {
+    forest.state_ = std::move(s);
   }
 };
 
