@@ -6,5 +6,13 @@
 #pragma once
 
 #include "case_communicator.hpp"
+#include "case_metrics.hpp"
+#include "case_smote.hpp"
+#include "case_stratified_kfold.hpp"
 
-#define OSPREY_DIST_CASES(X) X(communicator)
+#define OSPREY_DIST_CASES(X)    \
+  X(communicator)               \
+  X(ranking_metrics)            \
+  X(population_stability_index) \
+  X(stratified_kfold)           \
+  X(smote)
