@@ -117,16 +117,12 @@ struct RankedRange {
   std::uint64_t pos_total = 0, neg_total = 0;  ///< globally
 };
 
-/** Sends each local key to the rank owning its value (see the file comment, steps 1-4). */
+/** The p - 1 exact splitters of the keys of both classes over the ranks: the keys of global
+ *  ranks floor(j n / p), j = 1..p-1 (global_order_statistics). */
 template <Communicator C>
-RankedRange exchange_ranked(C& comm, const Eigen::Ref<const Eigen::VectorXi>& y,
-                            const Eigen::Ref<const Eigen::VectorXd>& s, int pos_label,
-                            const Execution& exec, const char* where) {
+std::vector<std::uint64_t> splitters(C& comm, std::span<const std::uint64_t> pos,
+                                     std::span<const std::uint64_t> neg) {
   const auto p = static_cast<std::size_t>(comm.size());
-  const kernels::ClassKeys<std::uint64_t> keys = osprey::detail::ranked_keys<double>(
-      y, s, pos_label, Execution{exec.n_threads, exec.cancellation, {}}, where);
-  const std::span<const std::uint64_t> pos(keys.pos.begin(), keys.pos.size);
-  const std::span<const std::uint64_t> neg(keys.neg.begin(), keys.neg.size);
   // global min / max key and row count (max of ~key gives the min)
   std::uint64_t lim[3] = {0, 0, pos.size() + neg.size()};
   for (const auto sp : {pos, neg}) {
@@ -139,9 +135,28 @@ RankedRange exchange_ranked(C& comm, const Eigen::Ref<const Eigen::VectorXi>& y,
   comm.all_reduce(std::span<std::uint64_t>(lim + 2, 1), ReduceOp::sum);
   std::vector<std::uint64_t> targets;
   for (std::size_t j = 1; j < p; ++j) targets.push_back(lim[2] * j / p);
-  const std::vector<std::uint64_t> split =
-      global_order_statistics(comm, targets, ~lim[0], lim[1],
-                              [&](std::uint64_t v) { return count_le(pos, v) + count_le(neg, v); });
+  return global_order_statistics(comm, targets, ~lim[0], lim[1], [&](std::uint64_t v) {
+    return count_le(pos, v) + count_le(neg, v);
+  });
+}
+
+/** Sends each local key to the rank owning its value (see the file comment, steps 1-4). */
+template <Communicator C>
+RankedRange exchange_ranked(C& comm, const Eigen::Ref<const Eigen::VectorXi>& y,
+                            const Eigen::Ref<const Eigen::VectorXd>& s, int pos_label,
+                            const Execution& exec, const char* where) {
+  const auto p = static_cast<std::size_t>(comm.size());
+  const kernels::ClassKeys<std::uint64_t> keys = osprey::detail::ranked_keys<double>(
+      y, s, pos_label, Execution{exec.n_threads, exec.cancellation, {}}, where);
+  const std::span<const std::uint64_t> pos(keys.pos.begin(), keys.pos.size);
+  const std::span<const std::uint64_t> neg(keys.neg.begin(), keys.neg.size);
+  if (p == 1) {  // one rank holds the whole range: nothing to exchange
+    RankedRange one{{pos.begin(), pos.end()}, {neg.begin(), neg.end()}};
+    one.pos_total = pos.size();
+    one.neg_total = neg.size();
+    return one;
+  }
+  const std::vector<std::uint64_t> split = splitters(comm, pos, neg);
   // destination j holds the keys in (split[j - 1], split[j]]
   std::vector<std::uint64_t> send;
   send.reserve(pos.size() + neg.size());
@@ -297,7 +312,7 @@ double roc_auc_score(C& comm, const Eigen::Ref<const Eigen::VectorXi>& y_true,
     const Eigen::VectorXi sy = detail::stand_in_labels(g);
     (void)osprey::roc_auc_score(sy, Eigen::VectorXd::Zero(sy.size()));
   }
-  const Eigen::VectorXd s = scores.col(0).template cast<double>();
+  const Eigen::Ref<const Eigen::VectorXd> s(scores.col(0).template cast<double>());
   const detail::RankedRange r =
       detail::exchange_ranked(comm, y_true, s, g.hi, exec, "dist::roc_auc_score");
   // twice the correctly ordered (positive, negative) pairs, ties counting one (as fast_roc_auc)
@@ -340,7 +355,7 @@ double average_precision_score(C& comm, const Eigen::Ref<const Eigen::VectorXi>&
   const int pos = osprey::detail::resolve_pos_label(detail::stand_in_labels(g), pos_label,
                                                     osprey::detail::CurveKind::precision_recall,
                                                     "average_precision_score");
-  const Eigen::VectorXd s = scores.col(0).template cast<double>();
+  const Eigen::Ref<const Eigen::VectorXd> s(scores.col(0).template cast<double>());
   const detail::RankedRange r =
       detail::exchange_ranked(comm, y_true, s, pos, exec, "dist::average_precision_score");
   const auto total = static_cast<double>(r.pos_total);
