@@ -162,4 +162,7 @@ TEST_CASE("dist::Smote: bad input throws on every rank", "[dist][imbalance]") {
   CHECK(message_on_every_rank(3, [&](auto& comm, int) {
           (void)dist::Smote<>().fit_resample(comm, Eigen::MatrixXd(0, 2), Eigen::VectorXi(0));
         }) == "X is empty (0 rows x 2 columns)");
+  CHECK(message_on_every_rank(2, [&](auto& comm, int) {
+          (void)dist::Smote<>().fit_resample(comm, Eigen::MatrixXd(3, 0), labels({0, 1, 1}));
+        }) == "X is empty (6 rows x 0 columns)");
 }

@@ -26,8 +26,10 @@ void check_smote(C& comm, const Eigen::MatrixXd& X, const Eigen::VectorXi& y,
   const osprey::Resampled<Scalar> expect = single.fit_resample(X, y);
   const auto [a, b] = uneven_slice(n, comm.rank(), comm.size());
   dist::Smote<Scalar> ds(params);
-  const osprey::Resampled<Scalar> got = ds.fit_resample(
-      comm, Eigen::MatrixXd(X.middleRows(a, b - a)), Eigen::VectorXi(y.segment(a, b - a)));
+  // a rank without rows passes a 0 x 0 matrix (any column count is accepted there)
+  const Eigen::MatrixXd local = a == b ? Eigen::MatrixXd(0, 0) : X.middleRows(a, b - a);
+  const osprey::Resampled<Scalar> got =
+      ds.fit_resample(comm, local, Eigen::VectorXi(y.segment(a, b - a)));
   const std::vector<std::int64_t>& rows = ds.output_rows();
   OSPREY_DIST_CHECK(rows.size() == static_cast<std::size_t>(got.X.rows()) &&
                     got.y.size() == got.X.rows() && got.X.cols() == X.cols());

@@ -105,7 +105,9 @@ class Smote {
     }
     State s;
     Resampled<Scalar> out;
-    out.X = osprey::detail::copy_with_room<Scalar>(X, mine, p.n_threads);
+    // a rank without rows may pass a 0 x 0 X: its output still has the global column count
+    out.X = X.rows() > 0 ? osprey::detail::copy_with_room<Scalar>(X, mine, p.n_threads)
+                         : Matrix<Scalar>(mine, lay.d);
     out.y.resize(y.size() + mine);
     out.y.head(y.size()) = y;
     for (Eigen::Index i = 0; i < y.size(); ++i) s.rows.push_back(lay.offset + i);
@@ -210,6 +212,7 @@ class Smote {
       }
     }
     if (lay.total == 0) osprey::detail::fail("X is empty (0 rows x ", X.cols(), " columns)");
+    if (lay.d == 0) osprey::detail::fail("X is empty (", lay.total, " rows x 0 columns)");
     osprey::detail::check_int_rows(lay.total, "Smote");
     const osprey::detail::ClassCounts local = osprey::detail::count_classes(y);
     std::vector<std::int64_t> pairs;
