@@ -51,8 +51,11 @@
 // scale-out (the MPI communicator is <osprey/dist/mpi.hpp>, included on its own)
 #include "dist/communicator.hpp"
 #include "dist/isolation_forest.hpp"
+#include "dist/metrics.hpp"
 #include "dist/nearest_neighbors.hpp"
 #include "dist/pagerank.hpp"
 #include "dist/partition.hpp"
 #include "dist/quantile.hpp"
+#include "dist/smote.hpp"
+#include "dist/stratified_kfold.hpp"
 #include "dist/thread_communicator.hpp"

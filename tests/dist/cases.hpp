@@ -7,15 +7,22 @@
 
 #include "case_communicator.hpp"
 #include "case_isolation.hpp"
+#include "case_metrics.hpp"
 #include "case_neighbors.hpp"
 #include "case_pagerank.hpp"
 #include "case_partition.hpp"
+#include "case_smote.hpp"
+#include "case_stratified_kfold.hpp"
 
-#define OSPREY_DIST_CASES(X) \
-  X(communicator)            \
-  X(partition)               \
-  X(pagerank)                \
-  X(knn_exact)               \
-  X(knn_near_ties)           \
-  X(isolation_forest)        \
-  X(quantile)
+#define OSPREY_DIST_CASES(X)    \
+  X(communicator)               \
+  X(partition)                  \
+  X(pagerank)                   \
+  X(knn_exact)                  \
+  X(knn_near_ties)              \
+  X(isolation_forest)           \
+  X(quantile)                   \
+  X(ranking_metrics)            \
+  X(population_stability_index) \
+  X(stratified_kfold)           \
+  X(smote)

@@ -48,6 +48,29 @@ inline ClassCodes encode_by_first_appearance(const Eigen::Ref<const Eigen::Vecto
   return c;
 }
 
+/** The k folds of a test-fold assignment: fold f tests the rows i with test_fold[i] == f and
+ *  trains on the others, both increasing. O(n k). */
+inline std::vector<Fold> folds_from_assignment(const std::vector<int>& test_fold, int k) {
+  const auto n = static_cast<Eigen::Index>(test_fold.size());
+  std::vector<Fold> folds(static_cast<std::size_t>(k));
+  std::vector<Eigen::Index> test_size(static_cast<std::size_t>(k), 0);
+  for (const int f : test_fold) ++test_size[static_cast<std::size_t>(f)];
+  for (int f = 0; f < k; ++f) {
+    Fold& fold = folds[static_cast<std::size_t>(f)];
+    fold.test.resize(test_size[static_cast<std::size_t>(f)]);
+    fold.train.resize(n - test_size[static_cast<std::size_t>(f)]);
+    Eigen::Index a = 0, b = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (test_fold[static_cast<std::size_t>(i)] == f) {
+        fold.test(a++) = static_cast<int>(i);
+      } else {
+        fold.train(b++) = static_cast<int>(i);
+      }
+    }
+  }
+  return folds;
+}
+
 }  // namespace detail
 
 /** Parameters of StratifiedKFold, written with designated initialisers. */
@@ -146,23 +169,7 @@ class StratifiedKFold {
         }
       }
     }
-    std::vector<Fold> folds(static_cast<std::size_t>(k));
-    std::vector<Eigen::Index> test_size(static_cast<std::size_t>(k), 0);
-    for (const int f : test_fold) ++test_size[static_cast<std::size_t>(f)];
-    for (int f = 0; f < k; ++f) {
-      Fold& fold = folds[static_cast<std::size_t>(f)];
-      fold.test.resize(test_size[static_cast<std::size_t>(f)]);
-      fold.train.resize(n - test_size[static_cast<std::size_t>(f)]);
-      Eigen::Index a = 0, b = 0;
-      for (Eigen::Index i = 0; i < n; ++i) {
-        if (test_fold[static_cast<std::size_t>(i)] == f) {
-          fold.test(a++) = static_cast<int>(i);
-        } else {
-          fold.train(b++) = static_cast<int>(i);
-        }
-      }
-    }
-    return folds;
+    return detail::folds_from_assignment(test_fold, k);
   }
 
  private:
