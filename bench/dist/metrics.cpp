@@ -1,7 +1,7 @@
 // dist::roc_auc_score and dist::average_precision_score on p = 1, 2, 4 in-process ranks
 // (ThreadCommunicator) against single-node osprey on the same scores: wall time (median of
 // `reps` runs, each including the exchange), the bytes the ranks sent in all, and the result's
-// equality. Usage: bench_dist_metrics [n_rows = 10000000] [reps = 3]. With more ranks than
+// equality. Usage: dist_metrics [n_rows = 10000000] [reps = 3]. With more ranks than
 // cores the ranks share them (oversubscribed): the times then show the overhead of the
 // distributed form on one box, not a speed-up.
 #include <osprey/core/random.hpp>

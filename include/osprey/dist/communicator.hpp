@@ -144,5 +144,21 @@ void require_all(C& comm, bool ok, const std::string& what) {
                         std::string(text.begin(), text.end()));
 }
 
+/** Runs `check()`, local validation that may throw InvalidArgument on this rank only, and
+ *  turns a failure on any rank into the same InvalidArgument on every rank: the message of the
+ *  lowest failing rank r, prefixed "rank r: " (require_all). One all_reduce when all pass. */
+template <Communicator C, class Check>
+void check_on_all_ranks(C& comm, Check&& check) {
+  std::string message;
+  bool ok = true;
+  try {
+    check();
+  } catch (const InvalidArgument& e) {
+    ok = false;
+    message = e.what();
+  }
+  require_all(comm, ok, message);
+}
+
 }  // namespace dist
 OSPREY_NAMESPACE_END

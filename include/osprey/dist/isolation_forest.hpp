@@ -131,7 +131,7 @@ class IsolationForest {
   template <Communicator C, class Derived>
   IsolationForest& fit(C& comm, const Eigen::MatrixBase<Derived>& X_local) {
     const std::int64_t rows = X_local.rows();
-    detail::check_on_all_ranks(comm, [&] {
+    check_on_all_ranks(comm, [&] {
       if (rows > 0) ::osprey::detail::check_matrix_as<Scalar>(X_local, "X_local");
     });
     const std::int64_t d =

@@ -7,9 +7,8 @@
  *
  *  Algorithm of the ranking metrics (a sample sort routed by score value):
  *  1. each rank sorts its scores per class as order-preserving 64-bit keys (radix sort, O(n));
- *  2. p - 1 exact splitters, the keys of global ranks floor(j n / p), are found by a binary
- *     search on the key space with one all_reduce of p - 1 counts per step (at most 64 steps):
- *     `global_order_statistics`;
+ *  2. p - 1 exact splitters, the keys of global ranks floor(j n / p), are found by the radix
+ *     selection of dist/quantile.hpp (8 all_reduce rounds of 256 (p - 1) counts);
  *  3. one all_to_allv sends every key to the rank that owns its value range (s_j, s_{j+1}]; all
  *     rows with equal scores land on one rank, so a tie group never straddles two ranks; each
  *     rank merges its p received sorted runs (O(m log p));
@@ -19,13 +18,13 @@
  *
  *  Communication per call, per rank: the exchange sends its keys that belong elsewhere
  *  (8 bytes each, about 8 n_local (p - 1) / p bytes with evenly spread scores, n_local the
- *  local rows), plus O(64 p) words of splitter search and O(p) words of counts; the other
- *  ranks deliver it about as much. Balance: a rank receives about n / p keys plus, at most, the
- *  largest tie group, which is never split (scores with a handful of distinct values, such as
+ *  local rows), plus 8 x 256 (p - 1) words of splitter selection and O(p) words of counts; the
+ * other ranks deliver it about as much. Balance: a rank receives about n / p keys plus, at most,
+ * the largest tie group, which is never split (scores with a handful of distinct values, such as
  *  hard 0/1 predictions, concentrate on few ranks; the result stays exact).
  *
  *  PSI: the bin edges are the expected sample's quantiles, each a linear interpolation of two
- *  order statistics; those are found exactly by the same binary search over the ranks, so the
+ *  order statistics; those are found exactly by the same selection over the ranks, so the
  *  edges equal single-node's, and the bin counts are summed with one all_reduce of integers.
  *
  *  Errors: a bad input on any rank (length mismatch, non-finite value) throws
@@ -49,41 +48,11 @@
 #include "../metrics/drift.hpp"
 #include "../metrics/ranking.hpp"
 #include "communicator.hpp"
+#include "quantile.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace dist {
 namespace detail {
-
-/** The global order statistics of a key set spread over the ranks: for each 0-based global
- *  rank t in `targets` (each < the global count), the smallest key v with at least t + 1 keys
- *  <= v. `count_le(v)` returns how many local keys are <= v. A binary search on [`lo`, `hi`]
- *  (the global min and max key), one all_reduce of targets.size() counts per step, at most 64
- *  steps; every rank takes the same steps. */
-template <Communicator C, class CountLe>
-std::vector<std::uint64_t> global_order_statistics(C& comm, std::span<const std::uint64_t> targets,
-                                                   std::uint64_t lo, std::uint64_t hi,
-                                                   CountLe&& count_le) {
-  const std::size_t m = targets.size();
-  std::vector<std::uint64_t> a(m, lo), b(m, hi), mid(m), counts(m);
-  for (;;) {
-    bool open = false;
-    for (std::size_t i = 0; i < m; ++i) {
-      open = open || a[i] < b[i];
-      mid[i] = a[i] + (b[i] - a[i]) / 2;
-      counts[i] = a[i] < b[i] ? count_le(mid[i]) : 0;
-    }
-    if (!open) return a;
-    comm.all_reduce(std::span<std::uint64_t>(counts), ReduceOp::sum);
-    for (std::size_t i = 0; i < m; ++i) {
-      if (a[i] == b[i]) continue;
-      if (counts[i] >= targets[i] + 1) {
-        b[i] = mid[i];
-      } else {
-        a[i] = mid[i] + 1;
-      }
-    }
-  }
-}
 
 /** Number of keys <= v in a sorted range. */
 inline std::uint64_t count_le(std::span<const std::uint64_t> sorted, std::uint64_t v) {
@@ -118,26 +87,17 @@ struct RankedRange {
 };
 
 /** The p - 1 exact splitters of the keys of both classes over the ranks: the keys of global
- *  ranks floor(j n / p), j = 1..p-1 (global_order_statistics). */
+ *  ranks floor(j n / p), j = 1..p-1 (dist::detail::select_keys, dist/quantile.hpp). */
 template <Communicator C>
 std::vector<std::uint64_t> splitters(C& comm, std::span<const std::uint64_t> pos,
                                      std::span<const std::uint64_t> neg) {
   const auto p = static_cast<std::size_t>(comm.size());
-  // global min / max key and row count (max of ~key gives the min)
-  std::uint64_t lim[3] = {0, 0, pos.size() + neg.size()};
-  for (const auto sp : {pos, neg}) {
-    if (!sp.empty()) {
-      lim[0] = std::max(lim[0], ~sp.front());
-      lim[1] = std::max(lim[1], sp.back());
-    }
-  }
-  comm.all_reduce(std::span<std::uint64_t>(lim, 2), ReduceOp::max);
-  comm.all_reduce(std::span<std::uint64_t>(lim + 2, 1), ReduceOp::sum);
+  const std::uint64_t n =
+      all_reduce_value(comm, static_cast<std::uint64_t>(pos.size() + neg.size()), ReduceOp::sum);
   std::vector<std::uint64_t> targets;
-  for (std::size_t j = 1; j < p; ++j) targets.push_back(lim[2] * j / p);
-  return global_order_statistics(comm, targets, ~lim[0], lim[1], [&](std::uint64_t v) {
-    return count_le(pos, v) + count_le(neg, v);
-  });
+  for (std::size_t j = 1; j < p; ++j) targets.push_back(n * j / p);
+  const std::span<const std::uint64_t> parts[2] = {pos, neg};
+  return select_keys(comm, std::span<const std::span<const std::uint64_t>>(parts), targets);
 }
 
 /** Sends each local key to the rank owning its value (see the file comment, steps 1-4). */
@@ -255,26 +215,12 @@ inline Eigen::VectorXi stand_in_labels(const LabelSummary& s) {
   return v;
 }
 
-/** Runs `check` locally and turns its InvalidArgument into a group-wide one (require_all). */
-template <Communicator C, class F>
-void check_everywhere(C& comm, F&& check) {
-  std::string what;
-  bool ok = true;
-  try {
-    check();
-  } catch (const InvalidArgument& e) {
-    ok = false;
-    what = e.what();
-  }
-  require_all(comm, ok, what);
-}
-
 /** The local checks of a ranking metric: one score column, as many scores as labels, finite;
  *  then the global ones: not empty. Returns the global label summary. */
 template <Communicator C, class D>
 LabelSummary check_ranking_input(C& comm, const Eigen::Ref<const Eigen::VectorXi>& y,
                                  const Eigen::MatrixBase<D>& scores, const char* metric) {
-  check_everywhere(comm, [&] {
+  check_on_all_ranks(comm, [&] {
     if (scores.cols() != 1) {
       osprey::detail::fail(metric, ": scores must be a single column (got ", scores.rows(), " x ",
                            scores.cols(), ")");
@@ -387,10 +333,11 @@ double average_precision_score(C& comm, const Eigen::Ref<const Eigen::VectorXi>&
  *  sample, numpy's linear interpolation, bins closed on the right, proportions floored at
  *  epsilon).
  *
- *  The 2 (n_bins - 1) order statistics behind the edges are found exactly by a binary search
- *  over the ranks (at most 64 all_reduce of 2 (n_bins - 1) counts), then one all_reduce of
- *  2 n_bins counts sums the histograms. Communication: O(64 n_bins) words per rank, independent
- *  of the row counts. Complexity per rank: O(n_e log n_e + 64 n_bins log n_e + n_a log n_bins).
+ *  The 2 (n_bins - 1) order statistics behind the edges are found exactly by the radix
+ *  selection of dist/quantile.hpp (8 all_reduce rounds of 512 (n_bins - 1) counts), then one
+ *  all_reduce of 2 n_bins counts sums the histograms. Communication: O(4096 n_bins) words per
+ *  rank, independent of the row counts. Complexity per rank: O(n_e log n_e + 4096 n_bins
+ *  log n_e + n_a log n_bins).
  *  \throws InvalidArgument on every rank for n_bins < 2 or a bad epsilon, a globally empty
  *          sample (single-node messages), or "rank r: <message>" for a non-finite value on
  *          rank r (its index local to that rank). */
@@ -405,7 +352,7 @@ double population_stability_index(C& comm, const Eigen::MatrixBase<DE>& expected
   comm.all_reduce(std::span<std::uint64_t>(sizes, 2), ReduceOp::sum);
   if (sizes[0] == 0) osprey::detail::fail("population_stability_index: expected is empty");
   if (sizes[1] == 0) osprey::detail::fail("population_stability_index: actual is empty");
-  detail::check_everywhere(comm, [&] {
+  check_on_all_ranks(comm, [&] {
     osprey::detail::check_finite(expected.reshaped(), "expected");
     osprey::detail::check_finite(actual.reshaped(), "actual");
   });
@@ -414,9 +361,6 @@ double population_stability_index(C& comm, const Eigen::MatrixBase<DE>& expected
   for (const auto v : expected.reshaped())
     keys.push_back(kernels::score_key(static_cast<double>(v)));
   std::sort(keys.begin(), keys.end());
-  std::uint64_t lim[2] = {0, 0};  // max of ~key (the min), max key
-  if (!keys.empty()) lim[0] = ~keys.front(), lim[1] = keys.back();
-  comm.all_reduce(std::span<std::uint64_t>(lim, 2), ReduceOp::max);
   // single-node's quantile: virtual index n q + (1 - q) - 1, lerp between two order statistics
   const auto ne = static_cast<double>(sizes[0]);
   const auto bins = static_cast<std::size_t>(n_bins);
@@ -431,8 +375,9 @@ double population_stability_index(C& comm, const Eigen::MatrixBase<DE>& expected
     targets.push_back(std::min(lo + 1, sizes[0] - 1));
     fraction.push_back(pos - below);
   }
-  const std::vector<std::uint64_t> stats = detail::global_order_statistics(
-      comm, targets, ~lim[0], lim[1], [&](std::uint64_t v) { return detail::count_le(keys, v); });
+  const std::span<const std::uint64_t> part(keys);
+  const std::vector<std::uint64_t> stats =
+      detail::select_keys(comm, std::span<const std::span<const std::uint64_t>>(&part, 1), targets);
   std::vector<double> edges(bins - 1);
   for (std::size_t k = 0; k + 1 < bins; ++k) {
     const double elo = kernels::key_score(stats[2 * k]);

@@ -283,7 +283,7 @@ class NearestNeighbors {
   template <Communicator C, class Derived>
   NearestNeighbors& fit(C& comm, const Eigen::MatrixBase<Derived>& X_local) {
     const std::int64_t rows = X_local.rows();
-    detail::check_on_all_ranks(comm, [&] {
+    check_on_all_ranks(comm, [&] {
       if (rows == 0) return;
       ::osprey::detail::check_matrix_as<Scalar>(X_local, "X_local");
       ::osprey::detail::check_distance_range<Metric, Scalar>(
@@ -415,7 +415,7 @@ class NearestNeighbors {
   template <Communicator C, class Derived>
   void check_queries(C& comm, const Eigen::MatrixBase<Derived>& Q, bool allow_empty) const {
     const Eigen::Index d = state().d;
-    detail::check_on_all_ranks(comm, [&] {
+    check_on_all_ranks(comm, [&] {
       if (allow_empty && Q.rows() == 0 && (Q.cols() == d || Q.cols() == 0)) return;
       ::osprey::detail::check_n_features("dist::NearestNeighbors", d, Q.cols());
       ::osprey::detail::check_matrix_as<Scalar>(Q, "Q");

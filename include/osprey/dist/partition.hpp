@@ -134,27 +134,12 @@ inline TextSlice read_local_lines(const std::string& path, int rank, int size) {
   return s;
 }
 
-/** Runs `fn()`, which may throw InvalidArgument on this rank only, and makes every rank throw
- *  the first failing rank's message instead (`require_all`). */
-template <Communicator C, class Fn>
-void on_every_rank(C& comm, Fn&& fn) {
-  bool ok = true;
-  std::string what;
-  try {
-    fn();
-  } catch (const InvalidArgument& e) {
-    ok = false;
-    what = e.what();
-  }
-  require_all(comm, ok, what);
-}
-
 /** Reads this rank's lines of `path` and numbers them globally (an all_gather of the line
  *  counts); checks that every rank saw a file of the same size. */
 template <Communicator C>
 TextSlice read_slice(C& comm, const std::string& path) {
   TextSlice s;
-  on_every_rank(comm, [&] { s = read_local_lines(path, comm.rank(), comm.size()); });
+  check_on_all_ranks(comm, [&] { s = read_local_lines(path, comm.rank(), comm.size()); });
   const std::uint64_t lo = all_reduce_value(comm, s.size, ReduceOp::min);
   const std::uint64_t hi = all_reduce_value(comm, s.size, ReduceOp::max);
   if (lo != hi) {
@@ -288,12 +273,12 @@ template <class Scalar = double, Communicator C>
 [[nodiscard]] EdgeList<Scalar> read_edge_list_slice(C& comm, const std::string& path,
                                                     const EdgeListOptions& options = {}) {
   using osprey::detail::TextLocation;
-  detail::on_every_rank(comm, [&] { osprey::detail::check_edge_list_options(options); });
+  check_on_all_ranks(comm, [&] { osprey::detail::check_edge_list_options(options); });
   const detail::TextSlice s = detail::read_slice(comm, path);
   std::size_t width = detail::first_given(comm, detail::first_edge_width(s), 0);
   EdgeList<Scalar> out;
   std::int64_t max_id = -1;
-  detail::on_every_rank(comm, [&] {
+  check_on_all_ranks(comm, [&] {
     std::vector<std::string_view> fields;
     std::size_t line_no = s.first_line;
     detail::for_each_line(s.text, [&](std::string_view line) {
@@ -355,7 +340,7 @@ template <class Scalar = double, Communicator C>
   osprey::detail::CsvCells t;
   t.width = static_cast<std::size_t>(width);
   bool have_header = !(options.header && comm.rank() == header_rank);
-  detail::on_every_rank(comm, [&] {
+  check_on_all_ranks(comm, [&] {
     std::size_t line_no = s.first_line;
     detail::for_each_line(s.text, [&](std::string_view line) {
       if (line_no == 1) osprey::detail::strip_utf8_bom(line);
@@ -382,7 +367,7 @@ template <class Scalar = double, Communicator C>
   const std::optional<std::size_t> label_col =
       osprey::detail::csv_label_column(options, t.names, t.width, path);
   CsvSlice<Scalar> out;
-  detail::on_every_rank(comm, [&] {
+  check_on_all_ranks(comm, [&] {
     CsvData<Scalar> data = osprey::detail::csv_to_data<Scalar>(
         t, label_col, path, static_cast<std::size_t>(rows.offset));
     out.X = std::move(data.X);

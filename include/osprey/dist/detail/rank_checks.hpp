@@ -1,7 +1,8 @@
 /** \file
- *  Validation shared by the distributed estimators (internal): a local check run on every rank
- *  and turned into one InvalidArgument on all of them, and the agreement of a per-rank width
- *  (the column count) across the ranks that hold rows.
+ *  Validation shared by the distributed estimators (internal): the agreement of a per-rank
+ *  width (the column count) across the ranks that hold rows, and a hash to compare inputs that
+ *  must agree across ranks. (A local check turned into one InvalidArgument on every rank is
+ *  the public `dist::check_on_all_ranks`, dist/communicator.hpp.)
  */
 #pragma once
 
@@ -16,22 +17,6 @@
 
 OSPREY_NAMESPACE_BEGIN
 namespace dist::detail {
-
-/** Runs `check()` (local validation that throws InvalidArgument) on this rank, then makes every
- *  rank throw InvalidArgument("rank r: <message>") if it threw on any rank r (the lowest).
- *  One all_reduce when every rank passes; \throws InvalidArgument otherwise. */
-template <Communicator C, class Check>
-void check_on_all_ranks(C& comm, Check&& check) {
-  std::string message;
-  bool ok = true;
-  try {
-    check();
-  } catch (const InvalidArgument& e) {
-    ok = false;
-    message = e.what();
-  }
-  require_all(comm, ok, message);
-}
 
 /** The common column count of the ranks that hold rows (`rows > 0`); ranks without rows take
  *  it whatever they passed. One all_reduce of two words.
