@@ -191,8 +191,9 @@ LabelSummary summarize_labels(C& comm, const Eigen::Ref<const Eigen::VectorXi>& 
   }
   comm.all_reduce(std::span<std::int64_t>(ext, 2), ReduceOp::max);
   LabelSummary s;
-  s.lo = static_cast<int>(-ext[0]);
-  s.hi = static_cast<int>(ext[1]);
+  const bool none = ext[1] == std::numeric_limits<std::int64_t>::min();  // no rank has a label
+  s.lo = none ? 0 : static_cast<int>(-ext[0]);
+  s.hi = none ? 0 : static_cast<int>(ext[1]);
   std::uint64_t stats[2] = {0, static_cast<std::uint64_t>(y.size())};
   if (y.size() > 0) {
     stats[0] =
