@@ -4,64 +4,47 @@
 #include <osprey/dist/quantile.hpp>
 #include <osprey/dist/thread_communicator.hpp>
 
-#include <atomic>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "catch2/catch.hpp"
 #include "dist/case_isolation.hpp"
+#include "dist/thread_ranks.hpp"
 
 namespace dist = osprey::dist;
 using osprey_dist_test::forest_data;
-
-namespace {
-
-/** How many of p ranks threw InvalidArgument containing `needle` (caught on the rank). */
-template <class Fn>
-int forest_ranks_rejecting(int p, const std::string& needle, Fn fn) {
-  std::atomic<int> count{0};
-  dist::run_ranks(p, [&](dist::ThreadCommunicator& comm) {
-    try {
-      fn(comm);
-    } catch (const osprey::InvalidArgument& e) {
-      if (std::string(e.what()).find(needle) != std::string::npos) ++count;
-    }
-  });
-  return count;
-}
-
-}  // namespace
+using osprey_dist_test::ranks_rejecting;
 
 TEST_CASE("dist::IsolationForest: bad input throws on every rank", "[dist]") {
   const Eigen::MatrixXd X = forest_data(40, 3, 1);
   for (int p = 2; p <= 4; ++p) {
     INFO("p = " << p);
-    CHECK(forest_ranks_rejecting(
-              p, "rank 1: X_local contains a non-finite value (nan) at row 4, column 2",
-              [&](dist::ThreadCommunicator& comm) {
-                Eigen::MatrixXd mine = X.middleRows(comm.rank() * 10, 10);
-                if (comm.rank() == 1) mine(4, 2) = std::numeric_limits<double>::quiet_NaN();
-                dist::IsolationForest<>().fit(comm, mine);
-              }) == p);
-    CHECK(forest_ranks_rejecting(p, "columns on some ranks", [&](dist::ThreadCommunicator& comm) {
+    CHECK(ranks_rejecting(p, "rank 1: X_local contains a non-finite value (nan) at row 4, column 2",
+                          [&](dist::ThreadCommunicator& comm) {
+                            Eigen::MatrixXd mine = X.middleRows(comm.rank() * 10, 10);
+                            if (comm.rank() == 1)
+                              mine(4, 2) = std::numeric_limits<double>::quiet_NaN();
+                            dist::IsolationForest<>().fit(comm, mine);
+                          }) == p);
+    CHECK(ranks_rejecting(p, "columns on some ranks", [&](dist::ThreadCommunicator& comm) {
             const Eigen::MatrixXd mine =
                 X.middleRows(comm.rank() * 10, 10).leftCols(comm.rank() == p - 1 ? 2 : 3);
             dist::IsolationForest<>().fit(comm, mine);
           }) == p);
-    CHECK(forest_ranks_rejecting(p, "no rows", [&](dist::ThreadCommunicator& comm) {
+    CHECK(ranks_rejecting(p, "no rows", [&](dist::ThreadCommunicator& comm) {
             dist::IsolationForest<>().fit(comm, Eigen::MatrixXd(0, 3));
           }) == p);
-    CHECK(forest_ranks_rejecting(p, "max_features", [&](dist::ThreadCommunicator& comm) {
+    CHECK(ranks_rejecting(p, "max_features", [&](dist::ThreadCommunicator& comm) {
             dist::IsolationForest<>({.max_features = 4}).fit(comm, X.middleRows(comm.rank(), 1));
           }) == p);
     // float: a value beyond FLT_MAX on rank 0 only
-    CHECK(forest_ranks_rejecting(p, "rank 0:", [&](dist::ThreadCommunicator& comm) {
+    CHECK(ranks_rejecting(p, "rank 0:", [&](dist::ThreadCommunicator& comm) {
             Eigen::MatrixXd mine = X.middleRows(comm.rank() * 10, 10);
             if (comm.rank() == 0) mine(0, 0) = 1e300;
             dist::IsolationForest<float>().fit(comm, mine);
           }) == p);
-    CHECK(forest_ranks_rejecting(p, "NaN", [&](dist::ThreadCommunicator& comm) {
+    CHECK(ranks_rejecting(p, "NaN", [&](dist::ThreadCommunicator& comm) {
             std::vector<double> v{1.0, comm.rank() == 1 ? std::nan("") : 2.0};
             (void)dist::quantile(comm, std::span<const double>(v), 0.5);
           }) == p);

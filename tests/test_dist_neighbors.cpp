@@ -4,16 +4,17 @@
 #include <osprey/dist/thread_communicator.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "catch2/catch.hpp"
 #include "dist/case_neighbors.hpp"
+#include "dist/thread_ranks.hpp"
 
 namespace dist = osprey::dist;
 using osprey_dist_test::knn_grid;
+using osprey_dist_test::ranks_rejecting;
 using osprey_dist_test::same_neighbors;
 
 namespace {
@@ -29,22 +30,6 @@ std::vector<dist::Candidates<double>> shard_answers(const Eigen::MatrixXd& X,
     parts.push_back(dist::shard_candidates(shard, Q, k, cuts[s]));
   }
   return parts;
-}
-
-/** Runs fn on p thread ranks; returns how many ranks threw InvalidArgument whose message
- *  contains `needle` (caught on the rank, so that no rank fails the group while another still
- *  finishes the collective that reported the error). */
-template <class Fn>
-int ranks_rejecting(int p, const std::string& needle, Fn fn) {
-  std::atomic<int> count{0};
-  dist::run_ranks(p, [&](dist::ThreadCommunicator& comm) {
-    try {
-      fn(comm);
-    } catch (const osprey::InvalidArgument& e) {
-      if (std::string(e.what()).find(needle) != std::string::npos) ++count;
-    }
-  });
-  return count;
 }
 
 }  // namespace
