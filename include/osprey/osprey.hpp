@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "core/random.hpp"
+#include "core/sample_weight.hpp"
 #include "core/threads.hpp"
 #include "core/types.hpp"
 #include "core/validation.hpp"
