@@ -7,6 +7,8 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <iomanip>
 #include <ostream>
@@ -17,6 +19,75 @@
 #include "classification.hpp"
 
 OSPREY_NAMESPACE_BEGIN
+
+namespace detail {
+
+/** Python's `repr` of a float (what scikit-learn's report prints for float supports): the
+ *  shortest digits that round-trip, fixed notation with at least one decimal when the decimal
+ *  exponent is in [-4, 16), otherwise `d.ddde+XX`. */
+[[nodiscard]] inline std::string python_float_repr(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  const std::string sci(buf, res.ptr);  // e.g. "-1.2345e+02", the shortest round-trip digits
+  const std::size_t e = sci.find('e');
+  const bool negative = sci[0] == '-';
+  std::string digits;
+  for (std::size_t i = negative ? 1 : 0; i < e; ++i) {
+    if (sci[i] != '.') digits += sci[i];
+  }
+  const int exp = std::stoi(sci.substr(e + 1));
+  std::string out = negative ? "-" : "";
+  if (exp >= -4 && exp < 16) {
+    const int n = static_cast<int>(digits.size());
+    if (exp < 0) {
+      out += "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+    } else if (exp + 1 >= n) {
+      out += digits + std::string(static_cast<std::size_t>(exp + 1 - n), '0') + ".0";
+    } else {
+      out += digits.substr(0, static_cast<std::size_t>(exp + 1)) + "." +
+             digits.substr(static_cast<std::size_t>(exp + 1));
+    }
+    return out;
+  }
+  out += digits.substr(0, 1);
+  if (digits.size() > 1) out += "." + digits.substr(1);
+  const int a = exp < 0 ? -exp : exp;
+  out += std::string(exp < 0 ? "e-" : "e+") + (a < 10 ? "0" : "") + std::to_string(a);
+  return out;
+}
+
+/** `np.sum` of a float64 vector: numpy's pairwise summation (eight accumulators for blocks up
+ *  to 128 values, halves above), so a printed total equals scikit-learn's to the last digit. */
+[[nodiscard]] inline double numpy_sum(const double* a, std::size_t n) {
+  if (n < 8) {
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += a[i];
+    return s;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (std::size_t j = 0; j < 8; ++j) r[j] = a[j];
+    std::size_t i = 8;
+    for (; i < n - n % 8; i += 8) {
+      for (std::size_t j = 0; j < 8; ++j) r[j] += a[i + j];
+    }
+    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) s += a[i];
+    return s;
+  }
+  std::size_t half = n / 2;
+  half -= half % 8;
+  return numpy_sum(a, half) + numpy_sum(a + half, n - half);
+}
+
+/** numpy_sum of a whole vector. */
+[[nodiscard]] inline double numpy_sum(const std::vector<double>& v) {
+  return numpy_sum(v.data(), v.size());
+}
+
+}  // namespace detail
 
 /** The numbers of a classification report; print it with `operator<<` or `to_string()`. */
 struct ClassificationReport {
@@ -29,6 +100,9 @@ struct ClassificationReport {
     double specificity = 0.0;     ///< tn / (tn + fp), imbalanced-learn's definition
     double geometric_mean = 0.0;  ///< sqrt(recall * specificity), imbalanced-learn's "geo"
     std::int64_t support = 0;     ///< number of samples of the class in y_true
+    /** Sum of the sample weights of the class in y_true (`support` when unweighted); the
+     *  average rows hold the total weight. */
+    double weighted_support = 0.0;
   };
 
   std::vector<Row> classes;  ///< one row per label, in sorted label order
@@ -39,6 +113,9 @@ struct ClassificationReport {
   /** Print the specificity and geo-mean columns (imbalanced-learn); false prints exactly
    *  scikit-learn's layout. */
   bool imbalanced_columns = true;
+  /** Built with sample weights: the support column prints `weighted_support` as scikit-learn
+   *  prints its float supports (Python's shortest repr, e.g. `12.5`, `3.0`). */
+  bool weighted = false;
 
   /** The report as text, in scikit-learn's layout: right-aligned names, 9-character columns,
    *  a blank line after the header and after the class rows, an accuracy line that shows only
@@ -72,12 +149,23 @@ struct ClassificationReport {
       out << std::setw(w) << r.name << ' ';
       for (std::size_t c = 0; c < values.size(); ++c)
         out << ' ' << std::setw(col_width(c)) << values[c];
-      out << ' ' << std::setw(col_width(values.size())) << r.support << '\n';
+      out << ' ' << std::setw(col_width(values.size()));
+      if (weighted) {
+        out << detail::python_float_repr(r.weighted_support) << '\n';
+      } else {
+        out << r.support << '\n';
+      }
     };
     for (const Row& r : classes) row(r);
     out << '\n';
-    std::int64_t total = 0;
-    for (const Row& r : classes) total += r.support;
+    std::int64_t count = 0;
+    std::vector<double> supports;
+    for (const Row& r : classes) {
+      count += r.support;
+      supports.push_back(r.weighted_support);
+    }
+    const std::string total =
+        weighted ? detail::python_float_repr(detail::numpy_sum(supports)) : std::to_string(count);
     out << std::setw(w) << "accuracy" << ' ';
     for (std::size_t c = 0; c + 1 < headers.size(); ++c) {
       out << ' ' << std::setw(col_width(c));
@@ -101,39 +189,47 @@ inline std::ostream& operator<<(std::ostream& out, const ClassificationReport& r
 
 /** Builds the classification report of `y_pred` against `y_true` over the sorted union of their
  *  labels: per-class precision, recall, F1 (scikit-learn), specificity and geometric mean
- *  (imbalanced-learn), support; accuracy; macro and weighted averages of every column.
+ *  (imbalanced-learn, the per-class `sqrt(recall * specificity)`), support; accuracy; macro and
+ *  weighted averages of every column.
  *
  *  \param zero_division value of a ratio with a zero denominator (scikit-learn's default 0).
- *  \throws InvalidArgument on a length mismatch or empty input.
+ *  \param sample_weight optional per-sample weights (empty = unweighted): every ratio is one of
+ *         sums of weights, the supports are weighted (`Row::weighted_support`, printed as
+ *         scikit-learn prints them) and the weighted average weighs a class by that support.
+ *  \throws InvalidArgument on a length mismatch, empty input or bad `sample_weight` (wrong
+ *          length, NaN, infinite or negative entries, a zero sum).
  *  Complexity O(n + k) for k labels. Thread safety: pure function. */
-inline ClassificationReport classification_report(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                                                  const Eigen::Ref<const Eigen::VectorXi>& y_pred,
-                                                  ZeroDivision zero_division = ZeroDivision::zero) {
-  detail::check_label_pair(y_true, y_pred);
-  const detail::LabelCounts c = detail::label_counts(y_true, y_pred);
+inline ClassificationReport classification_report(
+    const Eigen::Ref<const Eigen::VectorXi>& y_true,
+    const Eigen::Ref<const Eigen::VectorXi>& y_pred,
+    ZeroDivision zero_division = ZeroDivision::zero,
+    const SampleWeight& sample_weight = detail::unweighted()) {
+  detail::check_labels(y_true, y_pred, sample_weight, "classification_report");
+  const detail::LabelCounts c = detail::label_counts(y_true, y_pred, sample_weight);
   ClassificationReport report;
+  report.weighted = detail::is_weighted(sample_weight);
+  // Weighted, the per-class numbers of samples come from a second, unweighted count.
+  detail::LabelCounts counted;
+  if (report.weighted) counted = detail::label_counts(y_true, y_pred);
+  const detail::LabelCounts& rows = report.weighted ? counted : c;
+  double correct = 0.0;
   const std::size_t k = c.labels.size();
   std::vector<double> p(k), r(k), f(k), s(k), g(k), weights(k);
-  std::int64_t correct = 0;
   for (std::size_t i = 0; i < k; ++i) {
-    const auto tp = static_cast<double>(c.tp[i]);
-    const auto fp = static_cast<double>(c.fp[i]);
-    const auto fn = static_cast<double>(c.fn[i]);
-    const auto tn = static_cast<double>(c.tn[i]);
-    const detail::Prf prf = detail::prf(tp, fp, fn, 1.0, zero_division);
+    const detail::Prf prf = detail::prf(c.tp[i], c.fp[i], c.fn[i], 1.0, zero_division);
     ClassificationReport::Row row;
     row.name = std::to_string(c.labels[i]);
     row.precision = p[i] = prf.precision;
     row.recall = r[i] = prf.recall;
     row.f1 = f[i] = prf.f;
-    row.specificity = s[i] = detail::safe_divide(tn, tn + fp, zero_division);
+    row.specificity = s[i] = detail::safe_divide(c.tn[i], c.tn[i] + c.fp[i], zero_division);
     row.geometric_mean = g[i] = std::sqrt(row.recall * row.specificity);
-    row.support = c.tp[i] + c.fn[i];
-    weights[i] = static_cast<double>(row.support);
+    row.support = static_cast<std::int64_t>(rows.tp[i] + rows.fn[i]);
     correct += c.tp[i];
+    row.weighted_support = weights[i] = c.tp[i] + c.fn[i];
     report.classes.push_back(row);
   }
-  report.accuracy = static_cast<double>(correct) / static_cast<double>(c.n);
+  report.accuracy = correct / c.n;
   auto average = [&](const std::string& name, const std::vector<double>& w) {
     ClassificationReport::Row row;
     row.name = name;
@@ -142,7 +238,8 @@ inline ClassificationReport classification_report(const Eigen::Ref<const Eigen::
     row.f1 = detail::nan_average(f, w);
     row.specificity = detail::nan_average(s, w);
     row.geometric_mean = detail::nan_average(g, w);
-    row.support = c.n;
+    row.support = y_true.size();
+    row.weighted_support = report.weighted ? detail::numpy_sum(weights) : c.n;
     return row;
   };
   report.macro_avg = average("macro avg", {});

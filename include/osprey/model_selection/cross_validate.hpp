@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "../core/concepts.hpp"
+#include "../core/sample_weight.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "stratified_kfold.hpp"
@@ -20,13 +21,19 @@ OSPREY_NAMESPACE_BEGIN
 // hand between the markers.
 // clang-format off
 
-/** A metric of hard predictions: `metric(y_true, y_pred) -> double` (accuracy_score, f1_score,
- *  a lambda binding an Average, ...). */
+/** A metric of hard predictions: `metric(y_true, y_pred) -> double` (a lambda binding an
+ *  Average, ...), or `metric(y_true, y_pred, sample_weight) -> double`, which is called with
+ *  empty (unit) weights (`&accuracy_score`, `&matthews_corrcoef`). */
 template <class M>
 concept LabelMetric =
-    std::invocable<const M&, const Eigen::VectorXi&, const Eigen::VectorXi&> &&
-    std::convertible_to<
-        std::invoke_result_t<const M&, const Eigen::VectorXi&, const Eigen::VectorXi&>, double>;
+    (std::invocable<const M&, const Eigen::VectorXi&, const Eigen::VectorXi&> &&
+     std::convertible_to<
+         std::invoke_result_t<const M&, const Eigen::VectorXi&, const Eigen::VectorXi&>, double>) ||
+    (std::invocable<const M&, const Eigen::VectorXi&, const Eigen::VectorXi&,
+                    const SampleWeight&> &&
+     std::convertible_to<std::invoke_result_t<const M&, const Eigen::VectorXi&,
+                                              const Eigen::VectorXi&, const SampleWeight&>,
+                         double>);
 
 /** A scorer that needs the fitted estimator (for scores or probabilities):
  *  `scorer(estimator, X_test, y_test) -> double`, e.g. ROC AUC of `predict_proba`. */
@@ -76,7 +83,11 @@ Eigen::VectorXd cross_val_score(const E& estimator, const Eigen::MatrixBase<D>& 
     double score = 0.0;
     if constexpr (LabelMetric<Metric>) {
       const Eigen::VectorXi y_pred = model.predict(X_test);
-      score = static_cast<double>(metric(y_test, y_pred));
+      if constexpr (std::invocable<const Metric&, const Eigen::VectorXi&, const Eigen::VectorXi&>) {
+        score = static_cast<double>(metric(y_test, y_pred));
+      } else {
+        score = static_cast<double>(metric(y_test, y_pred, detail::unweighted()));
+      }
     } else {
       score = static_cast<double>(metric(std::as_const(model), X_test, y_test));
     }
