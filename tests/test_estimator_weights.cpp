@@ -148,7 +148,8 @@ TEST_CASE("IsolationForest: non-integer weights sample in proportion to weight",
   Eigen::VectorXd light = Eigen::VectorXd::Constant(X.rows(), 0.75);
   Eigen::VectorXd heavy = light;
   heavy(200) = 120.5;
-  const osprey::IsolationForestParams p{.n_estimators = 60, .contamination = 0.1, .random_state = 2};
+  const osprey::IsolationForestParams p{
+      .n_estimators = 60, .contamination = 0.1, .random_state = 2};
   osprey::IsolationForest<double> f_light(p), f_heavy(p);
   f_light.fit(X, light);
   f_heavy.fit(X, heavy);
@@ -374,8 +375,8 @@ TEST_CASE("Scalers: bad weights and batches throw; a failed call keeps the fit",
                                              "StandardScaler");
   require_throws_containing<InvalidArgument>([&] { m.partial_fit(normal_data(4, 3, 62)); },
                                              "MinMaxScaler");
-  require_throws_containing<InvalidArgument>(
-      [&] { s.fit(X, Eigen::VectorXd::Zero(X.rows())); }, "sample_weight");
+  require_throws_containing<InvalidArgument>([&] { s.fit(X, Eigen::VectorXd::Zero(X.rows())); },
+                                             "sample_weight");
   CHECK(same_bits(s.mean(), mean));
   CHECK(s.n_samples_seen() == 12.0);
 }
@@ -417,7 +418,8 @@ TEST_CASE("KNeighbors: votes are the neighbour weights times the sample weights"
   CHECK(close(p(0, 0), 3.0 / 4.5));
   CHECK(close(p(0, 1), 1.5 / 4.5));
   CHECK(uni.predict(q)(0) == 0);  // unweighted, class 1 would win 2 to 1
-  osprey::KNeighborsClassifier<double> dist({.n_neighbors = 3, .weights = osprey::Weights::distance});
+  osprey::KNeighborsClassifier<double> dist(
+      {.n_neighbors = 3, .weights = osprey::Weights::distance});
   dist.fit(X, y, w);
   const double v0 = 3.0 / 1.4;
   const double v1 = 1.0 / 0.4 + 0.5 / 0.6;
@@ -445,7 +447,8 @@ TEST_CASE("KNeighbors: distance weights at distance zero share by sample weight"
   const Matrix<double> X = (Matrix<double>(4, 1) << 0.0, 1.0, 1.0, 3.0).finished();
   const Eigen::VectorXi y = (Eigen::VectorXi(4) << 0, 1, 0, 1).finished();
   const Eigen::VectorXd w = (Eigen::VectorXd(4) << 9.0, 0.25, 0.75, 9.0).finished();
-  osprey::KNeighborsClassifier<double> knn({.n_neighbors = 3, .weights = osprey::Weights::distance});
+  osprey::KNeighborsClassifier<double> knn(
+      {.n_neighbors = 3, .weights = osprey::Weights::distance});
   knn.fit(X, y, w);
   const Matrix<double> q = (Matrix<double>(1, 1) << 1.0).finished();
   const Matrix<double> p = knn.predict_proba(q);

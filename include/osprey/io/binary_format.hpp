@@ -96,8 +96,7 @@ class ByteReader {
  public:
   /** Reads `bytes` (not copied: they must outlive the reader), the payload of a file of
    *  format `version` (0 where the envelope carries none that a payload depends on). */
-  ByteReader(std::string_view bytes, const BinaryFormat& format,
-             std::uint32_t version = 0) noexcept
+  ByteReader(std::string_view bytes, const BinaryFormat& format, std::uint32_t version = 0) noexcept
       : bytes_(bytes), format_(&format), version_(version) {}
   /** The format version of the file being read: a serialiser reads the payload layout of
    *  that version. */
@@ -303,8 +302,8 @@ void save_model(const E& model, std::ostream& out) {
 
 /** A checked payload and the format version of the file it came from. */
 struct ModelPayload {
-  std::string bytes;           ///< the payload
-  std::uint32_t version = 0;   ///< the file's format version
+  std::string bytes;          ///< the payload
+  std::uint32_t version = 0;  ///< the file's format version
 };
 
 /** Reads the model-envelope header after the magic bytes and returns the payload, checked: the

@@ -6,8 +6,8 @@
  *  Weights: `uniform` counts each neighbour once; `distance` weighs neighbour j by 1 / d_j, and
  *  when some neighbours are at distance exactly 0 they share all the weight equally (scikit-learn's
  *  rule, which avoids dividing by zero). Optional sample weights (fit's last argument) multiply
- *  each neighbour's vote; rows of weight 0 are dropped at fit. Reference: Cover & Hart, "Nearest neighbor pattern
- *  classification", IEEE Trans. Inf. Theory 13 (1967).
+ *  each neighbour's vote; rows of weight 0 are dropped at fit. Reference: Cover & Hart, "Nearest
+ * neighbor pattern classification", IEEE Trans. Inf. Theory 13 (1967).
  */
 #pragma once
 
@@ -81,9 +81,9 @@ inline void check_k_fit(int n_neighbors, Eigen::Index n) {
 template <class S, class Metric>
 struct KNeighborsClassifierState {
   NearestNeighbors<S, Metric> nn;
-  Eigen::VectorXi classes;        // sorted distinct labels
-  Eigen::VectorXi encoded;        // label of each training row as an index into classes
-  Vector<double> sample_weight;   // weight of each stored row (all > 0); empty = unweighted
+  Eigen::VectorXi classes;       // sorted distinct labels
+  Eigen::VectorXi encoded;       // label of each training row as an index into classes
+  Vector<double> sample_weight;  // weight of each stored row (all > 0); empty = unweighted
 };
 
 template <class S, class Metric>

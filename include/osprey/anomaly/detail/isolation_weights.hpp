@@ -85,8 +85,8 @@ struct IsolationRowWeights {
  *  exceeds r, and the result interpolates linearly between the ranks floor(q (W - 1)) and the
  *  next (ranks at or beyond W - 1 take the largest value). Zero weights drop their values; for
  *  integer weights this is numpy's result on the repeated values, bit for bit. */
-[[nodiscard]] inline double weighted_percentile(const std::vector<double>& v,
-                                                const SampleWeight& w, double q) {
+[[nodiscard]] inline double weighted_percentile(const std::vector<double>& v, const SampleWeight& w,
+                                                double q) {
   std::vector<std::size_t> order(v.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
