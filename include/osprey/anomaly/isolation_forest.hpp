@@ -298,7 +298,8 @@ class IsolationForest {
   [[nodiscard]] Eigen::Index n_features_in() const { return state().n_features; }
   /** Number of trees. */
   [[nodiscard]] Eigen::Index n_estimators() const { return state().n_estimators; }
-  /** Rows drawn per tree, psi = min(max_samples, n). */
+  /** Rows drawn per tree, psi = min(max_samples, n), with sample weights
+   *  min(max_samples, ceil(sum of the weights)). */
   [[nodiscard]] Eigen::Index samples_per_tree() const { return state().samples_per_tree; }
   /** Height limit of every tree, ceil(log2(psi)) (at least 1). */
   [[nodiscard]] int height_limit() const { return state().height; }

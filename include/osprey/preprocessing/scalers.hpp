@@ -270,8 +270,8 @@ class StandardScaler : public detail::Scaler<StandardScaler<ScalarT>, ScalarT, S
    *  (constant features keep scale 1). The first call on an unfitted scaler starts from zero.
    *  Mean and variance are tracked whatever with_mean and with_std say.
    *  \param sample_weight optional per-row weights of this batch, as in fit.
-   *  \throws NotFittedError never; InvalidArgument as fit, or if X's feature count differs from
-   *  the fitted one. The scaler is unchanged on a throw. Complexity O(n d). */
+   *  \throws InvalidArgument as fit, or if X's feature count differs from the fitted one. The
+   * scaler is unchanged on a throw. Complexity O(n d). */
   template <class Derived>
   StandardScaler& partial_fit(const Eigen::MatrixBase<Derived>& X,
                               const SampleWeight& sample_weight = detail::unweighted()) {
