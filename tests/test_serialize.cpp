@@ -314,12 +314,12 @@ TEST_CASE("serialize: version, Scalar, type and magic errors name what is wrong"
         [&] { (void)osprey::load<osprey::MinMaxScaler<double>>(in); },
         "holds a StandardScaler<double>, not a MinMaxScaler<double>");
   }
-  bytes[8] = 2;  // format version 2, written by a later osprey
+  bytes[8] = 3;  // format version 3, written by a later osprey
   {
     std::istringstream in(bytes);
     require_throws_containing<FormatError>(
         [&] { (void)osprey::load<osprey::StandardScaler<double>>(in); },
-        "format version 2; this build reads versions 1 to 1");
+        "format version 3; this build reads versions 1 to 2");
   }
   std::istringstream text("just some text, not a model");
   require_throws_containing<FormatError>([&] { (void)osprey::load<osprey::Graph<double>>(text); },
@@ -424,20 +424,13 @@ E load_fixture(const std::string& name) {
 
 TEST_CASE("serialize: files of format version 1 (osprey 0.3) keep loading", "[serialize]") {
   // The compatibility rule of docs/model-format.md: these files were written by osprey 0.3 and
-  // must load, with the same answers as the same models fitted today, in every later 0.x. To
-  // write them (only when the format version changes): OSPREY_WRITE_V1_FIXTURES=1 osprey_tests
-  // "[serialize]" from the repository root.
+  // must load, with the same answers as the same models fitted today, in every later 0.x.
+  // They are frozen: this build writes format version 2 (the scalers' weight sum, the kNN
+  // sample weights), whose loading tests/test_estimator_weights.cpp covers.
   V1Models m;
-  if (std::getenv("OSPREY_WRITE_V1_FIXTURES") != nullptr) {
-    const std::string dir = "tests/fixtures/serialize/";
-    osprey::save(m.scaler, dir + "v1_standard_scaler.osp");
-    osprey::save(m.forest, dir + "v1_isolation_forest.osp");
-    osprey::save(m.knn, dir + "v1_knn_manhattan.osp");
-    osprey::save(m.cusum, dir + "v1_cusum_midstream.osp");
-    osprey::save(m.pagerank, dir + "v1_pagerank.osp");
-  }
   const auto scaler = load_fixture<osprey::StandardScaler<double>>("v1_standard_scaler.osp");
   CHECK(same_bits(scaler.transform(m.X), m.scaler.transform(m.X)));
+  CHECK(scaler.n_samples_seen() == 50.0);  // the version-1 row count, now a weight sum
   // Fitting draws thresholds and PageRank iterates with multiply-adds, which a build with FMA
   // (-march=native) may contract: there the refitted models agree to rounding, elsewhere to
   // the bit.

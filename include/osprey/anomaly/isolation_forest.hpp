@@ -31,6 +31,7 @@
 #include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
+#include "../core/sample_weight.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "../io/binary_format.hpp"
@@ -45,7 +46,8 @@ OSPREY_NAMESPACE_BEGIN
 struct IsolationForestParams {
   /** Number of trees (>= 1). */
   int n_estimators = 100;
-  /** Rows drawn per tree (>= 1); capped at the number of rows given to fit. */
+  /** Rows drawn per tree (>= 1); capped at the number of rows given to fit (with sample
+   *  weights: at ceil(sum of the weights), the size of the virtual repeated data set). */
   Eigen::Index max_samples = 256;
   /** Expected fraction of outliers in (0, 0.5]; empty means auto (offset -0.5, as
    *  scikit-learn's contamination='auto'). */
@@ -123,20 +125,41 @@ class IsolationForest {
   }
 
   /** Grows the forest on X (rows are samples) and sets `offset()`.
+   *
+   *  \param sample_weight optional per-row weights (empty = unweighted), counts of a virtual
+   *  repeated data set: with integer weights the forest is bit-identical to the one fitted
+   *  (same parameters and seed) on X with row i repeated w_i times consecutively, and a row of
+   *  weight 0 is exactly a dropped row. `max_samples` is then capped at ceil(sum of weights),
+   *  a tree draws positions of the repeated data set and maps each to its row through the
+   *  cumulative weights; with non-integer weights each drawn unit slot picks a row in
+   *  proportion to the weight it holds there (one extra uniform draw per position), so row i
+   *  enters a tree w_i psi / W times on average (anomaly/detail/isolation_weights.hpp). The
+   *  contamination offset is the weighted quantile of the training scores (the percentile of
+   *  the repeated scores for integer weights). Every row of X, weighted 0 or not, must be
+   *  finite.
    *  \throws InvalidArgument if X is empty or has a non-finite value (naming row and column),
-   *  or `max_features` as a count exceeds the number of columns; Cancelled once
-   *  params().cancellation is cancelled. On a throw the forest keeps its previous state (the
-   *  new one is built aside). Complexity: see the class; with a finite contamination, also
-   *  O(n T height) to score the training rows. */
+   *  `max_features` as a count exceeds the number of columns, or sample_weight has the wrong
+   *  length, a negative or non-finite entry or no positive one (naming sample_weight);
+   *  Cancelled once params().cancellation is cancelled. On a throw the forest keeps its
+   *  previous state (the new one is built aside). Complexity: see the class (plus O(n) and
+   *  O(psi log n) per tree with weights); with a finite contamination, also O(n T height) to
+   *  score the training rows and O(n log n) for the quantile. */
   template <class Derived>
-  IsolationForest& fit(const Eigen::MatrixBase<Derived>& X) {
+  IsolationForest& fit(const Eigen::MatrixBase<Derived>& X,
+                       const SampleWeight& sample_weight = detail::unweighted()) {
     fit_stop().check();
     detail::check_matrix_as<Scalar>(X, "X");
+    detail::check_sample_weight(sample_weight, X.rows());
     check_feature_count(X.cols());
     const Eigen::Index d_tree = features_per_tree(X.cols());
-    State s = empty_state(X.rows(), X.cols());
-    grow_forest(X, d_tree, s);
-    s.offset = fitted_offset(s, X);
+    std::optional<detail::IsolationRowWeights> weights;
+    if (detail::is_weighted(sample_weight)) {
+      weights = detail::IsolationRowWeights::from(sample_weight);
+    }
+    const Eigen::Index n = weights ? static_cast<Eigen::Index>(weights->slots) : X.rows();
+    State s = empty_state(n, X.cols());
+    grow_forest(X, d_tree, s, weights ? &*weights : nullptr);
+    s.offset = fitted_offset(s, X, sample_weight);
     state_ = std::move(s);
     return *this;
   }
@@ -275,7 +298,8 @@ class IsolationForest {
   [[nodiscard]] Eigen::Index n_features_in() const { return state().n_features; }
   /** Number of trees. */
   [[nodiscard]] Eigen::Index n_estimators() const { return state().n_estimators; }
-  /** Rows drawn per tree, psi = min(max_samples, n). */
+  /** Rows drawn per tree, psi = min(max_samples, n), with sample weights
+   *  min(max_samples, ceil(sum of the weights)). */
   [[nodiscard]] Eigen::Index samples_per_tree() const { return state().samples_per_tree; }
   /** Height limit of every tree, ceil(log2(psi)) (at least 1). */
   [[nodiscard]] int height_limit() const { return state().height; }
@@ -385,7 +409,8 @@ class IsolationForest {
    *  are grown in batches so the progress callback runs on the calling thread between parallel
    *  sections; the batch split does not affect any draw. */
   template <class Derived>
-  void grow_forest(const Eigen::MatrixBase<Derived>& X, Eigen::Index d_tree, State& s) const {
+  void grow_forest(const Eigen::MatrixBase<Derived>& X, Eigen::Index d_tree, State& s,
+                   const detail::IsolationRowWeights* weights) const {
     const std::size_t T = static_cast<std::size_t>(s.n_estimators);
     const Rng root(params_.random_state);
     const int threads = detail::resolve_threads(params_.n_threads);
@@ -399,7 +424,7 @@ class IsolationForest {
           fit_stop().check();
           Rng rng = root.split(static_cast<std::uint64_t>(t));
           detail::grow_isolation_tree(Xr, d_tree, params_.bootstrap, static_cast<std::size_t>(t),
-                                      rng, s);
+                                      rng, s, weights);
         });
         if (params_.progress) {
           params_.progress(Progress{"fit", static_cast<std::size_t>(last), T, 0.0});
@@ -414,14 +439,19 @@ class IsolationForest {
     return detail::Stop{&params_.cancellation, "IsolationForest::fit"};
   }
 
-  /** -0.5 for contamination auto, else the contamination quantile of the training scores. */
+  /** -0.5 for contamination auto, else the contamination quantile of the training scores
+   *  (weighted by `w` when it is not empty). */
   template <class Derived>
-  double fitted_offset(const State& s, const Eigen::MatrixBase<Derived>& X) const {
+  double fitted_offset(const State& s, const Eigen::MatrixBase<Derived>& X,
+                       const SampleWeight& w) const {
     if (!params_.contamination) return -0.5;
     const std::vector<double> sums = kernels::isolation_path_sums(
         s.trees(), X, params_.n_threads, kernels::IsolationScoring::rows_per_tree, fit_stop());
     std::vector<double> scores(sums.size());
     for (std::size_t i = 0; i < sums.size(); ++i) scores[i] = -anomaly_from_sum(s, sums[i]);
+    if (detail::is_weighted(w)) {
+      return detail::weighted_percentile(scores, w, *params_.contamination);
+    }
     return percentile(std::move(scores), *params_.contamination);
   }
 

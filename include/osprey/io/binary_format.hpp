@@ -94,9 +94,13 @@ class ByteWriter {
  *  FormatError ("<model>::load: the <noun> data is truncated"). */
 class ByteReader {
  public:
-  /** Reads `bytes` (not copied: they must outlive the reader). */
-  ByteReader(std::string_view bytes, const BinaryFormat& format) noexcept
-      : bytes_(bytes), format_(&format) {}
+  /** Reads `bytes` (not copied: they must outlive the reader), the payload of a file of
+   *  format `version` (0 where the envelope carries none that a payload depends on). */
+  ByteReader(std::string_view bytes, const BinaryFormat& format, std::uint32_t version = 0) noexcept
+      : bytes_(bytes), format_(&format), version_(version) {}
+  /** The format version of the file being read: a serialiser reads the payload layout of
+   *  that version. */
+  [[nodiscard]] std::uint32_t version() const noexcept { return version_; }
   /** Reads one byte. */
   std::uint8_t u8() { return static_cast<std::uint8_t>(take(1)[0]); }
   /** Reads 4 bytes, least significant first. */
@@ -136,6 +140,7 @@ class ByteReader {
   }
   std::string_view bytes_;
   const BinaryFormat* format_;
+  std::uint32_t version_ = 0;
   std::size_t pos_ = 0;
 };
 
@@ -236,8 +241,10 @@ inline void read_exactly(std::istream& in, std::uint64_t k, std::string& body,
 
 /** Magic bytes of every model file osprey writes since 0.2 (docs/model-format.md). */
 inline constexpr char kModelMagic[8] = {'O', 'S', 'P', 'R', 'E', 'Y', 'M', 'D'};
-/** The model-file format version this build writes; it reads every version up to this one. */
-inline constexpr std::uint32_t kModelFormatVersion = 1;
+/** The model-file format version this build writes; it reads every version up to this one.
+ *  Version 2 (osprey 0.4): the scalers store n_samples_seen as an f64 weight sum and the kNN
+ *  estimators their sample weights (docs/model-format.md). */
+inline constexpr std::uint32_t kModelFormatVersion = 2;
 /** The byte-order marker: written as a little-endian u32, so the file reads 04 03 02 01. */
 inline constexpr std::uint32_t kByteOrderMarker = 0x01020304U;
 /** The longest type tag a file may carry. */
@@ -293,10 +300,16 @@ void save_model(const E& model, std::ostream& out) {
     throw Error(concat(Serial::Io<E>::format.model, "::save: writing to the stream failed"));
 }
 
+/** A checked payload and the format version of the file it came from. */
+struct ModelPayload {
+  std::string bytes;          ///< the payload
+  std::uint32_t version = 0;  ///< the file's format version
+};
+
 /** Reads the model-envelope header after the magic bytes and returns the payload, checked: the
  *  version, the byte order, the type tag and Scalar (against E's) and the checksum. */
 template <class E>
-[[nodiscard]] std::string read_model_envelope(std::istream& in) {
+[[nodiscard]] ModelPayload read_model_envelope(std::istream& in) {
   using IoE = Serial::Io<E>;
   const BinaryFormat& f = IoE::format;
   std::string head(kModelMagic, 8);
@@ -327,15 +340,15 @@ template <class E>
   if (in.gcount() < 8) format_fail(f, "the ", f.noun, " data is truncated");
   head.append(length_bytes, 8);
   ByteReader l(std::string_view(length_bytes, 8), f);
-  return read_checked_body(in, l.u64(), head, f);
+  return {read_checked_body(in, l.u64(), head, f), version};
 }
 
 /** Parses a checked payload with `read`, which must consume all of it; an InvalidArgument from
  *  a constructor or validator it calls becomes a FormatError naming the model. */
 template <class E, class Read>
-[[nodiscard]] E parse_payload(std::string_view payload, Read read) {
+[[nodiscard]] E parse_payload(std::string_view payload, Read read, std::uint32_t version = 0) {
   const BinaryFormat& f = Serial::Io<E>::format;
-  ByteReader r(payload, f);
+  ByteReader r(payload, f, version);
   try {
     E model = read(r);
     if (r.remaining() != 0) {
@@ -366,7 +379,9 @@ template <class E>
   if (std::memcmp(magic, kModelMagic, 8) != 0) {
     format_fail(f, "not an osprey model file (bad magic bytes)");
   }
-  return parse_payload<E>(read_model_envelope<E>(in), [](ByteReader& r) { return IoE::read(r); });
+  const ModelPayload payload = read_model_envelope<E>(in);
+  return parse_payload<E>(
+      payload.bytes, [](ByteReader& r) { return IoE::read(r); }, payload.version);
 }
 
 }  // namespace detail

@@ -5,8 +5,9 @@
  *
  *  Weights: `uniform` counts each neighbour once; `distance` weighs neighbour j by 1 / d_j, and
  *  when some neighbours are at distance exactly 0 they share all the weight equally (scikit-learn's
- *  rule, which avoids dividing by zero). Reference: Cover & Hart, "Nearest neighbor pattern
- *  classification", IEEE Trans. Inf. Theory 13 (1967).
+ *  rule, which avoids dividing by zero). Optional sample weights (fit's last argument) multiply
+ *  each neighbour's vote; rows of weight 0 are dropped at fit. Reference: Cover & Hart, "Nearest
+ * neighbor pattern classification", IEEE Trans. Inf. Theory 13 (1967).
  */
 #pragma once
 
@@ -20,6 +21,7 @@
 
 #include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
+#include "../core/sample_weight.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "nearest_neighbors.hpp"
@@ -79,15 +81,40 @@ inline void check_k_fit(int n_neighbors, Eigen::Index n) {
 template <class S, class Metric>
 struct KNeighborsClassifierState {
   NearestNeighbors<S, Metric> nn;
-  Eigen::VectorXi classes;  // sorted distinct labels
-  Eigen::VectorXi encoded;  // label of each training row as an index into classes
+  Eigen::VectorXi classes;       // sorted distinct labels
+  Eigen::VectorXi encoded;       // label of each training row as an index into classes
+  Vector<double> sample_weight;  // weight of each stored row (all > 0); empty = unweighted
 };
 
 template <class S, class Metric>
 struct KNeighborsRegressorState {
   NearestNeighbors<S, Metric> nn;
   Vector<S> y;
+  Vector<double> sample_weight;  // weight of each stored row (all > 0); empty = unweighted
 };
+
+/** The rows of positive weight, ascending. \throws InvalidArgument naming sample_weight when
+ *  there is none. */
+[[nodiscard]] inline std::vector<Eigen::Index> positive_rows(const SampleWeight& w) {
+  std::vector<Eigen::Index> keep;
+  for (Eigen::Index i = 0; i < w.size(); ++i) {
+    if (w(i) > 0.0) keep.push_back(i);
+  }
+  if (keep.empty()) fail("sample_weight must have a positive entry (every row weighs 0)");
+  return keep;
+}
+
+/** The rows `keep` of X (or of a vector), copied. */
+template <class D>
+[[nodiscard]] Eigen::Matrix<typename D::Scalar, Eigen::Dynamic, D::ColsAtCompileTime> take_rows(
+    const Eigen::MatrixBase<D>& X, const std::vector<Eigen::Index>& keep) {
+  Eigen::Matrix<typename D::Scalar, Eigen::Dynamic, D::ColsAtCompileTime> out(
+      static_cast<Eigen::Index>(keep.size()), X.cols());
+  for (std::size_t r = 0; r < keep.size(); ++r) {
+    out.row(static_cast<Eigen::Index>(r)) = X.row(keep[r]);
+  }
+  return out;
+}
 
 /** What KNeighborsClassifier and KNeighborsRegressor share: the parameters and their
  *  validation, the fitted state (a `State` holding the search `nn`), the checks of the training
@@ -187,9 +214,20 @@ class KNeighborsBase {
       ws.weights_[j] = params_.weights == Weights::uniform ? 1.0
                        : any_zero                          ? (d == 0.0 ? 1.0 : 0.0)
                                                            : 1.0 / d;
+      if (s.sample_weight.size() != 0) ws.weights_[j] *= s.sample_weight(ws.indices_[j]);
     }
     return params_.n_neighbors;
   }
+  /** Multiplies the neighbour weights `w` of query i by the neighbours' sample weights (no-op
+   *  when fitted unweighted). */
+  void apply_sample_weights(const Neighbors<S>& nb, Eigen::Index i, std::vector<double>& w) const {
+    const Vector<double>& sw = state().sample_weight;
+    if (sw.size() == 0) return;
+    for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
+      w[static_cast<std::size_t>(j)] *= sw(nb.indices(i, j));
+    }
+  }
+
   /** The scratch of `ws`: neighbour indices, weights and vote slots. */
   static const int* ws_indices(const QueryWorkspace<S>& ws) { return ws.indices_.data(); }
   static const double* ws_weights(const QueryWorkspace<S>& ws) { return ws.weights_.data(); }
@@ -249,25 +287,27 @@ class KNeighborsClassifier
   explicit KNeighborsClassifier(const Params& params) : Base(params) {}
 
   /** Stores the training set and its labels.
-   *  \throws InvalidArgument if X is empty or non-finite, y's length differs from X's rows, or
-   *  n_neighbors exceeds the number of rows. */
+   *  \param sample_weight optional per-row weights (empty = unweighted): each neighbour's
+   *  vote (1, or 1 / distance with Weights::distance) is multiplied by its sample weight, in
+   *  predict_proba and predict. Rows of weight 0 are dropped from the index (exactly as if
+   *  left out: kneighbors then indexes the rows of positive weight, in their order), so every
+   *  neighbourhood has a positive total vote. Integer weights are NOT repeated rows here: w
+   *  copies of a row would fill w of the k neighbour slots, a weight multiplies one slot's
+   *  vote. Equal weights give the unweighted probabilities (up to rounding).
+   *  \throws InvalidArgument if X is empty or non-finite, y's length differs from X's rows,
+   *  n_neighbors exceeds the number of rows (of positive weight), or sample_weight has the
+   *  wrong length, a negative or non-finite entry or no positive one. */
   template <class Derived>
   KNeighborsClassifier& fit(const Eigen::MatrixBase<Derived>& X,
-                            const Eigen::Ref<const Eigen::VectorXi>& y) {
+                            const Eigen::Ref<const Eigen::VectorXi>& y,
+                            const SampleWeight& sample_weight = detail::unweighted()) {
     this->check_training(X, y.size());
-    this->check_k(X.rows());
-    detail::KNeighborsClassifierState<Scalar, Metric> s;
-    std::vector<int> labels(y.data(), y.data() + y.size());
-    std::sort(labels.begin(), labels.end());
-    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
-    s.classes =
-        Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
-    s.encoded.resize(y.size());
-    for (Eigen::Index i = 0; i < y.size(); ++i) {
-      s.encoded(i) =
-          static_cast<int>(std::lower_bound(labels.begin(), labels.end(), y(i)) - labels.begin());
-    }
-    return this->fit_search(std::move(s), X);
+    detail::check_sample_weight(sample_weight, X.rows());
+    if (!detail::is_weighted(sample_weight)) return fit_rows(X, y, Vector<double>());
+    const std::vector<Eigen::Index> keep = detail::positive_rows(sample_weight);
+    if (static_cast<Eigen::Index>(keep.size()) == X.rows()) return fit_rows(X, y, sample_weight);
+    const Eigen::VectorXi y_kept = detail::take_rows(y, keep);
+    return fit_rows(detail::take_rows(X, keep), y_kept, detail::take_rows(sample_weight, keep));
   }
 
   /** Class probabilities, one row per query, columns in classes() order.
@@ -356,6 +396,27 @@ class KNeighborsClassifier
  private:
   static constexpr const char* estimator_name = "KNeighborsClassifier";
 
+  /** fit on checked rows whose weights `w` are all positive (or empty). */
+  template <class Derived>
+  KNeighborsClassifier& fit_rows(const Eigen::MatrixBase<Derived>& X,
+                                 const Eigen::Ref<const Eigen::VectorXi>& y,
+                                 const SampleWeight& w) {
+    this->check_k(X.rows());
+    detail::KNeighborsClassifierState<Scalar, Metric> s;
+    std::vector<int> labels(y.data(), y.data() + y.size());
+    std::sort(labels.begin(), labels.end());
+    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+    s.classes =
+        Eigen::Map<const Eigen::VectorXi>(labels.data(), static_cast<Eigen::Index>(labels.size()));
+    s.encoded.resize(y.size());
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      s.encoded(i) =
+          static_cast<int>(std::lower_bound(labels.begin(), labels.end(), y(i)) - labels.begin());
+    }
+    s.sample_weight = w;
+    return this->fit_search(std::move(s), X);
+  }
+
   /** The weighted votes of one query x into the workspace's vote slots, summed as
    *  class_votes sums them; returns the total weight. */
   template <class Derived>
@@ -380,6 +441,7 @@ class KNeighborsClassifier
                      std::vector<double>& votes) const {
     const auto& s = this->state();
     detail::neighbor_weights(this->params_.weights, nb.distances, i, w);
+    this->apply_sample_weights(nb, i, w);
     votes.assign(static_cast<std::size_t>(s.classes.size()), 0.0);
     double total = 0.0;
     for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
@@ -422,19 +484,26 @@ class KNeighborsRegressor
   explicit KNeighborsRegressor(const Params& params) : Base(params) {}
 
   /** Stores the training set and its real targets (converted to Scalar).
+   *  \param sample_weight optional per-row weights (empty = unweighted): the prediction is the
+   *  mean of the k nearest targets weighted by (1, or 1 / distance) times their sample weight.
+   *  Rows of weight 0 are dropped from the index, as KNeighborsClassifier::fit describes, and
+   *  integer weights are likewise not repeated rows.
    *  \throws InvalidArgument if X or y is empty or non-finite (also after narrowing to float),
-   *  their lengths differ, or n_neighbors exceeds the number of rows. */
+   *  their lengths differ, n_neighbors exceeds the number of rows (of positive weight), or
+   *  sample_weight has the wrong length, a negative or non-finite entry or no positive one. */
   template <class Derived>
   KNeighborsRegressor& fit(const Eigen::MatrixBase<Derived>& X,
-                           const Eigen::Ref<const Eigen::VectorXd>& y) {
-    return fit_targets(X, y);
+                           const Eigen::Ref<const Eigen::VectorXd>& y,
+                           const SampleWeight& sample_weight = detail::unweighted()) {
+    return fit_targets(X, y, sample_weight);
   }
 
   /** Stores the training set and its float targets; as fit above. */
   template <class Derived>
   KNeighborsRegressor& fit(const Eigen::MatrixBase<Derived>& X,
-                           const Eigen::Ref<const Eigen::VectorXf>& y) {
-    return fit_targets(X, y);
+                           const Eigen::Ref<const Eigen::VectorXf>& y,
+                           const SampleWeight& sample_weight = detail::unweighted()) {
+    return fit_targets(X, y, sample_weight);
   }
 
   /** Predicted target of every row of Q.
@@ -448,6 +517,7 @@ class KNeighborsRegressor
     detail::parallel_for<Eigen::Index>(0, Q.rows(), this->params_.n_threads, [&](Eigen::Index i) {
       std::vector<double> w;
       detail::neighbor_weights(this->params_.weights, nb.distances, i, w);
+      this->apply_sample_weights(nb, i, w);
       double num = 0.0;
       double den = 0.0;
       for (Eigen::Index j = 0; j < nb.indices.cols(); ++j) {
@@ -482,12 +552,26 @@ class KNeighborsRegressor
   static constexpr const char* estimator_name = "KNeighborsRegressor";
 
   template <class Derived, class Targets>
-  KNeighborsRegressor& fit_targets(const Eigen::MatrixBase<Derived>& X, const Targets& y) {
+  KNeighborsRegressor& fit_targets(const Eigen::MatrixBase<Derived>& X, const Targets& y,
+                                   const SampleWeight& sample_weight) {
     this->check_training(X, y.size());
     detail::check_finite_as<Scalar>(y, "y");
+    detail::check_sample_weight(sample_weight, X.rows());
+    if (!detail::is_weighted(sample_weight)) return fit_rows(X, y, Vector<double>());
+    const std::vector<Eigen::Index> keep = detail::positive_rows(sample_weight);
+    if (static_cast<Eigen::Index>(keep.size()) == X.rows()) return fit_rows(X, y, sample_weight);
+    return fit_rows(detail::take_rows(X, keep), detail::take_rows(y, keep),
+                    detail::take_rows(sample_weight, keep));
+  }
+
+  /** fit on checked rows whose weights `w` are all positive (or empty). */
+  template <class Derived, class Targets>
+  KNeighborsRegressor& fit_rows(const Eigen::MatrixBase<Derived>& X, const Targets& y,
+                                const SampleWeight& w) {
     this->check_k(X.rows());
     detail::KNeighborsRegressorState<Scalar, Metric> s;
     s.y = y.template cast<Scalar>();
+    s.sample_weight = w;
     return this->fit_search(std::move(s), X);
   }
 };

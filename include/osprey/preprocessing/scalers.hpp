@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "../core/sample_weight.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 
@@ -33,7 +34,7 @@ struct StandardScalerState {
   Vector<double> mean;
   Vector<double> var;
   Vector<double> scale;
-  Eigen::Index n_samples = 0;
+  double n_samples_seen = 0.0;  // rows, or the sum of their weights
 };
 
 struct MinMaxScalerState {
@@ -41,8 +42,66 @@ struct MinMaxScalerState {
   Vector<double> data_max;
   Vector<double> scale;
   Vector<double> min;
-  Eigen::Index n_samples = 0;
+  double n_samples_seen = 0.0;  // rows, or the sum of their weights
 };
+
+/** Checks one fit/partial_fit batch: X a non-empty finite matrix, sample_weight as
+ *  check_sample_weight, with a positive sum when given. \returns the batch's weight: its rows,
+ *  or the sum of its weights. */
+template <class D>
+double checked_batch(const Eigen::MatrixBase<D>& X, const SampleWeight& w) {
+  check_matrix(X, "X");
+  check_sample_weight(w, X.rows());
+  if (!is_weighted(w)) return static_cast<double>(X.rows());
+  const double total = w.sum();
+  if (!(total > 0.0)) fail("sample_weight must have a positive entry (every row weighs 0)");
+  return total;
+}
+
+/** scikit-learn's rule for a constant feature (`_is_constant_feature`): its variance is within
+ *  rounding of zero, `var <= n eps var + (n mean eps)^2`. */
+[[nodiscard]] inline bool is_constant_feature(double var, double mean, double n) noexcept {
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double upper = n * eps * var + (n * mean * eps) * (n * mean * eps);
+  return var <= upper;
+}
+
+/** Adds a batch to the running (weighted) mean and population variance of `s`, with Chan,
+ *  Golub & LeVeque's pairwise update as scikit-learn's `_incremental_mean_and_var` writes it:
+ *  the batch's weighted sum S and corrected two-pass unnormalised variance V (about its own
+ *  mean T = S / n_b), merged with the previous count n_a and sum A = mean n_a as
+ *  `V_a + V + (n_a / n_b) / (n_a + n_b) (A / (n_a / n_b) - S)^2`. */
+template <class D>
+void add_mean_var(StandardScalerState& s, const Eigen::MatrixBase<D>& X, const SampleWeight& w,
+                  double batch_weight) {
+  const double last_n = s.n_samples_seen;
+  const double n = last_n + batch_weight;
+  for (Eigen::Index j = 0; j < X.cols(); ++j) {
+    double sum = 0.0;
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      sum += weight_at(w, i) * static_cast<double>(X(i, j));
+    }
+    const double t = sum / batch_weight;
+    double correction = 0.0;
+    double squares = 0.0;
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      const double dev = static_cast<double>(X(i, j)) - t;
+      correction += weight_at(w, i) * dev;
+      squares += weight_at(w, i) * (dev * dev);
+    }
+    const double new_unnormalised = squares - correction * correction / batch_weight;
+    const double last_sum = s.mean(j) * last_n;
+    double unnormalised = new_unnormalised;
+    if (last_n != 0.0) {
+      const double ratio = last_n / batch_weight;
+      const double gap = last_sum / ratio - sum;
+      unnormalised = s.var(j) * last_n + new_unnormalised + ratio / n * (gap * gap);
+    }
+    s.mean(j) = (last_sum + sum) / n;
+    s.var(j) = unnormalised / n;
+  }
+  s.n_samples_seen = n;
+}
 
 /** The skeleton both scalers share (CRTP): params plumbing, the fitted-state checks and the
  *  column-by-column map of transform and inverse_transform. `Derived` provides `fit` and a
@@ -140,6 +199,7 @@ class Scaler {
  *  A feature is constant when its variance is within rounding of zero (scikit-learn's rule:
  *  `var <= n eps var + (n mean eps)^2`); its scale is then 1, so it maps to zero instead of NaN.
  *  Statistics are accumulated in double whatever `Scalar` is (two passes, for accuracy).
+ *  `fit` and `partial_fit` take optional sample weights (scikit-learn's semantics).
  *
  *  \tparam ScalarT float or double.
  *  Complexity: O(n d) for fit and transform. Thread safety: const methods may run concurrently.
@@ -163,25 +223,74 @@ class StandardScaler : public detail::Scaler<StandardScaler<ScalarT>, ScalarT, S
   explicit StandardScaler(const Params& params) : Base(params) {}
 
   /** Learns the per-feature mean and standard deviation of `X` (rows are samples).
-   *  \throws InvalidArgument if X is empty or has a non-finite value. */
+   *  \param sample_weight optional per-row weights (empty = unweighted): the weighted mean and
+   *  population variance, `n_samples_seen()` the sum of the weights, as scikit-learn's
+   *  `fit(X, sample_weight)` (a weighted fit is `partial_fit` from scratch; the unweighted one
+   *  keeps its plain two-pass sums). Weight 0 drops a row; integer weights equal repeated rows
+   *  up to rounding.
+   *  \throws InvalidArgument if X is empty or has a non-finite value, or sample_weight has the
+   *  wrong length, a negative or non-finite entry or no positive one. Complexity O(n d). */
   template <class Derived>
-  StandardScaler& fit(const Eigen::MatrixBase<Derived>& X) {
-    detail::check_matrix(X, "X");
+  StandardScaler& fit(const Eigen::MatrixBase<Derived>& X,
+                      const SampleWeight& sample_weight = detail::unweighted()) {
+    const double batch = detail::checked_batch(X, sample_weight);
+    if (detail::is_weighted(sample_weight)) {
+      std::optional<detail::StandardScalerState> fresh;
+      state_.swap(fresh);
+      try {
+        return partial_fit(X, sample_weight);
+      } catch (...) {
+        state_.swap(fresh);
+        throw;
+      }
+    }
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
     detail::StandardScalerState s;
-    s.n_samples = n;
+    s.n_samples_seen = batch;
     s.mean = X.template cast<double>().colwise().mean().transpose();
     s.var.resize(d);
     s.scale = Vector<double>::Ones(d);
-    const double eps = std::numeric_limits<double>::epsilon();
     for (Eigen::Index j = 0; j < d; ++j) {
       const double var = (X.col(j).template cast<double>().array() - s.mean(j)).square().sum() /
                          static_cast<double>(n);
       s.var(j) = var;
-      const double nd = static_cast<double>(n);
-      const double upper = nd * eps * var + (nd * s.mean(j) * eps) * (nd * s.mean(j) * eps);
-      if (params_.with_std && !(var <= upper)) s.scale(j) = std::sqrt(var);
+      if (params_.with_std && !detail::is_constant_feature(var, s.mean(j), batch)) {
+        s.scale(j) = std::sqrt(var);
+      }
+    }
+    state_ = std::move(s);
+    return *this;
+  }
+
+  /** Updates the statistics with one more batch of rows, as scikit-learn's
+   *  `StandardScaler.partial_fit`: the running weighted mean and population variance are
+   *  merged with the batch's (Chan, Golub & LeVeque 1979, as `_incremental_mean_and_var`),
+   *  `n_samples_seen()` grows by the batch's rows or weight sum, and the scale is recomputed
+   *  (constant features keep scale 1). The first call on an unfitted scaler starts from zero.
+   *  Mean and variance are tracked whatever with_mean and with_std say.
+   *  \param sample_weight optional per-row weights of this batch, as in fit.
+   *  \throws InvalidArgument as fit, or if X's feature count differs from the fitted one. The
+   * scaler is unchanged on a throw. Complexity O(n d). */
+  template <class Derived>
+  StandardScaler& partial_fit(const Eigen::MatrixBase<Derived>& X,
+                              const SampleWeight& sample_weight = detail::unweighted()) {
+    const double batch = detail::checked_batch(X, sample_weight);
+    const Eigen::Index d = X.cols();
+    detail::StandardScalerState s;
+    if (state_) {
+      detail::check_n_features(name, state_->mean.size(), d);
+      s = *state_;
+    } else {
+      s.mean = Vector<double>::Zero(d);
+      s.var = Vector<double>::Zero(d);
+    }
+    detail::add_mean_var(s, X, sample_weight, batch);
+    s.scale = Vector<double>::Ones(d);
+    for (Eigen::Index j = 0; j < d; ++j) {
+      if (params_.with_std && !detail::is_constant_feature(s.var(j), s.mean(j), s.n_samples_seen)) {
+        s.scale(j) = std::sqrt(s.var(j));
+      }
     }
     state_ = std::move(s);
     return *this;
@@ -210,8 +319,9 @@ class StandardScaler : public detail::Scaler<StandardScaler<ScalarT>, ScalarT, S
   [[nodiscard]] const Vector<double>& var() const { return state().var; }
   /** Per-feature divisor (standard deviation, or 1 for constant features or with_std = false). */
   [[nodiscard]] const Vector<double>& scale() const { return state().scale; }
-  /** Number of rows seen by fit. */
-  [[nodiscard]] Eigen::Index n_samples_seen() const { return state().n_samples; }
+  /** Rows seen by fit and partial_fit, or the sum of their weights (scikit-learn's
+   *  `n_samples_seen_`). */
+  [[nodiscard]] double n_samples_seen() const { return state().n_samples_seen; }
 
  private:
   using Base::params_;
@@ -263,15 +373,55 @@ class MinMaxScaler : public detail::Scaler<MinMaxScaler<ScalarT>, ScalarT, MinMa
    *  \throws InvalidArgument unless feature_min < feature_max (both finite). */
   explicit MinMaxScaler(const Params& params) : Base(params) {}
 
-  /** Learns the per-feature minimum and maximum of `X`. */
+  /** Learns the per-feature minimum and maximum of `X`.
+   *  \param sample_weight optional per-row weights (empty = unweighted): rows of weight 0 are
+   *  ignored (exactly as if dropped); any positive weight leaves a minimum or maximum as it is,
+   *  so only `n_samples_seen()`, the sum of the weights, depends on the values. (scikit-learn's
+   *  MinMaxScaler takes no weights; this is its fit on the rows of positive weight.)
+   *  \throws InvalidArgument if X is empty or has a non-finite value, or sample_weight has the
+   *  wrong length, a negative or non-finite entry or no positive one. Complexity O(n d). */
   template <class Derived>
-  MinMaxScaler& fit(const Eigen::MatrixBase<Derived>& X) {
-    detail::check_matrix(X, "X");
-    detail::MinMaxScalerState s;
-    s.n_samples = X.rows();
-    s.data_min = X.template cast<double>().colwise().minCoeff().transpose();
-    s.data_max = X.template cast<double>().colwise().maxCoeff().transpose();
+  MinMaxScaler& fit(const Eigen::MatrixBase<Derived>& X,
+                    const SampleWeight& sample_weight = detail::unweighted()) {
+    std::optional<detail::MinMaxScalerState> fresh;
+    state_.swap(fresh);
+    try {
+      return partial_fit(X, sample_weight);
+    } catch (...) {
+      state_.swap(fresh);
+      throw;
+    }
+  }
+
+  /** Widens the fitted range with one more batch (scikit-learn's `MinMaxScaler.partial_fit`):
+   *  `data_min = min(data_min, batch min)`, likewise the maximum, over the rows of positive
+   *  weight; `n_samples_seen()` grows by the batch's rows or weight sum; scale and min are
+   *  recomputed. The first call on an unfitted scaler is fit.
+   *  \throws InvalidArgument as fit, or if X's feature count differs from the fitted one. The
+   *  scaler is unchanged on a throw. Complexity O(n d). */
+  template <class Derived>
+  MinMaxScaler& partial_fit(const Eigen::MatrixBase<Derived>& X,
+                            const SampleWeight& sample_weight = detail::unweighted()) {
+    const double batch = detail::checked_batch(X, sample_weight);
     const Eigen::Index d = X.cols();
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    detail::MinMaxScalerState s;
+    if (state_) {
+      detail::check_n_features(name, state_->data_min.size(), d);
+      s = *state_;
+    } else {
+      s.data_min = Vector<double>::Constant(d, inf);
+      s.data_max = Vector<double>::Constant(d, -inf);
+    }
+    s.n_samples_seen += batch;
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      if (detail::weight_at(sample_weight, i) == 0.0) continue;
+      for (Eigen::Index j = 0; j < d; ++j) {
+        const auto v = static_cast<double>(X(i, j));
+        s.data_min(j) = std::min(s.data_min(j), v);
+        s.data_max(j) = std::max(s.data_max(j), v);
+      }
+    }
     s.scale.resize(d);
     s.min.resize(d);
     const double eps = std::numeric_limits<double>::epsilon();
@@ -307,6 +457,9 @@ class MinMaxScaler : public detail::Scaler<MinMaxScaler<ScalarT>, ScalarT, MinMa
   [[nodiscard]] const Vector<double>& scale() const { return state().scale; }
   /** Per-feature offset added after scaling. */
   [[nodiscard]] const Vector<double>& min() const { return state().min; }
+  /** Rows seen by fit and partial_fit, or the sum of their weights (scikit-learn's
+   *  `n_samples_seen_`). */
+  [[nodiscard]] double n_samples_seen() const { return state().n_samples_seen; }
 
  private:
   using Base::params_;

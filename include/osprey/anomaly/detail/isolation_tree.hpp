@@ -20,6 +20,7 @@
 #include "../../core/random.hpp"
 #include "../../io/binary_format.hpp"
 #include "../../kernels/isolation_walk.hpp"
+#include "isolation_weights.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -259,12 +260,17 @@ void grow_isolation_tree_from_sample(std::vector<Scalar> sample,
 /** Draws tree t's rows and features from `rng`, copies the sample and grows the tree into
  *  its slices of `s`. Draw order: features (partial Fisher-Yates), rows (Floyd's algorithm,
  *  or independent draws with bootstrap), then per node in depth-first, left-first order:
- *  candidate features, then the threshold. */
+ *  candidate features, then the threshold. With `weights`, the rows are positions of the
+ *  virtual repeated data set, mapped to rows (and jittered, for non-integer weights) by
+ *  IsolationRowWeights::map_positions before the node draws. */
 template <class Scalar, class Readable>
 void grow_isolation_tree(const Readable& X, Eigen::Index d_tree, bool bootstrap, std::size_t t,
-                         Rng& rng, IsolationForestState<Scalar>& s) {
+                         Rng& rng, IsolationForestState<Scalar>& s,
+                         const IsolationRowWeights* weights = nullptr) {
   const auto psi = static_cast<std::size_t>(s.samples_per_tree);
-  IsolationTreeDraws draws = draw_isolation_tree(X.rows(), X.cols(), d_tree, psi, bootstrap, rng);
+  const Eigen::Index n = weights ? static_cast<Eigen::Index>(weights->slots) : X.rows();
+  IsolationTreeDraws draws = draw_isolation_tree(n, X.cols(), d_tree, psi, bootstrap, rng);
+  if (weights) weights->map_positions(draws.rows, rng);
   std::vector<Scalar> sample(psi * draws.features.size());
   for (std::size_t j = 0; j < draws.features.size(); ++j) {
     Scalar* col = sample.data() + j * psi;

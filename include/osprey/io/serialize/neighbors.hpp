@@ -100,8 +100,24 @@ KNeighborsParams read_knn(ByteReader& r, const BinaryFormat& f, SearchPayload<S>
           .leaf_size = search.leaf_size};
 }
 
-/** Payload: u8 weights, the search payload, then classes (u64 c, c i32, increasing) and the
- *  class index of every training row (u64 n, n u32 in [0, c)). */
+/** Reads the sample weights written after a kNN payload since format version 2 (u64 0 for
+ *  none, else n f64, each finite and positive); empty for a version-1 file. */
+[[nodiscard]] inline Vector<double> read_knn_sample_weight(ByteReader& r, const BinaryFormat& f,
+                                                           Eigen::Index n) {
+  if (r.version() < 2) return {};
+  Vector<double> w = read_values<double, Vector<double>>(r, f, "sample_weight");
+  if (w.size() != 0 && w.size() != n) {
+    corrupted(f, "sample_weight has ", w.size(), " entries for ", n, " rows");
+  }
+  for (Eigen::Index i = 0; i < w.size(); ++i) {
+    if (!(w(i) > 0.0)) corrupted(f, "sample_weight ", w(i), " of row ", i, " is not positive");
+  }
+  return w;
+}
+
+/** Payload: u8 weights, the search payload, then classes (u64 c, c i32, increasing), the
+ *  class index of every training row (u64 n, n u32 in [0, c)) and, since format version 2,
+ *  the sample weights (u64 0 when fitted unweighted, else n positive f64). */
 template <class S, class M>
 struct Serial::Io<KNeighborsClassifier<S, M>> {
   static constexpr bool supported = true;                  ///< serialisable
@@ -116,6 +132,7 @@ struct Serial::Io<KNeighborsClassifier<S, M>> {
     write_knn<S>(w, m.params(), m.state().nn.fit_X());
     write_values<std::int32_t>(w, m.state().classes);
     write_values<std::uint32_t>(w, m.state().encoded);
+    write_values<double>(w, m.state().sample_weight);
   }
   /** The classifier of a payload: refitted on the saved rows and labels (bit-identical). */
   static KNeighborsClassifier<S, M> read(ByteReader& r) {
@@ -135,13 +152,15 @@ struct Serial::Io<KNeighborsClassifier<S, M>> {
       }
       y(static_cast<Eigen::Index>(i)) = classes(static_cast<Eigen::Index>(encoded[i]));
     }
-    m.fit(search.X, y);
+    const Vector<double> weight = read_knn_sample_weight(r, format, search.X.rows());
+    m.fit(search.X, y, weight);
     if (m.classes().size() != classes.size()) corrupted(format, "a class has no training row");
     return m;
   }
 };
 
-/** Payload: u8 weights, the search payload, then the targets (u64 n, n scalars). */
+/** Payload: u8 weights, the search payload, then the targets (u64 n, n scalars) and, since
+ *  format version 2, the sample weights (u64 0 when fitted unweighted, else n positive f64). */
 template <class S, class M>
 struct Serial::Io<KNeighborsRegressor<S, M>> {
   static constexpr bool supported = true;                  ///< serialisable
@@ -155,6 +174,7 @@ struct Serial::Io<KNeighborsRegressor<S, M>> {
   static void write(const KNeighborsRegressor<S, M>& m, ByteWriter& w) {
     write_knn<S>(w, m.params(), m.state().nn.fit_X());
     write_values<S>(w, m.state().y);
+    write_values<double>(w, m.state().sample_weight);
   }
   /** The regressor of a payload: refitted on the saved rows and targets (bit-identical). */
   static KNeighborsRegressor<S, M> read(ByteReader& r) {
@@ -162,7 +182,8 @@ struct Serial::Io<KNeighborsRegressor<S, M>> {
     KNeighborsRegressor<S, M> m(read_knn(r, format, search));
     const auto n = static_cast<std::size_t>(search.X.rows());
     const auto y = read_values<S, Eigen::Matrix<S, Eigen::Dynamic, 1>>(r, format, "targets", n);
-    m.fit(search.X, y);
+    const Vector<double> weight = read_knn_sample_weight(r, format, search.X.rows());
+    m.fit(search.X, y, weight);
     return m;
   }
 };

@@ -3,7 +3,9 @@
  */
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <utility>
 
 #include "../../preprocessing/scalers.hpp"
@@ -12,13 +14,19 @@
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
 
-/** Reads n_samples and the per-feature vectors shared by both scalers' payloads. */
-[[nodiscard]] inline Eigen::Index read_scaler_rows(ByteReader& r, const BinaryFormat& f) {
+/** Reads n_samples_seen: a u64 row count in format version 1, an f64 weight sum (finite,
+ *  positive) since version 2. */
+[[nodiscard]] inline double read_scaler_rows(ByteReader& r, const BinaryFormat& f) {
+  if (r.version() >= 2) {
+    const double n = r.f64();
+    if (!(std::isfinite(n) && n > 0.0)) corrupted(f, "n_samples_seen ", n);
+    return n;
+  }
   const std::uint64_t n = r.u64();
   if (n < 1 || n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     corrupted(f, "n_samples ", n);
   }
-  return static_cast<Eigen::Index>(n);
+  return static_cast<double>(n);
 }
 
 /** Checks that every entry of v is > 0 (scale) or >= 0 (variance), not NaN. */
@@ -29,7 +37,8 @@ inline void check_positive(const Vector<double>& v, const BinaryFormat& f, const
   }
 }
 
-/** Payload: u8 with_mean, u8 with_std; u64 n_samples; mean, var, scale (u64 d, d f64 each). */
+/** Payload: u8 with_mean, u8 with_std; f64 n_samples_seen (u64 n_samples in format version
+ *  1); mean, var, scale (u64 d, d f64 each). */
 template <class S>
 struct Serial::Io<StandardScaler<S>> {
   static constexpr bool supported = true;                  ///< serialisable
@@ -44,7 +53,7 @@ struct Serial::Io<StandardScaler<S>> {
     const auto& s = m.state();
     w.u8(m.params_.with_mean ? 1 : 0);
     w.u8(m.params_.with_std ? 1 : 0);
-    w.u64(static_cast<std::uint64_t>(s.n_samples));
+    w.f64(s.n_samples_seen);
     write_values<double>(w, s.mean);
     write_values<double>(w, s.var);
     write_values<double>(w, s.scale);
@@ -56,7 +65,7 @@ struct Serial::Io<StandardScaler<S>> {
     p.with_std = read_flag(r, format, "with_std");
     StandardScaler<S> m(p);
     StandardScalerState s;
-    s.n_samples = read_scaler_rows(r, format);
+    s.n_samples_seen = read_scaler_rows(r, format);
     s.mean = read_values<double, Vector<double>>(r, format, "mean");
     if (s.mean.size() < 1) corrupted(format, "no features");
     const auto d = static_cast<std::size_t>(s.mean.size());
@@ -69,8 +78,8 @@ struct Serial::Io<StandardScaler<S>> {
   }
 };
 
-/** Payload: f64 feature_min, f64 feature_max, u8 clip; u64 n_samples; data_min, data_max,
- *  scale, min (u64 d, d f64 each). */
+/** Payload: f64 feature_min, f64 feature_max, u8 clip; f64 n_samples_seen (u64 n_samples in
+ *  format version 1); data_min, data_max, scale, min (u64 d, d f64 each). */
 template <class S>
 struct Serial::Io<MinMaxScaler<S>> {
   static constexpr bool supported = true;                  ///< serialisable
@@ -86,7 +95,7 @@ struct Serial::Io<MinMaxScaler<S>> {
     w.f64(m.params_.feature_min);
     w.f64(m.params_.feature_max);
     w.u8(m.params_.clip ? 1 : 0);
-    w.u64(static_cast<std::uint64_t>(s.n_samples));
+    w.f64(s.n_samples_seen);
     write_values<double>(w, s.data_min);
     write_values<double>(w, s.data_max);
     write_values<double>(w, s.scale);
@@ -100,7 +109,7 @@ struct Serial::Io<MinMaxScaler<S>> {
     p.clip = read_flag(r, format, "clip");
     MinMaxScaler<S> m(p);  // validates the range
     MinMaxScalerState s;
-    s.n_samples = read_scaler_rows(r, format);
+    s.n_samples_seen = read_scaler_rows(r, format);
     s.data_min = read_values<double, Vector<double>>(r, format, "data_min");
     if (s.data_min.size() < 1) corrupted(format, "no features");
     const auto d = static_cast<std::size_t>(s.data_min.size());
