@@ -23,6 +23,8 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -367,10 +369,11 @@ GainCurve cumulative_gain_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
 
 namespace detail::at_k {
 
-/** Checks relevance/score matrices of dcg_score and ndcg_score (rows = queries). */
+/** The O(q) checks of dcg_score and ndcg_score (rows = queries): shapes, k and the query
+ *  weights; the entries are checked by the main loop (check_entries). */
 template <class DR, class DS>
 void check_queries(const DR& rel, const DS& s, std::optional<int> k, const SampleWeight& w,
-                   bool normalize, std::string_view metric) {
+                   std::string_view metric) {
   if (rel.rows() != s.rows() || rel.cols() != s.cols()) {
     fail(metric, ": relevance is ", rel.rows(), " x ", rel.cols(), " but scores are ", s.rows(),
          " x ", s.cols(), "; both need one row per query and one column per document");
@@ -381,21 +384,26 @@ void check_queries(const DR& rel, const DS& s, std::optional<int> k, const Sampl
          " (scikit-learn rejects a single column as a binary target)");
   }
   if (k && *k < 1) fail(metric, ": k must be >= 1 or left out (got ", *k, ")");
-  check_finite_as<double>(rel, "relevance");
-  check_finite(s, "scores");
-  if (normalize && (rel.array() < 0).any()) {
-    for (Eigen::Index i = 0; i < rel.rows(); ++i) {
-      for (Eigen::Index j = 0; j < rel.cols(); ++j) {
-        if (rel(i, j) < 0) {
-          fail(metric, ": relevance must be non-negative (row ", i, ", column ", j, " is ",
-               rel(i, j), "); NDCG of negative gains is not bounded by 1");
-        }
-      }
-    }
-  }
   check_sample_weight(w, rel.rows());
   if (is_weighted(w) && !(w.sum() > 0.0))
     fail(metric, ": sample_weight sums to 0 over the queries");
+}
+
+/** The O(q d) checks of the entries, run only once the main loop has seen a bad entry, so the
+ *  message names the first one in row-major order: a non-finite relevance or score, or (for
+ *  NDCG) a negative relevance. */
+template <class DR, class DS>
+void check_entries(const DR& rel, const DS& s, bool normalize, std::string_view metric) {
+  check_finite_as<double>(rel, "relevance");
+  check_finite_as<Scalar<typename DS::Scalar>>(s, "scores");
+  for (Eigen::Index i = 0; normalize && i < rel.rows(); ++i) {
+    for (Eigen::Index j = 0; j < rel.cols(); ++j) {
+      if (rel(i, j) < 0) {
+        fail(metric, ": relevance must be non-negative (row ", i, ", column ", j, " is ", rel(i, j),
+             "); NDCG of negative gains is not bounded by 1");
+      }
+    }
+  }
 }
 
 /** Per-query DCG (or NDCG when `normalize`) of validated inputs, in parallel over blocks of
@@ -404,7 +412,6 @@ template <class DR, class DS>
 Eigen::VectorXd query_gains(const DR& rel, const DS& s, std::optional<int> k, bool normalize,
                             const Execution& exec, const char* metric) {
   using S = Scalar<typename DS::Scalar>;
-  using K = kernels::ScoreKey<S>;
   const Eigen::Index q = rel.rows();
   const auto d = static_cast<std::size_t>(rel.cols());
   const std::size_t cut = k ? std::min(static_cast<std::size_t>(*k), d) : d;
@@ -414,26 +421,44 @@ Eigen::VectorXd query_gains(const DR& rel, const DS& s, std::optional<int> k, bo
   const int threads =
       static_cast<std::size_t>(q) * d >= kernels::radix_parallel_threshold ? exec.n_threads : 1;
   constexpr Eigen::Index block = 64;
+  std::atomic<bool> bad{false};
   parallel_for_ranges(q, block, threads, [&](Eigen::Index lo, Eigen::Index hi) {
     stop.check();
-    std::vector<kernels::DcgItem<K>> items(d);
-    std::vector<double> ideal(d);
+    std::vector<kernels::DcgItem> items(d);
+    std::vector<double> gains(d);
+    kernels::BucketBuffers<kernels::DcgItem> by_score;
+    kernels::BucketBuffers<double> by_gain;
     for (Eigen::Index i = lo; i < hi; ++i) {
+      bool fine = true;
       for (std::size_t j = 0; j < d; ++j) {
         const auto c = static_cast<Eigen::Index>(j);
         const auto r = static_cast<double>(rel(i, c));
-        items[j] = {kernels::score_key(static_cast<S>(s(i, c))), r};
-        ideal[j] = r;
+        const auto v = static_cast<double>(static_cast<S>(s(i, c)));
+        items[j] = {v, r};
+        gains[j] = r;
+        fine &= std::isfinite(r) & std::isfinite(v) & (r >= 0.0 || !normalize);
       }
-      const double g = kernels::tie_averaged_dcg(items.data(), d, cut, disc.csum.data());
+      if (!fine) {
+        bad.store(true, std::memory_order_relaxed);
+        return;  // the entries are checked again after the loop, and the first bad one named
+      }
+      const std::size_t m = kernels::bucket_sort_desc(
+          items.data(), d, cut, [](const kernels::DcgItem& t) { return t.score; }, by_score);
+      const double g = kernels::tie_averaged_dcg(by_score.out.data(), m, cut, disc.csum.data());
       if (!normalize) {
         out(i) = g;
         continue;
       }
-      const double best = kernels::ideal_dcg(ideal.data(), d, cut, disc.disc.data());
+      const std::size_t mg = kernels::bucket_sort_desc(
+          gains.data(), d, cut, [](double v) { return v; }, by_gain);
+      const double best = kernels::ideal_dcg(by_gain.out.data(), mg, cut, disc.disc.data());
       out(i) = best == 0.0 ? 0.0 : g / best;  // all-zero relevance: 0, as scikit-learn
     }
   });
+  if (bad.load()) {
+    check_entries(rel, s, normalize, metric);
+    fail(metric, ": relevance or scores hold a bad entry");  // not reached: check_entries threw
+  }
   if (exec.progress)
     exec.progress(
         Progress{"queries", static_cast<std::size_t>(q), static_cast<std::size_t>(q), 0.0});
@@ -450,10 +475,10 @@ double mean_gain(const Eigen::MatrixBase<DR>& relevance, const Eigen::MatrixBase
   if constexpr (DR::ColsAtCompileTime == 1 && DS::ColsAtCompileTime == 1) {
     const auto rel = relevance.derived().transpose();
     const auto s = scores.derived().transpose();
-    check_queries(rel, s, k, w, normalize, metric);
+    check_queries(rel, s, k, w, metric);
     g = query_gains(rel, s, k, normalize, exec, metric);
   } else {
-    check_queries(relevance.derived(), scores.derived(), k, w, normalize, metric);
+    check_queries(relevance.derived(), scores.derived(), k, w, metric);
     g = query_gains(relevance.derived(), scores.derived(), k, normalize, exec, metric);
   }
   if (!is_weighted(w)) return g.sum() / static_cast<double>(g.size());
