@@ -73,6 +73,22 @@ Data tied_data(Eigen::Index n, std::uint64_t seed) {
   return d;
 }
 
+// DCG of one query by its definition, in O(d^2): document i, tied with g documents of which
+// `above` score higher, gets the mean discount of ranks [above, above + g).
+double brute_dcg(const Eigen::VectorXd& rel, const Eigen::VectorXd& s, Eigen::Index k) {
+  double total = 0.0;
+  for (Eigen::Index i = 0; i < s.size(); ++i) {
+    const auto above = (s.array() > s(i)).count();
+    const auto tied = (s.array() == s(i)).count();
+    double disc = 0.0;
+    for (Eigen::Index r = above; r < above + tied; ++r) {
+      if (r < k) disc += 1.0 / std::log2(static_cast<double>(r) + 2.0);
+    }
+    total += rel(i) * disc / static_cast<double>(tied);
+  }
+  return total;
+}
+
 }  // namespace
 
 TEST_CASE("dcg_score and ndcg_score equal scikit-learn on generated cases", "[metrics][ranking]") {
@@ -121,6 +137,41 @@ TEST_CASE("dcg_score and ndcg_score: scikit-learn's documented examples", "[metr
   CHECK_THAT(osprey::ndcg_score(rel, rel, 4), Catch::Matchers::WithinAbs(1.0, 1e-15));
   const Eigen::RowVectorXf sf = s.cast<float>();  // float scores rank as float
   CHECK(osprey::ndcg_score(rel, sf) == osprey::ndcg_score(rel, s));
+}
+
+TEST_CASE("dcg_score: extreme and crowded scores equal the definition", "[metrics][ranking]") {
+  osprey::Rng rng(3);
+  const double big = std::numeric_limits<double>::max();
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  for (int kind = 0; kind < 5; ++kind) {
+    const Eigen::Index d = 300;
+    Eigen::VectorXd rel(d), s(d);
+    for (Eigen::Index j = 0; j < d; ++j) {
+      rel(j) = static_cast<double>(rng.bounded(4));
+      const double u = rng.normal();
+      switch (kind) {
+        case 0:
+          s(j) = j % 7 == 0 ? 1e300 * u : u;
+          break;  // outliers crowd one bucket
+        case 1:
+          s(j) = j % 2 == 0 ? big : -big * (u > 0 ? 1 : 0.5);
+          break;  // range overflows
+        case 2:
+          s(j) = tiny * static_cast<double>(rng.bounded(5));
+          break;  // subnormal range
+        case 3:
+          s(j) = std::exp(20.0 * u);
+          break;  // heavy tail
+        default:
+          s(j) = j % 3 == 0 ? -0.0 : 0.0;
+          break;  // signed zeros tie
+      }
+    }
+    for (const Eigen::Index k : {Eigen::Index{1}, Eigen::Index{17}, Eigen::Index{150}, d}) {
+      INFO("kind " << kind << ", k = " << k);
+      CHECK(close12(osprey::dcg_score(rel, s, static_cast<int>(k)), brute_dcg(rel, s, k)));
+    }
+  }
 }
 
 TEST_CASE("ndcg_score: query weights act as repeated or dropped queries, on any thread count",

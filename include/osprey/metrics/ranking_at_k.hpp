@@ -436,7 +436,7 @@ Eigen::VectorXd query_gains(const DR& rel, const DS& s, std::optional<int> k, bo
         const auto v = static_cast<double>(static_cast<S>(s(i, c)));
         items[j] = {v, r};
         gains[j] = r;
-        fine &= std::isfinite(r) & std::isfinite(v) & (r >= 0.0 || !normalize);
+        fine = fine && std::isfinite(r) && std::isfinite(v) && (r >= 0.0 || !normalize);
       }
       if (!fine) {
         bad.store(true, std::memory_order_relaxed);
