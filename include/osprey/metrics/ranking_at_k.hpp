@@ -101,11 +101,9 @@ std::vector<Group> weighted_groups(const Eigen::Ref<const Eigen::VectorXi>& y, c
                                    const SampleWeight& w) {
   using K = kernels::ScoreKey<S>;
   const auto n = static_cast<std::size_t>(y.size());
-  std::vector<std::pair<K, std::uint32_t>> order(n);  // (key, row), rows < 2^32 checked below
-  if (n > std::numeric_limits<std::uint32_t>::max()) fail("weighted ranking: too many rows");
-  for (std::size_t i = 0; i < n; ++i) {
-    order[i] = {kernels::score_key(s(static_cast<Eigen::Index>(i))), static_cast<std::uint32_t>(i)};
-  }
+  std::vector<std::pair<K, std::size_t>> order(n);  // (key, row)
+  for (std::size_t i = 0; i < n; ++i)
+    order[i] = {kernels::score_key(s(static_cast<Eigen::Index>(i))), i};
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
@@ -382,6 +380,9 @@ void check_queries(const DR& rel, const DS& s, std::optional<int> k, const Sampl
   if (rel.cols() < 2) {
     fail(metric, ": each query needs at least 2 documents (columns), got ", rel.cols(),
          " (scikit-learn rejects a single column as a binary target)");
+  }
+  if (rel.cols() > Eigen::Index{std::numeric_limits<std::uint32_t>::max()}) {
+    fail(metric, ": ", rel.cols(), " documents per query is more than the 2^32 - 1 supported");
   }
   if (k && *k < 1) fail(metric, ": k must be >= 1 or left out (got ", *k, ")");
   check_sample_weight(w, rel.rows());
