@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""ndcg_score: osprey against scikit-learn on the same data.
+
+Generates q queries x d documents (default 10,000 x 1,000 = 10M scores) with graded relevance
+0..4 and scores that favour relevant documents, writes them to a binary file, times
+scikit-learn's ndcg_score in this process (median of the repeats) and osprey's
+compare_ranking_at_k program in fresh processes (median of the first call of each process, so
+every timed run pays its page faults), for no cut and for k = 10. Checks the values agree to
+1e-12 and prints a table with the ratio of the medians (scikit-learn / osprey).
+
+    /usr/bin/python3 bench/compare/ranking_at_k.py [--build-dir build/bench] [--q 10000] [--d 1000]
+"""
+import argparse
+import os
+
+os.environ.pop("OPENBLAS_CORETYPE", None)
+os.environ.pop("OPENBLAS_L2_SIZE", None)
+
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn.metrics import ndcg_score  # noqa: E402
+
+
+def sklearn_median(rel, s, k, repeats):
+    times, value = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        value = ndcg_score(rel, s, k=k)
+        times.append(time.perf_counter() - t0)
+    return value, statistics.median(times)
+
+
+def osprey_median(exe, path, q, d, k, runs):
+    firsts = {}
+    for _ in range(runs):
+        out = subprocess.run([exe, path, str(q), str(d), "none" if k is None else str(k), "1"],
+                             check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            name, value, first, _ = line.split()
+            firsts.setdefault(name, (float(value), []))[1].append(float(first))
+    return {name: (v, statistics.median(t)) for name, (v, t) in firsts.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--build-dir", default="build/bench")
+    ap.add_argument("--q", type=int, default=10_000, help="queries")
+    ap.add_argument("--d", type=int, default=1_000, help="documents per query")
+    ap.add_argument("--repeats", type=int, default=3, help="scikit-learn repeats")
+    ap.add_argument("--runs", type=int, default=5, help="osprey processes")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+
+    exe = os.path.join(args.build_dir, "bench", "compare_ranking_at_k")
+    if not os.path.exists(exe):
+        sys.exit(f"{exe} not found: cmake --preset bench && cmake --build {args.build_dir} "
+                 "--target compare_ranking_at_k")
+    rng = np.random.default_rng(args.seed)
+    rel = rng.integers(0, 5, size=(args.q, args.d)).astype(np.float64)
+    s = rng.normal(size=(args.q, args.d)) + 0.3 * rel
+    print(f"# {platform.node()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
+          f"scikit-learn {sklearn.__version__}, {args.q:,} queries x {args.d:,} documents "
+          f"= {args.q * args.d:,} scores, relevance 0..4")
+    print("| k | scikit-learn median (s) | osprey median (s) | ratio | osprey float32 median (s) "
+          "| |value difference| |")
+    print("|---|---:|---:|---:|---:|---:|")
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "ndcg.bin")
+        with open(path, "wb") as f:
+            f.write(np.ascontiguousarray(rel).tobytes())
+            f.write(np.ascontiguousarray(s).tobytes())
+        for k in (None, 10):
+            value, peer = sklearn_median(rel, s, k, args.repeats)
+            ours = osprey_median(exe, path, args.q, args.d, k, args.runs)
+            v, med = ours["ndcg_score"]
+            diff = abs(v - value)
+            ok = ok and diff <= 1e-12
+            print(f"| {'all' if k is None else k} | {peer:.3f} | {med:.4f} | {peer / med:.1f}x | "
+                  f"{ours['ndcg_score_float'][1]:.4f} | {diff:.1e} |")
+    if not ok:
+        sys.exit("values differ from scikit-learn by more than 1e-12")
+
+
+if __name__ == "__main__":
+    main()
