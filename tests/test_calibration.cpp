@@ -100,6 +100,21 @@ E reloaded(const E& m) {
   std::istringstream in(saved(m));
   return osprey::load<E>(in);
 }
+/** `file` (a saved model) with its payload replaced by `payload`, the checksum redone. */
+std::string rewrapped(const std::string& file, const std::string& payload) {
+  const std::size_t head = 18 + static_cast<unsigned char>(file[17]);
+  osprey::detail::ByteWriter w;
+  w.bytes() = file.substr(0, head);
+  w.u64(payload.size());
+  w.bytes() += payload;
+  w.u64(osprey::detail::fnv1a64(w.bytes()));
+  return w.bytes();
+}
+std::string payload_of(const std::string& file) {
+  const std::size_t head = 18 + static_cast<unsigned char>(file[17]) + 8;
+  return file.substr(head, file.size() - head - 8);
+}
+
 template <class A>
 bool same_bits(const A& a, const A& b) {
   return a.size() == b.size() &&
@@ -403,4 +418,25 @@ TEST_CASE("calibration: save/load round-trips bit-exactly and rejects damage",
   CHECK_THROWS_AS(osprey::load<osprey::SigmoidCalibrator<float>>(wrong), osprey::FormatError);
   osprey::SigmoidCalibrator<> unfitted;
   CHECK_THROWS_AS(saved(unfitted), osprey::NotFittedError);
+
+  // Regressions found by fuzz_model_load: a CalibratedClassifier file claiming n_splits = 0
+  // (no folds), and a sigmoid fitted on one score value (alpha = 0) with a tiny scale, where
+  // a far query made alpha * x = 0 * inf = NaN.
+  Calibrated model(Knn({.n_neighbors = 2}), {.cv = {.n_splits = 2}});
+  const std::string file = saved(model.fit(X, y));
+  std::string payload = payload_of(file);
+  std::memset(payload.data() + 1, 0, 4);  // u32 n_splits after the u8 method
+  std::istringstream no_folds(rewrapped(file, payload));
+  CHECK_THROWS_AS(osprey::load<Calibrated>(no_folds), osprey::FormatError);
+  osprey::detail::ByteWriter w;
+  for (const double v : {0.0, 1e-300, 0.0, 0.5}) w.f64(v);  // center, scale, alpha, beta
+  w.u32(0);
+  w.u8(1);
+  std::istringstream tiny(rewrapped(bytes, w.bytes()));
+  const auto flat = osprey::load<osprey::SigmoidCalibrator<>>(tiny);
+  Eigen::VectorXd far(2);
+  far << 1e300, -1e300;
+  const Eigen::VectorXd p = flat.predict(far);
+  CHECK(p(0) == p(1));
+  CHECK((p.array() >= 0 && p.array() <= 1).all());
 }
