@@ -92,6 +92,7 @@ class CalibratedClassifier {
   using Params = CalibratedClassifierParams;  ///< the parameters
   using Estimator = E;                        ///< the calibrated classifier type
 
+  /** An unfitted model around a default-constructed E with the default Params. */
   CalibratedClassifier() = default;
   /** \throws InvalidArgument on a bad method or n_splits < 2. */
   explicit CalibratedClassifier(E estimator, const Params& params = {})
