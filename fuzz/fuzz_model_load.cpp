@@ -111,6 +111,21 @@ void load_all(const std::string& model, const std::string& b) {
     try_load<osprey::CusumBank<S>>(b, [](auto m) {
       if (m.is_fitted() && m.n_series() <= 4096) (void)m.detect(data(5, m.n_series(), 3));
     });
+  } else if (model == "sigmoid_calibrator") {
+    try_load<osprey::SigmoidCalibrator<S>>(b, [](const auto& m) {
+      const auto p = m.predict(data(5, 1, 5).col(0).cast<S>());
+      if (!((p.array() >= 0) && (p.array() <= 1)).all()) __builtin_trap();
+    });
+  } else if (model == "isotonic_calibrator") {
+    try_load<osprey::IsotonicCalibrator<S>>(b, [](const auto& m) {
+      const auto p = m.predict(data(5, 1, 5).col(0).cast<S>());
+      if (!(p.array() == p.array()).all()) __builtin_trap();  // no NaN
+    });
+  } else if (model == "calibrated_classifier") {
+    try_load<osprey::CalibratedClassifier<osprey::KNeighborsClassifier<S>>>(b, [](const auto& m) {
+      Matrix<S> Q;
+      if (query(m.fold_estimator(0).n_features_in(), Q)) (void)m.predict_proba(Q);
+    });
   } else {
     std::fprintf(stderr, "fuzz_model_load: unknown model '%s'\n", model.c_str());
     std::abort();
@@ -160,6 +175,19 @@ std::map<std::string, std::vector<std::string>> seeds() {
                   file_of(osprey::Cusum<double>().fit(X.col(1)))};
   out["ewma_bank"] = {file_of(osprey::EwmaBank<float>({.reset_on_alarm = true}).fit(X))};
   out["cusum_bank"] = {file_of(osprey::CusumBank<float>().fit(X))};
+  const Eigen::VectorXi yb = (y.array() == 2).cast<int>();
+  out["sigmoid_calibrator"] = {file_of(osprey::SigmoidCalibrator<float>().fit(t, yb)),
+                               file_of(osprey::SigmoidCalibrator<double>().fit(X.col(1), yb))};
+  out["isotonic_calibrator"] = {file_of(osprey::IsotonicCalibrator<float>().fit(t, yb)),
+                                file_of(osprey::IsotonicCalibrator<double>().fit(X.col(1), yb))};
+  using Knn = osprey::KNeighborsClassifier<float>;
+  out["calibrated_classifier"] = {
+      file_of(osprey::CalibratedClassifier<Knn>(Knn({.n_neighbors = 2}), {.cv = {.n_splits = 2}})
+                  .fit(X.cast<float>(), y)),
+      file_of(osprey::CalibratedClassifier<osprey::KNeighborsClassifier<double>>(
+                  osprey::KNeighborsClassifier<double>({.n_neighbors = 2}),
+                  {.method = osprey::CalibrationMethod::isotonic, .cv = {.n_splits = 2}})
+                  .fit(X, yb))};
   return out;
 }
 
