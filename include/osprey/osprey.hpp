@@ -40,11 +40,17 @@
 #include "neighbors/nearest_neighbors.hpp"
 #include "streams/control_charts.hpp"
 
-// evaluation
+// evaluation and decisions
+#include "calibration/calibrated_classifier.hpp"
+#include "calibration/curve.hpp"
+#include "calibration/isotonic.hpp"
+#include "calibration/prior_shift.hpp"
+#include "calibration/sigmoid.hpp"
 #include "io/serialize.hpp"
 #include "metrics/classification.hpp"
 #include "metrics/drift.hpp"
 #include "metrics/ranking.hpp"
+#include "metrics/ranking_at_k.hpp"
 #include "metrics/report.hpp"
 #include "model_selection/cross_validate.hpp"
 #include "model_selection/stratified_kfold.hpp"
