@@ -2,7 +2,8 @@
  *  Saving and loading every fitted model: `osprey::save(model, stream | path)` and
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
  *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, Graph, PageRank, Ewma, Cusum,
- *  EwmaBank and CusumBank, each for float and double and every metric.
+ *  EwmaBank and CusumBank, each for float and double and every metric, and a Pipeline
+ *  (model_selection/pipeline.hpp) whose steps all are.
  *
  *  \code
  *  osprey::save(forest, "forest.osprey");  // atomic: a crash mid-save leaves the old file
@@ -35,6 +36,7 @@
 #include "binary_format.hpp"
 #include "serialize/graph.hpp"
 #include "serialize/neighbors.hpp"
+#include "serialize/pipeline.hpp"
 #include "serialize/preprocessing.hpp"
 #include "serialize/streams.hpp"
 
@@ -52,7 +54,8 @@ constexpr void check_serializable() {
   static_assert(Serializable<E>,
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
-                "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank");
+                "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, and a "
+                "Pipeline whose steps all are");
 }
 
 /** A temporary file name next to `file` (same directory, so the rename stays atomic). */
