@@ -36,14 +36,16 @@ struct Record {
   std::vector<double> values;
   [[nodiscard]] Eigen::VectorXi ints() const {
     Eigen::VectorXi v(static_cast<Eigen::Index>(values.size()));
-    for (std::size_t i = 0; i < values.size(); ++i) v(static_cast<Eigen::Index>(i)) = static_cast<int>(values[i]);
+    for (std::size_t i = 0; i < values.size(); ++i)
+      v(static_cast<Eigen::Index>(i)) = static_cast<int>(values[i]);
     return v;
   }
   [[nodiscard]] Matrix<double> matrix(Eigen::Index cols) const {
     const auto rows = static_cast<Eigen::Index>(values.size()) / cols;
     Matrix<double> m(rows, cols);
     for (Eigen::Index i = 0; i < rows; ++i) {
-      for (Eigen::Index j = 0; j < cols; ++j) m(i, j) = values[static_cast<std::size_t>(i * cols + j)];
+      for (Eigen::Index j = 0; j < cols; ++j)
+        m(i, j) = values[static_cast<std::size_t>(i * cols + j)];
     }
     return m;
   }
@@ -127,8 +129,8 @@ class MeanDistance {
     return score_samples(X).array() + 2.0;
   }
   [[nodiscard]] Eigen::VectorXi predict(const Matrix<double>& X) const {
-    return (decision_function(X).array() < 0).select(Eigen::VectorXi::Constant(X.rows(), -1),
-                                                     Eigen::VectorXi::Ones(X.rows()));
+    return (decision_function(X).array() < 0)
+        .select(Eigen::VectorXi::Constant(X.rows(), -1), Eigen::VectorXi::Ones(X.rows()));
   }
 
  private:
@@ -202,7 +204,8 @@ TEST_CASE("StratifiedGroupKFold: test folds equal scikit-learn's", "[model_selec
     check_folds(folds, all(c, "fold"), y.size());
     check_groups_intact(folds, groups);
     // shuffled: still a partition that keeps groups whole, the same for the same seed
-    const osprey::StratifiedGroupKFold shuffled({.n_splits = k, .shuffle = true, .random_state = 5});
+    const osprey::StratifiedGroupKFold shuffled(
+        {.n_splits = k, .shuffle = true, .random_state = 5});
     const auto a = shuffled.split(y, groups);
     const auto b = shuffled.split(y, groups);
     REQUIRE(a.size() == static_cast<std::size_t>(k));
@@ -257,8 +260,8 @@ TEST_CASE("group and time splitters: bad input throws with scikit-learn's messag
   require_throws_containing<osprey::InvalidArgument>(
       [&] { (void)osprey::GroupKFold({.n_splits = 7}).split(6, groups); },
       "greater than the number of samples: n_samples=6");
-  require_throws_containing<osprey::InvalidArgument>(
-      [] { osprey::GroupKFold cv({.n_splits = 1}); }, "n_splits must be >= 2 (got 1)");
+  require_throws_containing<osprey::InvalidArgument>([] { osprey::GroupKFold cv({.n_splits = 1}); },
+                                                     "n_splits must be >= 2 (got 1)");
   require_throws_containing<osprey::InvalidArgument>(
       [&] { (void)osprey::StratifiedGroupKFold({.n_splits = 4}).split(y, groups); },
       "n_splits=4 cannot be greater than the number of members in each class");
@@ -325,9 +328,7 @@ TEST_CASE("cross_val_predict: refuses folds that are not a partition; scores det
       [&] { (void)osprey::cross_val_predict(knn, X, y, osprey::TimeSeriesSplit({.n_splits = 3})); },
       "cross_val_predict only works for partitions: row 0 is in 0 test folds");
   require_throws_containing<osprey::InvalidArgument>(
-      [&] {
-        (void)osprey::cross_val_predict(knn, X.topRows(50), y, osprey::StratifiedKFold());
-      },
+      [&] { (void)osprey::cross_val_predict(knn, X.topRows(50), y, osprey::StratifiedKFold()); },
       "inconsistent lengths");
   // an outlier detector is fitted on X alone; y only drives the stratification
   const osprey::StratifiedKFold cv({.n_splits = 3});
@@ -375,8 +376,8 @@ TEST_CASE("make_pipeline: equals the hand-written sequence, resampling in fit on
   const Matrix<double> X = blobs(150, y, 8);
   Eigen::VectorXi yq;
   const Matrix<double> Q = blobs(30, yq, 9);
-  auto pipe = osprey::make_pipeline(Scaler(), osprey::RandomUnderSampler<double>({.random_state = 2}),
-                                    Knn({.n_neighbors = 5}));
+  auto pipe = osprey::make_pipeline(
+      Scaler(), osprey::RandomUnderSampler<double>({.random_state = 2}), Knn({.n_neighbors = 5}));
   static_assert(decltype(pipe)::n_steps == 3);
   require_throws_containing<osprey::NotFittedError>([&] { (void)pipe.predict(Q); },
                                                     "Pipeline is not fitted yet");
@@ -402,10 +403,11 @@ TEST_CASE("make_pipeline: equals the hand-written sequence, resampling in fit on
   CHECK(pipe.predict_proba(Q) == knn.predict_proba(scaler.transform(Q)));
   // it cross-validates: each training fold is resampled, each test fold predicted whole
   const osprey::StratifiedKFold cv({.n_splits = 4});
-  const Matrix<double> oof = osprey::cross_val_predict(pipe, X, y, cv, osprey::Method::predict_proba);
+  const Matrix<double> oof =
+      osprey::cross_val_predict(pipe, X, y, cv, osprey::Method::predict_proba);
   for (const Fold& fold : cv.split(y)) {
-    auto fresh = osprey::make_pipeline(Scaler(), osprey::RandomUnderSampler<double>({.random_state = 2}),
-                                       Knn({.n_neighbors = 5}));
+    auto fresh = osprey::make_pipeline(
+        Scaler(), osprey::RandomUnderSampler<double>({.random_state = 2}), Knn({.n_neighbors = 5}));
     fresh.fit(X(fold.train, Eigen::all), Eigen::VectorXi(y(fold.train)));
     CHECK(oof(fold.test, Eigen::all) == fresh.predict_proba(X(fold.test, Eigen::all)));
   }
@@ -431,16 +433,19 @@ TEST_CASE("make_pipeline: StandardScaler + TomekLinks + KNN equals imbalanced-le
   const Eigen::VectorXi y = find(recs, "y").ints();
   const Eigen::VectorXi groups = find(recs, "groups").ints();
   const Matrix<double> Q = find(recs, "Q").matrix(3);
-  auto pipe = osprey::make_pipeline(Scaler(), osprey::TomekLinks<double>(), Knn({.n_neighbors = 5}));
+  auto pipe =
+      osprey::make_pipeline(Scaler(), osprey::TomekLinks<double>(), Knn({.n_neighbors = 5}));
   pipe.fit(X, y);
   CHECK((pipe.predict_proba(Q) - find(recs, "fit_proba").matrix(2)).cwiseAbs().maxCoeff() <= 1e-12);
   const auto cv = osprey::with_groups(osprey::GroupKFold({.n_splits = 4}), groups);
   CHECK(osprey::cross_val_predict(pipe, X, y, cv) == find(recs, "cvp_pred").ints());
-  const Matrix<double> proba = osprey::cross_val_predict(pipe, X, y, cv, osprey::Method::predict_proba);
+  const Matrix<double> proba =
+      osprey::cross_val_predict(pipe, X, y, cv, osprey::Method::predict_proba);
   CHECK((proba - find(recs, "cvp_proba").matrix(2)).cwiseAbs().maxCoeff() <= 1e-12);
 }
 
-TEST_CASE("make_pipeline: save and load round-trip bit-identically", "[model_selection][serialize]") {
+TEST_CASE("make_pipeline: save and load round-trip bit-identically",
+          "[model_selection][serialize]") {
   Eigen::VectorXi y;
   const Matrix<double> X = blobs(80, y, 10);
   auto pipe = osprey::make_pipeline(Scaler(), Knn({.n_neighbors = 4}));
@@ -461,7 +466,9 @@ TEST_CASE("make_pipeline: save and load round-trip bit-identically", "[model_sel
   // another pipeline type, a truncated file and a flipped byte in a step's payload are refused
   std::istringstream other(bytes);
   require_throws_containing<osprey::FormatError>(
-      [&] { (void)osprey::load<osprey::Pipeline<Scaler, osprey::KNeighborsClassifier<float>>>(other); },
+      [&] {
+        (void)osprey::load<osprey::Pipeline<Scaler, osprey::KNeighborsClassifier<float>>>(other);
+      },
       "not a Pipeline<StandardScaler<double>,KNeighborsClassifier<float,Euclidean>>");
   for (const std::size_t len : {std::size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
     std::istringstream cut(bytes.substr(0, len));
@@ -471,4 +478,27 @@ TEST_CASE("make_pipeline: save and load round-trip bit-identically", "[model_sel
   flipped[bytes.size() / 2] = static_cast<char>(flipped[bytes.size() / 2] ^ 0x10);
   std::istringstream bad(flipped);
   CHECK_THROWS_AS(osprey::load<ScaledKnn>(bad), osprey::FormatError);
+  // a payload whose steps disagree on the number of features is refused, naming the step
+  const auto payload_of = [](const std::string& file) {
+    const std::size_t head = 18 + static_cast<unsigned char>(file[17]) + 8;
+    return file.substr(head, file.size() - head - 8);
+  };
+  std::ostringstream s3, k2;
+  osprey::save(Scaler().fit(X), s3);
+  osprey::save(Knn({.n_neighbors = 4}).fit(X.leftCols(2), y), k2);
+  osprey::detail::ByteWriter w;
+  w.bytes() = bytes.substr(0, 18 + static_cast<unsigned char>(bytes[17]));
+  osprey::detail::ByteWriter payload;
+  payload.u32(2);
+  for (const std::string& p : {payload_of(s3.str()), payload_of(k2.str())}) {
+    payload.u64(p.size());
+    payload.bytes() += p;
+  }
+  w.u64(payload.bytes().size());
+  w.bytes() += payload.bytes();
+  w.u64(osprey::detail::fnv1a64(w.bytes()));
+  std::istringstream mismatched(w.bytes());
+  require_throws_containing<osprey::FormatError>(
+      [&] { (void)osprey::load<ScaledKnn>(mismatched); },
+      "step 1 takes 2 features, the step before gives 3");
 }

@@ -88,8 +88,8 @@ inline void check_fold_rows(const std::vector<Fold>& folds, Eigen::Index n, std:
 }  // namespace detail
 
 /** Scores a classifier by cross-validation (scikit-learn's `cross_val_score`): for each fold
- *  of `cv` (StratifiedKFold by default, or any Splitter), a fresh copy of `estimator` (as passed, normally unfitted)
- *  is fitted on the training rows and scored on the test rows.
+ *  of `cv` (StratifiedKFold by default, or any Splitter), a fresh copy of `estimator` (as
+ *  passed, normally unfitted) is fitted on the training rows and scored on the test rows.
  *
  *  \tparam E a Classifier; copied once per fold, so the argument is left untouched.
  *  \tparam Metric a LabelMetric `metric(y_test, predict(X_test))` or an EstimatorScorer
@@ -138,11 +138,11 @@ Eigen::VectorXd cross_val_score(const E& estimator, const Eigen::MatrixBase<D>& 
  *  `Method::predict_proba` or `Method::decision_function`. Each is a value of its own type, so
  *  the return type follows the method. */
 struct Method {
-  struct Predict {};           ///< type of Method::predict
-  struct PredictProba {};      ///< type of Method::predict_proba
-  struct DecisionFunction {};  ///< type of Method::decision_function
-  static constexpr Predict predict{};                      ///< hard predictions
-  static constexpr PredictProba predict_proba{};           ///< class probabilities
+  struct Predict {};                                      ///< type of Method::predict
+  struct PredictProba {};                                 ///< type of Method::predict_proba
+  struct DecisionFunction {};                             ///< type of Method::decision_function
+  static constexpr Predict predict{};                     ///< hard predictions
+  static constexpr PredictProba predict_proba{};          ///< class probabilities
   static constexpr DecisionFunction decision_function{};  ///< real-valued scores
 };
 
@@ -167,7 +167,8 @@ template <class CV>
   check_fold_rows(folds, n, "cross_val_predict");
   std::vector<int> seen(static_cast<std::size_t>(n), 0);
   for (const Fold& fold : folds) {
-    for (Eigen::Index i = 0; i < fold.test.size(); ++i) ++seen[static_cast<std::size_t>(fold.test(i))];
+    for (Eigen::Index i = 0; i < fold.test.size(); ++i)
+      ++seen[static_cast<std::size_t>(fold.test(i))];
   }
   for (Eigen::Index i = 0; i < n; ++i) {
     const int times = seen[static_cast<std::size_t>(i)];
@@ -209,7 +210,8 @@ void for_each_fitted_fold(const E& estimator, const Eigen::MatrixBase<D>& X,
  *  \tparam E a CrossValEstimator with `predict(X)` (copied once per fold, the argument is left
  *          untouched); a pipeline from make_pipeline qualifies.
  *  \tparam CV a Splitter whose test folds partition the rows: StratifiedKFold,
- *          `with_groups(GroupKFold(...), groups)`, `with_groups(StratifiedGroupKFold(...), groups)`.
+ *          `with_groups(GroupKFold(...), groups)`,
+ *          `with_groups(StratifiedGroupKFold(...), groups)`.
  *  \param X samples in rows. \param y labels, one per row (for an estimator whose fit takes X
  *         alone they only drive the splitter). \param cv the folds.
  *  \returns the predictions in row order, of the type predict returns (Eigen::VectorXi for a
@@ -251,19 +253,20 @@ template <ProbabilisticClassifier E, class D, Splitter CV>
   std::sort(labels.begin(), labels.end());
   labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
   Matrix<S> out = Matrix<S>::Zero(X.rows(), static_cast<Eigen::Index>(labels.size()));
-  detail::for_each_fitted_fold(
-      estimator, X, Eigen::VectorXi(y), cv, [&](const E& model, const auto& X_test, const Fold& fold) {
-        const Matrix<S> proba = model.predict_proba(X_test);
-        const Eigen::VectorXi classes = model.classes();
-        for (Eigen::Index c = 0; c < classes.size(); ++c) {
-          const auto at = std::lower_bound(labels.begin(), labels.end(), classes(c));
-          if (at == labels.end() || *at != classes(c)) {
-            detail::fail("cross_val_predict: the estimator reports class ", classes(c),
-                         ", which is not a label of y");
-          }
-          out(fold.test, at - labels.begin()) = proba.col(c);
-        }
-      });
+  detail::for_each_fitted_fold(estimator, X, Eigen::VectorXi(y), cv,
+                               [&](const E& model, const auto& X_test, const Fold& fold) {
+                                 const Matrix<S> proba = model.predict_proba(X_test);
+                                 const Eigen::VectorXi classes = model.classes();
+                                 for (Eigen::Index c = 0; c < classes.size(); ++c) {
+                                   const auto at =
+                                       std::lower_bound(labels.begin(), labels.end(), classes(c));
+                                   if (at == labels.end() || *at != classes(c)) {
+                                     detail::fail("cross_val_predict: the estimator reports class ",
+                                                  classes(c), ", which is not a label of y");
+                                   }
+                                   out(fold.test, at - labels.begin()) = proba.col(c);
+                                 }
+                               });
   return out;
 }
 

@@ -26,9 +26,9 @@ namespace detail {
 /** Sorted distinct values (numpy's `np.unique`), the code of every entry and each value's
  *  count. */
 struct SortedCodes {
-  std::vector<int> values;                 // ascending
-  std::vector<int> code;                   // per entry: index into values
-  std::vector<std::int64_t> counts;        // per value
+  std::vector<int> values;           // ascending
+  std::vector<int> code;             // per entry: index into values
+  std::vector<std::int64_t> counts;  // per value
 };
 
 inline SortedCodes encode_sorted(const Eigen::Ref<const Eigen::VectorXi>& v) {
@@ -52,8 +52,7 @@ inline void check_group_split(std::string_view who, int n_splits, Eigen::Index n
   if (n_samples <= 0) fail(who, ": there are no samples to split");
   check_int_rows(n_samples, who);  // Fold holds int row indices
   if (n_groups_entries != n_samples) {
-    fail(who, ": groups has ", n_groups_entries, " entries but there are ", n_samples,
-         " samples");
+    fail(who, ": groups has ", n_groups_entries, " entries but there are ", n_samples, " samples");
   }
   if (n_splits > n_samples) {
     fail(who, ": cannot have number of splits n_splits=", n_splits,
@@ -149,9 +148,8 @@ class GroupKFold {
     // Sizes descending; equal sizes in decreasing group index (a reversed stable ascending sort).
     std::vector<std::size_t> order(n_groups);
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return g.counts[a] < g.counts[b];
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return g.counts[a] < g.counts[b]; });
     std::reverse(order.begin(), order.end());
     std::vector<std::int64_t> fold_size(static_cast<std::size_t>(k), 0);
     std::vector<int> group_fold(n_groups, 0);
@@ -162,7 +160,8 @@ class GroupKFold {
       group_fold[grp] = static_cast<int>(lightest);
     }
     std::vector<int> test_fold(static_cast<std::size_t>(n_samples));
-    for (std::size_t i = 0; i < test_fold.size(); ++i) test_fold[i] = group_fold[static_cast<std::size_t>(g.code[i])];
+    for (std::size_t i = 0; i < test_fold.size(); ++i)
+      test_fold[i] = group_fold[static_cast<std::size_t>(g.code[i])];
     return detail::folds_from_assignment(test_fold, k);
   }
 

@@ -101,13 +101,13 @@ class Pipeline {
                 "inverse_transform) or a Resampler (fit_resample)");
 
  public:
-  using Scalar = typename Last::Scalar;  ///< the final estimator's Scalar
+  using Scalar = typename Last::Scalar;      ///< the final estimator's Scalar
   static constexpr std::size_t n_steps = N;  ///< number of steps, the final estimator included
 
   /** Default-constructed steps. */
-  Pipeline()
-    requires(std::default_initializable<Steps> && ...)
-  = default;
+  // clang-format off
+  Pipeline() requires(std::default_initializable<Steps> && ...) = default;
+  // clang-format on
   /** The given steps (copied or moved), unfitted or not: fit refits them all. */
   explicit Pipeline(Steps... steps) : steps_(std::move(steps)...) {}
 
@@ -126,7 +126,7 @@ class Pipeline {
    *  \throws whatever a step throws (InvalidArgument for bad X or y, ...); the pipeline is then
    *  left as it was. Complexity: the steps' fits and transforms. */
   template <class D, class Y>
-    requires requires(Last& e, const Matrix<Scalar>& M, const Y& y) { e.fit(M, y); }
+  requires requires(Last& e, const Matrix<Scalar>& M, const Y& y) { e.fit(M, y); }
   Pipeline& fit(const Eigen::MatrixBase<D>& X, const Y& y) {
     Tuple fresh = steps_;
     fit_from<0>(fresh, detail::as_matrix<typename std::tuple_element_t<0, Tuple>::Scalar>(X), y);
@@ -138,7 +138,7 @@ class Pipeline {
   /** Fits an unsupervised pipeline (final OutlierDetector) on X; a resampler needs labels, so a
    *  pipeline with one must be fitted with fit(X, y). \throws as fit(X, y). */
   template <class D>
-    requires requires(Last& e, const Matrix<Scalar>& M) { e.fit(M); }
+  requires requires(Last& e, const Matrix<Scalar>& M) { e.fit(M); }
   Pipeline& fit(const Eigen::MatrixBase<D>& X) {
     static_assert(detail::resampler_count<Steps...> == 0,
                   "Pipeline::fit(X): a pipeline with a resampler needs labels; call fit(X, y)");
@@ -153,32 +153,31 @@ class Pipeline {
   /** The final estimator's predict of X passed through the fitted transformers.
    *  \throws NotFittedError before fit; whatever the steps throw. */
   template <class D>
-    requires requires(const Last& e, const Matrix<Scalar>& M) { e.predict(M); }
+  requires requires(const Last& e, const Matrix<Scalar>& M) { e.predict(M); }
   [[nodiscard]] auto predict(const Eigen::MatrixBase<D>& X) const {
     return final_estimator().predict(features(X));
   }
   /** The final estimator's predict_proba (columns in classes() order). \throws as predict. */
   template <class D>
-    requires requires(const Last& e, const Matrix<Scalar>& M) { e.predict_proba(M); }
+  requires requires(const Last& e, const Matrix<Scalar>& M) { e.predict_proba(M); }
   [[nodiscard]] auto predict_proba(const Eigen::MatrixBase<D>& X) const {
     return final_estimator().predict_proba(features(X));
   }
   /** The final estimator's decision_function. \throws as predict. */
   template <class D>
-    requires requires(const Last& e, const Matrix<Scalar>& M) { e.decision_function(M); }
+  requires requires(const Last& e, const Matrix<Scalar>& M) { e.decision_function(M); }
   [[nodiscard]] auto decision_function(const Eigen::MatrixBase<D>& X) const {
     return final_estimator().decision_function(features(X));
   }
   /** The final estimator's score_samples. \throws as predict. */
   template <class D>
-    requires requires(const Last& e, const Matrix<Scalar>& M) { e.score_samples(M); }
+  requires requires(const Last& e, const Matrix<Scalar>& M) { e.score_samples(M); }
   [[nodiscard]] auto score_samples(const Eigen::MatrixBase<D>& X) const {
     return final_estimator().score_samples(features(X));
   }
   /** The final estimator's classes (the column order of predict_proba).
    *  \throws NotFittedError before fit. */
-  [[nodiscard]] decltype(auto) classes() const
-    requires requires(const Last& e) { e.classes(); }
+  [[nodiscard]] decltype(auto) classes() const requires requires(const Last& e) { e.classes(); }
   {
     detail::check_fitted(fitted_, "Pipeline");
     return final_estimator().classes();
@@ -197,8 +196,7 @@ class Pipeline {
   friend struct detail::Serial;
   struct NoLabels {};
 
-  Pipeline(detail::PipelineLoaded /*tag*/, Tuple steps)
-      : steps_(std::move(steps)), fitted_(true) {}
+  Pipeline(detail::PipelineLoaded /*tag*/, Tuple steps) : steps_(std::move(steps)), fitted_(true) {}
 
   template <std::size_t I, class M, class Y>
   static void fit_from(Tuple& steps, const M& X, const Y& y) {

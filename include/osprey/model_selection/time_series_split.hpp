@@ -16,10 +16,10 @@ OSPREY_NAMESPACE_BEGIN
 
 /** Parameters of TimeSeriesSplit, written with designated initialisers. */
 struct TimeSeriesSplitParams {
-  int n_splits = 5;                   ///< number of splits, >= 2
+  int n_splits = 5;                     ///< number of splits, >= 2
   std::optional<int> max_train_size{};  ///< keep at most this many most recent training rows
   std::optional<int> test_size{};       ///< rows per test fold (default n / (n_splits + 1))
-  int gap = 0;                        ///< rows left out between each training set and its test
+  int gap = 0;                          ///< rows left out between each training set and its test
 };
 
 /** Time-series cross-validation (scikit-learn 1.2's `TimeSeriesSplit`). With t the test size
@@ -75,8 +75,8 @@ class TimeSeriesSplit {
         train_start = train_end - *params_.max_train_size;
       }
       Fold fold;
-      fold.train = Eigen::VectorXi::LinSpaced(train_end - train_start, static_cast<int>(train_start),
-                                              static_cast<int>(train_end - 1));
+      fold.train = Eigen::VectorXi::LinSpaced(
+          train_end - train_start, static_cast<int>(train_start), static_cast<int>(train_end - 1));
       fold.test = Eigen::VectorXi::LinSpaced(t, static_cast<int>(test_start),
                                              static_cast<int>(test_start + t - 1));
       folds.push_back(std::move(fold));

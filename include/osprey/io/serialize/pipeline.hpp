@@ -21,10 +21,9 @@ namespace detail {
  *  are written. The resamplers have no serialiser, so a pipeline with one is not serialisable
  *  (it would not be needed to predict, but a loaded pipeline could not be refitted the same). */
 template <class... Steps>
-  requires(Serial::Io<Steps>::supported && ...)
-struct Serial::Io<Pipeline<Steps...>> {
-  using P = Pipeline<Steps...>;                                       ///< the pipeline type
-  static constexpr bool supported = true;                             ///< serialisable
+requires(Serial::Io<Steps>::supported&&...) struct Serial::Io<Pipeline<Steps...>> {
+  using P = Pipeline<Steps...>;                                             ///< the pipeline type
+  static constexpr bool supported = true;                                   ///< serialisable
   static constexpr std::uint8_t scalar_bytes = sizeof(typename P::Scalar);  ///< final Scalar
   static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "Pipeline",
                                        "pipeline"};  ///< names in messages
@@ -59,15 +58,35 @@ struct Serial::Io<Pipeline<Steps...>> {
         m.steps_);
   }
 
-  /** The pipeline of a payload, every step validated by its own reader. */
+  /** The pipeline of a payload, every step validated by its own reader, and the steps'
+   *  feature counts checked to agree (a transformer keeps the width). */
   static P read(ByteReader& r) {
     const std::uint32_t n = r.u32();
     if (n != sizeof...(Steps)) corrupted(format, n, " steps, expected ", sizeof...(Steps));
     // Braced initialisation evaluates the steps in order.
-    return P(PipelineLoaded{}, std::tuple<Steps...>{read_step<Steps>(r)...});
+    std::tuple<Steps...> steps{read_step<Steps>(r)...};
+    std::apply(
+        [](const auto&... step) {
+          Eigen::Index width = -1;
+          std::size_t i = 0;
+          (check_width(step, width, i++), ...);
+        },
+        steps);
+    return P(PipelineLoaded{}, std::move(steps));
   }
 
  private:
+  template <class St>
+  static void check_width(const St& step, Eigen::Index& width, std::size_t i) {
+    if constexpr (requires { step.n_features_in(); }) {
+      const auto d = static_cast<Eigen::Index>(step.n_features_in());
+      if (width >= 0 && d != width) {
+        corrupted(format, "step ", i, " takes ", d, " features, the step before gives ", width);
+      }
+      width = d;
+    }
+  }
+
   template <class St>
   static St read_step(ByteReader& r) {
     const std::size_t len = read_count(r, 1, format, "step");
