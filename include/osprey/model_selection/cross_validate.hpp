@@ -1,6 +1,8 @@
 /** \file
- *  Cross-validation of a classifier: fit on each fold's training rows, score on its test rows.
- *  Rows of X are samples.
+ *  Cross-validation: `cross_val_score` (fit on each fold's training rows, score on its test
+ *  rows) and `cross_val_predict` (out-of-fold predictions, probabilities or scores in row
+ *  order), over any Splitter: StratifiedKFold, TimeSeriesSplit (scores only), or a group
+ *  splitter bound to its groups with `with_groups`. Rows of X are samples.
  */
 #pragma once
 
