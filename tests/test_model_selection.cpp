@@ -340,6 +340,21 @@ TEST_CASE("cross_val_predict: refuses folds that are not a partition; scores det
     const osprey::Vector<double> want = m.decision_function(X(fold.test, Eigen::all));
     CHECK(oof(fold.test) == want);
   }
+  // fewer groups than folds: StratifiedGroupKFold leaves a fold empty, which has nothing to
+  // predict and is skipped
+  Eigen::VectorXi two_groups(X.rows());
+  for (Eigen::Index i = 0; i < X.rows(); ++i) two_groups(i) = static_cast<int>(i % 2);
+  const auto sparse =
+      osprey::with_groups(osprey::StratifiedGroupKFold({.n_splits = 3}), two_groups);
+  REQUIRE(sparse.split(y).back().test.size() == 0);
+  const Eigen::VectorXi by_parity = osprey::cross_val_predict(knn, X, y, sparse);
+  Knn even = knn, odd = knn;
+  even.fit(X(Eigen::seq(0, Eigen::last, 2), Eigen::all), y(Eigen::seq(0, Eigen::last, 2)));
+  odd.fit(X(Eigen::seq(1, Eigen::last, 2), Eigen::all), y(Eigen::seq(1, Eigen::last, 2)));
+  CHECK(by_parity(Eigen::seq(0, Eigen::last, 2)) ==
+        odd.predict(X(Eigen::seq(0, Eigen::last, 2), Eigen::all)));
+  CHECK(by_parity(Eigen::seq(1, Eigen::last, 2)) ==
+        even.predict(X(Eigen::seq(1, Eigen::last, 2), Eigen::all)));
   const Eigen::VectorXi labels = osprey::cross_val_predict(MeanDistance(), X, y, cv);
   CHECK(((labels.array() == 1) || (labels.array() == -1)).all());
 }

@@ -182,8 +182,9 @@ template <class CV>
   return folds;
 }
 
-/** Runs `use(fitted, X_test, fold)` for every fold of a fresh copy of `estimator` fitted on the
- *  fold's training rows (with y, or without it for an estimator whose fit takes X alone). */
+/** Runs `use(fitted, X_test, fold)` for every fold with test rows, of a fresh copy of `estimator`
+ * fitted on the fold's training rows (with y, or without it for an estimator whose fit takes X
+ * alone). */
 template <class E, class D, class CV, class Use>
 void for_each_fitted_fold(const E& estimator, const Eigen::MatrixBase<D>& X,
                           const Eigen::VectorXi& y, const CV& cv, Use use) {
@@ -191,6 +192,7 @@ void for_each_fitted_fold(const E& estimator, const Eigen::MatrixBase<D>& X,
   check_matrix_as<S>(X, "X");
   check_same_length(X.rows(), y.size());
   for (const Fold& fold : partition_folds(cv, y)) {
+    if (fold.test.size() == 0) continue;  // nothing to predict (StratifiedGroupKFold, few groups)
     const Matrix<S> X_train = X(fold.train, Eigen::all).template cast<S>();
     const Matrix<S> X_test = X(fold.test, Eigen::all).template cast<S>();
     E model = estimator;
@@ -207,7 +209,8 @@ void for_each_fitted_fold(const E& estimator, const Eigen::MatrixBase<D>& X,
 }  // namespace detail
 
 /** Out-of-fold predictions (scikit-learn's `cross_val_predict`): every row is predicted by a
- *  fresh copy of `estimator` fitted on the folds that do not test it.
+ *  fresh copy of `estimator` fitted on the folds that do not test it. A fold without test rows
+ *  (StratifiedGroupKFold with fewer groups than folds) is skipped, not fitted.
  *
  *  \tparam E a CrossValEstimator with `predict(X)` (copied once per fold, the argument is left
  *          untouched); a pipeline from make_pipeline qualifies.
