@@ -126,6 +126,16 @@ void load_all(const std::string& model, const std::string& b) {
       Matrix<S> Q;
       if (query(m.fold_estimator(0).n_features_in(), Q)) (void)m.predict_proba(Q);
     });
+  } else if (model == "pipeline") {
+    try_load<osprey::Pipeline<osprey::StandardScaler<S>, osprey::KNeighborsClassifier<S>>>(
+        b, [](const auto& m) {
+          Matrix<S> Q;
+          if (!query(m.template step<0>().n_features_in(), Q)) return;
+          // A valid scaler may map a finite query far out of range (a tiny scale): the
+          // estimator after it rightly refuses such features, which is not a load bug.
+          const Matrix<S> Z = m.features(Q);
+          if ((Z.array().abs() < S(1e6)).all()) (void)m.predict_proba(Q);
+        });
   } else {
     std::fprintf(stderr, "fuzz_model_load: unknown model '%s'\n", model.c_str());
     std::abort();
@@ -162,6 +172,13 @@ std::map<std::string, std::vector<std::string>> seeds() {
       file_of(osprey::KNeighborsClassifier<double>().fit(X, y))};
   out["knn_regressor"] = {
       file_of(osprey::KNeighborsRegressor<float, osprey::Minkowski<3>>().fit(X, t))};
+  out["pipeline"] = {
+      file_of(osprey::make_pipeline(osprey::StandardScaler<float>(),
+                                    osprey::KNeighborsClassifier<float>({.n_neighbors = 2}))
+                  .fit(X, y)),
+      file_of(osprey::make_pipeline(osprey::StandardScaler<double>({.with_mean = false}),
+                                    osprey::KNeighborsClassifier<double>())
+                  .fit(X, y))};
   out["isolation_forest"] = {
       file_of(osprey::IsolationForest<float>({.n_estimators = 2, .max_samples = 8}).fit(X)),
       file_of(osprey::IsolationForest<double>({.n_estimators = 2, .max_samples = 4}).fit(X))};

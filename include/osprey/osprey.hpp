@@ -53,7 +53,10 @@
 #include "metrics/ranking_at_k.hpp"
 #include "metrics/report.hpp"
 #include "model_selection/cross_validate.hpp"
+#include "model_selection/group_kfold.hpp"
+#include "model_selection/pipeline.hpp"
 #include "model_selection/stratified_kfold.hpp"
+#include "model_selection/time_series_split.hpp"
 
 // scale-out (the MPI communicator is <osprey/dist/mpi.hpp>, included on its own)
 #include "dist/communicator.hpp"

@@ -3,7 +3,8 @@
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
  *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, Graph, PageRank, Ewma, Cusum,
  *  EwmaBank, CusumBank, SigmoidCalibrator, IsotonicCalibrator and CalibratedClassifier (of any
- *  serialisable estimator), each for float and double and every metric.
+ *  serialisable estimator), each for float and double and every metric, and a Pipeline
+ *  (model_selection/pipeline.hpp) whose steps all are.
  *
  *  \code
  *  osprey::save(forest, "forest.osprey");  // atomic: a crash mid-save leaves the old file
@@ -37,6 +38,7 @@
 #include "serialize/calibration.hpp"
 #include "serialize/graph.hpp"
 #include "serialize/neighbors.hpp"
+#include "serialize/pipeline.hpp"
 #include "serialize/preprocessing.hpp"
 #include "serialize/streams.hpp"
 
@@ -55,7 +57,8 @@ constexpr void check_serializable() {
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
                 "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, "
-                "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier");
+                "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, and a Pipeline "
+                "whose steps all are");
 }
 
 /** A temporary file name next to `file` (same directory, so the rename stays atomic). */
