@@ -7,7 +7,10 @@
  *  makes one most-significant-digit pass over memory into 65536 buckets (16 bits below the
  *  highest bit where keys differ), then sorts each cache-sized bucket by least-significant-digit
  *  passes of at most 12 bits; `sorted_class_keys` fuses the key computation, the class split and
- *  the MSD pass, reading the scores three times.
+ *  the MSD pass, reading the scores three times. `sorted_class_pairs` does the same for the
+ *  weighted metrics with (key, weight) items (`KeyWeight`), leaving out rows of weight 0; the
+ *  sorts take any item whose key `key_of` gives and are stable (equal keys keep their input
+ *  order), which the weighted metrics rely on to sum weights in scikit-learn's order.
  *
  *  Cost: O(n * passes) time, where passes is 1 MSD pass plus ceil(remaining bits / 12) LSD
  *  passes over each in-cache bucket (passes whose digit is constant are skipped); memory traffic
