@@ -1,11 +1,13 @@
 // Google Benchmark of the ranking metrics on n scores with 1 % positives (1e5 .. 1e7), double
-// and float scores, plus the full ROC curve. Counter: samples/s.
+// and float scores, unweighted and weighted (log-normal "amounts", 10 % of them 0), plus the
+// full ROC curve. Counter: samples/s.
 #include <benchmark/benchmark.h>
 
 #include <osprey/core/random.hpp>
 #include <osprey/metrics/classification.hpp>
 #include <osprey/metrics/ranking.hpp>
 
+#include <cmath>
 #include <map>
 
 namespace {
@@ -30,6 +32,19 @@ const Data<S>& data(Eigen::Index n) {
   return cache.emplace(n, std::move(d)).first->second;
 }
 
+/** Log-normal weights (transaction amounts), one in ten 0, for the weighted metrics. */
+const Eigen::VectorXd& weights(Eigen::Index n) {
+  static std::map<Eigen::Index, Eigen::VectorXd> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  osprey::Rng rng(11);
+  Eigen::VectorXd w(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    w(i) = rng.uniform() < 0.1 ? 0.0 : std::exp(rng.normal());
+  }
+  return cache.emplace(n, std::move(w)).first->second;
+}
+
 template <class S>
 void BM_roc_auc_score(benchmark::State& state) {
   const auto& d = data<S>(state.range(0));
@@ -42,6 +57,26 @@ template <class S>
 void BM_average_precision_score(benchmark::State& state) {
   const auto& d = data<S>(state.range(0));
   for (auto _ : state) benchmark::DoNotOptimize(osprey::average_precision_score(d.y, d.s));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetComplexityN(state.range(0));
+}
+
+template <class S>
+void BM_roc_auc_score_weighted(benchmark::State& state) {
+  const auto& d = data<S>(state.range(0));
+  const Eigen::VectorXd& w = weights(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(osprey::roc_auc_score(d.y, d.s, {}, w));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetComplexityN(state.range(0));
+}
+
+template <class S>
+void BM_average_precision_score_weighted(benchmark::State& state) {
+  const auto& d = data<S>(state.range(0));
+  const Eigen::VectorXd& w = weights(state.range(0));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(osprey::average_precision_score(d.y, d.s, 1, {}, w));
+  }
   state.SetItemsProcessed(state.iterations() * state.range(0));
   state.SetComplexityN(state.range(0));
 }
@@ -80,6 +115,22 @@ BENCHMARK(BM_average_precision_score<double>)
     ->UseRealTime()
     ->Complexity(benchmark::oN);
 BENCHMARK(BM_average_precision_score<float>)
+    ->RangeMultiplier(10)
+    ->Range(100'000, 10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Complexity(benchmark::oN);
+BENCHMARK(BM_roc_auc_score_weighted<double>)
+    ->RangeMultiplier(10)
+    ->Range(100'000, 10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Complexity(benchmark::oN);
+BENCHMARK(BM_roc_auc_score_weighted<float>)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_average_precision_score_weighted<double>)
     ->RangeMultiplier(10)
     ->Range(100'000, 10'000'000)
     ->Unit(benchmark::kMillisecond)

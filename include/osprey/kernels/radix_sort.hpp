@@ -7,7 +7,10 @@
  *  makes one most-significant-digit pass over memory into 65536 buckets (16 bits below the
  *  highest bit where keys differ), then sorts each cache-sized bucket by least-significant-digit
  *  passes of at most 12 bits; `sorted_class_keys` fuses the key computation, the class split and
- *  the MSD pass, reading the scores three times.
+ *  the MSD pass, reading the scores three times. `sorted_class_pairs` does the same for the
+ *  weighted metrics with (key, weight) items (`KeyWeight`), leaving out rows of weight 0; the
+ *  sorts take any item whose key `key_of` gives and are stable (equal keys keep their input
+ *  order), which the weighted metrics rely on to sum weights in scikit-learn's order.
  *
  *  Cost: O(n * passes) time, where passes is 1 MSD pass plus ceil(remaining bits / 12) LSD
  *  passes over each in-cache bucket (passes whose digit is constant are skipped); memory traffic
@@ -98,14 +101,59 @@ struct KeyArray {
   const K& operator[](std::size_t i) const noexcept { return data[i]; }  ///< key i
 };
 
+/** A score key with the sample weight it carries through the sort (the weighted metrics). */
+template <class K>
+struct KeyWeight {
+  K key;          ///< order-preserving key of the score
+  double weight;  ///< the sample's weight (> 0: zero weights are left out before sorting)
+};
+
+/** The sort key of an item: a bare key is its own key. */
+template <class K>
+[[nodiscard]] OSPREY_ALWAYS_INLINE K key_of(K k) noexcept {
+  return k;
+}
+/** The sort key of a keyed item: its `key`. */
+template <class K>
+[[nodiscard]] OSPREY_ALWAYS_INLINE K key_of(const KeyWeight<K>& item) noexcept {
+  return item.key;
+}
+
+/** The key type of an item type: `K` for `K` and for `KeyWeight<K>`. */
+template <class T>
+struct ItemKey {
+  using type = T;  ///< a bare key
+};
+/** The key type of `KeyWeight<K>`. */
+template <class K>
+struct ItemKey<KeyWeight<K>> {
+  using type = K;  ///< the key carried
+};
+/** The key type of items `T`. */
+template <class T>
+using ItemKeyT = typename ItemKey<T>::type;
+
+/** Sorts a small run of items by key. Bare keys (equal keys are indistinguishable) use
+ *  std::sort; keyed items use a stable sort, so that every radix sort here is stable and equal
+ *  scores keep the order of their rows. */
+template <class T>
+void small_sort(T* first, T* last) {
+  if constexpr (std::is_integral_v<T>) {
+    std::sort(first, last);
+  } else {
+    std::stable_sort(first, last, [](const T& a, const T& b) { return key_of(a) < key_of(b); });
+  }
+}
+
 /** Least-significant-digit radix sort of `keys[0, n)` on bits [0, bits) only (all higher bits
  *  must be equal), using `scratch[0, n)`: `passes` digits of equal width (<= 12 bits, so the
  *  counters stay in L1), all digit counts taken in one read, passes whose digit is constant
  *  skipped. The sorted keys end in `keys`. Meant for cache-sized pieces. */
-template <class K>
-void lsd_radix_sort(K* keys, K* scratch, std::size_t n, unsigned bits) {
+template <class T>
+void lsd_radix_sort(T* keys, T* scratch, std::size_t n, unsigned bits) {
+  using K = ItemKeyT<T>;
   if (n < 64) {
-    std::sort(keys, keys + n);
+    small_sort(keys, keys + n);
     return;
   }
   if (bits == 0) return;
@@ -115,26 +163,26 @@ void lsd_radix_sort(K* keys, K* scratch, std::size_t n, unsigned bits) {
   const K mask = static_cast<K>(radix - 1);
   std::vector<std::uint32_t> count(static_cast<std::size_t>(passes) * radix, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    const K k = keys[i];
+    const K k = key_of(keys[i]);
     for (unsigned p = 0; p < passes; ++p) {
       ++count[p * radix + static_cast<std::size_t>((k >> (p * width)) & mask)];
     }
   }
-  K* from = keys;
-  K* to = scratch;
+  T* from = keys;
+  T* to = scratch;
   std::vector<std::size_t> offset(radix);
   for (unsigned p = 0; p < passes; ++p) {
     const unsigned shift = p * width;
     const std::uint32_t* h = count.data() + p * radix;
-    if (h[static_cast<std::size_t>((from[0] >> shift) & mask)] == n) continue;
+    if (h[static_cast<std::size_t>((key_of(from[0]) >> shift) & mask)] == n) continue;
     std::size_t sum = 0;
     for (std::size_t d = 0; d < radix; ++d) {
       offset[d] = sum;
       sum += h[d];
     }
     for (std::size_t i = 0; i < n; ++i) {
-      const K k = from[i];
-      to[offset[static_cast<std::size_t>((k >> shift) & mask)]++] = k;
+      const T& k = from[i];
+      to[offset[static_cast<std::size_t>((key_of(k) >> shift) & mask)]++] = k;
     }
     std::swap(from, to);
   }
@@ -167,8 +215,8 @@ OSPREY_ALWAYS_INLINE void polled_range(std::size_t begin, std::size_t end, const
   }
 }
 
-template <class K>
-void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads,
+template <class T>
+void radix_sort(T* keys, T* scratch, std::size_t n, ItemKeyT<T> spread, int threads,
                 const detail::Stop& stop = {});
 
 /** Second half of the radix sort: `bucketed[0, n)` holds keys partitioned by their MSD digit
@@ -177,8 +225,8 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads,
  *  written sorted to `out` (which also serves as scratch). Buckets are handed out in about
  *  8 groups per thread of similar size, so a task costs far more than handing it out. `stop` is
  *  polled before each bucket. */
-template <class K>
-void sort_buckets(K* out, K* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
+template <class T>
+void sort_buckets(T* out, T* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
                   unsigned shift, int threads, const detail::Stop& stop = {}) {
   constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
   auto sort_bucket = [&](std::size_t d) {
@@ -187,8 +235,10 @@ void sort_buckets(K* out, K* bucketed, const std::vector<std::size_t>& bucket_st
     if (m == 0) return;
     stop.check();
     if (m > cache_keys && shift > msd_bits) {
+      using K = ItemKeyT<T>;
+      const K first = key_of(bucketed[b]);
       K sub = 0;
-      for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(bucketed[b + i] ^ bucketed[b]);
+      for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(key_of(bucketed[b + i]) ^ first);
       radix_sort(bucketed + b, out + b, m, sub, 1, stop);
     } else {
       lsd_radix_sort(bucketed + b, out + b, m, shift);
@@ -216,11 +266,12 @@ void sort_buckets(K* out, K* bucketed, const std::vector<std::size_t>& bucket_st
  *  up to 65536 buckets, in parallel over contiguous chunks (stable, thread-count independent);
  *  then sort_buckets sorts each bucket in cache. One pass over main memory instead of one per
  *  digit. `threads` is the team size already resolved; `stop` is polled as the file says. */
-template <class K>
-void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads,
+template <class T>
+void radix_sort(T* keys, T* scratch, std::size_t n, ItemKeyT<T> spread, int threads,
                 const detail::Stop& stop) {
+  using K = ItemKeyT<T>;
   if (n < 4096 || spread == 0) {
-    if (spread != 0) std::sort(keys, keys + n);
+    if (spread != 0) small_sort(keys, keys + n);
     return;
   }
   const unsigned shift = msd_shift(spread);
@@ -233,7 +284,7 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads,
     std::size_t* h = count.data() + static_cast<std::size_t>(t) * msd_radix;
     std::fill(h, h + msd_radix, std::size_t{0});
     const auto [begin, end] = chunk_range(n, threads, t);
-    polled_range(begin, end, stop, [&](std::size_t i) { ++h[digit(keys[i])]; });
+    polled_range(begin, end, stop, [&](std::size_t i) { ++h[digit(key_of(keys[i]))]; });
   });
   std::vector<std::size_t> bucket_start(msd_radix + 1, 0);
   std::size_t sum = 0;
@@ -250,45 +301,40 @@ void radix_sort(K* keys, K* scratch, std::size_t n, K spread, int threads,
     std::size_t* offset = count.data() + static_cast<std::size_t>(t) * msd_radix;
     const auto [begin, end] = chunk_range(n, threads, t);
     polled_range(begin, end, stop, [&](std::size_t i) {
-      const K k = keys[i];
-      scratch[offset[digit(k)]++] = k;
+      const T& k = keys[i];
+      scratch[offset[digit(key_of(k))]++] = k;
     });
   });
   sort_buckets(keys, scratch, bucket_start, n, shift, threads, stop);
 }
 
-/** The scores of each class as sorted (ascending) order-preserving keys. */
+/** The scores of each class as sorted (ascending) order-preserving keys, or keyed items. */
 template <class K>
 struct ClassKeys {
-  KeyArray<K> pos;  ///< keys of the positive class, ascending
-  KeyArray<K> neg;  ///< keys of every other sample, ascending
+  KeyArray<K> pos;  ///< keys (items) of the positive class, ascending
+  KeyArray<K> neg;  ///< keys (items) of every other sample, ascending
 };
 
-/** Splits the scores by class into sorted order-preserving keys, reading the input twice more:
- *  every key lies between the keys of the smallest and largest score, so their XOR (from a
- *  min/max pass over the scores only) fixes the MSD digit up front; pass 1 counts each chunk's
- *  digits per class, pass 2 computes the keys again and scatters them straight into their
- *  buckets; then sort_buckets finishes each class in cache. Chunks are contiguous and write at
- *  precomputed offsets, so the result does not depend on the thread count. O(n). Runs on
- *  `n_threads` (0 = max_threads(), capped by a ThreadLimit) from `radix_parallel_threshold`
- *  keys on, and polls `stop` every `poll_keys` keys of each pass and before each bucket. */
-template <class S>
-ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
-                                         const Eigen::Ref<const Vector<S>>& s, int pos_label,
-                                         int n_threads = 0, const detail::Stop& stop = {}) {
-  using K = ScoreKey<S>;
-  const auto n = static_cast<std::size_t>(y.size());
+/** The core of sorted_class_keys and sorted_class_pairs, over rows [0, n) of labels `y`:
+ *  `key(i)` is row i's key, `keep(i)` whether row i takes part, `item(i, k)` the item stored for
+ *  it. The min/max pass fixes the MSD digit up front (every key lies between the smallest and
+ *  largest); pass 1 counts each chunk's digits per class, pass 2 computes the keys again and
+ *  scatters the items straight into their buckets; then sort_buckets finishes each class in
+ *  cache. Chunks are contiguous and write at precomputed offsets, so the result is stable (rows
+ *  of equal key keep their order) and independent of the thread count. O(n). */
+template <class T, class KeyAt, class Keep, class MakeItem>
+ClassKeys<T> sorted_class_items(std::size_t n, const int* yy, int pos_label, KeyAt key, Keep keep,
+                                MakeItem item, int n_threads, const detail::Stop& stop) {
+  using K = ItemKeyT<T>;
   if (n == 0) return {};
   const int threads = n >= radix_parallel_threshold ? detail::resolve_threads(n_threads) : 1;
   const auto nt = static_cast<std::size_t>(threads);
-  const int* yy = y.data();
-  const S* ss = s.data();
   std::vector<K> lo(nt, std::numeric_limits<K>::max()), hi(nt, 0);
   detail::parallel_for(0, threads, threads, [&](int t) {
     const auto [begin, end] = chunk_range(n, threads, t);
     K a = std::numeric_limits<K>::max(), b = 0;
     polled_range(begin, end, stop, [&](std::size_t i) {
-      const K k = score_key(ss[i]);
+      const K k = key(i);
       a = std::min(a, k);
       b = std::max(b, k);
     });
@@ -300,7 +346,7 @@ ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>
   const unsigned shift = msd_shift(spread);
   constexpr K mask = static_cast<K>(msd_radix - 1);
   auto digit = [shift](K k) { return static_cast<std::size_t>((k >> shift) & mask); };
-  // count[(c * nt + t) * radix + d]: keys of class c (0 = positive) in chunk t with digit d
+  // count[(c * nt + t) * radix + d]: kept rows of class c (0 = positive) in chunk t, digit d
   std::vector<std::size_t> count(2 * nt * msd_radix);
   detail::parallel_for(0, threads, threads, [&](int t) {
     const auto tt = static_cast<std::size_t>(t);
@@ -310,8 +356,7 @@ ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>
     std::fill(hn, hn + msd_radix, std::size_t{0});
     const auto [begin, end] = chunk_range(n, threads, t);
     polled_range(begin, end, stop, [&](std::size_t i) {
-      const std::size_t d = digit(score_key(ss[i]));
-      ++(yy[i] == pos_label ? hp : hn)[d];
+      if (keep(i)) ++(yy[i] == pos_label ? hp : hn)[digit(key(i))];
     });
   });
   // Offsets: class-major (positives first), then digit, then chunk.
@@ -332,24 +377,65 @@ ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>
     start[msd_radix] = sum - base;
   }
   const std::size_t n_pos = start_pos[msd_radix];
-  KeyArray<K> bucketed(n);
+  const std::size_t n_neg = start_neg[msd_radix];
+  KeyArray<T> bucketed(n_pos + n_neg);
   detail::parallel_for(0, threads, threads, [&](int t) {
     const auto tt = static_cast<std::size_t>(t);
     std::size_t* op = count.data() + tt * msd_radix;
     std::size_t* on = count.data() + (nt + tt) * msd_radix;
-    K* to = bucketed.begin();
+    T* to = bucketed.begin();
     const auto [begin, end] = chunk_range(n, threads, t);
     polled_range(begin, end, stop, [&](std::size_t i) {
-      const K k = score_key(ss[i]);
-      to[(yy[i] == pos_label ? op : on)[digit(k)]++] = k;
+      if (!keep(i)) return;
+      const K k = key(i);
+      to[(yy[i] == pos_label ? op : on)[digit(k)]++] = item(i, k);
     });
   });
-  ClassKeys<K> out{KeyArray<K>(n_pos), KeyArray<K>(n - n_pos)};
+  ClassKeys<T> out{KeyArray<T>(n_pos), KeyArray<T>(n_neg)};
   sort_buckets(out.pos.begin(), bucketed.begin(), start_pos, n_pos, shift,
                n_pos >= radix_parallel_threshold ? threads : 1, stop);
-  sort_buckets(out.neg.begin(), bucketed.begin() + n_pos, start_neg, n - n_pos, shift,
-               n - n_pos >= radix_parallel_threshold ? threads : 1, stop);
+  sort_buckets(out.neg.begin(), bucketed.begin() + n_pos, start_neg, n_neg, shift,
+               n_neg >= radix_parallel_threshold ? threads : 1, stop);
   return out;
+}
+
+/** Splits the scores by class into sorted order-preserving keys (sorted_class_items with every
+ *  row kept), reading the scores three times. O(n). Runs on `n_threads` (0 = max_threads(),
+ *  capped by a ThreadLimit) from `radix_parallel_threshold` keys on, and polls `stop` every
+ *  `poll_keys` keys of each pass and before each bucket. */
+template <class S>
+ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
+                                         const Eigen::Ref<const Vector<S>>& s, int pos_label,
+                                         int n_threads = 0, const detail::Stop& stop = {}) {
+  using K = ScoreKey<S>;
+  const S* ss = s.data();
+  return sorted_class_items<K>(
+      static_cast<std::size_t>(y.size()), y.data(), pos_label,
+      [ss](std::size_t i) { return score_key(ss[i]); }, [](std::size_t) { return true; },
+      [](std::size_t, K k) { return k; }, n_threads, stop);
+}
+
+/** The weighted form of sorted_class_keys: each class as (key, weight) items sorted by key,
+ *  stably (rows of equal score keep their order), rows of weight 0 left out (as scikit-learn's
+ *  `_binary_clf_curve` drops them). `w` must hold y.size() finite non-negative weights.
+ *  O(n); threads, cancellation as sorted_class_keys. Memory: 2n items of 16 bytes. */
+template <class S>
+ClassKeys<KeyWeight<ScoreKey<S>>> sorted_class_pairs(const Eigen::Ref<const Eigen::VectorXi>& y,
+                                                     const Eigen::Ref<const Vector<S>>& s,
+                                                     const Eigen::Ref<const Eigen::VectorXd>& w,
+                                                     int pos_label, int n_threads = 0,
+                                                     const detail::Stop& stop = {}) {
+  using K = ScoreKey<S>;
+  const S* ss = s.data();
+  const double* ww = w.data();
+  return sorted_class_items<KeyWeight<K>>(
+      static_cast<std::size_t>(y.size()), y.data(), pos_label,
+      [ss](std::size_t i) { return score_key(ss[i]); },
+      [ww](std::size_t i) { return ww[i] != 0.0; },
+      [ww](std::size_t i, K k) {
+        return KeyWeight<K>{k, ww[i]};
+      },
+      n_threads, stop);
 }
 
 }  // namespace kernels

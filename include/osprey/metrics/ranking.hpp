@@ -7,6 +7,15 @@
  *  Scores may be any Eigen dense vector; `float` scores are handled as float (exactly), every
  *  other scalar type as double. Labels are `Eigen::Ref<const Eigen::VectorXi>`.
  *
+ *  Sample weights: every function takes an optional `sample_weight` last (core/sample_weight.hpp;
+ *  empty = unweighted), with scikit-learn's results: rows of weight 0 are left out before
+ *  anything else (their scores form no threshold, their labels do not count as present), and
+ *  the curves' `tps`/`fps` become cumulative weights. Weighted, the sort carries each weight
+ *  with its key (kernels::sorted_class_pairs, stable), and the cumulative weights are summed in
+ *  scikit-learn's order, so the curves equal scikit-learn's bit for bit; the areas differ only
+ *  by rounding. Where a class needed by a metric has zero total weight, scikit-learn warns and
+ *  returns NaN (or 0); osprey throws InvalidArgument naming it.
+ *
  *  Speed: every function here sorts in O(n). Scores become order-preserving unsigned keys,
  *  split by class and radix-sorted (kernels/radix_sort.hpp). ROC AUC and average precision are
  *  then one merge of the two sorted classes with integer counts, so they are exact with any
@@ -34,10 +43,12 @@
 
 #include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
+#include "../core/sample_weight.hpp"
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "../kernels/radix_sort.hpp"
 #include "classification.hpp"
+#include "detail/ranking_passes.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -53,25 +64,6 @@ struct Curve {
 };
 
 namespace detail {
-
-/** Sorts the scores of each class for a ranking metric run by `exec` on behalf of `where`,
- *  then reports stage "sort" to exec.progress. */
-template <class S>
-kernels::ClassKeys<kernels::ScoreKey<S>> ranked_keys(const Eigen::Ref<const Eigen::VectorXi>& y,
-                                                     const Eigen::Ref<const Vector<S>>& s,
-                                                     int pos_label, const Execution& exec,
-                                                     const char* where) {
-  const Stop stop{&exec.cancellation, where};
-  stop.check();
-  auto keys = kernels::sorted_class_keys<S>(y, s, pos_label, exec.n_threads, stop);
-  stop.check();
-  if (exec.progress) exec.progress(Progress{"sort", 1, 1, 0.0});
-  return keys;
-}
-
-/** The working scalar of a score type: float stays float, everything else becomes double. */
-template <class S>
-using ScoreScalar = std::conditional_t<std::is_same_v<S, float>, float, double>;
 
 /** Checks a score vector against its labels: one column, same length, non-empty, finite. */
 template <class D>
@@ -98,18 +90,28 @@ enum class CurveKind { roc, precision_recall };
  *  O(n). */
 [[nodiscard]] inline int resolve_pos_label(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                                            std::optional<int> pos_label, CurveKind kind,
-                                           std::string_view metric) {
-  const int lo = y_true.minCoeff();
-  const int hi = y_true.maxCoeff();
+                                           std::string_view metric,
+                                           const SampleWeight& sample_weight = unweighted()) {
+  int lo = y_true.minCoeff();
+  int hi = y_true.maxCoeff();
   if (lo != hi && ((y_true.array() == lo) || (y_true.array() == hi)).count() != y_true.size()) {
     fail(metric,
          ": y_true holds more than two classes (multiclass format is not supported); pass "
          "binary labels, e.g. (y_true.array() == k).cast<int>() for class k against the rest");
   }
+  if (is_weighted(sample_weight)) {  // as scikit-learn, the rest sees the rows of weight > 0
+    const auto kept = sample_weight.array() != 0.0;
+    if (!kept.any()) fail(metric, ": sample_weight is 0 for every sample");
+    const bool has_lo = (kept && y_true.array() == lo).any();
+    const bool has_hi = (kept && y_true.array() == hi).any();
+    lo = has_lo ? lo : hi;
+    hi = has_hi ? hi : lo;
+  }
+  const char* among = is_weighted(sample_weight) ? " (rows of non-zero sample_weight)" : "";
   if (!pos_label) {
     const bool standard = lo == hi ? (lo >= -1 && lo <= 1) : (hi == 1 && (lo == 0 || lo == -1));
     if (!standard) {
-      fail(metric, ": y_true takes values in {", lo, lo == hi ? "" : ", ",
+      fail(metric, ": y_true", among, " takes values in {", lo, lo == hi ? "" : ", ",
            lo == hi ? std::string() : std::to_string(hi),
            "} and pos_label is not given; pass pos_label explicitly or make y_true take values "
            "in {0, 1} or {-1, 1}");
@@ -118,12 +120,12 @@ enum class CurveKind { roc, precision_recall };
   }
   const int pos = *pos_label;
   if (pos != lo && pos != hi) {
-    fail(metric, ": pos_label=", pos, " is not present in y_true (labels ", lo,
+    fail(metric, ": pos_label=", pos, " is not present in y_true", among, " (labels ", lo,
          lo == hi ? std::string() : " and " + std::to_string(hi),
          "); the curve is undefined without positive samples");
   }
   if (kind == CurveKind::roc && lo == hi) {
-    fail(metric, ": y_true holds only the positive class (", pos,
+    fail(metric, ": y_true", among, " holds only the positive class (", pos,
          "); the ROC curve is undefined without negative samples");
   }
   return pos;
@@ -143,97 +145,6 @@ template <class D>
   }
 }
 
-/** Distinct-threshold counts of a binary problem, thresholds decreasing: at `thresholds[t]`,
- *  `tps[t]` positives and `fps[t]` negatives score >= the threshold (scikit-learn's
- *  `_binary_clf_curve`). */
-struct ClfCurve {
-  std::vector<double> fps, tps, thresholds;
-};
-
-/** Builds the distinct-threshold counts by merging the sorted keys of both classes from the
- *  top. O(n) after the O(n) sort. */
-template <class S>
-ClfCurve binary_clf_curve(const Eigen::Ref<const Eigen::VectorXi>& y,
-                          const Eigen::Ref<const Vector<S>>& s, int pos_label,
-                          const Execution& exec, const char* where) {
-  using K = kernels::ScoreKey<S>;
-  const kernels::ClassKeys<K> keys = ranked_keys<S>(y, s, pos_label, exec, where);
-  const kernels::KeyArray<K>& pos = keys.pos;
-  const kernels::KeyArray<K>& neg = keys.neg;
-  ClfCurve c;
-  std::size_t i = pos.size, j = neg.size;  // pos[i..), neg[j..) are above the threshold
-  while (i > 0 || j > 0) {
-    K v = 0;
-    if (i > 0) v = pos[i - 1];
-    if (j > 0) v = std::max(v, neg[j - 1]);
-    while (i > 0 && pos[i - 1] == v) --i;
-    while (j > 0 && neg[j - 1] == v) --j;
-    c.fps.push_back(static_cast<double>(neg.size - j));
-    c.tps.push_back(static_cast<double>(pos.size - i));
-    c.thresholds.push_back(kernels::key_score(v));
-  }
-  return c;
-}
-
-/** Exact trapezoidal ROC AUC (= the Mann-Whitney statistic with ties counted half) of the
- *  samples with label `pos_label` against all others: sorts both classes, then counts for each
- *  distinct positive score the negatives below it and tied with it. Needs both classes. */
-template <class S>
-double fast_roc_auc(const Eigen::Ref<const Eigen::VectorXi>& y,
-                    const Eigen::Ref<const Vector<S>>& s, int pos_label, const Execution& exec) {
-  using K = kernels::ScoreKey<S>;
-  const kernels::ClassKeys<K> keys = ranked_keys<S>(y, s, pos_label, exec, "roc_auc_score");
-  const kernels::KeyArray<K>& pos = keys.pos;
-  const kernels::KeyArray<K>& neg = keys.neg;
-  // twice the number of (positive, negative) pairs ordered correctly, ties counting one
-  std::uint64_t twice = 0;
-  std::size_t j = 0;
-  for (std::size_t a = 0; a < pos.size;) {
-    const K v = pos[a];
-    std::size_t b = a + 1;
-    while (b < pos.size && pos[b] == v) ++b;
-    while (j < neg.size && neg[j] < v) ++j;
-    std::size_t k = j;
-    while (k < neg.size && neg[k] == v) ++k;
-    twice += static_cast<std::uint64_t>(b - a) * (2 * static_cast<std::uint64_t>(j) + (k - j));
-    j = k;
-    a = b;
-  }
-  return static_cast<double>(twice) /
-         (2.0 * static_cast<double>(pos.size) * static_cast<double>(neg.size));
-}
-
-/** Average precision, scikit-learn's step-wise sum, from the sorted keys of both classes:
- *  walking the distinct positive scores v from the top, tps = #positives >= v and
- *  fps = #negatives >= v; only thresholds where recall changes add a term. Needs a positive. */
-template <class S>
-double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
-                              const Eigen::Ref<const Vector<S>>& s, int pos_label,
-                              const Execution& exec) {
-  using K = kernels::ScoreKey<S>;
-  const kernels::ClassKeys<K> keys =
-      ranked_keys<S>(y, s, pos_label, exec, "average_precision_score");
-  const kernels::KeyArray<K>& pos = keys.pos;
-  const kernels::KeyArray<K>& neg = keys.neg;
-  const auto total = static_cast<double>(pos.size);
-  double ap = 0.0;
-  double prev_recall = 0.0;
-  std::size_t j = neg.size;
-  std::size_t b = pos.size;
-  while (b > 0) {
-    const K v = pos[b - 1];
-    std::size_t a = b - 1;
-    while (a > 0 && pos[a - 1] == v) --a;
-    while (j > 0 && neg[j - 1] >= v) --j;
-    const auto tps = static_cast<double>(pos.size - a);
-    const auto fps = static_cast<double>(neg.size - j);
-    const double recall = tps / total;
-    ap += (recall - prev_recall) * (tps / (tps + fps));
-    prev_recall = recall;
-    b = a;
-  }
-  return ap;
-}
 }  // namespace detail
 
 /** The ROC curve of a binary problem (scikit-learn's `roc_curve`).
@@ -242,7 +153,8 @@ double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
  *  scikit-learn 1.2 puts `max score + 1` there); the curve starts at (0, 0). A sample is
  *  predicted positive at threshold t when its score is >= t. With `drop_intermediate`, points
  *  collinear with their neighbours are dropped by scikit-learn's rule (a point is kept when the
- *  second difference of fps or of tps is non-zero there), which leaves the area unchanged.
+ *  second difference of fps or of tps is non-zero there, computed as numpy's `diff(a, 2)`),
+ *  which leaves the area unchanged.
  *
  *  The positive class follows scikit-learn's rules (`_check_pos_label_consistency`). Left out
  *  (`std::nullopt`, the default) it is 1, and y_true must take values in {0, 1} or {-1, 1} (or
@@ -261,21 +173,33 @@ double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
  *         {0, 1} or {-1, 1}. An `int` converts implicitly, so `roc_curve(y, s, 2, false)` works.
  *  \param drop_intermediate drop collinear points.
  *  \param exec threads, cancellation and progress (see the file comment).
+ *  \param sample_weight one finite non-negative weight per sample, or empty (unweighted). The
+ *         rates become `fps / fps[-1]` and `tps / tps[-1]` in cumulative weights; rows of weight
+ *         0 are left out first, so the label checks above see only rows of non-zero weight.
  *  \throws InvalidArgument on more than two labels in y_true, labels outside {0, 1}/{-1, 1}
- *          without a pos_label, no sample of the positive class, no negative sample, a length
- *          mismatch, empty input, more than one score column or a non-finite score (naming its
- *          index); Cancelled once exec.cancellation is cancelled.
- *  Complexity O(n) (radix sort). Thread safety: pure function. */
+ *          without a pos_label, no sample of the positive class, no negative sample (weighted:
+ *          none of non-zero weight), a length mismatch, empty input, more than one score column
+ *          or a non-finite score (naming its index), a sample_weight of the wrong length, with a
+ *          negative or non-finite entry (naming its row) or zero everywhere; Cancelled once
+ *          exec.cancellation is cancelled.
+ *  Complexity O(n) (radix sort; weighted, the items are 16 bytes instead of 4 or 8).
+ *  Thread safety: pure function. */
 template <class D>
 Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::MatrixBase<D>& scores,
                 std::optional<int> pos_label = std::nullopt, bool drop_intermediate = true,
-                const Execution& exec = {}) {
+                const Execution& exec = {},
+                const SampleWeight& sample_weight = detail::unweighted()) {
   detail::Stop{&exec.cancellation, "roc_curve"}.check();  // before the O(n) checks
   detail::check_scores(y_true, scores, "roc_curve");
-  const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::roc, "roc_curve");
+  detail::check_sample_weight(sample_weight, y_true.size());
+  const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::roc, "roc_curve",
+                                            sample_weight);
   using S = detail::ScoreScalar<typename D::Scalar>;
   const auto s = detail::score_vector(scores);
-  const detail::ClfCurve c = detail::binary_clf_curve<S>(y_true, s, pos, exec, "roc_curve");
+  const detail::ClfCurve c =
+      detail::is_weighted(sample_weight)
+          ? detail::weighted_clf_curve<S>(y_true, s, sample_weight, pos, exec, "roc_curve")
+          : detail::binary_clf_curve<S>(y_true, s, pos, exec, "roc_curve");
   const std::size_t t = c.fps.size();
   std::vector<std::size_t> keep;
   keep.reserve(t);
@@ -284,8 +208,9 @@ Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::Ma
       keep.push_back(i);
       continue;
     }
-    const double d2f = c.fps[i + 1] - 2.0 * c.fps[i] + c.fps[i - 1];
-    const double d2t = c.tps[i + 1] - 2.0 * c.tps[i] + c.tps[i - 1];
+    // numpy's diff(a, 2), to drop the same points with non-integer weights
+    const double d2f = (c.fps[i + 1] - c.fps[i]) - (c.fps[i] - c.fps[i - 1]);
+    const double d2t = (c.tps[i + 1] - c.tps[i]) - (c.tps[i] - c.tps[i - 1]);
     if (d2f != 0.0 || d2t != 0.0) keep.push_back(i);
   }
   const auto k = static_cast<Eigen::Index>(keep.size()) + 1;
@@ -309,46 +234,53 @@ Curve roc_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::Ma
 
 /** Area under the ROC curve of a binary problem (scikit-learn's `roc_auc_score`): the
  *  trapezoidal area of roc_curve, which equals the probability that a random positive scores
- *  above a random negative, ties counting one half. As in scikit-learn the positive class is
- *  the greater of the two labels in y_true.
+ *  above a random negative, ties counting one half (weighted: the same with each pair weighing
+ *  the product of its weights). As in scikit-learn the positive class is the greater of the
+ *  two labels in y_true.
  *
  *  With a score matrix of k > 2 columns (one per class, in sorted label order, rows summing to
  *  1), computes the one-vs-rest macro average instead; see the overload with `Average`.
  *
  *  \param exec threads, cancellation and progress (see the file comment).
- *  \throws InvalidArgument when y_true holds one class only ("ROC AUC is not defined"), on a
- *          length mismatch, empty input or non-finite score; Cancelled once exec.cancellation
- *          is cancelled.
- *  Complexity: O(n) (radix sort), parallel with OpenMP; n extra keys of memory.
- *  Thread safety: pure function. */
+ *  \param sample_weight one finite non-negative weight per sample, or empty (unweighted).
+ *  \throws InvalidArgument when y_true holds one class only ("ROC AUC is not defined"), when
+ *          either class has zero total sample_weight (scikit-learn warns and returns NaN), on a
+ *          length mismatch, empty input, non-finite score, or a bad sample_weight (wrong
+ *          length, a negative or non-finite entry naming its row, zero everywhere); Cancelled
+ *          once exec.cancellation is cancelled.
+ *  Complexity: O(n) (radix sort), parallel with OpenMP; n extra keys of memory (weighted: 2n
+ *  16-byte items). Thread safety: pure function. */
 template <class D>
 double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                     const Eigen::MatrixBase<D>& scores, const Execution& exec = {});
+                     const Eigen::MatrixBase<D>& scores, const Execution& exec = {},
+                     const SampleWeight& sample_weight = detail::unweighted());
 
 /** ROC AUC with an explicit average: for a single score column (binary problem) `average` is
  *  ignored; for a score matrix with one column per class (sorted label order, rows summing to 1
  *  as scikit-learn requires) it is the one-vs-rest AUC of each class, combined with
  *  `Average::macro` (unweighted mean, scikit-learn's default) or `Average::weighted` (weighted
- *  by class prevalence in y_true).
+ *  by class prevalence in y_true: each class's total sample_weight when weighted).
+ *
+ *  Weighted, as scikit-learn's `_average_binary_score`: each class's AUC uses the weights, and
+ *  a class of zero total weight gets weight 0 in `Average::weighted` (it is left out) while
+ *  `Average::macro` throws, naming it (scikit-learn returns NaN).
+ *  scikit-learn 1.2 also offers `average="micro"` for one-vs-rest; osprey does not (yet).
  *  \throws InvalidArgument as above, when the number of columns is not the number of classes,
- *          when a row does not sum to 1 (`|sum - 1| <= 1e-8 + 1e-5`, numpy's allclose), or for
- *          `Average::micro`/`Average::binary` with a multi-class matrix; Cancelled once
- *          exec.cancellation is cancelled (polled in each class's sort too). */
+ *          when a row does not sum to 1 (`|sum - 1| <= 1e-8 + 1e-5`, numpy's allclose), for
+ *          `Average::micro`/`Average::binary` with a multi-class matrix, or as said for a class
+ *          of zero total weight; Cancelled once exec.cancellation is cancelled (polled in each
+ *          class's sort too). */
 template <class D>
 double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                      const Eigen::MatrixBase<D>& scores, Average average,
-                     const Execution& exec = {}) {
+                     const Execution& exec = {},
+                     const SampleWeight& sample_weight = detail::unweighted()) {
   const detail::Stop stop{&exec.cancellation, "roc_auc_score"};
   stop.check();  // before the O(n k) checks
   using S = detail::ScoreScalar<typename D::Scalar>;
-  detail::check_same_length(y_true.size(), scores.rows(), "y_true", "scores");
-  if (y_true.size() == 0) detail::fail("roc_auc_score: y_true and scores are empty (0 samples)");
-  constexpr Eigen::Index poll_rows = 1 << 16;  // scanned between two polls of the token
-  for (Eigen::Index r0 = 0; r0 < scores.rows(); r0 += poll_rows) {
-    stop.check();
-    const Eigen::Index len = std::min(poll_rows, scores.rows() - r0);
-    if (!scores.middleRows(r0, len).allFinite()) detail::check_finite(scores, "scores");
-  }
+  detail::check_score_rows(y_true, scores, stop, "roc_auc_score");
+  detail::check_ranking_weight(sample_weight, y_true.size(), "roc_auc_score");
+  const bool weighted = detail::is_weighted(sample_weight);
   if (scores.cols() == 1) {
     const int lo = y_true.minCoeff();
     const int hi = y_true.maxCoeff();
@@ -363,52 +295,31 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
           "one column per class for one-vs-rest AUC");
     }
     const auto s = detail::score_vector(scores.col(0));
-    return detail::fast_roc_auc<S>(y_true, s, hi, exec);
+    return weighted
+               ? detail::weighted_roc_auc<S>(y_true, s, sample_weight, hi, exec, "roc_auc_score")
+               : detail::fast_roc_auc<S>(y_true, s, hi, exec);
   }
-  const std::vector<int> classes = detail::unique_labels(y_true);
-  const auto k = static_cast<Eigen::Index>(classes.size());
-  if (k < 3) {
-    detail::fail("roc_auc_score: y_true holds ", k, " classes but scores have ", scores.cols(),
-                 " columns; a binary problem takes one column of scores for the greater label");
-  }
-  if (scores.cols() != k) {
-    detail::fail("roc_auc_score: scores have ", scores.cols(), " columns but y_true holds ", k,
-                 " classes; one column per class (in sorted label order) is needed");
-  }
+  const detail::OvrClasses cls =
+      detail::ovr_classes(y_true, scores, sample_weight, "roc_auc_score");
   if (average != Average::macro && average != Average::weighted) {
     detail::fail("roc_auc_score: one-vs-rest AUC supports Average::macro or Average::weighted");
   }
-  for (Eigen::Index i = 0; i < scores.rows(); ++i) {
-    if (i % poll_rows == 0) stop.check();
-    double sum = 0.0;  // a plain loop: GCC 12 warns falsely in Eigen's AVX-512 sums
-    for (Eigen::Index j = 0; j < scores.cols(); ++j) sum += static_cast<double>(scores(i, j));
-    if (!(std::abs(sum - 1.0) <= 1e-8 + 1e-5)) {
-      detail::fail("roc_auc_score: scores of row ", i, " sum to ", sum,
-                   "; one-vs-rest AUC needs class probabilities that sum to 1");
-    }
-  }
-  double num = 0.0;
-  double den = 0.0;
-  for (Eigen::Index c = 0; c < k; ++c) {
-    const int label = classes[static_cast<std::size_t>(c)];
-    const Vector<S> col = scores.col(c).template cast<S>();
-    const double auc = detail::fast_roc_auc<S>(y_true, col, label, exec);
-    if (exec.progress) {
-      exec.progress(
-          Progress{"class", static_cast<std::size_t>(c + 1), static_cast<std::size_t>(k), auc});
-    }
-    const double w =
-        average == Average::weighted ? static_cast<double>((y_true.array() == label).count()) : 1.0;
-    num += w * auc;
-    den += w;
-  }
-  return num / den;
+  detail::check_rows_sum_to_one(scores, stop);
+  const Eigen::VectorXd auc = detail::ovr_per_class<S>(
+      scores, cls, average == Average::weighted, exec, "roc_auc_score",
+      [&](const Vector<S>& col, int label) {
+        return weighted ? detail::weighted_roc_auc<S>(y_true, col, sample_weight, label, exec,
+                                                      "roc_auc_score")
+                        : detail::fast_roc_auc<S>(y_true, col, label, exec);
+      });
+  return detail::ovr_average(auc, cls, average == Average::weighted);
 }
 
 template <class D>
 double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                     const Eigen::MatrixBase<D>& scores, const Execution& exec) {
-  return roc_auc_score(y_true, scores, Average::macro, exec);
+                     const Eigen::MatrixBase<D>& scores, const Execution& exec,
+                     const SampleWeight& sample_weight) {
+  return roc_auc_score(y_true, scores, Average::macro, exec, sample_weight);
 }
 
 /** The precision-recall curve (scikit-learn's `precision_recall_curve`): for every distinct
@@ -420,6 +331,9 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
  *  the positive class throws (scikit-learn warns and sets recall to 1). A y_true with only
  *  positives is fine (precision 1 everywhere), as in scikit-learn.
  *  \param exec threads, cancellation and progress (see the file comment).
+ *  \param sample_weight one finite non-negative weight per sample, or empty (unweighted):
+ *         precision `tps / (tps + fps)` and recall `tps / tps[-1]` in cumulative weights; rows
+ *         of weight 0 are left out first (their scores give no threshold).
  *  \throws InvalidArgument as roc_curve, except that no negative sample is allowed; Cancelled
  *          once exec.cancellation is cancelled.
  *  Complexity O(n) (radix sort). Thread safety: pure function. */
@@ -427,15 +341,20 @@ template <class D>
 Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                              const Eigen::MatrixBase<D>& scores,
                              std::optional<int> pos_label = std::nullopt,
-                             const Execution& exec = {}) {
-  detail::Stop{&exec.cancellation, "precision_recall_curve"}.check();  // before the O(n) checks
-  detail::check_scores(y_true, scores, "precision_recall_curve");
+                             const Execution& exec = {},
+                             const SampleWeight& sample_weight = detail::unweighted()) {
+  constexpr const char* metric = "precision_recall_curve";
+  detail::Stop{&exec.cancellation, metric}.check();  // before the O(n) checks
+  detail::check_scores(y_true, scores, metric);
+  detail::check_sample_weight(sample_weight, y_true.size());
   const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::precision_recall,
-                                            "precision_recall_curve");
+                                            metric, sample_weight);
   using S = detail::ScoreScalar<typename D::Scalar>;
   const auto s = detail::score_vector(scores);
   const detail::ClfCurve c =
-      detail::binary_clf_curve<S>(y_true, s, pos, exec, "precision_recall_curve");
+      detail::is_weighted(sample_weight)
+          ? detail::weighted_clf_curve<S>(y_true, s, sample_weight, pos, exec, metric)
+          : detail::binary_clf_curve<S>(y_true, s, pos, exec, metric);
   const auto t = static_cast<Eigen::Index>(c.fps.size());
   Curve out;
   out.precision.resize(t + 1);
@@ -461,24 +380,92 @@ Curve precision_recall_curve(const Eigen::Ref<const Eigen::VectorXi>& y_true,
  *  pos_label defaults to 1 as in scikit-learn (whose average_precision_score, unlike the curves,
  *  has no "not given" state). y_true may hold at most two labels, and pos_label must occur in
  *  it: with no positive sample AP is undefined (scikit-learn warns and returns 0; osprey throws,
- *  as precision_recall_curve and roc_auc_score do).
+ *  as precision_recall_curve and roc_auc_score do). For a score matrix (one column per class)
+ *  see the overload with `Average`.
  *  \param pos_label the positive class.
  *  \param exec threads, cancellation and progress (see the file comment).
- *  \throws InvalidArgument on more than two classes in y_true, a pos_label absent from y_true,
- *          a length mismatch, empty input or non-finite score; Cancelled once
+ *  \param sample_weight one finite non-negative weight per sample, or empty (unweighted); P and
+ *         R in cumulative weights, rows of weight 0 left out first.
+ *  \throws InvalidArgument on more than two classes in y_true, a pos_label absent from y_true
+ *          (weighted: from its rows of non-zero weight), a length mismatch, empty input,
+ *          non-finite score, more than one score column, or a bad sample_weight (wrong length,
+ *          negative or non-finite entry naming its row, zero everywhere); Cancelled once
  *          exec.cancellation is cancelled.
  *  Complexity: O(n) (radix sort), parallel with OpenMP. Thread safety: pure function. */
 template <class D>
 double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                                const Eigen::MatrixBase<D>& scores, int pos_label = 1,
-                               const Execution& exec = {}) {
-  detail::Stop{&exec.cancellation, "average_precision_score"}.check();  // before the O(n) checks
-  detail::check_scores(y_true, scores, "average_precision_score");
+                               const Execution& exec = {},
+                               const SampleWeight& sample_weight = detail::unweighted()) {
+  constexpr const char* metric = "average_precision_score";
+  detail::Stop{&exec.cancellation, metric}.check();  // before the O(n) checks
+  if (scores.cols() > 1) {
+    detail::fail(metric, ": scores have ", scores.cols(),
+                 " columns; pass an Average (macro, weighted or micro) for one-vs-rest AP of a "
+                 "score matrix, or average_precision_per_class");
+  }
+  detail::check_scores(y_true, scores, metric);
+  detail::check_sample_weight(sample_weight, y_true.size());
   using S = detail::ScoreScalar<typename D::Scalar>;
   const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::precision_recall,
-                                            "average_precision_score");
+                                            metric, sample_weight);
   const auto s = detail::score_vector(scores);
+  if (detail::is_weighted(sample_weight)) {
+    return detail::weighted_average_precision<S>(y_true, s, sample_weight, pos, exec, metric);
+  }
   return detail::fast_average_precision<S>(y_true, s, pos, exec);
+}
+
+/** One-vs-rest average precision of each class of a multi-class problem: entry c is the binary
+ *  AP of class `c` (the c-th smallest label of y_true) against the rest, scored by column c, as
+ *  scikit-learn 1.2's `average_precision_score(label_binarize(y_true, classes), scores,
+ *  average=None, sample_weight=...)`.
+ *  \param y_true labels, k >= 3 distinct values.
+ *  \param scores n x k, one column per class in sorted label order (any real scores: the rows
+ *         need not sum to 1).
+ *  \param exec threads, cancellation and progress (stage "class" after each class).
+ *  \param sample_weight one finite non-negative weight per sample, or empty (unweighted).
+ *  \throws InvalidArgument when y_true holds fewer than 3 classes or scores do not have one
+ *          column per class, on a length mismatch, empty input or non-finite score, on a bad
+ *          sample_weight, and when a class has zero total weight (naming it; scikit-learn warns
+ *          and gives that class 0); Cancelled once exec.cancellation is cancelled.
+ *  Complexity: O(n k) (one radix sort per class). Thread safety: pure function. */
+template <class D>
+Eigen::VectorXd average_precision_per_class(
+    const Eigen::Ref<const Eigen::VectorXi>& y_true, const Eigen::MatrixBase<D>& scores,
+    const Execution& exec = {}, const SampleWeight& sample_weight = detail::unweighted()) {
+  return detail::ovr_average_precision(y_true, scores, std::nullopt, exec, sample_weight);
+}
+
+/** Average precision of a score matrix, one-vs-rest (scikit-learn 1.2's
+ *  `average_precision_score(label_binarize(y_true, classes), scores, average=...)`; for one
+ *  score column, the binary AP with pos_label 1, as scikit-learn's default):
+ *  - `Average::macro`: the mean of average_precision_per_class;
+ *  - `Average::weighted`: its mean weighted by each class's support (count, or total weight);
+ *    a class of zero total weight gets weight 0 and is left out, as in scikit-learn;
+ *  - `Average::micro`: the binary AP of all n k (sample, class) pairs at once, the pair
+ *    (i, c) positive when y_true(i) is class c, scored scores(i, c), weighing sample_weight(i).
+ *  \param average macro, weighted or micro (`Average::binary` throws).
+ *  \param exec threads, cancellation and progress.
+ *  \param sample_weight one finite non-negative weight per sample, or empty (unweighted).
+ *  \throws InvalidArgument as average_precision_per_class (for `Average::macro`), on
+ *          `Average::binary` with several columns, or as the binary overload for one column;
+ *          Cancelled once exec.cancellation is cancelled.
+ *  Complexity: O(n k) (radix sorts). Thread safety: pure function. */
+template <class D>
+double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                               const Eigen::MatrixBase<D>& scores, Average average,
+                               const Execution& exec = {},
+                               const SampleWeight& sample_weight = detail::unweighted()) {
+  if (scores.cols() == 1) return average_precision_score(y_true, scores, 1, exec, sample_weight);
+  if (average == Average::binary) {
+    detail::fail(
+        "average_precision_score: Average::binary takes one score column; a score "
+        "matrix takes Average::macro, weighted or micro");
+  }
+  const Eigen::VectorXd ap = detail::ovr_average_precision(
+      y_true, scores, std::optional<Average>(average), exec, sample_weight);
+  return ap(0);
 }
 
 OSPREY_NAMESPACE_END
