@@ -2,7 +2,8 @@
  *  Saving and loading every fitted model: `osprey::save(model, stream | path)` and
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
  *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, Graph, PageRank, Ewma, Cusum,
- *  EwmaBank and CusumBank, each for float and double and every metric.
+ *  EwmaBank and CusumBank, each for float and double and every metric, and
+ *  TunedThresholdClassifier<E> for each of those E that is a classifier.
  *
  *  \code
  *  osprey::save(forest, "forest.osprey");  // atomic: a crash mid-save leaves the old file
@@ -34,6 +35,7 @@
 #include "../anomaly/isolation_forest.hpp"
 #include "binary_format.hpp"
 #include "serialize/graph.hpp"
+#include "serialize/model_selection.hpp"
 #include "serialize/neighbors.hpp"
 #include "serialize/preprocessing.hpp"
 #include "serialize/streams.hpp"
@@ -52,7 +54,8 @@ constexpr void check_serializable() {
   static_assert(Serializable<E>,
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
-                "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank");
+                "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, "
+                "TunedThresholdClassifier<E> of a serialisable E");
 }
 
 /** A temporary file name next to `file` (same directory, so the rename stays atomic). */
