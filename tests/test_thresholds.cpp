@@ -304,6 +304,19 @@ TEST_CASE("thresholds: bad input names the culprit", "[metrics][thresholds]") {
       [&] { (void)osprey::threshold_for_recall(y, bad, 0.5); }, "at index 2");
   require_throws_containing<InvalidArgument>([&] { (void)osprey::threshold_for_budget(bad, 1); },
                                              "at index 2");
+  // the unweighted searches find a non-finite score after their sort, at either end
+  for (const double v : {nan, -nan, inf, -inf}) {
+    for (Eigen::Index at = 0; at < 3; ++at) {
+      Eigen::VectorXd b = s;
+      b(at) = v;
+      INFO("value " << v << " at " << at);
+      require_throws_containing<InvalidArgument>(
+          [&] { (void)osprey::threshold_for_cost(y, b, 1, 1); }, "at index " + std::to_string(at));
+      require_throws_containing<InvalidArgument>(
+          [&] { (void)osprey::threshold_for_cost(y, b, 1, 1, Eigen::Vector3d::Ones()); },
+          "at index " + std::to_string(at));
+    }
+  }
   const Eigen::VectorXi y2 = (Eigen::VectorXi(3) << 0, 2, 0).finished();
   require_throws_containing<InvalidArgument>(
       [&] { (void)osprey::threshold_for_precision(y2, s, 0.5); }, "row 1 is 2");

@@ -32,7 +32,9 @@
  *  threshold is still alerted).
  *
  *  Speed: unweighted, one radix sort of the scores split by class (kernels/radix_sort.hpp, the
- *  sort of the ranking metrics) and one merge pass over the distinct scores from the top: O(n).
+ *  sort of the ranking metrics) and one pass over the distinct positive scores from the top,
+ *  the negatives above each found by a galloping search: O(n) for the sort, O(P log(N / P))
+ *  after it. (A threshold that adds only negatives is never better than the one above it.)
  *  Weighted, a stable comparison sort of (score, weight, label) then the same pass: O(n log n).
  *  `threshold_for_budget` needs no sort: one selection (nth_element) and one pass, O(n).
  *  Threads, cancellation and progress come from a trailing `Execution` as in
@@ -125,10 +127,15 @@ struct ClassTotals {
 }
 
 /** Throws unless every label is 0, 1 or -1, and 0 and -1 do not both occur (naming the first
- *  offending row). O(n). */
+ *  offending row). O(n): a vectorised min/max, then a row scan only when -1 occurs or a label
+ *  is bad. */
 inline void check_threshold_labels(const Eigen::Ref<const Eigen::VectorXi>& y,
                                    std::string_view where) {
-  int other = 1;  // the negative label seen so far (1: none yet)
+  if (y.size() == 0) return;
+  const int lo = y.minCoeff();
+  const int hi = y.maxCoeff();
+  if (lo >= 0 && hi <= 1) return;  // {0, 1}
+  int other = 1;                   // the negative label seen so far (1: none yet)
   for (Eigen::Index i = 0; i < y.size(); ++i) {
     const int v = y(i);
     if (v == 1) continue;
@@ -146,20 +153,44 @@ inline void check_threshold_labels(const Eigen::Ref<const Eigen::VectorXi>& y,
 }
 
 /** The checks shared by every labelled threshold function: one score column as long as
- *  y_true, non-empty and finite, binary labels, valid weights. */
+ *  y_true, non-empty and (when `finite`) finite, binary labels, valid weights. The unweighted
+ *  searches pass `finite = false` and find a non-finite score after their sort instead, where
+ *  it lands at one end (see scan_thresholds), saving a pass over the scores. */
 template <class D>
 void check_threshold_input(const Eigen::Ref<const Eigen::VectorXi>& y,
                            const Eigen::MatrixBase<D>& scores, const SampleWeight& w,
-                           std::string_view where) {
-  check_scores(y, scores, where);
+                           std::string_view where, bool finite = true) {
+  if (scores.cols() != 1) {
+    fail(where, ": scores must be a single column (got ", scores.rows(), " x ", scores.cols(), ")");
+  }
+  check_same_length(y.size(), scores.rows(), "y_true", "scores");
+  if (y.size() == 0) fail(where, ": y_true and scores are empty (0 samples)");
+  if (finite) check_finite(scores, "scores");
   check_threshold_labels(y, where);
   check_sample_weight(w, y.size());
 }
 
-/** Walks the candidates from "alert nobody" (+inf) down to "alert everybody", calling
- *  `visit(point)` on each; returns the class totals, which `totals_ready(totals)` also
- *  receives before the first visit. Unweighted: radix-sorted class keys merged from the top.
- *  Weighted: a stable sort of (key, weight, label), descending. */
+/** The first index i <= j with `a[i..j)` all >= v, for `a[0..j)` ascending: a galloping
+ *  search down from j, O(log(j - i)). */
+template <class K>
+[[nodiscard]] std::size_t first_at_or_above(const K* a, std::size_t j, K v) noexcept {
+  std::size_t hi = j;  // a[hi..j) >= v
+  std::size_t step = 1;
+  while (hi >= step && a[hi - step] >= v) {
+    hi -= step;
+    step *= 2;
+  }
+  const std::size_t lo = hi >= step ? hi - step : 0;  // a[lo] < v, or lo = 0
+  return static_cast<std::size_t>(std::lower_bound(a + lo, a + hi, v) - a);
+}
+
+/** Walks the candidates that can win from "alert nobody" (+inf) down, calling `visit(point)`
+ *  on each; returns the class totals, which `totals_ready(totals)` receives before the first
+ *  visit. Unweighted: the radix-sorted class keys, visiting "alert nobody" and each distinct
+ *  positive score, the negatives at or above it found by a galloping search (a candidate
+ *  whose tie group holds no positive has the TP of the one above it and more FP, so it can
+ *  never win under the objectives of best_threshold). Weighted: a stable sort of (key,
+ *  weight, label), descending, visiting every distinct score. */
 template <class S, class Ready, class Visit>
 ClassTotals scan_thresholds(const Eigen::Ref<const Eigen::VectorXi>& y,
                             const Eigen::Ref<const Vector<S>>& s, const SampleWeight& w,
@@ -176,16 +207,21 @@ ClassTotals scan_thresholds(const Eigen::Ref<const Eigen::VectorXi>& y,
     if (exec.progress) exec.progress(Progress{"sort", 1, 1, 0.0});
     const kernels::KeyArray<K>& pos = keys.pos;
     const kernels::KeyArray<K>& neg = keys.neg;
+    // Keys order +inf and NaN above every finite score, -inf and sign-bit NaN below: a
+    // non-finite score sits at an end of a class's sorted keys.
+    const auto finite = [](const kernels::KeyArray<K>& a) {
+      return a.size == 0 || (std::isfinite(kernels::key_score(a[0])) &&
+                             std::isfinite(kernels::key_score(a[a.size - 1])));
+    };
+    if (!finite(pos) || !finite(neg)) check_finite(s, "scores");  // throws, naming the index
     t = {static_cast<double>(pos.size), static_cast<double>(neg.size)};
     totals_ready(t);
     visit(ThresholdPoint{inf, 0.0, 0.0, 0});
     std::size_t i = pos.size, j = neg.size;  // pos[i..), neg[j..) are alerted
-    while (i > 0 || j > 0) {
-      K v = 0;
-      if (i > 0) v = pos[i - 1];
-      if (j > 0) v = std::max(v, neg[j - 1]);
+    while (i > 0) {
+      const K v = pos[i - 1];
       while (i > 0 && pos[i - 1] == v) --i;
-      while (j > 0 && neg[j - 1] == v) --j;
+      j = first_at_or_above(neg.begin(), j, v);
       const std::size_t tp = pos.size - i, fp = neg.size - j;
       visit(ThresholdPoint{kernels::key_score(v), static_cast<double>(tp), static_cast<double>(fp),
                            static_cast<Eigen::Index>(tp + fp)});
@@ -220,7 +256,9 @@ ClassTotals scan_thresholds(const Eigen::Ref<const Eigen::VectorXi>& y,
 }
 
 /** The candidate with the greatest `objective(tp, fp, totals)` (-inf = infeasible), ties to
- *  the higher threshold; "alert nobody" when no candidate is feasible. The choice's expected
+ *  the higher threshold; "alert nobody" when no candidate is feasible. The objective must not
+ *  grow, nor turn feasible, as fp grows at a fixed tp (true of every objective in this file),
+ *  which lets scan_thresholds skip the candidates that add negatives only. The choice's expected
  *  cost uses (cost_fp, cost_fn). Checks the input and, if `need_pos` / `need_neg`, that the
  *  class carries weight. */
 template <class D, class Objective>
@@ -230,7 +268,7 @@ ThresholdChoice best_threshold(const Eigen::Ref<const Eigen::VectorXi>& y,
                                bool need_neg, double cost_fp, double cost_fn,
                                Objective&& objective) {
   Stop{&exec.cancellation, where}.check();  // before the O(n) checks
-  check_threshold_input(y, scores, w, where);
+  check_threshold_input(y, scores, w, where, is_weighted(w));
   using S = ScoreScalar<typename D::Scalar>;
   const auto s = score_vector(scores);
   ClassTotals totals;
