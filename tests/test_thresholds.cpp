@@ -332,6 +332,11 @@ TEST_CASE("thresholds: bad input names the culprit", "[metrics][thresholds]") {
       [&] { (void)osprey::threshold_for_cost(y, s, 1, 1, Eigen::Vector3d::Zero()); }, "sums to 0");
   require_throws_containing<InvalidArgument>(
       [&] { (void)osprey::threshold_for_budget(y, s, 1, Eigen::Vector3d::Zero()); }, "sums to 0");
+  const Eigen::Vector3d huge = Eigen::Vector3d::Constant(std::numeric_limits<double>::max());
+  require_throws_containing<InvalidArgument>(
+      [&] { (void)osprey::threshold_for_f_beta(y, s, 1, huge); }, "sums to infinity");
+  require_throws_containing<InvalidArgument>(
+      [&] { (void)osprey::threshold_for_budget(y, s, 1, huge); }, "sums to infinity");
   require_throws_containing<InvalidArgument>(
       [&] { (void)osprey::threshold_for_precision(y, s, 0.5, Eigen::Vector3d(1, 0, 1)); },
       "no positive sample");

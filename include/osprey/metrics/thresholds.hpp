@@ -277,6 +277,7 @@ ThresholdChoice best_threshold(const Eigen::Ref<const Eigen::VectorXi>& y,
   bool first = true;
   const auto ready = [&](const ClassTotals& t) {
     if (t.pos + t.neg <= 0.0) fail(where, ": sample_weight sums to 0; no rate is defined");
+    if (!std::isfinite(t.pos + t.neg)) fail(where, ": sample_weight sums to infinity");
     if (need_pos && !(t.pos > 0.0)) {
       fail(where,
            ": y_true has no positive sample (label 1) of positive weight; recall is "
@@ -329,7 +330,7 @@ inline void check_unit_param(double value, std::string_view name, double lo, dou
  *  \returns the choice; `expected_cost` is the minimum total cost over the total weight.
  *  \throws InvalidArgument on a negative or non-finite cost, labels outside {0, 1}/{-1, 1},
  *          a length mismatch, empty input, a non-finite score, bad weights or weights summing
- *          to 0; Cancelled once exec.cancellation is cancelled.
+ *          to 0 or to infinity; Cancelled once exec.cancellation is cancelled.
  *  Complexity O(n) unweighted (radix sort + one pass), O(n log n) weighted. */
 template <class D>
 ThresholdChoice threshold_for_cost(const Eigen::Ref<const Eigen::VectorXi>& y_true,
@@ -510,7 +511,8 @@ ThresholdChoice threshold_for_budget(const Eigen::MatrixBase<D>& scores, Eigen::
  *  (expected_cost with unit costs) on these labels. Either class may be absent (its rate is
  *  then 0).
  *  \throws InvalidArgument on n_alerts < 0, labels outside {0, 1}/{-1, 1}, a length mismatch,
- *          empty input, a non-finite score, bad weights or weights summing to 0; Cancelled.
+ *          empty input, a non-finite score, bad weights or weights summing to 0 or to
+ *          infinity; Cancelled.
  *  Complexity O(n). */
 template <class D>
 ThresholdChoice threshold_for_budget(const Eigen::Ref<const Eigen::VectorXi>& y_true,
@@ -534,6 +536,8 @@ ThresholdChoice threshold_for_budget(const Eigen::Ref<const Eigen::VectorXi>& y_
   stop.check();
   const detail::ClassTotals t{p.tp + fn, p.fp + tn};
   if (t.pos + t.neg <= 0.0) detail::fail("threshold_for_budget: sample_weight sums to 0");
+  if (!std::isfinite(t.pos + t.neg))
+    detail::fail("threshold_for_budget: sample_weight sums to infinity");
   return detail::make_choice(p, t, 1.0, 1.0);
 }
 
