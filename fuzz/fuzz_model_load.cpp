@@ -73,6 +73,16 @@ void load_all(const std::string& model, const std::string& b) {
       Matrix<S> Q;
       if (query(m.n_features_in(), Q)) (void)m.predict_proba(Q);
     });
+  } else if (model == "tuned_threshold") {
+    try_load<osprey::TunedThresholdClassifier<osprey::KNeighborsClassifier<S>>>(
+        b, [](const auto& m) {
+          Matrix<S> Q;
+          if (!query(m.fitted_estimator().n_features_in(), Q)) return;
+          const Eigen::VectorXi p = m.predict(Q);
+          if (!((p.array() == m.classes()(0)) || (p.array() == m.classes()(1))).all()) {
+            __builtin_trap();
+          }
+        });
   } else if (model == "knn_regressor") {
     try_load<osprey::KNeighborsRegressor<S, osprey::Minkowski<3>>>(b, [](const auto& m) {
       Matrix<S> Q;
@@ -170,6 +180,17 @@ std::map<std::string, std::vector<std::string>> seeds() {
   out["knn_classifier"] = {
       file_of(osprey::KNeighborsClassifier<float>({.n_neighbors = 3}).fit(X, y)),
       file_of(osprey::KNeighborsClassifier<double>().fit(X, y))};
+  Eigen::VectorXi y2(12);
+  for (Eigen::Index i = 0; i < 12; ++i) y2(i) = i % 3 == 0 ? 1 : 0;
+  out["tuned_threshold"] = {
+      file_of(
+          osprey::TunedThresholdClassifier<osprey::KNeighborsClassifier<float>>(
+              osprey::KNeighborsClassifier<float>({.n_neighbors = 3}),
+              {.objective = osprey::ThresholdObjective::cost, .cost_fn = 5, .cv = {.n_splits = 2}})
+              .fit(X, y2)),
+      file_of(osprey::TunedThresholdClassifier<osprey::KNeighborsClassifier<double>>(
+                  osprey::KNeighborsClassifier<double>({.n_neighbors = 2}), {.cv = {.n_splits = 3}})
+                  .fit(X, y2))};
   out["knn_regressor"] = {
       file_of(osprey::KNeighborsRegressor<float, osprey::Minkowski<3>>().fit(X, t))};
   out["pipeline"] = {

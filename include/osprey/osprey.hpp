@@ -51,12 +51,14 @@
 #include "metrics/drift.hpp"
 #include "metrics/ranking.hpp"
 #include "metrics/ranking_at_k.hpp"
+#include "metrics/thresholds.hpp"
 #include "metrics/report.hpp"
 #include "model_selection/cross_validate.hpp"
 #include "model_selection/group_kfold.hpp"
 #include "model_selection/pipeline.hpp"
 #include "model_selection/stratified_kfold.hpp"
 #include "model_selection/time_series_split.hpp"
+#include "model_selection/tuned_threshold.hpp"
 
 // scale-out (the MPI communicator is <osprey/dist/mpi.hpp>, included on its own)
 #include "dist/communicator.hpp"

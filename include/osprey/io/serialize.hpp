@@ -3,8 +3,9 @@
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
  *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, Graph, PageRank, Ewma, Cusum,
  *  EwmaBank, CusumBank, SigmoidCalibrator, IsotonicCalibrator and CalibratedClassifier (of any
- *  serialisable estimator), each for float and double and every metric, and a Pipeline
- *  (model_selection/pipeline.hpp) whose steps all are.
+ *  serialisable estimator), each for float and double and every metric, a Pipeline
+ *  (model_selection/pipeline.hpp) whose steps all are, and TunedThresholdClassifier<E> of a
+ *  serialisable classifier E.
  *
  *  \code
  *  osprey::save(forest, "forest.osprey");  // atomic: a crash mid-save leaves the old file
@@ -37,6 +38,7 @@
 #include "binary_format.hpp"
 #include "serialize/calibration.hpp"
 #include "serialize/graph.hpp"
+#include "serialize/model_selection.hpp"
 #include "serialize/neighbors.hpp"
 #include "serialize/pipeline.hpp"
 #include "serialize/preprocessing.hpp"
@@ -57,8 +59,8 @@ constexpr void check_serializable() {
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
                 "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, "
-                "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, and a Pipeline "
-                "whose steps all are");
+                "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, a Pipeline "
+                "whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
 }
 
 /** A temporary file name next to `file` (same directory, so the rename stays atomic). */
