@@ -52,7 +52,10 @@ namespace detail {
     return out;
   }
   out += digits.substr(0, 1);
-  if (digits.size() > 1) out += "." + digits.substr(1);
+  if (digits.size() > 1) {
+    out += '.';
+    out.append(digits, 1, std::string::npos);  // not "." + substr: g++ 12 -O3 false positive
+  }
   const int a = exp < 0 ? -exp : exp;
   out += std::string(exp < 0 ? "e-" : "e+") + (a < 10 ? "0" : "") + std::to_string(a);
   return out;
