@@ -112,7 +112,7 @@ inline void check_fold_rows(const std::vector<Fold>& folds, Eigen::Index n, std:
  *  Complexity: n_splits fits and predictions. Thread safety: as the estimator's fit. */
 // clang-format off
 template <Classifier E, class Metric, class D, Splitter CV = StratifiedKFold>
-  requires LabelMetric<Metric> || EstimatorScorer<Metric, E>
+  requires EstimatorScorer<Metric, E> || LabelMetric<Metric>
 Eigen::VectorXd cross_val_score(const E& estimator, const Eigen::MatrixBase<D>& X,
                                 const Eigen::Ref<const Eigen::VectorXi>& y,
                                 const CV& cv, const Metric& metric) {
@@ -132,15 +132,17 @@ Eigen::VectorXd cross_val_score(const E& estimator, const Eigen::MatrixBase<D>& 
     E model = estimator;
     model.fit(X_train, y_train);
     double score = 0.0;
-    if constexpr (LabelMetric<Metric>) {
+    // The scorer form is tested first: a generic lambda (const auto& model, X, y) would otherwise
+    // be instantiated with labels by LabelMetric's three-argument form, a hard error.
+    if constexpr (EstimatorScorer<Metric, E>) {
+      score = static_cast<double>(metric(std::as_const(model), X_test, y_test));
+    } else {
       const Eigen::VectorXi y_pred = model.predict(X_test);
       if constexpr (std::invocable<const Metric&, const Eigen::VectorXi&, const Eigen::VectorXi&>) {
         score = static_cast<double>(metric(y_test, y_pred));
       } else {
         score = static_cast<double>(metric(y_test, y_pred, detail::unweighted()));
       }
-    } else {
-      score = static_cast<double>(metric(std::as_const(model), X_test, y_test));
     }
     scores(static_cast<Eigen::Index>(f)) = score;
   }

@@ -110,8 +110,11 @@ template <class D>
     const Eigen::MatrixBase<D>& X, const std::vector<Eigen::Index>& keep) {
   Eigen::Matrix<typename D::Scalar, Eigen::Dynamic, D::ColsAtCompileTime> out(
       static_cast<Eigen::Index>(keep.size()), X.cols());
+  // Element-wise: X may be an expression without direct access (an indexed view of rows).
   for (std::size_t r = 0; r < keep.size(); ++r) {
-    out.row(static_cast<Eigen::Index>(r)) = X.row(keep[r]);
+    for (Eigen::Index j = 0; j < X.cols(); ++j) {
+      out(static_cast<Eigen::Index>(r), j) = X.derived().coeff(keep[r], j);
+    }
   }
   return out;
 }
