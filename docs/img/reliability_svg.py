@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Draws docs/img/reliability.svg, the reliability diagram of docs/decisions/calibration.md, from
+"""Draws docs/img/reliability.svg, the reliability diagram of docs/decisions.md, from
 the output of examples/calibration.cpp (no plotting library: a few lines of SVG).
 
     build/examples/calibration > /tmp/calibration.txt
