@@ -122,7 +122,9 @@ struct Serial::Io<CalibratedClassifier<E>> {
   static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "CalibratedClassifier",
                                        "model"};  ///< names in messages
   /** e.g. "CalibratedClassifier<KNeighborsClassifier<double,Euclidean>>". */
-  static std::string tag() { return "CalibratedClassifier<" + Serial::Io<E>::tag() + ">"; }
+  static std::string tag() {
+    return std::string("CalibratedClassifier<").append(Serial::Io<E>::tag()) + ">";
+  }
 
   /** The payload. \throws NotFittedError before fit. */
   static void write(const CalibratedClassifier<E>& m, ByteWriter& w) {

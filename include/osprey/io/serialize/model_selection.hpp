@@ -29,7 +29,9 @@ struct Serial::Io<TunedThresholdClassifier<E>> {
   static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "TunedThresholdClassifier",
                                        "model"};  ///< for messages
   /** e.g. "TunedThresholdClassifier<KNeighborsClassifier<double,Euclidean>>". */
-  static std::string tag() { return "TunedThresholdClassifier<" + Io<E>::tag() + ">"; }
+  static std::string tag() {
+    return std::string("TunedThresholdClassifier<").append(Io<E>::tag()) + ">";
+  }
 
   /** The payload. \throws NotFittedError before fit. */
   static void write(const Model& m, ByteWriter& w) {
