@@ -183,7 +183,8 @@ TEST_CASE("IsolationForest: the weighted quantile is numpy's percentile of the r
     const double pos = q * 6.0;
     const auto lo = static_cast<std::size_t>(std::floor(pos));
     const std::size_t hi = std::min<std::size_t>(lo + 1, 6);
-    const double want = sorted[lo] + (pos - double(lo)) * (sorted[hi] - sorted[lo]);
+    const double want =
+        sorted[lo] + osprey::detail::rounded_product(pos - double(lo), sorted[hi] - sorted[lo]);
     INFO("q = " << q);
     CHECK(osprey::detail::weighted_percentile(v, w, q) == want);
   }

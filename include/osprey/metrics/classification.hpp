@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../core/detail/rounded.hpp"
 #include "../core/sample_weight.hpp"
 #include "../core/validation.hpp"
 #include "label_counts.hpp"
@@ -249,14 +250,16 @@ inline double matthews_corrcoef(const Eigen::Ref<const Eigen::VectorXi>& y_true,
     const double t = c.tp[i] + c.fn[i];
     const double p = c.tp[i] + c.fp[i];
     correct += c.tp[i];
-    tt += t * t;
-    pp += p * p;
-    tp_dot += t * p;
+    // Products rounded on their own (no FMA contraction): with weights the covariances must
+    // cancel to exactly 0 where numpy's do, or a degenerate MCC comes out as noise, not 0.
+    tt += detail::rounded_product(t, t);
+    pp += detail::rounded_product(p, p);
+    tp_dot += detail::rounded_product(t, p);
   }
   const double s = c.n;
-  const double cov_ytyp = correct * s - tp_dot;
-  const double cov_ypyp = s * s - pp;
-  const double cov_ytyt = s * s - tt;
+  const double cov_ytyp = detail::rounded_product(correct, s) - tp_dot;
+  const double cov_ypyp = detail::rounded_product(s, s) - pp;
+  const double cov_ytyt = detail::rounded_product(s, s) - tt;
   if (cov_ypyp * cov_ytyt == 0.0) return 0.0;
   return cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp);
 }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/detail/rounded.hpp"
 #include "../core/random.hpp"
 #include "../core/validation.hpp"
 #include "stratified_kfold.hpp"
@@ -90,7 +91,7 @@ inline double numpy_pairwise_sum(const double* a, std::size_t n) {
 inline double numpy_std(const double* a, std::size_t n) {
   const double mean = numpy_pairwise_sum(a, n) / static_cast<double>(n);
   std::vector<double> sq(n);
-  for (std::size_t i = 0; i < n; ++i) sq[i] = (a[i] - mean) * (a[i] - mean);
+  for (std::size_t i = 0; i < n; ++i) sq[i] = (a[i] - mean) * (a[i] - mean);  // no sum: no FMA
   return std::sqrt(numpy_pairwise_sum(sq.data(), n) / static_cast<double>(n));
 }
 
@@ -316,7 +317,10 @@ class StratifiedGroupKFold {
     for (std::size_t f = 0; f < k; ++f) sum += column[f];
     const double mean = sum / static_cast<double>(k);
     double sq = 0.0;
-    for (std::size_t f = 0; f < k; ++f) sq += (column[f] - mean) * (column[f] - mean);
+    // The square rounded on its own, as numpy's: a fused multiply-add would change the ties.
+    for (std::size_t f = 0; f < k; ++f) {
+      sq += detail::rounded_product(column[f] - mean, column[f] - mean);
+    }
     return std::sqrt(sq / static_cast<double>(k));
   }
 

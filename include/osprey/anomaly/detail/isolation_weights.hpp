@@ -24,6 +24,7 @@
 #include <numeric>
 #include <vector>
 
+#include "../../core/detail/rounded.hpp"
 #include "../../core/random.hpp"
 #include "../../core/sample_weight.hpp"
 #include "../../core/validation.hpp"
@@ -108,7 +109,7 @@ struct IsolationRowWeights {
   const double frac = pos - lo;
   const double a = value_at(lo);
   const double b = value_at(lo + 1.0);
-  return a + frac * (b - a);
+  return a + detail::rounded_product(frac, b - a);  // the same rounding with or without FMA
 }
 
 }  // namespace detail
