@@ -94,7 +94,7 @@ requires(Serial::Io<Steps>::supported&&...) struct Serial::Io<Pipeline<Steps...>
     const std::size_t len = read_count(r, 1, format, "step");
     std::string bytes(len, '\0');
     for (std::size_t i = 0; i < len; ++i) bytes[i] = static_cast<char>(r.u8());
-    ByteReader sub(bytes, Serial::Io<St>::format);
+    ByteReader sub(bytes, Serial::Io<St>::format, r.version());  // the file's layout version
     St step = Serial::Io<St>::read(sub);
     if (sub.remaining() != 0) corrupted(format, sub.remaining(), " bytes after a step");
     return step;
