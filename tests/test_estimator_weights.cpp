@@ -180,7 +180,7 @@ TEST_CASE("IsolationForest: the weighted quantile is numpy's percentile of the r
   // repeated and sorted: 0.3 0.3 0.3 2.5 2.5 2.5 7.0 (7 values; -1.0 dropped)
   const std::vector<double> sorted = {0.3, 0.3, 0.3, 2.5, 2.5, 2.5, 7.0};
   for (const double q : {0.0, 0.1, 0.25, 0.5, 0.6, 0.9, 1.0}) {
-    const double pos = q * 6.0;
+    const double pos = osprey::detail::rounded_product(q, 6.0);  // as numpy: no FMA
     const auto lo = static_cast<std::size_t>(std::floor(pos));
     const std::size_t hi = std::min<std::size_t>(lo + 1, 6);
     const double want =

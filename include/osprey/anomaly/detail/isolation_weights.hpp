@@ -104,7 +104,7 @@ struct IsolationRowWeights {
     if (it == cum.end()) it = std::lower_bound(cum.begin(), cum.end(), sum);
     return sorted[static_cast<std::size_t>(it - cum.begin())];
   };
-  const double pos = q * std::max(sum - 1.0, 0.0);
+  const double pos = detail::rounded_product(q, std::max(sum - 1.0, 0.0));
   const double lo = std::floor(pos);
   const double frac = pos - lo;
   const double a = value_at(lo);
