@@ -2,6 +2,8 @@
 // curves element by element.
 #pragma once
 
+#include <Eigen/Core>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -44,6 +46,18 @@ inline bool close12(double got, double want) {
   if (std::isnan(want)) return std::isnan(got);
   if (std::isinf(want)) return got == want;
   return std::abs(got - want) <= 1e-12 * std::max(1.0, std::abs(want));
+}
+
+/** Requires `got` to equal `want` element by element to 1e-12 (close12), from element `skip`
+ *  on (a curve's first threshold is +inf by convention). */
+inline void require_curve(const Eigen::VectorXd& got, const Eigen::VectorXd& want, const char* what,
+                          Eigen::Index skip = 0) {
+  INFO("curve " << what);
+  REQUIRE(got.size() == want.size());
+  for (Eigen::Index i = skip; i < got.size(); ++i) {
+    INFO("element " << i << ": got " << got(i) << " want " << want(i));
+    CHECK(close12(got(i), want(i)));
+  }
 }
 
 }  // namespace osprey::testing

@@ -11,19 +11,10 @@ using osprey::testing::close12;
 using osprey::testing::load_row;
 using osprey::testing::load_row_labels;
 using osprey::testing::load_scalars;
+using osprey::testing::require_curve;
 using osprey::testing::require_throws_containing;
 
 namespace {
-
-void require_curve(const Eigen::VectorXd& got, const Eigen::VectorXd& want, const char* what,
-                   Eigen::Index skip = 0) {
-  INFO("curve " << what);
-  REQUIRE(got.size() == want.size());
-  for (Eigen::Index i = skip; i < got.size(); ++i) {
-    INFO("element " << i << ": got " << got(i) << " want " << want(i));
-    CHECK(close12(got(i), want(i)));
-  }
-}
 
 struct RankCase {
   const char* name;

@@ -18,6 +18,7 @@
 #include "test_metrics_helpers.hpp"
 
 using osprey::testing::close12;
+using osprey::testing::require_curve;
 using osprey::testing::require_throws_containing;
 
 namespace {
@@ -54,16 +55,6 @@ std::vector<std::vector<std::string>> fixture_lines(const std::string& name) {
     if (!line.empty()) out.push_back(split(line, ';'));
   }
   return out;
-}
-
-void require_curve(const Eigen::VectorXd& got, const Eigen::VectorXd& want, const char* what,
-                   Eigen::Index skip = 0) {
-  INFO("curve " << what);
-  REQUIRE(got.size() == want.size());
-  for (Eigen::Index i = skip; i < got.size(); ++i) {
-    INFO("element " << i << ": got " << got(i) << " want " << want(i));
-    CHECK(close12(got(i), want(i)));
-  }
 }
 
 void require_same(const Eigen::VectorXd& a, const Eigen::VectorXd& b, const char* what) {

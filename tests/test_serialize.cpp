@@ -15,16 +15,10 @@
 
 using osprey::FormatError;
 using osprey::Matrix;
+using osprey::testing::normal_data;
 using osprey::testing::require_throws_containing;
 
 namespace {
-
-Matrix<double> normal_data(Eigen::Index n, Eigen::Index d, std::uint64_t seed) {
-  osprey::Rng rng(seed);
-  Matrix<double> X(n, d);
-  for (Eigen::Index i = 0; i < X.size(); ++i) X(i) = rng.normal();
-  return X;
-}
 
 template <class E>
 std::string saved(const E& model) {

@@ -22,10 +22,19 @@
 #include <vector>
 
 #include <osprey/core/error.hpp>
+#include <osprey/core/random.hpp>
 #include <osprey/core/types.hpp>
 #include "prelude.hpp"
 
 namespace osprey::testing {
+
+/** An n x d matrix of standard normal draws from `Rng(seed)`. */
+inline Matrix<double> normal_data(Eigen::Index n, Eigen::Index d, std::uint64_t seed) {
+  Rng rng(seed);
+  Matrix<double> X(n, d);
+  for (Eigen::Index i = 0; i < X.size(); ++i) X(i) = rng.normal();
+  return X;
+}
 
 /** Requires `fn()` to throw `Exception` whose message contains `needle`. */
 template <class Exception, class Fn>

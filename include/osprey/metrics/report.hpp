@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/detail/rounded.hpp"
 #include "classification.hpp"
 
 OSPREY_NAMESPACE_BEGIN
@@ -61,33 +62,10 @@ namespace detail {
   return out;
 }
 
-/** `np.sum` of a float64 vector: numpy's pairwise summation (eight accumulators for blocks up
- *  to 128 values, halves above), so a printed total equals scikit-learn's to the last digit. */
-[[nodiscard]] inline double numpy_sum(const double* a, std::size_t n) {
-  if (n < 8) {
-    double s = 0.0;
-    for (std::size_t i = 0; i < n; ++i) s += a[i];
-    return s;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (std::size_t j = 0; j < 8; ++j) r[j] = a[j];
-    std::size_t i = 8;
-    for (; i < n - n % 8; i += 8) {
-      for (std::size_t j = 0; j < 8; ++j) r[j] += a[i + j];
-    }
-    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) s += a[i];
-    return s;
-  }
-  std::size_t half = n / 2;
-  half -= half % 8;
-  return numpy_sum(a, half) + numpy_sum(a + half, n - half);
-}
-
-/** numpy_sum of a whole vector. */
+/** `np.sum` of a whole float64 vector (numpy_pairwise_sum), so a printed total equals
+ *  scikit-learn's to the last digit. */
 [[nodiscard]] inline double numpy_sum(const std::vector<double>& v) {
-  return numpy_sum(v.data(), v.size());
+  return numpy_pairwise_sum(v.data(), v.size());
 }
 
 }  // namespace detail

@@ -61,32 +61,6 @@ inline void check_group_split(std::string_view who, int n_splits, Eigen::Index n
   }
 }
 
-/** numpy's float64 `add.reduce` over `n` contiguous values: a plain loop below 8 values,
- *  eight interleaved partial sums up to 128, halves (at a multiple of 8) above. Reproducing its
- *  order makes StratifiedGroupKFold's comparisons of standard deviations bit-identical to
- *  scikit-learn's. */
-inline double numpy_pairwise_sum(const double* a, std::size_t n) {
-  if (n < 8) {
-    double s = 0.0;
-    for (std::size_t i = 0; i < n; ++i) s += a[i];
-    return s;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (std::size_t j = 0; j < 8; ++j) r[j] = a[j];
-    std::size_t i = 8;
-    for (; i < n - n % 8; i += 8) {
-      for (std::size_t j = 0; j < 8; ++j) r[j] += a[i + j];
-    }
-    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) s += a[i];
-    return s;
-  }
-  std::size_t half = n / 2;
-  half -= half % 8;
-  return numpy_pairwise_sum(a, half) + numpy_pairwise_sum(a + half, n - half);
-}
-
 /** numpy's `np.std` (population) of n contiguous values, in its order of operations. */
 inline double numpy_std(const double* a, std::size_t n) {
   const double mean = numpy_pairwise_sum(a, n) / static_cast<double>(n);

@@ -1,5 +1,6 @@
 /** \file
- *  A product rounded on its own. Compilers may fuse `a * b + c` into one fused multiply-add
+ *  Reproducing a reference's floating-point arithmetic: numpy's pairwise summation, and a
+ *  product rounded on its own. Compilers may fuse `a * b + c` into one fused multiply-add
  *  (g++ does by default, clang within an expression) when the target has FMA, e.g. with
  *  -march=native. That is usually welcome, but where osprey must reproduce a reference's
  *  arithmetic exactly (numpy's order of operations, a difference that must cancel to exactly
@@ -8,6 +9,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 
 #include "../../config.hpp"
 
@@ -19,6 +21,32 @@ namespace detail {
  *  FMA it is a library call, so keep it out of the innermost loops of hot kernels. */
 [[nodiscard]] inline double rounded_product(double a, double b) noexcept {
   return std::fma(a, b, -0.0);
+}
+
+/** numpy's float64 `add.reduce` over `n` contiguous values: a plain loop below 8 values,
+ *  eight interleaved partial sums up to 128, halves (at a multiple of 8) above. Reproducing its
+ *  order makes StratifiedGroupKFold's comparisons of standard deviations bit-identical to
+ *  scikit-learn's. */
+inline double numpy_pairwise_sum(const double* a, std::size_t n) {
+  if (n < 8) {
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += a[i];
+    return s;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (std::size_t j = 0; j < 8; ++j) r[j] = a[j];
+    std::size_t i = 8;
+    for (; i < n - n % 8; i += 8) {
+      for (std::size_t j = 0; j < 8; ++j) r[j] += a[i + j];
+    }
+    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) s += a[i];
+    return s;
+  }
+  std::size_t half = n / 2;
+  half -= half % 8;
+  return numpy_pairwise_sum(a, half) + numpy_pairwise_sum(a + half, n - half);
 }
 
 }  // namespace detail
