@@ -34,6 +34,7 @@ static_assert(osprey::Serializable<Calibrated>);
 static_assert(osprey::Serializable<osprey::SigmoidCalibrator<float>>);
 static_assert(osprey::Serializable<osprey::IsotonicCalibrator<double>>);
 
+using osprey::testing::same_bits;
 namespace {
 
 /** One fixture file: case id -> field -> values ("<case> <field> v1 v2 ..." lines). */
@@ -113,12 +114,6 @@ std::string rewrapped(const std::string& file, const std::string& payload) {
 std::string payload_of(const std::string& file) {
   const std::size_t head = 18 + static_cast<unsigned char>(file[17]) + 8;
   return file.substr(head, file.size() - head - 8);
-}
-
-template <class A>
-bool same_bits(const A& a, const A& b) {
-  return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), sizeof(typename A::Scalar) * std::size_t(a.size())) == 0;
 }
 
 }  // namespace

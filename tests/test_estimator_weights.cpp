@@ -13,21 +13,15 @@
 #include <vector>
 
 #include "common/estimator_checks.hpp"
+#include "common/fixtures.hpp"
 
 using osprey::InvalidArgument;
 using osprey::Matrix;
 using osprey::testing::normal_data;
 using osprey::testing::require_throws_containing;
 
+using osprey::testing::same_bits;
 namespace {
-
-/** Same shape and the same bits. */
-template <class A>
-bool same_bits(const A& a, const A& b) {
-  using T = typename A::Scalar;
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.eval().data(), b.eval().data(), sizeof(T) * std::size_t(a.size())) == 0;
-}
 
 /** X with row i repeated w(i) times consecutively (w integer-valued). */
 Matrix<double> repeated(const Matrix<double>& X, const Eigen::VectorXd& w) {

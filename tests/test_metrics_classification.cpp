@@ -33,13 +33,6 @@ void check_value(const std::map<std::string, double>& want, const std::string& k
   CHECK(close12(got, want.at(key)));
 }
 
-Average average_of(const std::string& s) {
-  if (s == "binary") return Average::binary;
-  if (s == "micro") return Average::micro;
-  if (s == "macro") return Average::macro;
-  return Average::weighted;
-}
-
 }  // namespace
 
 TEST_CASE("classification metrics: every fixture case equals scikit-learn and imbalanced-learn",
@@ -57,7 +50,7 @@ TEST_CASE("classification metrics: every fixture case equals scikit-learn and im
     std::vector<std::string> avgs = {"micro", "macro", "weighted"};
     if (c.binary) avgs.insert(avgs.begin(), "binary");
     for (const std::string& avg : avgs) {
-      const Average a = average_of(avg);
+      const Average a = osprey::testing::average_named(avg);
       for (const int zd : {0, 1}) {
         const ZeroDivision z = zd == 0 ? ZeroDivision::zero : ZeroDivision::one;
         const std::string sfx = "_" + avg + "_" + std::to_string(zd);

@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 
+#include <osprey/metrics/label_counts.hpp>
+
 #include "common/fixtures.hpp"
 
 namespace osprey::testing {
@@ -42,6 +44,14 @@ inline std::string load_text(const std::string& name) {
 }
 
 /** Equal to 1e-12 (absolute below 1, relative above), NaN equal to NaN. */
+/** The Average a fixture names ("binary", "micro", "macro", otherwise weighted). */
+inline Average average_named(const std::string& s) {
+  if (s == "binary") return Average::binary;
+  if (s == "micro") return Average::micro;
+  if (s == "macro") return Average::macro;
+  return Average::weighted;
+}
+
 inline bool close12(double got, double want) {
   if (std::isnan(want)) return std::isnan(got);
   if (std::isinf(want)) return got == want;

@@ -9,29 +9,15 @@
 #include <vector>
 
 #include "common/estimator_checks.hpp"
+#include "common/fixtures.hpp"
 #include "test_metrics_helpers.hpp"
 
 using osprey::testing::close12;
 using osprey::testing::require_throws_containing;
 
+using osprey::testing::field_numbers;
+using osprey::testing::split_fields;
 namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string part;
-  while (std::getline(ss, part, sep)) out.push_back(part);
-  return out;
-}
-
-Eigen::VectorXd numbers(const std::string& field) {
-  std::stringstream ss(field);
-  std::vector<double> v;
-  std::string tok;
-  while (ss >> tok)
-    v.push_back(tok == "inf" ? std::numeric_limits<double>::infinity() : std::stod(tok));
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 std::vector<std::vector<std::string>> cases(const std::string& file) {
   std::ifstream in(osprey::testing::fixture_path("ranking_at_k/" + file));
@@ -39,13 +25,13 @@ std::vector<std::vector<std::string>> cases(const std::string& file) {
   std::vector<std::vector<std::string>> out;
   std::string line;
   while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(split(line, ';'));
+    if (!line.empty()) out.push_back(split_fields(line, ';'));
   }
   return out;
 }
 
 Eigen::VectorXd weights_of(const std::string& field) {
-  return field == "none" ? Eigen::VectorXd() : numbers(field);
+  return field == "none" ? Eigen::VectorXd() : field_numbers(field);
 }
 
 void require_close(const Eigen::VectorXd& got, const Eigen::VectorXd& want, const char* what) {
@@ -101,8 +87,8 @@ TEST_CASE("dcg_score and ndcg_score equal scikit-learn on generated cases", "[me
     const std::optional<int> k =
         c[3] == "none" ? std::nullopt : std::optional<int>(std::stoi(c[3]));
     const Eigen::VectorXd w = weights_of(c[4]);
-    const Eigen::VectorXd rv = numbers(c[5]);
-    const Eigen::VectorXd sv = numbers(c[6]);
+    const Eigen::VectorXd rv = field_numbers(c[5]);
+    const Eigen::VectorXd sv = field_numbers(c[6]);
     const Eigen::MatrixXd rel = Eigen::Map<const osprey::RowMatrix<double>>(rv.data(), q, d);
     const Eigen::MatrixXd s = Eigen::Map<const osprey::RowMatrix<double>>(sv.data(), q, d);
     CHECK(close12(osprey::dcg_score(rel, s, k, w), std::stod(c[7])));
@@ -219,8 +205,8 @@ TEST_CASE("precision_at_k and recall_at_k equal the permutation-averaged brute f
   REQUIRE(all.size() >= 50);
   for (const auto& c : all) {
     INFO("case " << c[0]);
-    const Eigen::VectorXi y = numbers(c[1]).cast<int>();
-    const Eigen::VectorXd s = numbers(c[2]);
+    const Eigen::VectorXi y = field_numbers(c[1]).cast<int>();
+    const Eigen::VectorXd s = field_numbers(c[2]);
     const Eigen::VectorXd w = weights_of(c[3]);
     const Eigen::Index k = std::stol(c[4]);
     CHECK(close12(osprey::precision_at_k(y, s, k, w), std::stod(c[5])));
@@ -252,16 +238,16 @@ TEST_CASE("cumulative_gain_curve equals its definition, tied scores in one step"
   REQUIRE(all.size() >= 50);
   for (const auto& c : all) {
     INFO("case " << c[0]);
-    const Eigen::VectorXi y = numbers(c[1]).cast<int>();
-    const Eigen::VectorXd s = numbers(c[2]);
+    const Eigen::VectorXi y = field_numbers(c[1]).cast<int>();
+    const Eigen::VectorXd s = field_numbers(c[2]);
     const Eigen::VectorXd w = weights_of(c[3]);
-    const auto want = split(c[4], '|');
+    const auto want = split_fields(c[4], '|');
     const osprey::GainCurve g = osprey::cumulative_gain_curve(y, s, w);
-    require_close(g.population, numbers(want[0]), "population");
-    require_close(g.recall, numbers(want[1]), "recall");
-    require_close(g.precision, numbers(want[2]), "precision");
-    require_close(g.lift, numbers(want[3]), "lift");
-    require_close(g.thresholds, numbers(want[4]), "thresholds");
+    require_close(g.population, field_numbers(want[0]), "population");
+    require_close(g.recall, field_numbers(want[1]), "recall");
+    require_close(g.precision, field_numbers(want[2]), "precision");
+    require_close(g.lift, field_numbers(want[3]), "lift");
+    require_close(g.thresholds, field_numbers(want[4]), "thresholds");
     CHECK(g.fpr.size() == 0);
   }
 }

@@ -15,34 +15,20 @@
 #include <vector>
 
 #include "common/estimator_checks.hpp"
+#include "common/fixtures.hpp"
 #include "test_metrics_helpers.hpp"
 
 using osprey::testing::close12;
 using osprey::testing::require_curve;
 using osprey::testing::require_throws_containing;
 
+using osprey::testing::field_numbers;
+using osprey::testing::split_fields;
 namespace {
-
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  std::string part;
-  while (std::getline(ss, part, sep)) out.push_back(part);
-  if (!text.empty() && text.back() == sep) out.emplace_back();
-  return out;
-}
-
-Eigen::VectorXd numbers(const std::string& field) {
-  std::vector<double> v;
-  std::stringstream ss(field);
-  std::string cell;
-  while (ss >> cell) v.push_back(std::stod(cell));
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 std::vector<Eigen::VectorXd> arrays(const std::string& field) {
   std::vector<Eigen::VectorXd> out;
-  for (const std::string& part : split(field, '|')) out.push_back(numbers(part));
+  for (const std::string& part : split_fields(field, '|')) out.push_back(field_numbers(part));
   return out;
 }
 
@@ -52,7 +38,7 @@ std::vector<std::vector<std::string>> fixture_lines(const std::string& name) {
   std::vector<std::vector<std::string>> out;
   std::string line;
   while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(split(line, ';'));
+    if (!line.empty()) out.push_back(split_fields(line, ';'));
   }
   return out;
 }
@@ -160,9 +146,9 @@ TEST_CASE("weighted binary ranking metrics equal scikit-learn 1.2 on generated c
     REQUIRE(f.size() == 10);
     INFO("case " << f[0]);
     const int pos = std::stoi(f[1]);
-    const Eigen::VectorXi y = numbers(f[2]).cast<int>();
-    const Eigen::VectorXd s = numbers(f[3]);
-    const Eigen::VectorXd w = numbers(f[4]);
+    const Eigen::VectorXi y = field_numbers(f[2]).cast<int>();
+    const Eigen::VectorXd s = field_numbers(f[3]);
+    const Eigen::VectorXd w = field_numbers(f[4]);
     for (const bool drop : {true, false}) {
       INFO("drop_intermediate " << drop);
       const auto want = arrays(f[drop ? 5 : 6]);
@@ -197,13 +183,14 @@ TEST_CASE("one-vs-rest average precision and weighted AUC equal scikit-learn 1.2
     REQUIRE(f.size() == 11);
     INFO("case " << f[0]);
     const auto k = static_cast<Eigen::Index>(std::stoi(f[1]));
-    const Eigen::VectorXi y = numbers(f[2]).cast<int>();
-    const Eigen::VectorXd flat = numbers(f[3]);
+    const Eigen::VectorXi y = field_numbers(f[2]).cast<int>();
+    const Eigen::VectorXd flat = field_numbers(f[3]);
     const osprey::Matrix<double> p =
         Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
             flat.data(), y.size(), k);
-    const Eigen::VectorXd w = numbers(f[4]);
-    require_curve(osprey::average_precision_per_class(y, p, {}, w), numbers(f[5]), "AP per class");
+    const Eigen::VectorXd w = field_numbers(f[4]);
+    require_curve(osprey::average_precision_per_class(y, p, {}, w), field_numbers(f[5]),
+                  "AP per class");
     CHECK(close12(osprey::average_precision_score(y, p, Average::macro, {}, w), std::stod(f[6])));
     CHECK(
         close12(osprey::average_precision_score(y, p, Average::weighted, {}, w), std::stod(f[7])));

@@ -81,13 +81,6 @@ std::vector<WeightedCase> load_cases() {
 
 const std::vector<std::string> averages = {"binary", "micro", "macro", "weighted"};
 
-Average average_of(const std::string& s) {
-  if (s == "binary") return Average::binary;
-  if (s == "micro") return Average::micro;
-  if (s == "macro") return Average::macro;
-  return Average::weighted;
-}
-
 /** Every weighted number of the label metrics, keyed as the fixtures are (plus zero_division =
  *  nan, the confusion matrix and the report's rows). */
 std::vector<std::pair<std::string, double>> all_metrics(const Eigen::VectorXi& yt,
@@ -103,7 +96,7 @@ std::vector<std::pair<std::string, double>> all_metrics(const Eigen::VectorXi& y
   put("gmean_multiclass", osprey::geometric_mean_score(yt, yp, std::nullopt, pos, {}, w));
   for (const std::string& avg : averages) {
     if (avg == "binary" && !binary) continue;
-    const Average a = average_of(avg);
+    const Average a = osprey::testing::average_named(avg);
     for (const int zd : {0, 1, 2}) {
       const auto z = static_cast<ZeroDivision>(zd);
       const std::string sfx = "_" + avg + "_" + std::to_string(zd);

@@ -23,29 +23,15 @@
 #include <vector>
 
 #include "common/estimator_checks.hpp"
+#include "common/fixtures.hpp"
 #include "test_metrics_helpers.hpp"
 
 using osprey::InvalidArgument;
 using osprey::testing::require_throws_containing;
 
+using osprey::testing::field_numbers;
+using osprey::testing::split_fields;
 namespace {
-
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, sep)) out.push_back(item);
-  if (!text.empty() && text.back() == sep) out.emplace_back();
-  return out;
-}
-
-Eigen::VectorXd numbers(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<double> v;
-  double x = 0.0;
-  while (in >> x) v.push_back(x);
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
 
 void require_same(const Eigen::VectorXd& got, const Eigen::VectorXd& want, Eigen::Index skip) {
   REQUIRE(got.size() == want.size());
@@ -60,35 +46,35 @@ void require_same(const Eigen::VectorXd& got, const Eigen::VectorXd& want, Eigen
 TEST_CASE("ranking curves: pos_label rules and outcomes match scikit-learn case by case",
           "[metrics][edges]") {
   const std::string text = osprey::testing::load_text("metrics/pos_label_cases.txt");
-  const std::vector<std::string> lines = split(text, '\n');
+  const std::vector<std::string> lines = split_fields(text, '\n');
   REQUIRE(lines.size() > 40);
-  const Eigen::VectorXd s = numbers(split(lines[0], ';').at(1));
+  const Eigen::VectorXd s = field_numbers(split_fields(lines[0], ';').at(1));
   int checked = 0;
   for (std::size_t l = 1; l < lines.size(); ++l) {
     if (lines[l].empty()) continue;
-    const std::vector<std::string> f = split(lines[l], ';');
+    const std::vector<std::string> f = split_fields(lines[l], ';');
     REQUIRE(f.size() == 5);
     INFO(lines[l]);
     const std::string& func = f[0];
     const std::optional<int> pos =
         f[1] == "none" ? std::nullopt : std::optional<int>(std::stoi(f[1]));
-    const Eigen::VectorXi y = numbers(f[3]).cast<int>();
-    const std::vector<std::string> arrays = split(f[4], '|');
+    const Eigen::VectorXi y = field_numbers(f[3]).cast<int>();
+    const std::vector<std::string> arrays = split_fields(f[4], '|');
     auto run = [&] {
       if (func == "roc_curve") {
         const osprey::Curve c = osprey::roc_curve(y, s, pos);
-        require_same(c.fpr, numbers(arrays.at(0)), 0);
-        require_same(c.tpr, numbers(arrays.at(1)), 0);
-        require_same(c.thresholds, numbers(arrays.at(2)), 1);  // 1.2: max + 1, osprey: +inf
+        require_same(c.fpr, field_numbers(arrays.at(0)), 0);
+        require_same(c.tpr, field_numbers(arrays.at(1)), 0);
+        require_same(c.thresholds, field_numbers(arrays.at(2)), 1);  // 1.2: max + 1, osprey: +inf
       } else if (func == "precision_recall_curve") {
         const osprey::Curve c = osprey::precision_recall_curve(y, s, pos);
-        require_same(c.precision, numbers(arrays.at(0)), 0);
-        require_same(c.recall, numbers(arrays.at(1)), 0);
-        require_same(c.thresholds, numbers(arrays.at(2)), 0);
+        require_same(c.precision, field_numbers(arrays.at(0)), 0);
+        require_same(c.recall, field_numbers(arrays.at(1)), 0);
+        require_same(c.thresholds, field_numbers(arrays.at(2)), 0);
       } else {
         REQUIRE(pos.has_value());
         const double ap = osprey::average_precision_score(y, s, *pos);
-        CHECK_THAT(ap, Catch::Matchers::WithinAbs(numbers(arrays.at(0))(0), 1e-12));
+        CHECK_THAT(ap, Catch::Matchers::WithinAbs(field_numbers(arrays.at(0))(0), 1e-12));
       }
     };
     if (f[2] == "ok") {

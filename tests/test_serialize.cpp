@@ -12,12 +12,14 @@
 #include <string>
 #include <vector>
 #include "common/estimator_checks.hpp"
+#include "common/fixtures.hpp"
 
 using osprey::FormatError;
 using osprey::Matrix;
 using osprey::testing::normal_data;
 using osprey::testing::require_throws_containing;
 
+using osprey::testing::same_bits;
 namespace {
 
 template <class E>
@@ -33,14 +35,6 @@ E reloaded(const E& model) {
   E copy = osprey::load<E>(in);
   CHECK(in.peek() == std::char_traits<char>::eof());
   return copy;
-}
-
-/** Same shape and the same bits (so NaN == NaN and -0 != +0). */
-template <class A>
-bool same_bits(const A& a, const A& b) {
-  using T = typename A::Scalar;
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.eval().data(), b.eval().data(), sizeof(T) * std::size_t(a.size())) == 0;
 }
 
 /** Every prefix and every single-byte change of a saved file throws FormatError. */
@@ -407,7 +401,7 @@ struct V1Models {
 };
 
 template <class E>
-E load_fixture(const std::string& name) {
+E load_saved_fixture(const std::string& name) {
   std::ifstream file(std::string(OSPREY_FIXTURES_DIR) + "/serialize/" + name, std::ios::binary);
   INFO(name);
   REQUIRE(file);
@@ -422,7 +416,7 @@ TEST_CASE("serialize: files of format version 1 (osprey 0.3) keep loading", "[se
   // They are frozen: this build writes format version 2 (the scalers' weight sum, the kNN
   // sample weights), whose loading tests/test_estimator_weights.cpp covers.
   V1Models m;
-  const auto scaler = load_fixture<osprey::StandardScaler<double>>("v1_standard_scaler.osp");
+  const auto scaler = load_saved_fixture<osprey::StandardScaler<double>>("v1_standard_scaler.osp");
   CHECK(same_bits(scaler.transform(m.X), m.scaler.transform(m.X)));
   CHECK(scaler.n_samples_seen() == 50.0);  // the version-1 row count, now a weight sum
   // Fitting draws thresholds and PageRank iterates with multiply-adds, which a build with FMA
@@ -435,18 +429,18 @@ TEST_CASE("serialize: files of format version 1 (osprey 0.3) keep loading", "[se
     return same_bits(a, b);
 #endif
   };
-  const auto forest = load_fixture<osprey::IsolationForest<float>>("v1_isolation_forest.osp");
+  const auto forest = load_saved_fixture<osprey::IsolationForest<float>>("v1_isolation_forest.osp");
   CHECK(same_fit(forest.score_samples(m.X), m.forest.score_samples(m.X)));
-  const auto knn =
-      load_fixture<osprey::KNeighborsClassifier<double, osprey::Manhattan>>("v1_knn_manhattan.osp");
+  const auto knn = load_saved_fixture<osprey::KNeighborsClassifier<double, osprey::Manhattan>>(
+      "v1_knn_manhattan.osp");
   CHECK(same_bits(knn.predict_proba(m.X), m.knn.predict_proba(m.X)));
-  auto cusum = load_fixture<osprey::Cusum<double>>("v1_cusum_midstream.osp");
+  auto cusum = load_saved_fixture<osprey::Cusum<double>>("v1_cusum_midstream.osp");
   const auto rest = m.series.tail(10);
   const auto got = cusum.trace(rest);
   const auto want = m.cusum.trace(rest);
   CHECK(same_bits(got.upper_statistic, want.upper_statistic));
   CHECK(same_bits(got.lower_statistic, want.lower_statistic));
   CHECK(got.alarms == want.alarms);
-  const auto pagerank = load_fixture<osprey::PageRank<double>>("v1_pagerank.osp");
+  const auto pagerank = load_saved_fixture<osprey::PageRank<double>>("v1_pagerank.osp");
   CHECK(same_fit(pagerank.scores(), m.pagerank.scores()));
 }

@@ -16,11 +16,13 @@
 #include <random>
 
 #include "common/estimator_checks.hpp"
+#include "common/fixtures.hpp"
 
 using osprey::Algorithm;
 using osprey::Weights;
 using osprey::testing::require_throws_containing;
 
+using osprey::testing::same_bits;
 namespace {
 thread_local std::size_t allocations = 0;  // operator new calls on this thread
 
@@ -103,13 +105,6 @@ Eigen::VectorXi labels(Eigen::Index n, int n_classes, unsigned seed) {
   Eigen::VectorXi y(n);
   for (Eigen::Index i = 0; i < n; ++i) y(i) = 10 * u(gen) - 7;  // labels -7, 3, 13, ...
   return y;
-}
-
-/** Same bits (or both the same NaN-free value): the single-row paths must not differ by an
- *  ulp from the batch. */
-template <class S>
-bool same_bits(S a, S b) {
-  return std::memcmp(&a, &b, sizeof(S)) == 0;
 }
 
 template <class Scaler>

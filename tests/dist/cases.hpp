@@ -2,7 +2,7 @@
  *  Every distributed test case, as an X-macro list: X(name) stands for
  *  `template <class C> void case_<name>(C&)`. tests/test_dist.cpp runs each under
  *  ThreadCommunicator for p = 1..4; tests/dist/mpi_main.cpp runs the one named on its command
- *  line under MPI, and tests/CMakeLists.txt registers it for mpirun -n 1..4. */
+ *  line under MPI, and tests/CMakeLists.txt registers it for mpirun -n 2 and 3. */
 #pragma once
 
 #include "case_communicator.hpp"

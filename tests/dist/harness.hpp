@@ -5,7 +5,7 @@
  *  answer itself, runs the distributed form on its share of the data, and throws
  *  `DistCheckFailed` (OSPREY_DIST_CHECK) when they differ. The same case runs under
  *  ThreadCommunicator for p = 1..4 (tests/test_dist.cpp, inside osprey_tests) and, when MPI is
- *  found, under mpirun -n 1..4 (tests/dist/mpi_main.cpp). Catch's assertions are not
+ *  found, under mpirun -n 2 and 3 (tests/dist/mpi_main.cpp). Catch's assertions are not
  *  thread-safe, so the cases throw instead of using REQUIRE.
  */
 #pragma once
