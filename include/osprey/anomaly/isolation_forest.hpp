@@ -35,8 +35,8 @@
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "../io/binary_format.hpp"
-#include "../kernels/isolation_walk.hpp"
 #include "../kernels/isolation_hyperplane_walk.hpp"
+#include "../kernels/isolation_walk.hpp"
 #include "detail/isolation_hyperplane.hpp"
 #include "detail/isolation_io.hpp"
 #include "detail/isolation_tree.hpp"
@@ -61,11 +61,6 @@ struct IsolationForestParams {
   std::variant<double, int> max_features = 1.0;
   /** Draw each tree's rows with replacement. */
   bool bootstrap = false;
-  /** 0 (the default): the axis-parallel forest of Liu et al. Else the Extended Isolation
-   *  Forest of Hariri, Kind & Brunner (2021): every split is a hyperplane whose normal vector
-   *  has `extension_level + 1` non-zero standard-normal components, at most d_T - 1 for the
-   *  d_T features each tree sees (fit checks). d_T - 1 is the "fully extended" forest. */
-  int extension_level = 0;
   /** Seed of every random draw; tree t uses the stream `Rng(random_state).split(t)`. */
   std::uint64_t random_state = 0;
   /** Threads for fit (over trees) and scoring (over rows); 0 = max_threads(). */
@@ -77,6 +72,12 @@ struct IsolationForestParams {
   /** Optional progress report during fit (stage "fit", done/total trees), called from the
    *  calling thread. */
   ProgressCallback progress{};
+  /** 0 (the default): the axis-parallel forest of Liu et al. Else the Extended Isolation
+   *  Forest of Hariri, Kind & Brunner (2021): every split is a hyperplane whose normal vector
+   *  has `extension_level + 1` non-zero standard-normal components, at most d_T - 1 for the
+   *  d_T features each tree sees (fit checks); d_T - 1 is the "fully extended" forest. Last in
+   *  the struct, so designated initialisers write it last. */
+  int extension_level = 0;
 };
 
 /** Isolation Forest anomaly detector (Liu, Ting & Zhou, ICDM 2008), with scikit-learn's
@@ -426,16 +427,6 @@ class IsolationForest {
     return std::exp2(-mean / s.normaliser());
   }
 
-  /** numpy.percentile(values, 100 q) with linear interpolation. */
-  static double percentile(std::vector<double> v, double q) {
-    std::sort(v.begin(), v.end());
-    const double pos = q * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    const double frac = pos - static_cast<double>(lo);
-    return v[lo] + frac * (v[hi] - v[lo]);
-  }
-
   /** Throws unless the feature indices fit the trees' 32-bit feature slots. */
   static void check_feature_count(Eigen::Index d) {
     if (static_cast<std::uint64_t>(d) > std::numeric_limits<std::uint32_t>::max()) {
@@ -508,8 +499,8 @@ class IsolationForest {
           fit_stop().check();
           Rng rng = root.split(static_cast<std::uint64_t>(first_tree + t));
           if (s.hyperplanes()) {
-            detail::grow_hyperplane_tree(Xr, d_tree, params_.bootstrap,
-                                         static_cast<std::size_t>(t), rng, s, weights);
+            detail::grow_hyperplane_tree(Xr, d_tree, params_.bootstrap, static_cast<std::size_t>(t),
+                                         rng, s, weights);
           } else {
             detail::grow_isolation_tree(Xr, d_tree, params_.bootstrap, static_cast<std::size_t>(t),
                                         rng, s, weights);
@@ -540,7 +531,7 @@ class IsolationForest {
     if (detail::is_weighted(w)) {
       return detail::weighted_percentile(scores, w, *params_.contamination);
     }
-    return percentile(std::move(scores), *params_.contamination);
+    return detail::linear_percentile(std::move(scores), *params_.contamination);
   }
 
   const State& state() const {

@@ -70,9 +70,8 @@ struct HyperplaneTrees {
  *  feature j at `z[j * stride]`), `nv` at the node's k components, `nf` at their local features
  *  (null: component m is feature m). The one formula growth and both walks use. */
 template <class Scalar>
-OSPREY_ALWAYS_INLINE double hyperplane_dot(const double* z, std::ptrdiff_t stride,
-                                           const Scalar* nv, const std::uint32_t* nf,
-                                           Eigen::Index k) {
+OSPREY_ALWAYS_INLINE double hyperplane_dot(const double* z, std::ptrdiff_t stride, const Scalar* nv,
+                                           const std::uint32_t* nf, Eigen::Index k) {
   double dot = 0.0;
   if (nf == nullptr) {
     for (Eigen::Index m = 0; m < k; ++m) dot += z[m * stride] * static_cast<double>(nv[m]);
@@ -112,8 +111,8 @@ void hyperplane_block(const HyperplaneTrees<Scalar>& s, const Scalar* xb, std::p
     for (int level = 0; level < s.height; ++level) {
       for (Eigen::Index r = 0; r < B; ++r) {
         const auto node = static_cast<std::size_t>(idx[r]);
-        const double dot = hyperplane_dot(zb + r, stride, normals + node * k,
-                                          nfs ? nfs + node * k : nullptr, s.k);
+        const double dot =
+            hyperplane_dot(zb + r, stride, normals + node * k, nfs ? nfs + node * k : nullptr, s.k);
         idx[r] = 2 * idx[r] + 1 + static_cast<std::int32_t>(dot > static_cast<double>(b[node]));
       }
     }

@@ -142,10 +142,9 @@ struct HyperplaneTreeBuilder {
         std::partition(order.begin() + static_cast<std::ptrdiff_t>(begin),
                        order.begin() + static_cast<std::ptrdiff_t>(end),
                        [&](std::uint32_t i) {
-                         return kernels::hyperplane_dot(z.data() + i,
-                                                        static_cast<std::ptrdiff_t>(psi), nv, nf,
-                                                        static_cast<Eigen::Index>(k)) <=
-                                static_cast<double>(stored);
+                         return kernels::hyperplane_dot(
+                                    z.data() + i, static_cast<std::ptrdiff_t>(psi), nv, nf,
+                                    static_cast<Eigen::Index>(k)) <= static_cast<double>(stored);
                        }) -
         order.begin());
     grow(2 * slot + 1, depth + 1, begin, mid, rng);
@@ -222,13 +221,13 @@ void hyperplane_contributions(const IsolationForestState<Scalar>& s, const Scala
     std::size_t node = 0;
     while (node < n_int && b[node] != std::numeric_limits<Scalar>::infinity()) {
       const Scalar* nv = v.normals + (t * n_int + node) * k;
-      const std::uint32_t* nf = v.normal_features ? v.normal_features + (t * n_int + node) * k
-                                                  : nullptr;
+      const std::uint32_t* nf =
+          v.normal_features ? v.normal_features + (t * n_int + node) * k : nullptr;
       const double dot = kernels::hyperplane_dot(z.data(), 1, nv, nf, v.k);
       const std::size_t child =
           2 * node + 1 + static_cast<std::size_t>(dot > static_cast<double>(b[node]));
-      const double credit = average_path_length(count[node]) - 1.0 -
-                            average_path_length(count[child]);
+      const double credit =
+          average_path_length(count[node]) - 1.0 - average_path_length(count[child]);
       double norm2 = 0.0;
       for (std::size_t m = 0; m < k; ++m) {
         norm2 += static_cast<double>(nv[m]) * static_cast<double>(nv[m]);

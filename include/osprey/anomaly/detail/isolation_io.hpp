@@ -254,8 +254,8 @@ struct Serial::Io<IsolationForest<S>> {
                 " features per tree and ", k, " normal components per node");
     }
     const std::uint64_t per_tree = dt * (4 + sizeof(S)) + n_int * sizeof(S) +
-                                   n_int * k * (sizeof(S) + (k < dt ? 4 : 0)) +
-                                   n_leaf * sizeof(S) + (n_int + n_leaf) * 4;
+                                   n_int * k * (sizeof(S) + (k < dt ? 4 : 0)) + n_leaf * sizeof(S) +
+                                   (n_int + n_leaf) * 4;
     if (r.remaining() / per_tree != h.n_estimators || r.remaining() % per_tree != 0) {
       corrupted("the payload holds ", r.remaining(), " bytes of trees, expected ", h.n_estimators,
                 " x ", per_tree);

@@ -76,8 +76,8 @@ struct IsolationForestState {
   std::vector<std::uint32_t> features;
   std::vector<Scalar> leaf_values;
   std::vector<std::uint32_t> counts;
-  int extension_level = 0;     // 0: axis-parallel splits; else hyperplanes of level + 1 terms
-  Eigen::Index d_tree = 0;     // features per tree (hyperplane forests only)
+  int extension_level = 0;  // 0: axis-parallel splits; else hyperplanes of level + 1 terms
+  Eigen::Index d_tree = 0;  // features per tree (hyperplane forests only)
   std::vector<std::uint32_t> tree_features;    // T x d_tree (hyperplane forests only)
   std::vector<Scalar> centres;                 // T x d_tree (hyperplane forests only)
   std::vector<Scalar> normals;                 // T x n_internal x k (hyperplane forests only)

@@ -51,8 +51,8 @@ void raise_height(IsolationForestState<Scalar>& s, int H) {
   const std::size_t int_new = taller.n_internal();
   const std::size_t leaf_new = taller.n_leaves();
   const auto k = static_cast<std::size_t>(s.hyperplanes() ? s.normal_terms() : 0);
-  taller.thresholds = widen_blocks(s.thresholds, T, int_old, int_new,
-                                   std::numeric_limits<Scalar>::infinity());
+  taller.thresholds =
+      widen_blocks(s.thresholds, T, int_old, int_new, std::numeric_limits<Scalar>::infinity());
   if (!s.features.empty()) {
     taller.features = widen_blocks(s.features, T, int_old, int_new, std::uint32_t{0});
   }
