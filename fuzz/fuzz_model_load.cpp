@@ -202,7 +202,16 @@ std::map<std::string, std::vector<std::string>> seeds() {
                   .fit(X, y))};
   out["isolation_forest"] = {
       file_of(osprey::IsolationForest<float>({.n_estimators = 2, .max_samples = 8}).fit(X)),
-      file_of(osprey::IsolationForest<double>({.n_estimators = 2, .max_samples = 4}).fit(X))};
+      file_of(osprey::IsolationForest<double>({.n_estimators = 2, .max_samples = 4}).fit(X)),
+      // Extended Isolation Forests: hyperplanes with 2 of 3 terms (normal features stored), and
+      // fully extended after add_trees on fewer rows (a layout taller than psi's limit)
+      file_of(osprey::IsolationForest<float>(
+                  {.n_estimators = 2, .max_samples = 8, .extension_level = 1})
+                  .fit(X)),
+      file_of(osprey::IsolationForest<double>(
+                  {.n_estimators = 1, .max_samples = 8, .contamination = 0.2, .extension_level = 2})
+                  .fit(X.topRows(4))
+                  .add_trees(X, 1))};
   const std::vector<osprey::Graph<float>::Edge> edges{{0, 1}, {1, 2}, {2, 0}, {3, 2}};
   const auto g = osprey::Graph<float>::from_edges(5, edges, std::vector<float>{1, 2, 3, 0.5F});
   out["graph"] = {file_of(g), file_of(osprey::Graph<double>::from_edges(3, {{0, 1}, {1, 1}}))};

@@ -533,14 +533,15 @@ TEST_CASE("IsolationForest: load rejects a checksummed file with an impossible l
   std::string bytes = out.str();
 
   // Layout (docs/model-format.md): a 26-byte header plus the type tag
-  // "IsolationForest<double>" (23 bytes), the u64 payload length, 80 bytes of fixed payload
-  // fields, then per tree 2^h - 1 thresholds (8 bytes) and features (4 bytes), 2^h leaf values
-  // (8 bytes), a count (4 bytes) per slot, then the 8-byte checksum.
+  // "IsolationForest<double>" (23 bytes), the u64 payload length, 84 bytes of fixed payload
+  // fields (80 before format version 3 added the u32 extension_level), then per tree 2^h - 1
+  // thresholds (8 bytes) and features (4 bytes), 2^h leaf values (8 bytes), a count (4 bytes) per
+  // slot, then the 8-byte checksum.
   const std::size_t head = 18 + 23 + 8;
   const std::size_t internal = 2 * ((std::size_t{1} << forest.height_limit()) - 1);
   const std::size_t leaves = 2 * (std::size_t{1} << forest.height_limit());
-  REQUIRE(bytes.size() == head + 80 + internal * 12 + leaves * 8 + (internal + leaves) * 4 + 8);
-  const std::size_t first_leaf = head + 80 + internal * 12;
+  REQUIRE(bytes.size() == head + 84 + internal * 12 + leaves * 8 + (internal + leaves) * 4 + 8);
+  const std::size_t first_leaf = head + 84 + internal * 12;
   const double absurd = 1e9;
   std::uint64_t bits = 0;
   std::memcpy(&bits, &absurd, sizeof bits);
@@ -565,9 +566,11 @@ TEST_CASE("IsolationForest: save writes the same payload as format version 1 alw
   // payload travels in the model envelope (docs/model-format.md); the test cuts it out and
   // wraps it in the 0.1 envelope again, so the pins check that the payload is byte-identical. The
   // data comes from uniform draws only; the leaf values go through std::log (exact on glibc; psi =
-  // 4 keeps every c(size) exact). Where the target has FMA (-march=native), the compiler may fuse
-  // the split draws' lo + (hi - lo) u into one rounding, so the fitted thresholds, and with them
-  // the checksums, legitimately differ; there the sizes (the layout) are still checked.
+  // 4 keeps every c(size) exact). Format version 3 inserted the u32 extension_level (0 here)
+  // after the 80 bytes of fixed fields; the test cuts it out again. Where the target has FMA
+  // (-march=native), the compiler may fuse the split draws' lo + (hi - lo) u into one rounding, so
+  // the fitted thresholds, and with them the checksums, legitimately differ; there the sizes (the
+  // layout) are still checked.
   osprey::Rng rng(11);
   Matrix<double> X(500, 6);
   for (Eigen::Index i = 0; i < X.size(); ++i) X(i) = rng.uniform() * 10.0 - 5.0;
@@ -577,9 +580,11 @@ TEST_CASE("IsolationForest: save writes the same payload as format version 1 alw
     forest.save(file);
     const std::string model = file.str();
     const std::size_t head = 18 + static_cast<std::size_t>(model[17]) + 8;
+    std::string payload = model.substr(head, model.size() - head - 8);
+    REQUIRE(payload.substr(80, 4) == std::string(4, '\0'));  // extension_level 0
+    payload.erase(80, 4);
     std::ostringstream out;
-    osprey::detail::write_envelope(out, osprey::detail::kIsolationFormat,
-                                   model.substr(head, model.size() - head - 8));
+    osprey::detail::write_envelope(out, osprey::detail::kIsolationFormat, payload);
     const std::string bytes = out.str();
 #if defined(__FMA__)
     return std::pair{bytes.size(), std::uint64_t{0}};

@@ -35,9 +35,12 @@
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "../io/binary_format.hpp"
+#include "../kernels/isolation_hyperplane_walk.hpp"
 #include "../kernels/isolation_walk.hpp"
+#include "detail/isolation_hyperplane.hpp"
 #include "detail/isolation_io.hpp"
 #include "detail/isolation_tree.hpp"
+#include "detail/isolation_warm.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 
@@ -69,6 +72,12 @@ struct IsolationForestParams {
   /** Optional progress report during fit (stage "fit", done/total trees), called from the
    *  calling thread. */
   ProgressCallback progress{};
+  /** 0 (the default): the axis-parallel forest of Liu et al. Else the Extended Isolation
+   *  Forest of Hariri, Kind & Brunner (2021): every split is a hyperplane whose normal vector
+   *  has `extension_level + 1` non-zero standard-normal components, at most d_T - 1 for the
+   *  d_T features each tree sees (fit checks); d_T - 1 is the "fully extended" forest. Last in
+   *  the struct, so designated initialisers write it last. */
+  int extension_level = 0;
 };
 
 /** Isolation Forest anomaly detector (Liu, Ting & Zhou, ICDM 2008), with scikit-learn's
@@ -84,6 +93,16 @@ struct IsolationForestParams {
  *  path length of a row through a tree is the depth of the leaf it reaches plus `c(size)`, the
  *  average path length of the leaf's `size` training rows. The anomaly score is
  *  `s(x) = 2^(-E[h(x)] / c(psi))`, in (0, 1]: near 1 for anomalies, 0.5 or below for normal rows.
+ *
+ *  With `extension_level` L >= 1 the trees are those of the Extended Isolation Forest (Hariri,
+ *  Kind & Brunner, IEEE TKDE 2021): a node draws a normal vector n with L + 1 non-zero
+ *  standard-normal components on random tree features and an intercept point p uniformly in its
+ *  bounding box, and rows with (x - p) . n <= 0 go left (anomaly/detail/isolation_hyperplane.hpp;
+ *  scoring: kernels/isolation_hyperplane_walk.hpp). Cuts in every direction remove the
+ *  axis-aligned artefacts of the standard forest's score map. Path lengths, c(psi), the offset
+ *  and the score conventions are unchanged. Such a forest costs O(T psi L height) more to grow
+ *  and O(n T (d_T + height (L + 1))) to score, and stores (L + 1) normal components (and their
+ *  features, when L + 1 < d_T) per split slot.
  *
  *  \tparam ScalarT float or double: the type of thresholds and of the scores returned.
  *
@@ -151,15 +170,44 @@ class IsolationForest {
     detail::check_matrix_as<Scalar>(X, "X");
     detail::check_sample_weight(sample_weight, X.rows());
     check_feature_count(X.cols());
-    const Eigen::Index d_tree = features_per_tree(X.cols());
-    std::optional<detail::IsolationRowWeights> weights;
-    if (detail::is_weighted(sample_weight)) {
-      weights = detail::IsolationRowWeights::from(sample_weight);
-    }
-    const Eigen::Index n = weights ? static_cast<Eigen::Index>(weights->slots) : X.rows();
-    State s = empty_state(n, X.cols());
-    grow_forest(X, d_tree, s, weights ? &*weights : nullptr);
+    State s = grown(X, sample_weight, params_.n_estimators, 0);
     s.offset = fitted_offset(s, X, sample_weight);
+    state_ = std::move(s);
+    return *this;
+  }
+
+  /** Grows `n_more` trees on X and adds them to the fitted forest: scikit-learn's warm_start
+   *  (fit again with a larger n_estimators). The new trees follow the rules of fit on X - psi =
+   *  min(max_samples, rows of X) (or ceil(sum of sample_weight)), the features per tree, the
+   *  extension level - and continue the seed's streams: tree t, counted over the whole forest,
+   *  uses `Rng(random_state).split(t)`, so fit with T trees and then add_trees(X, n) on the same
+   *  X gives bit for bit the forest fit grows with T + n trees. As in scikit-learn, the existing
+   *  trees stay as they are, the normaliser c(psi) becomes that of the new psi (scikit-learn's
+   *  max_samples_ is reset by the new fit), `params().n_estimators` becomes the total, and with
+   *  a contamination fraction the offset is recomputed as the contamination quantile of the
+   *  whole forest's scores on the new X (weighted by sample_weight); with auto it stays -0.5.
+   *  	hrows NotFittedError before fit; InvalidArgument if n_more < 1 (naming n_more), X has
+   *  another column count than the fit or a non-finite value, or sample_weight is invalid (as
+   *  fit); Cancelled once params().cancellation is cancelled. On a throw the forest keeps its
+   *  previous state. Complexity: as fit for n_more trees, plus O(T) copies of the existing trees
+   *  (and with a contamination, scoring X through all of them). \returns `*this`. */
+  template <class Derived>
+  IsolationForest& add_trees(const Eigen::MatrixBase<Derived>& X, int n_more,
+                             const SampleWeight& sample_weight = detail::unweighted()) {
+    const State& old = state();
+    fit_stop().check();
+    detail::check_param(n_more >= 1, "n_more", n_more, ">= 1");
+    detail::check_n_features("IsolationForest", old.n_features, X.cols());
+    detail::check_matrix_as<Scalar>(X, "X");
+    detail::check_sample_weight(sample_weight, X.rows());
+    if (n_more > std::numeric_limits<int>::max() - old.n_estimators) {
+      detail::fail("IsolationForest::add_trees: ", old.n_estimators, " + ", n_more,
+                   " trees exceed the int range of n_estimators");
+    }
+    State s = old;
+    detail::append_trees(s, grown(X, sample_weight, n_more, old.n_estimators));
+    s.offset = fitted_offset(s, X, sample_weight);
+    params_.n_estimators = static_cast<int>(s.n_estimators);
     state_ = std::move(s);
     return *this;
   }
@@ -220,7 +268,10 @@ class IsolationForest {
    *  small child earns a large positive credit; one that keeps it with most rows earns a negative
    *  one. Feature f's contribution is the mean over trees of the credits of the splits on f.
    *  The credits telescope, so the contributions sum exactly to `c(psi) - E[h(x)]`, and
-   *  `anomaly_score = 2^(sum / c(psi) - 1)`: positive sums mean scores above 0.5.
+   *  `anomaly_score = 2^(sum / c(psi) - 1)`: positive sums mean scores above 0.5. In a
+   *  hyperplane forest (extension_level >= 1) a split's credit is shared among the features of
+   *  its normal vector n in proportion to n_f^2 / |n|^2, so the sum is unchanged. (After
+   *  add_trees on fewer rows, c(psi) in the sum is the mean over trees of c(psi_t).)
    *
    *  \param x one row: a vector of `n_features_in()` values (row or column).
    *  \returns a vector of `n_features_in()` contributions, in path-length units.
@@ -235,6 +286,11 @@ class IsolationForest {
           static_cast<Scalar>(x.rows() == 1 ? x.coeff(0, j) : x.coeff(j, 0));
     }
     Vector<double> out = Vector<double>::Zero(s.n_features);
+    if (s.hyperplanes()) {
+      detail::hyperplane_contributions(s, row.data(), out.data());
+      out /= static_cast<double>(s.n_estimators);
+      return out;
+    }
     const std::size_t n_int = s.n_internal();
     const std::size_t n_slots = n_int + s.n_leaves();
     for (Eigen::Index t = 0; t < s.n_estimators; ++t) {
@@ -256,7 +312,8 @@ class IsolationForest {
   }
 
   /** One row's `score_samples` value, bit-identical to the batch call, for serving: it walks
-   *  the trees directly and allocates nothing (p99 ~1-3 us for 100 trees, docs/benchmarks.md).
+   *  the trees directly and allocates nothing (p99 ~1-3 us for 100 trees, docs/benchmarks.md);
+   *  a hyperplane forest (extension_level >= 1) allocates one row and d_T doubles of scratch.
    *  \param x one row: a vector of `n_features_in()` values (row or column, any storage).
    *  \throws NotFittedError before fit; InvalidArgument if x is not one row of the fitted
    *  width or holds a non-finite value. Complexity O(T height), single-threaded. */
@@ -306,8 +363,11 @@ class IsolationForest {
   /** Bytes held by the fitted trees (their flat arrays). */
   [[nodiscard]] std::size_t memory_bytes() const {
     const auto& s = state();
-    return s.thresholds.size() * sizeof(Scalar) + s.features.size() * sizeof(std::uint32_t) +
-           s.leaf_values.size() * sizeof(Scalar) + s.counts.size() * sizeof(std::uint32_t);
+    return (s.thresholds.size() + s.leaf_values.size() + s.centres.size() + s.normals.size()) *
+               sizeof(Scalar) +
+           (s.features.size() + s.counts.size() + s.tree_features.size() +
+            s.normal_features.size()) *
+               sizeof(std::uint32_t);
   }
 
  private:
@@ -322,8 +382,7 @@ class IsolationForest {
     const detail::Stop stop{&params_.cancellation, where};
     stop.check();
     const auto& s = checked_state(X);
-    const std::vector<double> sums = kernels::isolation_path_sums(
-        s.trees(), X, params_.n_threads, kernels::IsolationScoring::rows_per_tree, stop);
+    const std::vector<double> sums = path_sums(s, X, stop);
     Vector<T> out(X.rows());
     for (Eigen::Index i = 0; i < X.rows(); ++i) out(i) = f(s, sums[static_cast<std::size_t>(i)]);
     return out;
@@ -346,6 +405,8 @@ class IsolationForest {
                           "a count >= 1 or a fraction in (0, 1]");
     }
     detail::check_param(p.n_threads >= 0, "n_threads", p.n_threads, ">= 0 (0 = all)");
+    detail::check_param(p.extension_level >= 0, "extension_level", p.extension_level,
+                        ">= 0 (0 = axis-parallel splits)");
     return p;
   }
 
@@ -366,16 +427,6 @@ class IsolationForest {
     return std::exp2(-mean / s.normaliser());
   }
 
-  /** numpy.percentile(values, 100 q) with linear interpolation. */
-  static double percentile(std::vector<double> v, double q) {
-    std::sort(v.begin(), v.end());
-    const double pos = q * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    const double frac = pos - static_cast<double>(lo);
-    return v[lo] + frac * (v[hi] - v[lo]);
-  }
-
   /** Throws unless the feature indices fit the trees' 32-bit feature slots. */
   static void check_feature_count(Eigen::Index d) {
     if (static_cast<std::uint64_t>(d) > std::numeric_limits<std::uint32_t>::max()) {
@@ -383,12 +434,14 @@ class IsolationForest {
     }
   }
 
-  /** The state of a forest about to be grown on n rows of d features: sizes, height limit, and
-   *  every slot of every tree unsplit (threshold +inf, feature 0, leaf value and count 0). */
-  State empty_state(Eigen::Index n, Eigen::Index d) const {
+  /** The state of a forest of `n_trees` trees (default n_estimators) about to be grown on n rows
+   *  of d features: sizes, height limit, and every slot of every tree unsplit (threshold +inf,
+   *  feature 0, leaf value and count 0; hyperplane forests: detail::hyperplane_fill). */
+  State empty_state(Eigen::Index n, Eigen::Index d, Eigen::Index n_trees = 0) const {
     State s;
     s.n_features = d;
-    s.n_estimators = params_.n_estimators;
+    s.n_estimators = n_trees > 0 ? n_trees : params_.n_estimators;
+    s.extension_level = params_.extension_level;
     s.samples_per_tree = std::min(params_.max_samples, n);
     s.height = detail::isolation_height_limit(static_cast<std::uint64_t>(s.samples_per_tree));
     if (s.height > 30) {  // 2^31 slots per tree: node indices would overflow 32 bits
@@ -397,6 +450,10 @@ class IsolationForest {
     const std::size_t T = static_cast<std::size_t>(s.n_estimators);
     // A big forest's arrays take a while to fill: fill them a few MiB at a time, polling.
     const detail::Stop stop = fit_stop();
+    if (s.hyperplanes()) {
+      detail::hyperplane_fill(s, T, features_per_tree(d), stop);
+      return s;
+    }
     detail::polled_fill(s.thresholds, T * s.n_internal(), std::numeric_limits<Scalar>::infinity(),
                         stop);
     detail::polled_fill(s.features, T * s.n_internal(), std::uint32_t{0}, stop);
@@ -405,12 +462,30 @@ class IsolationForest {
     return s;
   }
 
-  /** Grows every tree of `s` on X, tree t from the stream `Rng(random_state).split(t)`. Trees
-   *  are grown in batches so the progress callback runs on the calling thread between parallel
-   *  sections; the batch split does not affect any draw. */
+  /** A state of `n_trees` trees grown on X (weighted by `w` when it is not empty), tree t from
+   *  the stream `Rng(random_state).split(first + t)`. \throws as fit. */
+  template <class Derived>
+  State grown(const Eigen::MatrixBase<Derived>& X, const SampleWeight& w, Eigen::Index n_trees,
+              Eigen::Index first) const {
+    const Eigen::Index d_tree = features_per_tree(X.cols());
+    if (params_.extension_level > d_tree - 1) {
+      detail::fail("extension_level must be <= d - 1 = ", d_tree - 1, " for the ", d_tree,
+                   " features each tree sees (got ", params_.extension_level, ")");
+    }
+    std::optional<detail::IsolationRowWeights> weights;
+    if (detail::is_weighted(w)) weights = detail::IsolationRowWeights::from(w);
+    const Eigen::Index n = weights ? static_cast<Eigen::Index>(weights->slots) : X.rows();
+    State s = empty_state(n, X.cols(), n_trees);
+    grow_forest(X, d_tree, s, weights ? &*weights : nullptr, first);
+    return s;
+  }
+
+  /** Grows every tree of `s` on X, tree t from the stream `Rng(random_state).split(first + t)`.
+   *  Trees are grown in batches so the progress callback runs on the calling thread between
+   *  parallel sections; the batch split does not affect any draw. */
   template <class Derived>
   void grow_forest(const Eigen::MatrixBase<Derived>& X, Eigen::Index d_tree, State& s,
-                   const detail::IsolationRowWeights* weights) const {
+                   const detail::IsolationRowWeights* weights, Eigen::Index first_tree) const {
     const std::size_t T = static_cast<std::size_t>(s.n_estimators);
     const Rng root(params_.random_state);
     const int threads = detail::resolve_threads(params_.n_threads);
@@ -422,9 +497,14 @@ class IsolationForest {
         const Eigen::Index last = std::min(s.n_estimators, first + batch);
         detail::parallel_for_dynamic(first, last, params_.n_threads, [&](Eigen::Index t) {
           fit_stop().check();
-          Rng rng = root.split(static_cast<std::uint64_t>(t));
-          detail::grow_isolation_tree(Xr, d_tree, params_.bootstrap, static_cast<std::size_t>(t),
-                                      rng, s, weights);
+          Rng rng = root.split(static_cast<std::uint64_t>(first_tree + t));
+          if (s.hyperplanes()) {
+            detail::grow_hyperplane_tree(Xr, d_tree, params_.bootstrap, static_cast<std::size_t>(t),
+                                         rng, s, weights);
+          } else {
+            detail::grow_isolation_tree(Xr, d_tree, params_.bootstrap, static_cast<std::size_t>(t),
+                                        rng, s, weights);
+          }
         });
         if (params_.progress) {
           params_.progress(Progress{"fit", static_cast<std::size_t>(last), T, 0.0});
@@ -445,14 +525,13 @@ class IsolationForest {
   double fitted_offset(const State& s, const Eigen::MatrixBase<Derived>& X,
                        const SampleWeight& w) const {
     if (!params_.contamination) return -0.5;
-    const std::vector<double> sums = kernels::isolation_path_sums(
-        s.trees(), X, params_.n_threads, kernels::IsolationScoring::rows_per_tree, fit_stop());
+    const std::vector<double> sums = path_sums(s, X, fit_stop());
     std::vector<double> scores(sums.size());
     for (std::size_t i = 0; i < sums.size(); ++i) scores[i] = -anomaly_from_sum(s, sums[i]);
     if (detail::is_weighted(w)) {
       return detail::weighted_percentile(scores, w, *params_.contamination);
     }
-    return percentile(std::move(scores), *params_.contamination);
+    return detail::linear_percentile(std::move(scores), *params_.contamination);
   }
 
   const State& state() const {
@@ -475,8 +554,27 @@ class IsolationForest {
   template <class Derived>
   double path_sum_one(const Eigen::MatrixBase<Derived>& x) const {
     const auto& s = checked_row_state(x, "score_one");
+    if (s.hyperplanes()) {
+      std::vector<Scalar> row(static_cast<std::size_t>(x.size()));
+      for (Eigen::Index j = 0; j < x.size(); ++j) {
+        row[static_cast<std::size_t>(j)] =
+            static_cast<Scalar>(x.rows() == 1 ? x.coeff(0, j) : x.coeff(j, 0));
+      }
+      std::vector<double> z(static_cast<std::size_t>(s.d_tree));
+      return kernels::hyperplane_row(s.hyperplane_trees(), row.data(), z.data());
+    }
     return kernels::isolation_row_all_trees(s.trees(),
                                             kernels::IsolationRowView<Scalar, Derived>{x});
+  }
+  /** Every row's path length summed over the trees: the axis-parallel or the hyperplane walk. */
+  template <class Derived>
+  std::vector<double> path_sums(const State& s, const Eigen::MatrixBase<Derived>& X,
+                                const detail::Stop& stop) const {
+    if (s.hyperplanes()) {
+      return kernels::hyperplane_path_sums(s.hyperplane_trees(), X, params_.n_threads, stop);
+    }
+    return kernels::isolation_path_sums(s.trees(), X, params_.n_threads,
+                                        kernels::IsolationScoring::rows_per_tree, stop);
   }
   template <class Derived>
   const State& checked_state(const Eigen::MatrixBase<Derived>& X) const {

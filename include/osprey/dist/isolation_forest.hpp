@@ -112,14 +112,15 @@ class IsolationForest {
   using Local = ::osprey::IsolationForest<Scalar>;  ///< the fitted forest's type
 
   IsolationForest() = default;
-  /** \throws InvalidArgument as osprey::IsolationForest. */
-  explicit IsolationForest(const Params& params) : forest_(params) {}
+  /** \throws InvalidArgument as osprey::IsolationForest, and if extension_level is not 0 (the
+   *  distributed fit grows axis-parallel trees only). */
+  explicit IsolationForest(const Params& params) : forest_(axis_parallel(params)) {}
 
   /** The parameters. */
   [[nodiscard]] const Params& params() const noexcept { return forest_.params(); }
   /** Replaces (and validates) the parameters; the forest becomes unfitted. */
   IsolationForest& set_params(const Params& params) {
-    forest_.set_params(params);
+    forest_.set_params(axis_parallel(params));
     return *this;
   }
 
@@ -201,6 +202,13 @@ class IsolationForest {
  private:
   using State = ::osprey::detail::IsolationForestState<Scalar>;
   using Internals = ::osprey::detail::IsolationForestInternals<Scalar>;
+
+  /** `p`, after checking that it asks for axis-parallel trees. */
+  static const Params& axis_parallel(const Params& p) {
+    ::osprey::detail::check_param(p.extension_level == 0, "extension_level", p.extension_level,
+                                  "0 in dist::IsolationForest (axis-parallel trees only)");
+    return p;
+  }
 
   /** Draws every tree, routes the sampled rows to the growers, grows this rank's block of
    *  trees and gathers every tree into `s` (sized for all T trees). */

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -36,14 +37,20 @@ struct IsolationPayloadHead {
   std::uint64_t max_samples = 0;
   bool bootstrap = false;
   std::uint64_t random_state = 0;
+  std::uint32_t extension_level = 0;  // format version 3 on
 };
 
 /** Payload (docs/model-format.md): u8 scalar size (4 float, 8 double); u64 n_features,
  *  n_estimators, samples_per_tree; u32 height; f64 offset; the parameters (u64 max_samples, u8
  *  has contamination, f64 contamination, u8 max_features kind (0 fraction, 1 count), f64
- *  fraction, u64 count, u8 bootstrap, u64 random_state); then the arrays of
- *  `IsolationForestState` in order (thresholds as scalars, features u32, leaf values as
- *  scalars, counts u32). `n_threads` and `progress` are not saved. */
+ *  fraction, u64 count, u8 bootstrap, u64 random_state); since format version 3 a u32
+ *  extension_level; then the arrays of `IsolationForestState` in order: for extension level 0
+ *  (and every file before version 3) thresholds as scalars, features u32, leaf values as
+ *  scalars, counts u32; for a hyperplane forest tree_features u32 and centres (T x d_T each),
+ *  intercepts (the thresholds array), normals (T x n_internal x k scalars), normal_features u32
+ *  (same shape, only when k < d_T), leaf values, counts. d_T follows from max_features.
+ *  `n_threads` and `progress` are not saved. Since version 3 a forest may be taller than its
+ *  psi's height limit (add_trees on fewer rows). */
 template <class S>
 struct Serial::Io<IsolationForest<S>> {
   using Forest = IsolationForest<S>;
@@ -78,8 +85,13 @@ struct Serial::Io<IsolationForest<S>> {
     p.u64(is_count ? static_cast<std::uint64_t>(std::get<int>(params.max_features)) : 0);
     p.u8(params.bootstrap ? 1 : 0);
     p.u64(params.random_state);
+    p.u32(static_cast<std::uint32_t>(s.extension_level));
+    for (const std::uint32_t v : s.tree_features) p.u32(v);
+    for (const S v : s.centres) p.scalar(v);
     for (const S v : s.thresholds) p.scalar(v);
     for (const std::uint32_t v : s.features) p.u32(v);
+    for (const S v : s.normals) p.scalar(v);
+    for (const std::uint32_t v : s.normal_features) p.u32(v);
     for (const S v : s.leaf_values) p.scalar(v);
     for (const std::uint32_t v : s.counts) p.u32(v);
   }
@@ -94,7 +106,16 @@ struct Serial::Io<IsolationForest<S>> {
     s.samples_per_tree = static_cast<Eigen::Index>(h.psi);
     s.height = static_cast<int>(h.height);
     s.offset = h.offset;
-    read_trees(r, h, s);
+    s.extension_level = static_cast<int>(h.extension_level);
+    if (s.hyperplanes()) {
+      s.d_tree = forest.features_per_tree(s.n_features);
+      if (h.extension_level >= static_cast<std::uint64_t>(s.d_tree)) {
+        corrupted("extension_level ", h.extension_level, " for ", s.d_tree, " features per tree");
+      }
+      read_hyperplanes(r, h, s);
+    } else {
+      read_trees(r, h, s);
+    }
     forest.state_ = std::move(s);
     return forest;
   }
@@ -127,11 +148,20 @@ struct Serial::Io<IsolationForest<S>> {
     h.count = r.u64();
     h.bootstrap = r.u8() != 0;
     h.random_state = r.u64();
-    check_head(h);
+    if (r.version() >= 3) h.extension_level = r.u32();
+    check_head(h, r.version() >= 3);
     return h;
   }
 
-  static void check_head(const IsolationPayloadHead& h) {
+  /** The largest leaf path length a valid forest of the head's sizes holds: depth + c(size) <=
+   *  height + c(2^height) (c(psi) when height is psi's limit). The bound keeps scores in (0, 1]
+   *  whatever the file says. */
+  static double max_path_length(const IsolationPayloadHead& h) {
+    const std::uint64_t most = std::max<std::uint64_t>(h.psi, std::uint64_t{1} << h.height);
+    return (static_cast<double>(h.height) + average_path_length(most)) * (1.0 + 1e-6);
+  }
+
+  static void check_head(const IsolationPayloadHead& h, bool taller_allowed) {
     if (h.n_features < 1 || h.n_features > std::numeric_limits<std::uint32_t>::max()) {
       corrupted("n_features ", h.n_features);
     }
@@ -142,11 +172,13 @@ struct Serial::Io<IsolationForest<S>> {
     if (h.psi < 1 || h.psi > std::numeric_limits<std::uint32_t>::max()) {
       corrupted("samples_per_tree ", h.psi);
     }
-    if (h.height < 1 || h.height > 30 ||
-        static_cast<int>(h.height) != isolation_height_limit(h.psi)) {
+    const int limit = isolation_height_limit(h.psi);
+    if (h.height < 1 || h.height > 30 || static_cast<int>(h.height) < limit ||
+        (!taller_allowed && static_cast<int>(h.height) != limit)) {
       corrupted("height ", h.height, " for ", h.psi, " samples per tree");
     }
     if (!std::isfinite(h.offset)) corrupted("offset ", h.offset);
+    if (h.extension_level >= h.n_features) corrupted("extension_level ", h.extension_level);
     if (h.has_contamination > 1 || h.max_features_kind > 1) corrupted("parameter flags");
     if (h.max_samples > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       corrupted("max_samples ", h.max_samples);
@@ -170,6 +202,7 @@ struct Serial::Io<IsolationForest<S>> {
     }
     p.bootstrap = h.bootstrap;
     p.random_state = h.random_state;
+    p.extension_level = static_cast<int>(h.extension_level);
     return p;
   }
 
@@ -196,13 +229,66 @@ struct Serial::Io<IsolationForest<S>> {
     }
     // A leaf's path length is depth + c(size) <= height + c(psi); the bound keeps scores in
     // (0, 1] whatever the file says.
-    const double max_path =
-        (static_cast<double>(h.height) + average_path_length(h.psi)) * (1.0 + 1e-6);
+    read_leaves(r, h, s);
+  }
+
+  /** Leaf values (bounded by max_path_length) and counts. */
+  static void read_leaves(ByteReader& r, const IsolationPayloadHead& h, State& s) {
+    const double max_path = max_path_length(h);
     for (auto& v : s.leaf_values) {
       v = r.template scalar<S>();
       if (!(v >= 0 && static_cast<double>(v) <= max_path)) corrupted("leaf path length ", v);
     }
     for (auto& v : s.counts) v = r.u32();
+  }
+
+  /** Reads a hyperplane forest's arrays into `s` (sizes, d_tree and level set), checking every
+   *  value; the sizes are checked against the bytes left before anything is allocated. */
+  static void read_hyperplanes(ByteReader& r, const IsolationPayloadHead& h, State& s) {
+    const auto dt = static_cast<std::uint64_t>(s.d_tree);
+    const auto k = static_cast<std::uint64_t>(s.normal_terms());
+    const std::uint64_t n_int = s.n_internal();
+    const std::uint64_t n_leaf = s.n_leaves();
+    if (dt > r.remaining() || n_int * k > r.remaining()) {
+      corrupted("the payload holds ", r.remaining(), " bytes, too few for ", dt,
+                " features per tree and ", k, " normal components per node");
+    }
+    const std::uint64_t per_tree = dt * (4 + sizeof(S)) + n_int * sizeof(S) +
+                                   n_int * k * (sizeof(S) + (k < dt ? 4 : 0)) + n_leaf * sizeof(S) +
+                                   (n_int + n_leaf) * 4;
+    if (r.remaining() / per_tree != h.n_estimators || r.remaining() % per_tree != 0) {
+      corrupted("the payload holds ", r.remaining(), " bytes of trees, expected ", h.n_estimators,
+                " x ", per_tree);
+    }
+    const auto T = static_cast<std::size_t>(h.n_estimators);
+    s.tree_features.resize(T * dt);
+    s.centres.resize(T * dt);
+    s.thresholds.resize(T * n_int);
+    s.normals.resize(T * n_int * k);
+    s.normal_features.resize(k < dt ? T * n_int * k : 0);
+    s.leaf_values.resize(T * n_leaf);
+    s.counts.resize(T * (n_int + n_leaf));
+    for (auto& v : s.tree_features) {
+      v = r.u32();
+      if (v >= h.n_features) corrupted("feature index ", v);
+    }
+    for (auto& v : s.centres) {
+      v = r.template scalar<S>();
+      if (!std::isfinite(v)) corrupted("tree centre ", v);
+    }
+    for (auto& v : s.thresholds) {
+      v = r.template scalar<S>();
+      if (std::isnan(v) || v == -std::numeric_limits<S>::infinity()) corrupted("intercept ", v);
+    }
+    for (auto& v : s.normals) {
+      v = r.template scalar<S>();
+      if (!std::isfinite(v)) corrupted("normal component ", v);
+    }
+    for (auto& v : s.normal_features) {
+      v = r.u32();
+      if (v >= dt) corrupted("normal feature index ", v);
+    }
+    read_leaves(r, h, s);
   }
 };
 

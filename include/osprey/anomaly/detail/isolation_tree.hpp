@@ -19,6 +19,7 @@
 #include "../../core/detail/stop.hpp"
 #include "../../core/random.hpp"
 #include "../../io/binary_format.hpp"
+#include "../../kernels/isolation_hyperplane_walk.hpp"
 #include "../../kernels/isolation_walk.hpp"
 #include "isolation_weights.hpp"
 
@@ -48,14 +49,22 @@ namespace detail {
   return h;
 }
 
-/** The fitted forest. Tree `t` owns a contiguous slice of each array:
+/** The fitted forest. Tree `t` owns a contiguous slice of each array (an axis-parallel forest,
+ *  `extension_level == 0`):
  *  - `thresholds`, `features`: `n_internal = 2^height - 1` split slots. A row goes to the left
  *    child when `x[feature] <= threshold`, else to the right one. A slot that is not a real split
  *    (an early leaf or a slot below one) has threshold +inf and feature 0, so every row goes left.
  *  - `leaf_values`: `n_leaves = 2^height` path lengths `depth + c(size)`; a leaf reached at depth
  *    `k < height` stores its value in the leftmost leaf slot below it.
  *  - `counts`: `n_internal + n_leaves` training rows per slot (0 for unreachable slots), used
- *    only by the per-feature contributions. */
+ *    only by the per-feature contributions.
+ *  A hyperplane forest (`extension_level >= 1`, anomaly/detail/isolation_hyperplane.hpp) keeps
+ *  `leaf_values` and `counts` as above, holds its node intercepts in `thresholds` (same slots,
+ *  +inf where unsplit), leaves `features` empty and adds, per tree, `d_tree` entries of
+ *  `tree_features` and `centres`, and per split slot `k = extension_level + 1` entries of
+ *  `normals` and (only when k < d_tree) of `normal_features` (kernels::HyperplaneTrees).
+ *  Trees may have been grown with different height limits (IsolationForest::add_trees on fewer
+ *  rows): `height` is the largest, a shorter tree simply has all its leaves above it. */
 template <class Scalar>
 struct IsolationForestState {
   Eigen::Index n_features = 0;
@@ -67,6 +76,17 @@ struct IsolationForestState {
   std::vector<std::uint32_t> features;
   std::vector<Scalar> leaf_values;
   std::vector<std::uint32_t> counts;
+  int extension_level = 0;  // 0: axis-parallel splits; else hyperplanes of level + 1 terms
+  Eigen::Index d_tree = 0;  // features per tree (hyperplane forests only)
+  std::vector<std::uint32_t> tree_features;    // T x d_tree (hyperplane forests only)
+  std::vector<Scalar> centres;                 // T x d_tree (hyperplane forests only)
+  std::vector<Scalar> normals;                 // T x n_internal x k (hyperplane forests only)
+  std::vector<std::uint32_t> normal_features;  // same, or empty when k == d_tree
+
+  /** True for an Extended Isolation Forest (extension_level >= 1). */
+  [[nodiscard]] bool hyperplanes() const noexcept { return extension_level > 0; }
+  /** Non-zero components per normal vector, extension_level + 1. */
+  [[nodiscard]] Eigen::Index normal_terms() const noexcept { return extension_level + 1; }
 
   [[nodiscard]] std::size_t n_internal() const noexcept {
     return (std::size_t{1} << static_cast<unsigned>(height)) - 1;
@@ -82,6 +102,19 @@ struct IsolationForestState {
   /** The trees as the scoring kernels read them (valid while the state lives unchanged). */
   [[nodiscard]] kernels::IsolationTrees<Scalar> trees() const noexcept {
     return {thresholds.data(), features.data(), leaf_values.data(), n_estimators, height};
+  }
+  /** A hyperplane forest's trees as kernels::hyperplane_path_sums reads them. */
+  [[nodiscard]] kernels::HyperplaneTrees<Scalar> hyperplane_trees() const noexcept {
+    return {thresholds.data(),
+            normals.data(),
+            normal_features.empty() ? nullptr : normal_features.data(),
+            tree_features.data(),
+            centres.data(),
+            leaf_values.data(),
+            n_estimators,
+            height,
+            d_tree,
+            normal_terms()};
   }
 };
 

@@ -80,6 +80,17 @@ struct IsolationRowWeights {
   }
 };
 
+/** numpy.percentile(values, 100 q) with linear interpolation (the unweighted contamination
+ *  offset). */
+[[nodiscard]] inline double linear_percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  const double frac = pos - static_cast<double>(lo);
+  return v[lo] + frac * (v[hi] - v[lo]);
+}
+
 /** numpy.percentile(values, 100 q) with linear interpolation over the data set in which value
  *  i is repeated w_i times, generalised to real weights: with the values sorted and W their
  *  total weight, the value of rank r (0-based, real) is the first one whose cumulative weight
