@@ -308,12 +308,12 @@ TEST_CASE("serialize: version, Scalar, type and magic errors name what is wrong"
         [&] { (void)osprey::load<osprey::MinMaxScaler<double>>(in); },
         "holds a StandardScaler<double>, not a MinMaxScaler<double>");
   }
-  bytes[8] = 3;  // format version 3, written by a later osprey
+  bytes[8] = 4;  // format version 4, written by a later osprey
   {
     std::istringstream in(bytes);
     require_throws_containing<FormatError>(
         [&] { (void)osprey::load<osprey::StandardScaler<double>>(in); },
-        "format version 3; this build reads versions 1 to 2");
+        "format version 4; this build reads versions 1 to 3");
   }
   std::istringstream text("just some text, not a model");
   require_throws_containing<FormatError>([&] { (void)osprey::load<osprey::Graph<double>>(text); },
@@ -419,8 +419,9 @@ E load_fixture(const std::string& name) {
 TEST_CASE("serialize: files of format version 1 (osprey 0.3) keep loading", "[serialize]") {
   // The compatibility rule of docs/model-format.md: these files were written by osprey 0.3 and
   // must load, with the same answers as the same models fitted today, in every later 0.x.
-  // They are frozen: this build writes format version 2 (the scalers' weight sum, the kNN
-  // sample weights), whose loading tests/test_estimator_weights.cpp covers.
+  // They are frozen: this build writes format version 3 (version 2: the scalers' weight sum,
+  // the kNN sample weights, whose loading tests/test_estimator_weights.cpp covers; version 3:
+  // StandardScaler's mean_lo, tests/test_stream_monitors.cpp).
   V1Models m;
   const auto scaler = load_fixture<osprey::StandardScaler<double>>("v1_standard_scaler.osp");
   CHECK(same_bits(scaler.transform(m.X), m.scaler.transform(m.X)));

@@ -106,11 +106,6 @@ class PsiMonitor {
     for (const double v : e) ++s.reference[detail::psi_bin_of(s.edges, v)];
     s.n_reference = static_cast<std::int64_t>(e.size());
     s.window.assign(nb, 0);
-    if (params_.window_batches > 0) {
-      const auto w = static_cast<std::size_t>(params_.window_batches);
-      s.ring.assign(w * nb, 0);
-      s.ring_sizes.assign(w, 0);
-    }
     state_ = std::move(s);
     return *this;
   }
@@ -128,17 +123,23 @@ class PsiMonitor {
     auto& s = checked_state();
     check_batch(batch, "batch");
     const auto nb = s.window.size();
-    if (params_.window_batches > 0 &&
-        s.ring_used == static_cast<std::size_t>(params_.window_batches)) {
-      const std::size_t old = s.ring_head;  // the oldest batch leaves
-      for (std::size_t b = 0; b < nb; ++b) s.window[b] -= s.ring[old * nb + b];
-      s.n_window -= s.ring_sizes[old];
-      s.ring_head = (old + 1) % s.ring_sizes.size();
-      --s.ring_used;
-    }
+    const auto cap = static_cast<std::size_t>(params_.window_batches);
     std::int64_t* slot = nullptr;
-    if (params_.window_batches > 0) {
-      const std::size_t at = (s.ring_head + s.ring_used) % s.ring_sizes.size();
+    if (cap > 0) {
+      // The ring fills slots 0, 1, ... (grown on demand, so memory follows the batches seen),
+      // then the oldest batch leaves before each new one.
+      if (s.ring_used == cap) {
+        const std::size_t old = s.ring_head;
+        for (std::size_t b = 0; b < nb; ++b) s.window[b] -= s.ring[old * nb + b];
+        s.n_window -= s.ring_sizes[old];
+        s.ring_head = (old + 1) % cap;
+        --s.ring_used;
+      }
+      const std::size_t at = (s.ring_head + s.ring_used) % cap;
+      if (s.ring_sizes.size() <= at) {
+        s.ring.resize((at + 1) * nb);
+        s.ring_sizes.resize(at + 1);
+      }
       slot = &s.ring[at * nb];
       std::fill(slot, slot + nb, std::int64_t{0});
       s.ring_sizes[at] = static_cast<std::int64_t>(batch.size());
@@ -208,6 +209,7 @@ class PsiMonitor {
 
   static Params validated(const Params& p) {
     detail::check_psi_params(p.n_bins, p.epsilon);
+    detail::check_param(p.n_bins <= (1 << 20), "n_bins", p.n_bins, "<= 2^20");
     detail::check_param(p.window_batches >= 0 && p.window_batches <= (1 << 20), "window_batches",
                         p.window_batches, "in [0, 2^20] (0: every batch since reset_window)");
     return p;
