@@ -121,6 +121,18 @@ void load_all(const std::string& model, const std::string& b) {
     try_load<osprey::CusumBank<S>>(b, [](auto m) {
       if (m.is_fitted() && m.n_series() <= 4096) (void)m.detect(data(5, m.n_series(), 3));
     });
+  } else if (model == "poisson_cusum") {
+    try_load<osprey::PoissonCusum<S>>(b, [](auto m) {
+      Eigen::Matrix<S, Eigen::Dynamic, 1> counts(6);
+      counts << 0, 3, 1, 7, 2, 5;
+      (void)m.detect(counts);
+    });
+  } else if (model == "psi_monitor") {
+    try_load<osprey::PsiMonitor<S>>(b, [](auto m) {
+      if (!m.is_fitted()) return;
+      if (m.n_window() > 0 && !(m.psi() >= 0.0)) __builtin_trap();
+      if (!(m.update(data(8, 1, 6).col(0).cast<S>()) >= 0.0)) __builtin_trap();
+    });
   } else if (model == "sigmoid_calibrator") {
     try_load<osprey::SigmoidCalibrator<S>>(b, [](const auto& m) {
       const auto p = m.predict(data(5, 1, 5).col(0).cast<S>());
@@ -222,6 +234,20 @@ std::map<std::string, std::vector<std::string>> seeds() {
                   file_of(osprey::Cusum<double>().fit(X.col(1)))};
   out["ewma_bank"] = {file_of(osprey::EwmaBank<float>({.reset_on_alarm = true}).fit(X))};
   out["cusum_bank"] = {file_of(osprey::CusumBank<float>().fit(X))};
+  osprey::PoissonCusum<float> pc({.mu0 = 2.0, .mu1 = 4.0, .h = 6.0, .mu1_lower = 1.0});
+  (void)pc.detect(Eigen::VectorXf::LinSpaced(5, 0.0F, 4.0F));
+  out["poisson_cusum"] = {file_of(pc),
+                          file_of(osprey::PoissonCusum<double>(
+                              {.mu0 = 0.5, .mu1 = 1.5, .k = 1.0, .fir_headstart = 0.5}))};
+  osprey::PsiMonitor<float> pm({.n_bins = 4, .window_batches = 2});
+  pm.fit(t);
+  (void)pm.update(t.head(5));
+  (void)pm.update(t.tail(4));
+  (void)pm.update(t.segment(2, 3));
+  osprey::PsiMonitor<double> pm2({.n_bins = 5});
+  pm2.fit(X.col(1));
+  (void)pm2.update(X.col(2));
+  out["psi_monitor"] = {file_of(pm), file_of(pm2), file_of(osprey::PsiMonitor<double>())};
   const Eigen::VectorXi yb = (y.array() == 2).cast<int>();
   out["sigmoid_calibrator"] = {file_of(osprey::SigmoidCalibrator<float>().fit(t, yb)),
                                file_of(osprey::SigmoidCalibrator<double>().fit(X.col(1), yb))};

@@ -415,7 +415,8 @@ TEST_CASE("serialize: files of format version 1 (osprey 0.3) keep loading", "[se
   // must load, with the same answers as the same models fitted today, in every later 0.x.
   // They are frozen: this build writes format version 3 (version 2: the scalers' weight sum,
   // the kNN sample weights, whose loading tests/test_estimator_weights.cpp covers; version 3:
-  // IsolationForest's extension level, tests/test_extended_isolation_forest.cpp).
+  // IsolationForest's extension level, tests/test_extended_isolation_forest.cpp; StandardScaler's
+  // mean_lo, tests/test_stream_monitors.cpp).
   V1Models m;
   const auto scaler = load_saved_fixture<osprey::StandardScaler<double>>("v1_standard_scaler.osp");
   CHECK(same_bits(scaler.transform(m.X), m.scaler.transform(m.X)));

@@ -244,7 +244,8 @@ inline constexpr char kModelMagic[8] = {'O', 'S', 'P', 'R', 'E', 'Y', 'M', 'D'};
 /** The model-file format version this build writes; it reads every version up to this one.
  *  Version 2 (osprey 0.4): the scalers store n_samples_seen as an f64 weight sum and the kNN
  *  estimators their sample weights. Version 3: IsolationForest stores its extension_level and,
- *  for an Extended Isolation Forest, the hyperplane trees (docs/model-format.md). */
+ *  for an Extended Isolation Forest, the hyperplane trees; StandardScaler the low part of its
+ *  running mean (docs/model-format.md). */
 inline constexpr std::uint32_t kModelFormatVersion = 3;
 /** The byte-order marker: written as a little-endian u32, so the file reads 04 03 02 01. */
 inline constexpr std::uint32_t kByteOrderMarker = 0x01020304U;

@@ -38,7 +38,8 @@ inline void check_positive(const Vector<double>& v, const BinaryFormat& f, const
 }
 
 /** Payload: u8 with_mean, u8 with_std; f64 n_samples_seen (u64 n_samples in format version
- *  1); mean, var, scale (u64 d, d f64 each). */
+ *  1); mean, var, scale (u64 d, d f64 each); since format version 3 mean_lo (u64 d, d f64: the
+ *  low part of the running mean, so partial_fit continues bit-identically; 0 in older files). */
 template <class S>
 struct Serial::Io<StandardScaler<S>> {
   static constexpr bool supported = true;                  ///< serialisable
@@ -57,6 +58,7 @@ struct Serial::Io<StandardScaler<S>> {
     write_values<double>(w, s.mean);
     write_values<double>(w, s.var);
     write_values<double>(w, s.scale);
+    write_values<double>(w, s.mean_lo);
   }
   /** The scaler of a payload, validated. */
   static StandardScaler<S> read(ByteReader& r) {
@@ -73,6 +75,11 @@ struct Serial::Io<StandardScaler<S>> {
     s.scale = read_values<double, Vector<double>>(r, format, "scale", d, false);
     check_positive(s.var, format, "variance", false);
     check_positive(s.scale, format, "scale", true);
+    if (r.version() >= 3) {
+      s.mean_lo = read_values<double, Vector<double>>(r, format, "mean_lo", d);
+    } else {
+      s.mean_lo = Vector<double>::Zero(static_cast<Eigen::Index>(d));
+    }
     m.state_ = std::move(s);
     return m;
   }
