@@ -2,10 +2,10 @@
  *  Saving and loading every fitted model: `osprey::save(model, stream | path)` and
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
  *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, Graph, PageRank, Ewma, Cusum,
- *  EwmaBank, CusumBank, SigmoidCalibrator, IsotonicCalibrator and CalibratedClassifier (of any
- *  serialisable estimator), each for float and double and every metric, a Pipeline
- *  (model_selection/pipeline.hpp) whose steps all are, and TunedThresholdClassifier<E> of a
- *  serialisable classifier E.
+ *  EwmaBank, CusumBank, StreamingIsolationForest, SigmoidCalibrator, IsotonicCalibrator and
+ *  CalibratedClassifier (of any serialisable estimator), each for float and double and every
+ *  metric, a Pipeline (model_selection/pipeline.hpp) whose steps all are, and
+ *  TunedThresholdClassifier<E> of a serialisable classifier E.
  *
  *  \code
  *  osprey::save(forest, "forest.osprey");  // atomic: a crash mid-save leaves the old file
@@ -15,9 +15,9 @@
  *  One file format (docs/model-format.md): magic "OSPREYMD", format version, byte-order
  *  marker, Scalar size, a type tag naming the class, its Scalar and metric (e.g.
  *  "NearestNeighbors<float,Minkowski<3>>"), the payload length, the payload and an FNV-1a
- *  checksum. A restored model predicts bit-identically; a restored chart or bank continues
- *  exactly where it stopped. Not saved: `n_threads`, progress callbacks, cancellation tokens
- *  (a loaded model has the defaults).
+ *  checksum. A restored model predicts bit-identically; a restored chart, bank or streaming
+ *  detector continues exactly where it stopped. Not saved: `n_threads`, progress callbacks,
+ *  cancellation tokens (a loaded model has the defaults).
  *
  *  Compatibility: files written by osprey 0.2 load in every later 0.x; a file of a newer
  *  format version is refused with FormatError naming both versions. IsolationForest also
@@ -42,6 +42,7 @@
 #include "serialize/neighbors.hpp"
 #include "serialize/pipeline.hpp"
 #include "serialize/preprocessing.hpp"
+#include "serialize/streaming_forest.hpp"
 #include "serialize/streams.hpp"
 
 OSPREY_NAMESPACE_BEGIN
@@ -59,6 +60,7 @@ constexpr void check_serializable() {
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
                 "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, "
+                "StreamingIsolationForest, "
                 "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, a Pipeline "
                 "whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
 }
