@@ -133,6 +133,17 @@ void load_all(const std::string& model, const std::string& b) {
       if (m.n_window() > 0 && !(m.psi() >= 0.0)) __builtin_trap();
       if (!(m.update(data(8, 1, 6).col(0).cast<S>()) >= 0.0)) __builtin_trap();
     });
+  } else if (model == "streaming_isolation_forest") {
+    try_load<osprey::StreamingIsolationForest<S>>(b, [](auto m) {
+      Matrix<S> Q;
+      if (!query(std::max<Eigen::Index>(1, m.n_features_in()), Q)) return;
+      // Learning may grow a whole forest (warm_up reached): only for modest sizes.
+      const bool learn = m.params().n_trees <= 256 && m.samples_per_tree() <= 4096;
+      for (Eigen::Index i = 0; i < Q.rows(); ++i) {
+        const S s = learn ? m.update(Q.row(i)).upper_statistic : m.score(Q.row(i));
+        if (!(s >= 0 && s <= 1)) __builtin_trap();
+      }
+    });
   } else if (model == "sigmoid_calibrator") {
     try_load<osprey::SigmoidCalibrator<S>>(b, [](const auto& m) {
       const auto p = m.predict(data(5, 1, 5).col(0).cast<S>());
@@ -248,6 +259,16 @@ std::map<std::string, std::vector<std::string>> seeds() {
   pm2.fit(X.col(1));
   (void)pm2.update(X.col(2));
   out["psi_monitor"] = {file_of(pm), file_of(pm2), file_of(osprey::PsiMonitor<double>())};
+  osprey::StreamingIsolationForest<float> sif({.n_trees = 3,
+                                               .window_size = 8,
+                                               .max_samples = 4,
+                                               .retrain_every = 3,
+                                               .trees_per_retrain = 2,
+                                               .random_state = 5});
+  (void)sif.score_learn(X);
+  osprey::StreamingIsolationForest<double> warming({.warm_up = 20});  // 12 samples: no forest yet
+  (void)warming.score_learn(X);
+  out["streaming_isolation_forest"] = {file_of(sif), file_of(warming)};
   const Eigen::VectorXi yb = (y.array() == 2).cast<int>();
   out["sigmoid_calibrator"] = {file_of(osprey::SigmoidCalibrator<float>().fit(t, yb)),
                                file_of(osprey::SigmoidCalibrator<double>().fit(X.col(1), yb))};

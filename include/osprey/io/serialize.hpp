@@ -2,7 +2,8 @@
  *  Saving and loading every fitted model: `osprey::save(model, stream | path)` and
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
  *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, Graph, PageRank, Ewma, Cusum,
- *  EwmaBank, CusumBank, PoissonCusum, PsiMonitor, SigmoidCalibrator, IsotonicCalibrator and
+ *  EwmaBank, CusumBank, PoissonCusum, PsiMonitor, StreamingIsolationForest, SigmoidCalibrator,
+ *  IsotonicCalibrator and
  *  CalibratedClassifier (of any serialisable estimator), each for float and double and every
  *  metric, a Pipeline (model_selection/pipeline.hpp) whose steps all are, and
  *  TunedThresholdClassifier<E> of a serialisable classifier E.
@@ -15,9 +16,9 @@
  *  One file format (docs/model-format.md): magic "OSPREYMD", format version, byte-order
  *  marker, Scalar size, a type tag naming the class, its Scalar and metric (e.g.
  *  "NearestNeighbors<float,Minkowski<3>>"), the payload length, the payload and an FNV-1a
- *  checksum. A restored model predicts bit-identically; a restored chart or bank continues
- *  exactly where it stopped. Not saved: `n_threads`, progress callbacks, cancellation tokens
- *  (a loaded model has the defaults).
+ *  checksum. A restored model predicts bit-identically; a restored chart, bank or streaming
+ *  detector continues exactly where it stopped. Not saved: `n_threads`, progress callbacks,
+ *  cancellation tokens (a loaded model has the defaults).
  *
  *  Compatibility: files written by osprey 0.2 load in every later 0.x; a file of a newer
  *  format version is refused with FormatError naming both versions. IsolationForest also
@@ -43,6 +44,7 @@
 #include "serialize/pipeline.hpp"
 #include "serialize/preprocessing.hpp"
 #include "serialize/stream_monitors.hpp"
+#include "serialize/streaming_forest.hpp"
 #include "serialize/streams.hpp"
 
 OSPREY_NAMESPACE_BEGIN
@@ -60,8 +62,8 @@ constexpr void check_serializable() {
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
                 "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, "
-                "PoissonCusum, PsiMonitor, SigmoidCalibrator, IsotonicCalibrator, "
-                "CalibratedClassifier, a Pipeline "
+                "PoissonCusum, PsiMonitor, StreamingIsolationForest, SigmoidCalibrator, "
+                "IsotonicCalibrator, CalibratedClassifier, a Pipeline "
                 "whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
 }
 
