@@ -281,12 +281,12 @@ TEST_CASE("LocalOutlierFactor: conformance suite (novelty mode)", "[anomaly][lof
 TEST_CASE("LocalOutlierFactor: results do not depend on threads or the search algorithm",
           "[anomaly][lof]") {
   // Continuous rows, and integer rows whose ties go through the heap replay.
-  for (const Matrix<double>& X : {normal_data(900, 3, 5), grid_data(700, 9)}) {
-    const Matrix<double> Q = X.topRows(150).array() + 0.5;
+  for (const Matrix<double>& X : {normal_data(500, 3, 5), grid_data(400, 9)}) {
+    const Matrix<double> Q = X.topRows(60).array() + 0.5;
     Eigen::VectorXd nof_ref;
     Eigen::VectorXd score_ref;
     for (const Algorithm algorithm : {Algorithm::brute, Algorithm::kd_tree}) {
-      for (const int threads : {1, 2, 3}) {
+      for (const int threads : {1, 3}) {
         LocalOutlierFactor<> lof(
             {.n_neighbors = 9, .algorithm = algorithm, .novelty = true, .n_threads = threads});
         lof.fit(X);
@@ -316,8 +316,8 @@ TEST_CASE("LocalOutlierFactor: translation invariance on raw data", "[anomaly][l
       return out;
     };
   };
-  osprey::testing::check_translation_invariance<double>("LocalOutlierFactor", apply(0.0), 400, 100);
-  osprey::testing::check_translation_invariance<float>("LocalOutlierFactor", apply(0.0F), 400, 100);
+  osprey::testing::check_translation_invariance<double>("LocalOutlierFactor", apply(0.0), 200, 60);
+  osprey::testing::check_translation_invariance<float>("LocalOutlierFactor", apply(0.0F), 200, 60);
 }
 
 TEST_CASE("LocalOutlierFactor: save and load score bit-identically; corrupt files are refused",
