@@ -71,7 +71,7 @@ struct LocalOutlierFactorParams {
  *  + 1e-10); the score is `-mean_{o in N(p)} lrd(o) / lrd(p)` (near -1 for inliers, lower for
  *  outliers). The 1e-10 is scikit-learn's: a row with k or more exact duplicates has every
  *  reachability distance 0 and a density of 1e10, so the duplicates score -1 among themselves
- *  and a row whose neighbours are such duplicates scores about -1e10 times its own density.
+ *  and a row whose neighbours are such duplicates scores about -1e10 / lrd(p).
  *
  *  Ties: where the k-th and the (k+1)-th nearest rows are at the same distance, which of them
  *  is a neighbour changes the score. osprey then replays scikit-learn's brute-force selection
