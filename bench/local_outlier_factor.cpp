@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <osprey/anomaly/local_outlier_factor.hpp>
+#include <osprey/core/random.hpp>
 
 namespace {
 
