@@ -96,6 +96,15 @@ void load_all(const std::string& model, const std::string& b) {
       if (!(s.array() > 0).all() || !(s.array() <= 1).all()) __builtin_trap();
       (void)m.feature_contributions(Q.row(0));
     });
+  } else if (model == "local_outlier_factor") {
+    try_load<osprey::LocalOutlierFactor<S, osprey::Manhattan>>(b, [](const auto& m) {
+      (void)m.negative_outlier_factor();
+      Matrix<S> Q;
+      if (!m.params().novelty || !query(m.n_features_in(), Q)) return;
+      const auto s = m.score_samples(Q);
+      if (!(s.array() < 0).all()) __builtin_trap();  // densities are positive: scores negative
+      (void)m.predict(Q);
+    });
   } else if (model == "graph") {
     try_load<osprey::Graph<S>>(b, [](const auto& g) {
       if (g.n_nodes() + g.n_edges() > 100000) return;
@@ -235,6 +244,11 @@ std::map<std::string, std::vector<std::string>> seeds() {
                   {.n_estimators = 1, .max_samples = 8, .contamination = 0.2, .extension_level = 2})
                   .fit(X.topRows(4))
                   .add_trees(X, 1))};
+  out["local_outlier_factor"] = {
+      file_of(osprey::LocalOutlierFactor<float, osprey::Manhattan>({.n_neighbors = 3}).fit(X)),
+      file_of(osprey::LocalOutlierFactor<double, osprey::Manhattan>(
+                  {.n_neighbors = 4, .contamination = 0.1, .novelty = true})
+                  .fit(X))};
   const std::vector<osprey::Graph<float>::Edge> edges{{0, 1}, {1, 2}, {2, 0}, {3, 2}};
   const auto g = osprey::Graph<float>::from_edges(5, edges, std::vector<float>{1, 2, 3, 0.5F});
   out["graph"] = {file_of(g), file_of(osprey::Graph<double>::from_edges(3, {{0, 1}, {1, 1}}))};

@@ -1,9 +1,9 @@
 /** \file
  *  Saving and loading every fitted model: `osprey::save(model, stream | path)` and
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
- *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, Graph, PageRank, Ewma, Cusum,
- *  EwmaBank, CusumBank, PoissonCusum, PsiMonitor, StreamingIsolationForest, SigmoidCalibrator,
- *  IsotonicCalibrator and
+ *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, LocalOutlierFactor, Graph,
+ *  PageRank, Ewma, Cusum, EwmaBank, CusumBank, PoissonCusum, PsiMonitor,
+ *  StreamingIsolationForest, SigmoidCalibrator, IsotonicCalibrator and
  *  CalibratedClassifier (of any serialisable estimator), each for float and double and every
  *  metric, a Pipeline (model_selection/pipeline.hpp) whose steps all are, and
  *  TunedThresholdClassifier<E> of a serialisable classifier E.
@@ -37,6 +37,7 @@
 
 #include "../anomaly/isolation_forest.hpp"
 #include "binary_format.hpp"
+#include "serialize/anomaly.hpp"
 #include "serialize/calibration.hpp"
 #include "serialize/graph.hpp"
 #include "serialize/model_selection.hpp"
@@ -61,10 +62,10 @@ constexpr void check_serializable() {
   static_assert(Serializable<E>,
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
-                "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, "
-                "PoissonCusum, PsiMonitor, StreamingIsolationForest, SigmoidCalibrator, "
-                "IsotonicCalibrator, CalibratedClassifier, a Pipeline "
-                "whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
+                "IsolationForest, LocalOutlierFactor, Graph, PageRank, Ewma, Cusum, EwmaBank, "
+                "CusumBank, PoissonCusum, PsiMonitor, StreamingIsolationForest, "
+                "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, a "
+                "Pipeline whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
 }
 
 /** A temporary file name next to `file` (same directory, so the rename stays atomic). */
