@@ -1,8 +1,8 @@
 /** \file
- *  Serialisers of the control charts (Ewma, Cusum) and their banks (EwmaBank, CusumBank): the
- *  parameters, the baseline and the running state, so a restored chart continues exactly where
- *  the saved one stopped (docs/model-format.md). An unfitted chart or bank round-trips as
- *  unfitted. Not API.
+ *  Serialisers of the control charts (Ewma, Cusum), their banks (EwmaBank, CusumBank) and
+ *  HalfSpaceTrees: the parameters, the baseline and the running state, so a restored detector
+ *  continues exactly where the saved one stopped (docs/model-format.md). An unfitted chart or
+ *  bank round-trips as unfitted. Not API.
  */
 #pragma once
 
@@ -13,6 +13,7 @@
 #include "../../streams/control_chart_bank.hpp"
 #include "../../streams/cusum.hpp"
 #include "../../streams/ewma.hpp"
+#include "../../streams/half_space_trees.hpp"
 #include "common.hpp"
 
 OSPREY_NAMESPACE_BEGIN
@@ -269,6 +270,87 @@ struct Serial::Io<CusumBank<S>> {
     b.n_ = static_cast<Eigen::Index>(n);
     b.alarms_ = AlarmVector::Zero(b.n_);
     return b;
+  }
+};
+
+/** Payload: u32 n_trees, u32 height, u32 window_size, u64 random_state, f64 threshold, the
+ *  limits (u64 n, then f64 lo and f64 hi per feature); u32 position in the window, u8
+ *  has_reference; then per tree the leaf (u32) of every sample of the previous window (window_size
+ *  of them when has_reference, else none) and of the current one (position of them). The trees
+ *  are rebuilt from the parameters and the masses recounted from the leaves, so the restored
+ *  detector continues bit-identically. */
+template <class S>
+struct Serial::Io<HalfSpaceTrees<S>> {
+  static constexpr bool supported = true;                  ///< serialisable
+  static constexpr std::uint8_t scalar_bytes = sizeof(S);  ///< Scalar's size
+  static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "HalfSpaceTrees",
+                                       "detector"};  ///< names in messages
+  /** "HalfSpaceTrees<float>" or "HalfSpaceTrees<double>". */
+  static std::string tag() { return model_tag<S>("HalfSpaceTrees"); }
+
+  /** The payload. */
+  static void write(const HalfSpaceTrees<S>& h, ByteWriter& w) {
+    const auto& p = h.params_;
+    w.u32(static_cast<std::uint32_t>(p.n_trees));
+    w.u32(static_cast<std::uint32_t>(p.height));
+    w.u32(static_cast<std::uint32_t>(p.window_size));
+    w.u64(p.random_state);
+    w.f64(p.threshold);
+    w.u64(p.limits.size());
+    for (const auto& r : p.limits) {
+      w.f64(r.lo);
+      w.f64(r.hi);
+    }
+    const auto& f = h.forest_;
+    w.u32(static_cast<std::uint32_t>(f.position()));
+    w.u8(f.has_reference() ? 1 : 0);
+    const std::int32_t previous = f.has_reference() ? p.window_size : 0;
+    for (int t = 0; t < p.n_trees; ++t) {
+      for (std::int32_t i = 0; i < previous; ++i) w.u32(f.logged_leaf(false, t, i));
+      for (std::int32_t i = 0; i < f.position(); ++i) w.u32(f.logged_leaf(true, t, i));
+    }
+  }
+
+  /** The detector of a payload, validated (parameters, position, leaves in range) before the
+   *  trees are built. */
+  static HalfSpaceTrees<S> read(ByteReader& r) {
+    HalfSpaceTreesParams p;
+    p.n_trees = read_int(r, format, "n_trees");
+    p.height = read_int(r, format, "height");
+    p.window_size = read_int(r, format, "window_size");
+    p.random_state = r.u64();
+    p.threshold = r.f64();
+    const std::size_t d = read_count(r, 16, format, "limits");
+    p.limits.resize(d);
+    for (auto& range : p.limits) {
+      range.lo = r.f64();
+      range.hi = r.f64();
+    }
+    (void)HalfSpaceTrees<S>::validated(p);
+    const std::uint32_t position = r.u32();
+    const bool has_reference = read_flag(r, format, "has_reference");
+    if (position >= static_cast<std::uint32_t>(p.window_size)) {
+      corrupted(format, "window position ", position, " (window_size ", p.window_size, ")");
+    }
+    const std::uint64_t per_tree = (has_reference ? std::uint64_t(p.window_size) : 0) + position;
+    if (per_tree * static_cast<std::uint64_t>(p.n_trees) > r.remaining() / 4) {
+      corrupted(format, "the leaves of ", p.n_trees, " trees need more bytes than the payload holds");
+    }
+    std::vector<std::uint32_t> leaves(static_cast<std::size_t>(per_tree) *
+                                      static_cast<std::size_t>(p.n_trees));
+    const std::uint32_t n_leaves = std::uint32_t{1} << p.height;
+    for (auto& leaf : leaves) {
+      leaf = r.u32();
+      if (leaf >= n_leaves) corrupted(format, "leaf ", leaf, " (a tree has ", n_leaves, ")");
+    }
+    HalfSpaceTrees<S> h(p);
+    const std::size_t previous = static_cast<std::size_t>(per_tree) - position;
+    h.forest_.restore(static_cast<std::int32_t>(position), has_reference,
+                      [&](bool latest, int t, std::int32_t i) {
+                        return leaves[static_cast<std::size_t>(t) * per_tree +
+                                      (latest ? previous : 0) + static_cast<std::size_t>(i)];
+                      });
+    return h;
   }
 };
 
