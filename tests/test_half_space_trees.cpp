@@ -131,7 +131,7 @@ TEST_CASE("HalfSpaceTrees: hand-computed masses and scores, 1 tree, height 2, wi
     }
   }
   const std::vector<std::int64_t> r2{4, 0, 4, 0, 0, 4, 0};
-  for (Eigen::Index p = 0; p < 7; ++p) CHECK(h.reference_mass(0, p) == r2[p]);
+  for (std::size_t p = 0; p < 7; ++p) CHECK(h.reference_mass(0, Eigen::Index(p)) == r2[p]);
   CHECK(h.score(one(in3)) == 1.0);  // node 1 (r = 0) ends the path at depth 1
   CHECK(h.score(one(in5)) == 0.2);  // 1 / (1 + 4 * 4 / 4)
 }

@@ -179,22 +179,9 @@ class HalfSpaceForest {
    *  reference mass r is below 0.1 window_size (10 r < window_size), or the leaf (depth h). */
   [[nodiscard]] std::int64_t mass_score(const Scalar* x) const noexcept {
     std::int64_t s = 0;
-    const std::size_t internal = n_internal();
-    const int ref = 1 - cur_;
-    for (int t = 0; t < n_trees_; ++t) {
-      const Node* tree = nodes_.data() + static_cast<std::size_t>(t) * internal;
-      std::size_t p = 0;
-      int k = 0;
-      std::int32_t r = 0;
-      for (; k < height_; ++k) {
-        const Node& n = tree[p];
-        r = n.count[ref];
-        if (r < limit_) break;
-        p = 2 * p + 1 + static_cast<std::size_t>(x[n.feature] >= n.value);
-      }
-      if (k == height_) r = leaves_[static_cast<std::size_t>(t) * n_leaves() + p - internal].count[ref];
-      s += std::int64_t{r} << k;
-    }
+    int t = 0;
+    for (; t + 5 <= n_trees_; t += 5) s += const_cast<HalfSpaceForest&>(*this).walk<5, false>(x, t);
+    for (; t < n_trees_; ++t) s += const_cast<HalfSpaceForest&>(*this).walk<1, false>(x, t);
     return s;
   }
 
@@ -204,8 +191,8 @@ class HalfSpaceForest {
   std::int64_t score_learn(const Scalar* x) noexcept {
     std::int64_t s = 0;
     int t = 0;
-    for (; t + 5 <= n_trees_; t += 5) s += walk<5>(x, t);
-    for (; t < n_trees_; ++t) s += walk<1>(x, t);
+    for (; t + 5 <= n_trees_; t += 5) s += walk<5, true>(x, t);
+    for (; t < n_trees_; ++t) s += walk<1, true>(x, t);
     if (++position_ == psi_) swap_windows();
     return s;
   }
@@ -241,11 +228,13 @@ class HalfSpaceForest {
     wlo[q] = saved_lo;
   }
 
-  /** score_learn over trees t..t+G-1, their walks interleaved level by level. Reference masses
+  /** score_learn (or with Learn false the mass score alone: nothing is written, so it may run
+   *  on a const forest) over trees t..t+G-1, their walks interleaved level by level. Reference
+   *  masses
    *  never grow down a path (a child's mass is part of its parent's), so the nodes with
    *  r >= limit form a prefix of the path: the terminal depth K is their number and the
    *  terminal mass the largest r below the limit. Both accumulate without branches. */
-  template <int G>
+  template <int G, bool Learn>
   OSPREY_ALWAYS_INLINE std::int64_t walk(const Scalar* OSPREY_RESTRICT x, int t) noexcept {
     const std::size_t internal = n_internal();
     const int cur = cur_;
@@ -269,7 +258,7 @@ class HalfSpaceForest {
           hst_prefetch(&tree[g][4 * p[g] + 6]);
         }
         const std::int32_t r = n.count[ref];
-        ++n.count[cur];
+        if constexpr (Learn) ++n.count[cur];
         depth[g] += r >= limit ? 1 : 0;
         small[g] = std::max(small[g], r < limit ? r : 0);
         p[g] = 2 * p[g] + 1 + static_cast<std::size_t>(x[n.feature] >= n.value);
@@ -281,12 +270,14 @@ class HalfSpaceForest {
       const std::size_t leaf = p[g] - internal;
       HstLeaf& m = leaves_[tg * n_leaves() + leaf];
       const std::int32_t r = m.count[ref];
-      ++m.count[cur];
       // every node at or above the leaf holds r >= limit: the leaf is terminal
       const std::int32_t terminal = depth[g] == height_ ? r : small[g];
       s += std::int64_t{terminal} << depth[g];
-      log_[cur][tg * log_stride() + static_cast<std::size_t>(position_)] =
-          static_cast<std::uint32_t>(leaf);
+      if constexpr (Learn) {
+        ++m.count[cur];
+        log_[cur][tg * log_stride() + static_cast<std::size_t>(position_)] =
+            static_cast<std::uint32_t>(leaf);
+      }
     }
     return s;
   }
