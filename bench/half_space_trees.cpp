@@ -40,8 +40,8 @@ osprey::HalfSpaceTrees<T> warmed(const osprey::RowMatrix<T>& X) {
 
 void rate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kRows);
-  state.counters["samples/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * kRows), benchmark::Counter::kIsRate);
+  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(state.iterations() * kRows),
+                                                   benchmark::Counter::kIsRate);
 }
 
 // update(x): score, then learn, one row at a time (what a live stream does).

@@ -72,8 +72,8 @@ TEST_CASE("HalfSpaceTrees: the splits of one feature are the work space's midpoi
           "[streams][hst]") {
   // One feature: the root splits the work space [s - 2m, s + 2m] (m = max(s, 1 - s)) at s, its
   // children at s - m and s + m, in units of the range [10, 14].
-  HalfSpaceTrees<> h({.n_trees = 1, .height = 2, .window_size = 4, .limits = {{10.0, 14.0}},
-                      .random_state = 3});
+  HalfSpaceTrees<> h(
+      {.n_trees = 1, .height = 2, .window_size = 4, .limits = {{10.0, 14.0}}, .random_state = 3});
   const double s = osprey::Rng(3).split(0).uniform();
   const double m = std::max(s, 1.0 - s);
   CHECK_THAT(h.split_value(0, 0), WithinAbs(10.0 + 4.0 * s, 1e-12));
@@ -84,8 +84,8 @@ TEST_CASE("HalfSpaceTrees: the splits of one feature are the work space's midpoi
 
 TEST_CASE("HalfSpaceTrees: hand-computed masses and scores, 1 tree, height 2, window 4",
           "[streams][hst]") {
-  HalfSpaceTrees<> h({.n_trees = 1, .height = 2, .window_size = 4, .limits = {{0.0, 1.0}},
-                      .random_state = 11});
+  HalfSpaceTrees<> h(
+      {.n_trees = 1, .height = 2, .window_size = 4, .limits = {{0.0, 1.0}}, .random_state = 11});
   const double t0 = h.split_value(0, 0), t1 = h.split_value(0, 1), t2 = h.split_value(0, 2);
   REQUIRE(t1 < t0);
   REQUIRE(t0 < t2);
@@ -138,8 +138,8 @@ TEST_CASE("HalfSpaceTrees: hand-computed masses and scores, 1 tree, height 2, wi
 
 TEST_CASE("HalfSpaceTrees: a node below the size limit ends the path", "[streams][hst]") {
   // window 20: limit 0.1 * 20 = 2, a node with r <= 1 is terminal.
-  HalfSpaceTrees<> h({.n_trees = 1, .height = 2, .window_size = 20, .limits = {{0.0, 1.0}},
-                      .random_state = 5});
+  HalfSpaceTrees<> h(
+      {.n_trees = 1, .height = 2, .window_size = 20, .limits = {{0.0, 1.0}}, .random_state = 5});
   const double t0 = h.split_value(0, 0), t1 = h.split_value(0, 1), t2 = h.split_value(0, 2);
   const double in3 = t1 - 1.0, in5 = 0.5 * (t0 + t2), in6 = t2 + 1.0;
   for (int i = 0; i < 19; ++i) h.learn(one(in3));
@@ -156,7 +156,10 @@ TEST_CASE("HalfSpaceTrees: masses equal a recount of the last two windows", "[st
   // The window swap only zeroes the nodes the window before touched: check every node of every
   // tree against a brute-force count over many windows.
   const Eigen::Index d = 3;
-  HalfSpaceTrees<> h({.n_trees = 3, .height = 5, .window_size = 16, .limits = ranges(d, -2, 2),
+  HalfSpaceTrees<> h({.n_trees = 3,
+                      .height = 5,
+                      .window_size = 16,
+                      .limits = ranges(d, -2, 2),
                       .random_state = 9});
   const RowMatrix<double> X = normal_rows(16 * 7 + 5, d, 4);
   (void)h.score_learn(X);
@@ -182,8 +185,8 @@ TEST_CASE("HalfSpaceTrees: masses equal a recount of the last two windows", "[st
 TEMPLATE_TEST_CASE("HalfSpaceTrees: score_learn equals the update loop, bit for bit",
                    "[streams][hst]", float, double) {
   const Eigen::Index d = 4;
-  const osprey::HalfSpaceTreesParams p{.n_trees = 7, .height = 6, .window_size = 50,
-                                    .limits = ranges(d, -3, 3), .random_state = 21};
+  const osprey::HalfSpaceTreesParams p{
+      .n_trees = 7, .height = 6, .window_size = 50, .limits = ranges(d, -3, 3), .random_state = 21};
   const RowMatrix<double> X = normal_rows(333, d, 8);
   HalfSpaceTrees<TestType> batch(p), loop(p), col(p);
   const auto s = batch.score_learn(X);
@@ -205,8 +208,8 @@ TEMPLATE_TEST_CASE("HalfSpaceTrees: score_learn equals the update loop, bit for 
 }
 
 TEST_CASE("HalfSpaceTrees: the same seed builds the same trees", "[streams][hst]") {
-  const osprey::HalfSpaceTreesParams p{.n_trees = 3, .height = 4, .limits = ranges(5, 0, 1),
-                                    .random_state = 42};
+  const osprey::HalfSpaceTreesParams p{
+      .n_trees = 3, .height = 4, .limits = ranges(5, 0, 1), .random_state = 42};
   HalfSpaceTrees<> a(p), b(p);
   auto q = p;
   q.random_state = 43;
@@ -225,8 +228,8 @@ TEST_CASE("HalfSpaceTrees: the same seed builds the same trees", "[streams][hst]
 TEST_CASE("HalfSpaceTrees: a stationary stream keeps a stable score distribution",
           "[streams][hst]") {
   const Eigen::Index d = 4, psi = 250, windows = 16;
-  HalfSpaceTrees<> h({.height = 10, .window_size = 250, .limits = ranges(d, -4, 4),
-                      .random_state = 1});
+  HalfSpaceTrees<> h(
+      {.height = 10, .window_size = 250, .limits = ranges(d, -4, 4), .random_state = 1});
   const Eigen::VectorXd s = h.score_learn(normal_rows(psi * windows, d, 17));
   // after two windows, the median and 90% quantile of each window's scores stay within 20% of
   // those of all of them
@@ -243,8 +246,8 @@ TEST_CASE("HalfSpaceTrees: a stationary stream keeps a stable score distribution
 TEST_CASE("HalfSpaceTrees: a planted shift raises the scores within one window, then adapts",
           "[streams][hst]") {
   const Eigen::Index d = 4, psi = 100;
-  HalfSpaceTrees<> h({.height = 10, .window_size = 100, .limits = ranges(d, -4, 4),
-                      .random_state = 2});
+  HalfSpaceTrees<> h(
+      {.height = 10, .window_size = 100, .limits = ranges(d, -4, 4), .random_state = 2});
   const Eigen::VectorXd before = h.score_learn(normal_rows(psi * 8, d, 5));
   const Eigen::VectorXd after = h.score_learn(normal_rows(psi * 4, d, 6, 3.0));
   const std::vector<double> normal(before.data() + 2 * psi, before.data() + before.size());
@@ -262,8 +265,11 @@ TEMPLATE_TEST_CASE("HalfSpaceTrees: save and load mid-stream continues bit-ident
                    "[streams][hst][io]", float, double) {
   const Eigen::Index d = 3;
   for (const Eigen::Index start : {Eigen::Index{0}, Eigen::Index{30}, Eigen::Index{130}}) {
-    HalfSpaceTrees<TestType> h({.n_trees = 6, .height = 7, .window_size = 50,
-                                .limits = ranges(d, -3, 3), .random_state = 77,
+    HalfSpaceTrees<TestType> h({.n_trees = 6,
+                                .height = 7,
+                                .window_size = 50,
+                                .limits = ranges(d, -3, 3),
+                                .random_state = 77,
                                 .threshold = 0.3});
     (void)h.score_learn(normal_rows(start, d, 3));
     std::stringstream buf;
@@ -298,20 +304,30 @@ TEST_CASE("HalfSpaceTrees: corrupted files throw FormatError", "[streams][hst][i
   CHECK_THROWS_AS(osprey::load<HalfSpaceTrees<float>>(wrong), osprey::FormatError);
 }
 
-TEST_CASE("HalfSpaceTrees: bad parameters and samples throw naming the culprit",
-          "[streams][hst]") {
+TEST_CASE("HalfSpaceTrees: bad parameters and samples throw naming the culprit", "[streams][hst]") {
   const auto lim = ranges(2, 0, 1);
   using P = osprey::HalfSpaceTreesParams;
-  require_throws_containing<InvalidArgument>([&] { HalfSpaceTrees<>(P{.limits = {}}); },
-                                             "limits");
+  require_throws_containing<InvalidArgument>([&] { HalfSpaceTrees<>(P{.limits = {}}); }, "limits");
   require_throws_containing<InvalidArgument>(
-      [&] { HalfSpaceTrees<>(P{.limits = {{0, 1}, {1, 1}}}); }, "limits[1]");
+      [&] {
+        HalfSpaceTrees<>(P{.limits = {{0, 1}, {1, 1}}});
+      },
+      "limits[1]");
   require_throws_containing<InvalidArgument>(
-      [&] { HalfSpaceTrees<>(P{.limits = {{2, 1}}}); }, "limits[0]");
+      [&] {
+        HalfSpaceTrees<>(P{.limits = {{2, 1}}});
+      },
+      "limits[0]");
   require_throws_containing<InvalidArgument>(
-      [&] { HalfSpaceTrees<>(P{.limits = {{kNaN, 1}}}); }, "limits[0]");
+      [&] {
+        HalfSpaceTrees<>(P{.limits = {{kNaN, 1}}});
+      },
+      "limits[0]");
   require_throws_containing<InvalidArgument>(
-      [&] { HalfSpaceTrees<float>(P{.limits = {{0, 2e38}}}); }, "limits[0]");
+      [&] {
+        HalfSpaceTrees<float>(P{.limits = {{0, 2e38}}});
+      },
+      "limits[0]");
   require_throws_containing<InvalidArgument>(
       [&] { HalfSpaceTrees<>(P{.n_trees = 0, .limits = lim}); }, "n_trees");
   require_throws_containing<InvalidArgument>(
@@ -349,8 +365,8 @@ TEST_CASE("HalfSpaceTrees: bad parameters and samples throw naming the culprit",
 }
 
 TEST_CASE("HalfSpaceTrees: reset restarts the stream with the same trees", "[streams][hst]") {
-  const osprey::HalfSpaceTreesParams p{.n_trees = 5, .height = 6, .window_size = 40,
-                                    .limits = ranges(3, -3, 3), .random_state = 4};
+  const osprey::HalfSpaceTreesParams p{
+      .n_trees = 5, .height = 6, .window_size = 40, .limits = ranges(3, -3, 3), .random_state = 4};
   HalfSpaceTrees<> h(p), fresh(p);
   (void)h.score_learn(normal_rows(97, 3, 1));
   h.reset();

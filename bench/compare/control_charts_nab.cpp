@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
       }
       return a;
     }();
-    for (const auto& [name, a] : {std::pair{"ewma", &a_ewma}, std::pair{"cusum", &a_cusum},
-                                  std::pair{"hst", &a_hst}}) {
+    for (const auto& [name, a] :
+         {std::pair{"ewma", &a_ewma}, std::pair{"cusum", &a_cusum}, std::pair{"hst", &a_hst}}) {
       std::cout << name;
       for (Eigen::Index i = 0; i < a->size(); ++i) {
         if ((*a)(i) != 0) std::cout << ' ' << n_fit + i;

@@ -47,9 +47,8 @@ struct Detector {
 std::vector<Detector> detectors(int threads) {
   std::vector<Detector> out;
   out.push_back({"hst", [](const auto& X, std::uint64_t seed, const auto&) {
-                   osprey::HalfSpaceTrees<> h(
-                       {.limits = osprey::feature_ranges(X.topRows(kWarmup)),
-                        .random_state = seed});
+                   osprey::HalfSpaceTrees<> h({.limits = osprey::feature_ranges(X.topRows(kWarmup)),
+                                               .random_state = seed});
                    return Eigen::VectorXd(h.score_learn(X));
                  }});
   out.push_back({"hst_range", [](const auto& X, std::uint64_t seed, const auto& range) {
@@ -62,8 +61,7 @@ std::vector<Detector> detectors(int threads) {
   //     return Eigen::VectorXd(f.score_learn(X));
   //   }});
   out.push_back({"iforest", [threads](const auto& X, std::uint64_t seed, const auto&) {
-                   osprey::IsolationForest<> f(
-                       {.random_state = seed, .n_threads = threads});
+                   osprey::IsolationForest<> f({.random_state = seed, .n_threads = threads});
                    f.fit(X);
                    return Eigen::VectorXd(f.anomaly_score(X));
                  }});

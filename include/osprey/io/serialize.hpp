@@ -2,10 +2,10 @@
  *  Saving and loading every fitted model: `osprey::save(model, stream | path)` and
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
  *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, Graph, PageRank, Ewma, Cusum,
- *  EwmaBank, CusumBank, HalfSpaceTrees, SigmoidCalibrator, IsotonicCalibrator and CalibratedClassifier (of any
- *  serialisable estimator), each for float and double and every metric, a Pipeline
- *  (model_selection/pipeline.hpp) whose steps all are, and TunedThresholdClassifier<E> of a
- *  serialisable classifier E.
+ *  EwmaBank, CusumBank, HalfSpaceTrees, SigmoidCalibrator, IsotonicCalibrator and
+ *  CalibratedClassifier (of any serialisable estimator), each for float and double and every
+ *  metric, a Pipeline (model_selection/pipeline.hpp) whose steps all are, and
+ *  TunedThresholdClassifier<E> of a serialisable classifier E.
  *
  *  \code
  *  osprey::save(forest, "forest.osprey");  // atomic: a crash mid-save leaves the old file
@@ -59,8 +59,8 @@ constexpr void check_serializable() {
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
                 "IsolationForest, Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, "
-                "HalfSpaceTrees, SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, a Pipeline "
-                "whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
+                "HalfSpaceTrees, SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, "
+                "a Pipeline whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
 }
 
 /** A temporary file name next to `file` (same directory, so the rename stays atomic). */

@@ -32,12 +32,12 @@ struct FeatureRange {
 /** Parameters of `HalfSpaceTrees` (any Scalar), written with designated initialisers:
  *  `osprey::HalfSpaceTrees<> hst({.limits = osprey::feature_ranges(X_first_window)});` */
 struct HalfSpaceTreesParams {
-  int n_trees = 25;  ///< number of trees, >= 1, with n_trees 2^height <= 2^24
-  int height = 15;   ///< depth of every leaf, in [1, 20]; a tree has 2^(height+1) - 1 nodes
-  int window_size = 250;   ///< samples per window (psi), in [1, 2^30]
+  int n_trees = 25;       ///< number of trees, >= 1, with n_trees 2^height <= 2^24
+  int height = 15;        ///< depth of every leaf, in [1, 20]; a tree has 2^(height+1) - 1 nodes
+  int window_size = 250;  ///< samples per window (psi), in [1, 2^30]
   std::vector<FeatureRange> limits{};  ///< one range per feature (required): the trees' space
   std::uint64_t random_state = 0;      ///< seed; tree t draws from `Rng(random_state).split(t)`
-  double threshold = 0.9;  ///< `update` alarms when the score exceeds it; not NaN
+  double threshold = 0.9;              ///< `update` alarms when the score exceeds it; not NaN
 };
 
 /** Per-column ranges of X (rows are samples) widened by `padding` times the column's spread on
@@ -95,14 +95,16 @@ template <class Derived>
  *  the uniform one: regions the previous window (almost) never visited. How dense normal data
  *  looks depends on the dimension and on how much of the ranges it fills (normal scores are near
  *  0.2 for one feature filling its range, near 1e-4 for ten concentrated ones), so tune the
- *  threshold on a quantile of the scores of a clean stretch of the stream. `score_learn(X)` does the same for the rows of X in order, with identical
- *  results. Masses are integers: a run is exactly reproducible, and a saved detector continues
- *  bit-identically after load.
+ *  threshold on a quantile of the scores of a clean stretch of the stream.
+ *
+ *  `score_learn(X)` does the same for the rows of X in order, with identical results. Masses are
+ *  integers: a run is exactly reproducible, and a saved detector continues bit-identically after
+ *  load.
  *
  *  \tparam ScalarT float or double: split values, samples (converted) and scores.
  *  Complexity: O(n_trees height) per sample (one walk per tree scores and learns); the end of a
  *  window costs the number of distinct nodes the window before touched, not a pass over every
- *  node (see detail/half_space_forest.hpp). `score` alone stops at the terminal nodes.
+ *  node (see detail/half_space_forest.hpp). `score` alone walks the same paths, writing nothing.
  *  Memory: n_trees (24 (2^height - 1) + 8 2^height + 8 window_size) bytes in double (16 instead
  *  of 24 in float), 26 MB for the defaults (`memory_bytes()`).
  *  Thread safety: `update`, `learn`, `score_learn` and `reset` mutate the detector (one thread
@@ -114,8 +116,8 @@ class HalfSpaceTrees {
                 "HalfSpaceTrees: Scalar must be float or double");
 
  public:
-  using Scalar = ScalarT;                                ///< samples, split values and scores
-  using Params = HalfSpaceTreesParams;                   ///< the parameters
+  using Scalar = ScalarT;                                   ///< samples, split values and scores
+  using Params = HalfSpaceTreesParams;                      ///< the parameters
   using Sample = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;  ///< one sample: a row of features
 
   /** Builds the trees. \throws InvalidArgument for a parameter out of range, naming it (and the
@@ -246,9 +248,10 @@ class HalfSpaceTrees {
                       detail::is_finite_as<Scalar>(lo - 2.0 * (hi - lo)) &&
                       detail::is_finite_as<Scalar>(hi + 2.0 * (hi - lo));
       if (!ok) {
-        detail::fail("limits[", j, "] must be finite with lo < hi and lo - 2 (hi - lo), hi + 2 "
-                     "(hi - lo) finite in ", detail::scalar_name<Scalar>(), " (got [", lo, ", ",
-                     hi, "])");
+        detail::fail("limits[", j,
+                     "] must be finite with lo < hi and lo - 2 (hi - lo), hi + 2 "
+                     "(hi - lo) finite in ",
+                     detail::scalar_name<Scalar>(), " (got [", lo, ", ", hi, "])");
       }
     }
     return p;
@@ -263,8 +266,8 @@ class HalfSpaceTrees {
       lo.push_back(r.lo);
       hi.push_back(r.hi);
     }
-    forest_ = detail::HalfSpaceForest<Scalar>(params_.n_trees, params_.height,
-                                              params_.window_size, lo, hi, params_.random_state);
+    forest_ = detail::HalfSpaceForest<Scalar>(params_.n_trees, params_.height, params_.window_size,
+                                              lo, hi, params_.random_state);
     scratch_.resize(n_features());
   }
 
@@ -287,8 +290,7 @@ class HalfSpaceTrees {
   const Scalar* input(const Eigen::MatrixBase<Derived>& x, Vector<Scalar>& buffer) const {
     const Eigen::Index d = n_features();
     if (x.size() != d || (x.rows() != 1 && x.cols() != 1)) {
-      detail::fail(kName, " has ", d, " features but x has ", x.rows(), " x ", x.cols(),
-                   " values");
+      detail::fail(kName, " has ", d, " features but x has ", x.rows(), " x ", x.cols(), " values");
     }
     if (!detail::all_finite_as<Scalar>(x)) {
       for (Eigen::Index j = 0; j < d; ++j) {

@@ -334,7 +334,8 @@ struct Serial::Io<HalfSpaceTrees<S>> {
     }
     const std::uint64_t per_tree = (has_reference ? std::uint64_t(p.window_size) : 0) + position;
     if (per_tree * static_cast<std::uint64_t>(p.n_trees) > r.remaining() / 4) {
-      corrupted(format, "the leaves of ", p.n_trees, " trees need more bytes than the payload holds");
+      corrupted(format, "the leaves of ", p.n_trees,
+                " trees need more bytes than the payload holds");
     }
     std::vector<std::uint32_t> leaves(static_cast<std::size_t>(per_tree) *
                                       static_cast<std::size_t>(p.n_trees));

@@ -49,8 +49,8 @@ OSPREY_ALWAYS_INLINE void hst_prefetch(const void* p) noexcept {
  *  per window buffer (`HalfSpaceForest` says which is the latest). */
 template <class Scalar>
 struct HstNode {
-  Scalar value{};                ///< split value, in the units of the data
-  std::int32_t feature = 0;      ///< split feature
+  Scalar value{};                  ///< split value, in the units of the data
+  std::int32_t feature = 0;        ///< split feature
   std::int32_t count[2] = {0, 0};  ///< masses of the two window buffers
 };
 
@@ -73,8 +73,8 @@ class HalfSpaceForest {
    *  s_j + 2 max(s_j, 1 - s_j)] (in units of the range, 0 at lo_j and 1 at hi_j; Tan, Ting & Liu
    *  2011, section 3), then one bounded draw per internal node in index order: its split feature.
    *  A node splits its feature's interval of the work space at the midpoint. */
-  HalfSpaceForest(int n_trees, int height, std::int32_t window_size,
-                  const std::vector<double>& lo, const std::vector<double>& hi, std::uint64_t seed)
+  HalfSpaceForest(int n_trees, int height, std::int32_t window_size, const std::vector<double>& lo,
+                  const std::vector<double>& hi, std::uint64_t seed)
       : n_trees_(n_trees), height_(height), psi_(window_size), limit_((window_size + 9) / 10) {
     const std::size_t internal = n_internal();
     const auto trees = static_cast<std::size_t>(n_trees);
@@ -230,8 +230,7 @@ class HalfSpaceForest {
 
   /** score_learn (or with Learn false the mass score alone: nothing is written, so it may run
    *  on a const forest) over trees t..t+G-1, their walks interleaved level by level. Reference
-   *  masses
-   *  never grow down a path (a child's mass is part of its parent's), so the nodes with
+   *  masses never grow down a path (a child's mass is part of its parent's), so the nodes with
    *  r >= limit form a prefix of the path: the terminal depth K is their number and the
    *  terminal mass the largest r below the limit. Both accumulate without branches. */
   template <int G, bool Learn>
