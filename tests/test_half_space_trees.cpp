@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "common/estimator_checks.hpp"
@@ -153,31 +154,35 @@ TEST_CASE("HalfSpaceTrees: a node below the size limit ends the path", "[streams
 }
 
 TEST_CASE("HalfSpaceTrees: masses equal a recount of the last two windows", "[streams][hst]") {
-  // The window swap only zeroes the nodes the window before touched: check every node of every
-  // tree against a brute-force count over many windows.
+  // The window swap zeroes only the nodes the window before touched (window 16 <= 2^5 leaves),
+  // or every node (window 40 > 2^3 leaves): check every node of every tree against a
+  // brute-force count over many windows.
   const Eigen::Index d = 3;
-  HalfSpaceTrees<> h({.n_trees = 3,
-                      .height = 5,
-                      .window_size = 16,
-                      .limits = ranges(d, -2, 2),
-                      .random_state = 9});
-  const RowMatrix<double> X = normal_rows(16 * 7 + 5, d, 4);
-  (void)h.score_learn(X);
-  const Eigen::Index n_nodes = 63;
-  const Eigen::Index latest_start = 16 * 7, reference_start = 16 * 6;
-  for (int t = 0; t < 3; ++t) {
-    std::vector<std::int64_t> latest(n_nodes, 0), reference(n_nodes, 0);
-    for (Eigen::Index i = reference_start; i < X.rows(); ++i) {
-      auto& m = i >= latest_start ? latest : reference;
-      for (Eigen::Index p = leaf_of(h, t, X.row(i));; p = (p - 1) / 2) {
-        ++m[static_cast<std::size_t>(p)];
-        if (p == 0) break;
+  for (const auto& [height, psi] : {std::pair{5, 16}, std::pair{3, 40}}) {
+    HalfSpaceTrees<> h({.n_trees = 3,
+                        .height = height,
+                        .window_size = psi,
+                        .limits = ranges(d, -2, 2),
+                        .random_state = 9});
+    const RowMatrix<double> X = normal_rows(psi * 7 + 5, d, 4);
+    (void)h.score_learn(X);
+    const Eigen::Index n_nodes = (Eigen::Index{2} << height) - 1;
+    const Eigen::Index latest_start = psi * 7, reference_start = psi * 6;
+    for (int t = 0; t < 3; ++t) {
+      std::vector<std::int64_t> latest(static_cast<std::size_t>(n_nodes), 0);
+      std::vector<std::int64_t> reference(static_cast<std::size_t>(n_nodes), 0);
+      for (Eigen::Index i = reference_start; i < X.rows(); ++i) {
+        auto& m = i >= latest_start ? latest : reference;
+        for (Eigen::Index p = leaf_of(h, t, X.row(i));; p = (p - 1) / 2) {
+          ++m[static_cast<std::size_t>(p)];
+          if (p == 0) break;
+        }
       }
-    }
-    for (Eigen::Index p = 0; p < n_nodes; ++p) {
-      INFO("tree " << t << " node " << p);
-      CHECK(h.latest_mass(t, p) == latest[static_cast<std::size_t>(p)]);
-      CHECK(h.reference_mass(t, p) == reference[static_cast<std::size_t>(p)]);
+      for (Eigen::Index p = 0; p < n_nodes; ++p) {
+        INFO("height " << height << " tree " << t << " node " << p);
+        CHECK(h.latest_mass(t, p) == latest[static_cast<std::size_t>(p)]);
+        CHECK(h.reference_mass(t, p) == reference[static_cast<std::size_t>(p)]);
+      }
     }
   }
 }
@@ -264,9 +269,11 @@ TEST_CASE("HalfSpaceTrees: a planted shift raises the scores within one window, 
 TEMPLATE_TEST_CASE("HalfSpaceTrees: save and load mid-stream continues bit-identically",
                    "[streams][hst][io]", float, double) {
   const Eigen::Index d = 3;
-  for (const Eigen::Index start : {Eigen::Index{0}, Eigen::Index{30}, Eigen::Index{130}}) {
+  // window 50 <= 2^7 leaves: the leaves are logged; 50 > 2^4: they are not
+  for (const auto& [start, height] : {std::pair{0, 7}, std::pair{30, 7}, std::pair{130, 7},
+                                      std::pair{30, 4}, std::pair{130, 4}}) {
     HalfSpaceTrees<TestType> h({.n_trees = 6,
-                                .height = 7,
+                                .height = height,
                                 .window_size = 50,
                                 .limits = ranges(d, -3, 3),
                                 .random_state = 77,
@@ -275,6 +282,7 @@ TEMPLATE_TEST_CASE("HalfSpaceTrees: save and load mid-stream continues bit-ident
     std::stringstream buf;
     osprey::save(h, buf);
     auto g = osprey::load<HalfSpaceTrees<TestType>>(buf);
+    INFO("start " << start << " height " << height);
     CHECK(g.window_position() == h.window_position());
     CHECK(g.has_reference() == h.has_reference());
     CHECK(g.params().threshold == 0.3);

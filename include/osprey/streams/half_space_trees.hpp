@@ -32,7 +32,7 @@ struct FeatureRange {
 /** Parameters of `HalfSpaceTrees` (any Scalar), written with designated initialisers:
  *  `osprey::HalfSpaceTrees<> hst({.limits = osprey::feature_ranges(X_first_window)});` */
 struct HalfSpaceTreesParams {
-  int n_trees = 25;       ///< number of trees, >= 1, with n_trees 2^height <= 2^24
+  int n_trees = 25;       ///< number of trees, >= 1, with n_trees 2^height <= 2^22
   int height = 15;        ///< depth of every leaf, in [1, 20]; a tree has 2^(height+1) - 1 nodes
   int window_size = 250;  ///< samples per window (psi), in [1, 2^30]
   std::vector<FeatureRange> limits{};  ///< one range per feature (required): the trees' space
@@ -106,7 +106,8 @@ template <class Derived>
  *  window costs the number of distinct nodes the window before touched, not a pass over every
  *  node (see detail/half_space_forest.hpp). `score` alone walks the same paths, writing nothing.
  *  Memory: n_trees (24 (2^height - 1) + 8 2^height + 8 window_size) bytes in double (16 instead
- *  of 24 in float), 26 MB for the defaults (`memory_bytes()`).
+ *  of 24 in float; the last term only when window_size <= 2^height), 26 MB for the defaults
+ *  (`memory_bytes()`).
  *  Thread safety: `update`, `learn`, `score_learn` and `reset` mutate the detector (one thread
  *  at a time); const members may be called concurrently.
  */
@@ -237,8 +238,8 @@ class HalfSpaceTrees {
     detail::check_param(p.window_size >= 1 && p.window_size <= (1 << 30), "window_size",
                         p.window_size, "in [1, 2^30]");
     const double nodes = static_cast<double>(p.n_trees) * std::ldexp(1.0, p.height);
-    detail::check_param(nodes <= 0x1p24, "n_trees * 2^height", nodes,
-                        "at most 2^24 (memory: 24 bytes a node)");
+    detail::check_param(nodes <= 0x1p22, "n_trees * 2^height", nodes,
+                        "at most 2^22 (memory: 32 bytes a leaf)");
     detail::check_param(!std::isnan(p.threshold), "threshold", p.threshold, "not NaN");
     if (p.limits.empty()) detail::fail("limits must give the range of at least one feature");
     for (std::size_t j = 0; j < p.limits.size(); ++j) {

@@ -6,9 +6,11 @@
  */
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "../../streams/control_chart_bank.hpp"
 #include "../../streams/cusum.hpp"
@@ -275,10 +277,10 @@ struct Serial::Io<CusumBank<S>> {
 
 /** Payload: u32 n_trees, u32 height, u32 window_size, u64 random_state, f64 threshold, the
  *  limits (u64 n, then f64 lo and f64 hi per feature); u32 position in the window, u8
- *  has_reference; then per tree the leaf (u32) of every sample of the previous window (window_size
- *  of them when has_reference, else none) and of the current one (position of them). The trees
- *  are rebuilt from the parameters and the masses recounted from the leaves, so the restored
- *  detector continues bit-identically. */
+ *  has_reference; then per tree, for the previous window and then the current one, u32 k and k
+ *  pairs (u32 leaf, u32 count): the leaves its samples reached, in increasing order, with their
+ *  counts. The trees are rebuilt from the parameters and the masses recounted from the leaves,
+ *  so the restored detector continues bit-identically. */
 template <class S>
 struct Serial::Io<HalfSpaceTrees<S>> {
   static constexpr bool supported = true;                  ///< serialisable
@@ -304,14 +306,24 @@ struct Serial::Io<HalfSpaceTrees<S>> {
     const auto& f = h.forest_;
     w.u32(static_cast<std::uint32_t>(f.position()));
     w.u8(f.has_reference() ? 1 : 0);
-    const std::int32_t previous = f.has_reference() ? p.window_size : 0;
+    std::vector<std::uint32_t> pairs;
     for (int t = 0; t < p.n_trees; ++t) {
-      for (std::int32_t i = 0; i < previous; ++i) w.u32(f.logged_leaf(false, t, i));
-      for (std::int32_t i = 0; i < f.position(); ++i) w.u32(f.logged_leaf(true, t, i));
+      for (const bool latest : {false, true}) {
+        pairs.clear();
+        for (std::size_t leaf = 0; leaf < f.n_leaves(); ++leaf) {
+          const std::size_t node = f.n_internal() + leaf;
+          const std::int32_t c = latest ? f.latest(t, node) : f.reference(t, node);
+          if (c == 0) continue;
+          pairs.push_back(static_cast<std::uint32_t>(leaf));
+          pairs.push_back(static_cast<std::uint32_t>(c));
+        }
+        w.u32(static_cast<std::uint32_t>(pairs.size() / 2));
+        for (const std::uint32_t v : pairs) w.u32(v);
+      }
     }
   }
 
-  /** The detector of a payload, validated (parameters, position, leaves in range) before the
+  /** The detector of a payload, validated (parameters, position, leaves and counts) before the
    *  trees are built. */
   static HalfSpaceTrees<S> read(ByteReader& r) {
     HalfSpaceTreesParams p;
@@ -332,25 +344,44 @@ struct Serial::Io<HalfSpaceTrees<S>> {
     if (position >= static_cast<std::uint32_t>(p.window_size)) {
       corrupted(format, "window position ", position, " (window_size ", p.window_size, ")");
     }
-    const std::uint64_t per_tree = (has_reference ? std::uint64_t(p.window_size) : 0) + position;
-    if (per_tree * static_cast<std::uint64_t>(p.n_trees) > r.remaining() / 4) {
-      corrupted(format, "the leaves of ", p.n_trees,
-                " trees need more bytes than the payload holds");
-    }
-    std::vector<std::uint32_t> leaves(static_cast<std::size_t>(per_tree) *
-                                      static_cast<std::size_t>(p.n_trees));
+    // per tree and window: (leaf, count) pairs, leaves increasing, counts summing to the window's
     const std::uint32_t n_leaves = std::uint32_t{1} << p.height;
-    for (auto& leaf : leaves) {
-      leaf = r.u32();
-      if (leaf >= n_leaves) corrupted(format, "leaf ", leaf, " (a tree has ", n_leaves, ")");
+    std::vector<std::vector<std::pair<std::uint32_t, std::int32_t>>> lists;
+    for (int t = 0; t < p.n_trees; ++t) {
+      for (const bool latest : {false, true}) {
+        const std::uint64_t want =
+            latest ? position : (has_reference ? static_cast<std::uint64_t>(p.window_size) : 0);
+        const std::uint32_t k = r.u32();
+        if (k > r.remaining() / 8) corrupted(format, k, " leaves, more than the payload holds");
+        auto& list = lists.emplace_back();
+        std::uint64_t sum = 0;
+        for (std::uint32_t i = 0; i < k; ++i) {
+          const std::uint32_t leaf = r.u32();
+          const std::uint32_t c = r.u32();
+          if (leaf >= n_leaves || (i > 0 && leaf <= list.back().first) || c == 0 || c > want) {
+            corrupted(format, "leaf ", leaf, " with count ", c, " of tree ", t);
+          }
+          sum += c;
+          list.emplace_back(leaf, static_cast<std::int32_t>(c));
+        }
+        if (sum != want) corrupted(format, "tree ", t, " holds ", sum, " samples, not ", want);
+      }
     }
     HalfSpaceTrees<S> h(p);
-    const std::size_t previous = static_cast<std::size_t>(per_tree) - position;
-    h.forest_.restore(static_cast<std::int32_t>(position), has_reference,
-                      [&](bool latest, int t, std::int32_t i) {
-                        return leaves[static_cast<std::size_t>(t) * per_tree +
-                                      (latest ? previous : 0) + static_cast<std::size_t>(i)];
-                      });
+    std::vector<std::int32_t> dense(n_leaves);
+    const auto count = [&, t_at = -1, latest_at = false](bool latest, int t,
+                                                         std::size_t leaf) mutable {
+      if (t != t_at || latest != latest_at) {  // expand the tree's list once
+        std::fill(dense.begin(), dense.end(), 0);
+        for (const auto& [l, c] : lists[static_cast<std::size_t>(2 * t + (latest ? 1 : 0))]) {
+          dense[l] = c;
+        }
+        t_at = t;
+        latest_at = latest;
+      }
+      return dense[leaf];
+    };
+    h.forest_.restore(static_cast<std::int32_t>(position), has_reference, count);
     return h;
   }
 };

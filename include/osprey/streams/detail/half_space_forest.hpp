@@ -19,7 +19,9 @@
  *  old reference) is zeroed only where it is not 0: on the paths of the previous window's
  *  samples, whose leaves each walk logs (n_trees window_size entries per window). The zeroing
  *  climbs from each logged leaf and stops at a node already zeroed, so it costs the number of
- *  distinct nodes that window touched.
+ *  distinct nodes that window touched. When window_size exceeds 2^h a pass over every node costs
+ *  less than the window's walks: the logs are not kept and the pass is made instead (memory then
+ *  stays that of the trees).
  */
 #pragma once
 
@@ -80,7 +82,10 @@ class HalfSpaceForest {
     const auto trees = static_cast<std::size_t>(n_trees);
     nodes_.resize(internal * trees);
     leaves_.resize(n_leaves() * trees);
-    for (auto& log : log_) log.assign(static_cast<std::size_t>(psi_) * trees, 0);
+    logging_ = static_cast<std::size_t>(psi_) <= n_leaves();
+    if (logging_) {
+      for (auto& log : log_) log.assign(static_cast<std::size_t>(psi_) * trees, 0);
+    }
     const std::size_t d = lo.size();
     std::vector<double> wlo(d), whi(d), width(d);
     for (std::size_t j = 0; j < d; ++j) width[j] = hi[j] - lo[j];
@@ -116,7 +121,7 @@ class HalfSpaceForest {
   /** Bytes held by the trees, masses and leaf logs. */
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
     return nodes_.size() * sizeof(Node) + leaves_.size() * sizeof(HstLeaf) +
-           2 * log_[0].size() * sizeof(std::uint32_t);
+           (log_[0].size() + log_[1].size()) * sizeof(std::uint32_t);
   }
   /** Samples learnt in the current window, in [0, window_size). */
   [[nodiscard]] std::int32_t position() const noexcept { return position_; }
@@ -132,19 +137,13 @@ class HalfSpaceForest {
     return counts(t, p)[cur_];
   }
 
-  /** The leaf (0 to 2^h - 1) that sample i of the current window (`latest`) or of the previous
-   *  one reached in tree t: the state a save keeps. i < position(), or < window_size for the
-   *  previous window once has_reference(). */
-  [[nodiscard]] std::uint32_t logged_leaf(bool latest, int t, std::int32_t i) const noexcept {
-    const int which = latest ? cur_ : 1 - cur_;
-    return log_[which][static_cast<std::size_t>(t) * log_stride() + static_cast<std::size_t>(i)];
-  }
-
   /** Restores a saved state: `position` samples into a window, after a complete one when
-   *  `has_reference`, whose leaves are `leaf(latest, t, i)` (checked < 2^h by the caller). The
-   *  masses are recounted from the leaves. */
-  template <class Leaf>
-  void restore(std::int32_t position, bool has_reference, Leaf leaf) {
+   *  `has_reference`, where `count(latest, t, leaf)` samples of the current (latest) or previous
+   *  window reached leaf `leaf` (< 2^h) of tree t. The caller has checked that the counts of a
+   *  tree sum to position and to window_size (or 0). The inner masses are recounted, the leaf
+   *  logs rebuilt in leaf order (only which leaves they hold matters). */
+  template <class Count>
+  void restore(std::int32_t position, bool has_reference, Count count) {
     clear();
     position_ = position;
     has_reference_ = has_reference;
@@ -152,14 +151,17 @@ class HalfSpaceForest {
     for (int t = 0; t < n_trees_; ++t) {
       for (const bool latest : {true, false}) {
         const int which = latest ? cur_ : 1 - cur_;
-        const std::int32_t n = latest ? position_ : previous_length_;
-        std::uint32_t* log = log_[which].data() + static_cast<std::size_t>(t) * log_stride();
-        for (std::int32_t i = 0; i < n; ++i) {
-          log[i] = leaf(latest, t, i);
-          for (std::size_t p = n_internal() + log[i];; p = (p - 1) / 2) {
-            ++counts(t, p)[which];
+        std::size_t logged = 0;
+        for (std::size_t leaf = 0; leaf < n_leaves(); ++leaf) {
+          const std::int32_t c = count(latest, t, leaf);
+          if (c == 0) continue;
+          for (std::size_t p = n_internal() + leaf;; p = (p - 1) / 2) {
+            counts(t, p)[which] += c;
             if (p == 0) break;
           }
+          if (!logging_) continue;
+          std::uint32_t* log = log_[which].data() + static_cast<std::size_t>(t) * log_stride();
+          for (std::int32_t i = 0; i < c; ++i) log[logged++] = static_cast<std::uint32_t>(leaf);
         }
       }
     }
@@ -274,8 +276,10 @@ class HalfSpaceForest {
       s += std::int64_t{terminal} << depth[g];
       if constexpr (Learn) {
         ++m.count[cur];
-        log_[cur][tg * log_stride() + static_cast<std::size_t>(position_)] =
-            static_cast<std::uint32_t>(leaf);
+        if (logging_) {
+          log_[cur][tg * log_stride() + static_cast<std::size_t>(position_)] =
+              static_cast<std::uint32_t>(leaf);
+        }
       }
     }
     return s;
@@ -283,11 +287,17 @@ class HalfSpaceForest {
 
   /** The end of a window: the latest masses become the reference. The buffer of the old
    *  reference becomes the latest after zeroing its nodes, which are exactly those on the paths
-   *  of the leaves logged in the window before: O(nodes those paths cover), not O(all nodes). */
+   *  of the leaves logged in the window before: O(nodes those paths cover), not O(all nodes).
+   *  Without logs (window_size > 2^h, where a full pass costs less than a window of walks) every
+   *  node's count is zeroed. */
   void swap_windows() noexcept {
     const int ref = 1 - cur_;
     const std::size_t internal = n_internal();
-    for (int t = 0; t < n_trees_; ++t) {
+    if (!logging_) {
+      for (auto& n : nodes_) n.count[ref] = 0;
+      for (auto& m : leaves_) m.count[ref] = 0;
+    }
+    for (int t = 0; logging_ && t < n_trees_; ++t) {
       const std::uint32_t* log = log_[ref].data() + static_cast<std::size_t>(t) * log_stride();
       for (std::int32_t i = 0; i < previous_length_; ++i) {
         std::size_t p = internal + log[i];
@@ -313,6 +323,7 @@ class HalfSpaceForest {
   std::int32_t previous_length_ = 0;  ///< entries per tree in the previous window's log
   int cur_ = 0;                       ///< which count buffer holds the latest masses
   bool has_reference_ = false;
+  bool logging_ = true;  ///< leaves are logged (window_size <= 2^h)
   std::vector<Node> nodes_;
   std::vector<HstLeaf> leaves_;
   std::vector<std::uint32_t> log_[2];  ///< leaf of every sample per tree, per buffer's window
