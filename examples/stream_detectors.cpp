@@ -15,9 +15,9 @@ int main() {
   for (Eigen::Index i = 0; i < X.rows(); ++i)
     for (Eigen::Index j = 0; j < 4; ++j) X(i, j) = rng.normal() + (i >= 3000 ? 3.0 : 0.0);
 
-  osprey::HalfSpaceTrees<> hst({.limits = osprey::feature_ranges(X.topRows(250)),
-                                .random_state = 7});
-  const Eigen::VectorXd warm = hst.score_learn(X.topRows(2000));  // a batch, in order
+  osprey::HalfSpaceTrees<> hst(
+      {.limits = osprey::feature_ranges(X.topRows(250)), .random_state = 7});
+  const Eigen::VectorXd warm = hst.score_learn(X.topRows(2000));            // a batch, in order
   std::vector<double> clean(warm.data() + 250, warm.data() + warm.size());  // after window 1
   std::sort(clean.begin(), clean.end());
   std::cout << "clean scores: median " << clean[clean.size() / 2] << ", 99.9% "
