@@ -153,6 +153,12 @@ void load_all(const std::string& model, const std::string& b) {
         if (!(s >= 0 && s <= 1)) __builtin_trap();
       }
     });
+  } else if (model == "half_space_trees") {
+    try_load<osprey::HalfSpaceTrees<S>>(b, [](auto m) {
+      if (m.n_features() > 4096) return;
+      const auto s = m.score_learn(data(5, m.n_features(), 3));
+      if (!((s.array() >= 0) && (s.array() <= 1)).all()) __builtin_trap();
+    });
   } else if (model == "sigmoid_calibrator") {
     try_load<osprey::SigmoidCalibrator<S>>(b, [](const auto& m) {
       const auto p = m.predict(data(5, 1, 5).col(0).cast<S>());
@@ -283,6 +289,13 @@ std::map<std::string, std::vector<std::string>> seeds() {
   osprey::StreamingIsolationForest<double> warming({.warm_up = 20});  // 12 samples: no forest yet
   (void)warming.score_learn(X);
   out["streaming_isolation_forest"] = {file_of(sif), file_of(warming)};
+  osprey::HalfSpaceTrees<float> hst_f(
+      {.n_trees = 2, .height = 3, .window_size = 4, .limits = osprey::feature_ranges(X)});
+  (void)hst_f.score_learn(X.topRows(6));
+  osprey::HalfSpaceTrees<double> hst_d(
+      {.n_trees = 3, .height = 2, .window_size = 5, .limits = osprey::feature_ranges(X, 0.1)});
+  (void)hst_d.score_learn(X.topRows(3));
+  out["half_space_trees"] = {file_of(hst_f), file_of(hst_d)};
   const Eigen::VectorXi yb = (y.array() == 2).cast<int>();
   out["sigmoid_calibrator"] = {file_of(osprey::SigmoidCalibrator<float>().fit(t, yb)),
                                file_of(osprey::SigmoidCalibrator<double>().fit(X.col(1), yb))};

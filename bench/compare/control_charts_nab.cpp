@@ -1,15 +1,21 @@
-// Runs osprey's default Ewma and Cusum on one NAB series, for bench/compare/control_charts_nab.py.
+// Runs osprey's default Ewma and Cusum, and HalfSpaceTrees, on one NAB series, for
+// bench/compare/control_charts_nab.py.
 //
 //   compare_control_charts_nab <series.csv> [fit_fraction = 0.15]
 //
 // Reads NAB's "timestamp,value" CSV, fits both charts on the first fit_fraction of the samples
-// (NAB's probationary period) and runs detect() on the rest. Prints
+// (NAB's probationary period) and runs detect() on the rest. HalfSpaceTrees (defaults: 25 trees,
+// height 15, window 250, alarm when the score exceeds 0.9) takes its one feature's limits from
+// the probationary period's min and max, learns that period (score_learn) and then update()s
+// every later sample. Prints
 //   n <samples>
 //   fit <samples used by fit>
 //   ewma <index of every alarm, in the whole series> ...
 //   cusum <...>
+//   hst <...>
 // or "skip <reason>" when a chart cannot be fitted (a flat probationary period).
 #include <osprey/streams/control_charts.hpp>
+#include <osprey/streams/half_space_trees.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -46,7 +52,17 @@ int main(int argc, char** argv) {
     cusum.fit(x.head(n_fit));
     const Eigen::VectorXi a_ewma = ewma.detect(x.tail(x.size() - n_fit));
     const Eigen::VectorXi a_cusum = cusum.detect(x.tail(x.size() - n_fit));
-    for (const auto& [name, a] : {std::pair{"ewma", &a_ewma}, std::pair{"cusum", &a_cusum}}) {
+    const Eigen::VectorXi a_hst = [&] {
+      osprey::HalfSpaceTrees<> hst({.limits = osprey::feature_ranges(x.head(n_fit))});
+      (void)hst.score_learn(x.head(n_fit));
+      Eigen::VectorXi a(x.size() - n_fit);
+      for (Eigen::Index i = n_fit; i < x.size(); ++i) {
+        a(i - n_fit) = static_cast<int>(hst.update(x.segment(i, 1)).alarm);
+      }
+      return a;
+    }();
+    for (const auto& [name, a] :
+         {std::pair{"ewma", &a_ewma}, std::pair{"cusum", &a_cusum}, std::pair{"hst", &a_hst}}) {
       std::cout << name;
       for (Eigen::Index i = 0; i < a->size(); ++i) {
         if ((*a)(i) != 0) std::cout << ' ' << n_fit + i;

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Evaluates osprey's default Ewma and Cusum on the labelled Numenta Anomaly Benchmark series.
+"""Evaluates osprey's default Ewma and Cusum, and HalfSpaceTrees, on the labelled Numenta Anomaly
+Benchmark series.
 
 For every series in NAB's labels/combined_windows.json: fit on the first 15% of the samples
-(NAB's probationary period), detect on the rest (compare_control_charts_nab does both), then
-count, per chart, how many labelled anomaly windows contain at least one alarm and how many
+(NAB's probationary period), detect on the rest (compare_control_charts_nab does both;
+HalfSpaceTrees takes its limits from, and learns, the same period, then scores and learns each
+later sample, alarming above 0.9), then count, per detector, how many labelled anomaly windows contain at least one alarm and how many
 alarms fall outside every window (as flagged samples, and as alarm onsets: a flagged sample whose
 predecessor was not flagged). Prints markdown tables: totals per NAB group and one row per file.
 
@@ -20,10 +22,12 @@ import sys
 
 import pandas as pd
 
+CHARTS = ("ewma", "cusum", "hst")
+
 
 def run_chart(exe, path):
     out = subprocess.run([exe, path], check=True, capture_output=True, text=True).stdout
-    res = {"ewma": [], "cusum": []}
+    res = {chart: [] for chart in CHARTS}
     for line in out.splitlines():
         key, _, rest = line.partition(" ")
         if key in ("n", "fit"):
@@ -78,15 +82,17 @@ def main():
         row = {"file": name, "group": name.split("/")[0], "n": res["n"], "windows": len(live),
                "monitored": res["n"] - n_fit,
                "skip": res.get("skip")}
-        for chart in ("ewma", "cusum"):
+        for chart in CHARTS:
             row[chart] = score(res[chart], live, n_fit)
         rows.append(row)
 
-    print("Per group (fit on the first 15%, detect on the rest; default charts):\n")
+    print("Per group (fit on the first 15%, detect on the rest; default charts and "
+          "HalfSpaceTrees):\n")
     print("| group | files | monitored samples | windows | EWMA windows hit | "
           "EWMA alarm onsets outside | EWMA flagged samples outside | CUSUM windows hit | "
-          "CUSUM alarms outside |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "CUSUM alarms outside | HST windows hit | HST alarm onsets outside | "
+          "HST flagged samples outside |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     groups = collections.OrderedDict()
     for r in rows:
         groups.setdefault(r["group"], []).append(r)
@@ -96,16 +102,19 @@ def main():
         print(f"| {g} | {len(rs)} | {sum(r['monitored'] for r in rs)} | "
               f"{sum(r['windows'] for r in rs)} | {tot('ewma', 'hit')} | "
               f"{tot('ewma', 'out_onsets')} | {tot('ewma', 'out_samples')} | "
-              f"{tot('cusum', 'hit')} | {tot('cusum', 'out_samples')} |")
+              f"{tot('cusum', 'hit')} | {tot('cusum', 'out_samples')} | {tot('hst', 'hit')} | "
+              f"{tot('hst', 'out_onsets')} | {tot('hst', 'out_samples')} |")
     print("\nPer file:\n")
     print("| file | samples | windows | EWMA hit | EWMA onsets outside | EWMA flagged outside | "
-          "CUSUM hit | CUSUM alarms outside |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "CUSUM hit | CUSUM alarms outside | HST hit | HST onsets outside | "
+          "HST flagged outside |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         note = f" (skipped: {r['skip']})" if r["skip"] else ""
-        e, c = r["ewma"], r["cusum"]
+        e, c, h = r["ewma"], r["cusum"], r["hst"]
         print(f"| {r['file']}{note} | {r['n']} | {r['windows']} | {e['hit']} | "
-              f"{e['out_onsets']} | {e['out_samples']} | {c['hit']} | {c['out_samples']} |")
+              f"{e['out_onsets']} | {e['out_samples']} | {c['hit']} | {c['out_samples']} | "
+              f"{h['hit']} | {h['out_onsets']} | {h['out_samples']} |")
 
 
 if __name__ == "__main__":

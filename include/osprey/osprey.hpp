@@ -30,6 +30,7 @@
 
 // estimators and their kernels
 #include "anomaly/isolation_forest.hpp"
+#include "anomaly/local_outlier_factor.hpp"
 #include "graph/pagerank.hpp"
 #include "imbalance/adasyn.hpp"
 #include "imbalance/sampling_strategy.hpp"
@@ -39,6 +40,10 @@
 #include "neighbors/kneighbors.hpp"
 #include "neighbors/nearest_neighbors.hpp"
 #include "streams/control_charts.hpp"
+#include "streams/half_space_trees.hpp"
+#include "streams/poisson_cusum.hpp"
+#include "streams/psi_monitor.hpp"
+#include "streams/streaming_isolation_forest.hpp"
 
 // evaluation and decisions
 #include "calibration/calibrated_classifier.hpp"

@@ -2,7 +2,7 @@
  *  Saving and loading every fitted model: `osprey::save(model, stream | path)` and
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
  *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, LocalOutlierFactor, Graph,
- *  PageRank, Ewma, Cusum, EwmaBank, CusumBank, PoissonCusum, PsiMonitor,
+ *  PageRank, Ewma, Cusum, EwmaBank, CusumBank, HalfSpaceTrees, PoissonCusum, PsiMonitor,
  *  StreamingIsolationForest, SigmoidCalibrator, IsotonicCalibrator and
  *  CalibratedClassifier (of any serialisable estimator), each for float and double and every
  *  metric, a Pipeline (model_selection/pipeline.hpp) whose steps all are, and
@@ -63,7 +63,7 @@ constexpr void check_serializable() {
                 "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
                 "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
                 "IsolationForest, LocalOutlierFactor, Graph, PageRank, Ewma, Cusum, EwmaBank, "
-                "CusumBank, PoissonCusum, PsiMonitor, StreamingIsolationForest, "
+                "CusumBank, HalfSpaceTrees, PoissonCusum, PsiMonitor, StreamingIsolationForest, "
                 "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, a "
                 "Pipeline whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
 }

@@ -1,18 +1,21 @@
 /** \file
- *  Serialisers of the control charts (Ewma, Cusum) and their banks (EwmaBank, CusumBank): the
- *  parameters, the baseline and the running state, so a restored chart continues exactly where
- *  the saved one stopped (docs/model-format.md). An unfitted chart or bank round-trips as
- *  unfitted. Not API.
+ *  Serialisers of the control charts (Ewma, Cusum), their banks (EwmaBank, CusumBank) and
+ *  HalfSpaceTrees: the parameters, the baseline and the running state, so a restored detector
+ *  continues exactly where the saved one stopped (docs/model-format.md). An unfitted chart or
+ *  bank round-trips as unfitted. Not API.
  */
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "../../streams/control_chart_bank.hpp"
 #include "../../streams/cusum.hpp"
 #include "../../streams/ewma.hpp"
+#include "../../streams/half_space_trees.hpp"
 #include "common.hpp"
 
 OSPREY_NAMESPACE_BEGIN
@@ -269,6 +272,117 @@ struct Serial::Io<CusumBank<S>> {
     b.n_ = static_cast<Eigen::Index>(n);
     b.alarms_ = AlarmVector::Zero(b.n_);
     return b;
+  }
+};
+
+/** Payload: u32 n_trees, u32 height, u32 window_size, u64 random_state, f64 threshold, the
+ *  limits (u64 n, then f64 lo and f64 hi per feature); u32 position in the window, u8
+ *  has_reference; then per tree, for the previous window and then the current one, u32 k and k
+ *  pairs (u32 leaf, u32 count): the leaves its samples reached, in increasing order, with their
+ *  counts. The trees are rebuilt from the parameters and the masses recounted from the leaves,
+ *  so the restored detector continues bit-identically. */
+template <class S>
+struct Serial::Io<HalfSpaceTrees<S>> {
+  static constexpr bool supported = true;                  ///< serialisable
+  static constexpr std::uint8_t scalar_bytes = sizeof(S);  ///< Scalar's size
+  static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "HalfSpaceTrees",
+                                       "detector"};  ///< names in messages
+  /** "HalfSpaceTrees<float>" or "HalfSpaceTrees<double>". */
+  static std::string tag() { return model_tag<S>("HalfSpaceTrees"); }
+
+  /** The payload. */
+  static void write(const HalfSpaceTrees<S>& h, ByteWriter& w) {
+    const auto& p = h.params_;
+    w.u32(static_cast<std::uint32_t>(p.n_trees));
+    w.u32(static_cast<std::uint32_t>(p.height));
+    w.u32(static_cast<std::uint32_t>(p.window_size));
+    w.u64(p.random_state);
+    w.f64(p.threshold);
+    w.u64(p.limits.size());
+    for (const auto& r : p.limits) {
+      w.f64(r.lo);
+      w.f64(r.hi);
+    }
+    const auto& f = h.forest_;
+    w.u32(static_cast<std::uint32_t>(f.position()));
+    w.u8(f.has_reference() ? 1 : 0);
+    std::vector<std::uint32_t> pairs;
+    for (int t = 0; t < p.n_trees; ++t) {
+      for (const bool latest : {false, true}) {
+        pairs.clear();
+        for (std::size_t leaf = 0; leaf < f.n_leaves(); ++leaf) {
+          const std::size_t node = f.n_internal() + leaf;
+          const std::int32_t c = latest ? f.latest(t, node) : f.reference(t, node);
+          if (c == 0) continue;
+          pairs.push_back(static_cast<std::uint32_t>(leaf));
+          pairs.push_back(static_cast<std::uint32_t>(c));
+        }
+        w.u32(static_cast<std::uint32_t>(pairs.size() / 2));
+        for (const std::uint32_t v : pairs) w.u32(v);
+      }
+    }
+  }
+
+  /** The detector of a payload, validated (parameters, position, leaves and counts) before the
+   *  trees are built. */
+  static HalfSpaceTrees<S> read(ByteReader& r) {
+    HalfSpaceTreesParams p;
+    p.n_trees = read_int(r, format, "n_trees");
+    p.height = read_int(r, format, "height");
+    p.window_size = read_int(r, format, "window_size");
+    p.random_state = r.u64();
+    p.threshold = r.f64();
+    const std::size_t d = read_count(r, 16, format, "limits");
+    p.limits.resize(d);
+    for (auto& range : p.limits) {
+      range.lo = r.f64();
+      range.hi = r.f64();
+    }
+    (void)HalfSpaceTrees<S>::validated(p);
+    const std::uint32_t position = r.u32();
+    const bool has_reference = read_flag(r, format, "has_reference");
+    if (position >= static_cast<std::uint32_t>(p.window_size)) {
+      corrupted(format, "window position ", position, " (window_size ", p.window_size, ")");
+    }
+    // per tree and window: (leaf, count) pairs, leaves increasing, counts summing to the window's
+    const std::uint32_t n_leaves = std::uint32_t{1} << p.height;
+    std::vector<std::vector<std::pair<std::uint32_t, std::int32_t>>> lists;
+    for (int t = 0; t < p.n_trees; ++t) {
+      for (const bool latest : {false, true}) {
+        const std::uint64_t want =
+            latest ? position : (has_reference ? static_cast<std::uint64_t>(p.window_size) : 0);
+        const std::uint32_t k = r.u32();
+        if (k > r.remaining() / 8) corrupted(format, k, " leaves, more than the payload holds");
+        auto& list = lists.emplace_back();
+        std::uint64_t sum = 0;
+        for (std::uint32_t i = 0; i < k; ++i) {
+          const std::uint32_t leaf = r.u32();
+          const std::uint32_t c = r.u32();
+          if (leaf >= n_leaves || (i > 0 && leaf <= list.back().first) || c == 0 || c > want) {
+            corrupted(format, "leaf ", leaf, " with count ", c, " of tree ", t);
+          }
+          sum += c;
+          list.emplace_back(leaf, static_cast<std::int32_t>(c));
+        }
+        if (sum != want) corrupted(format, "tree ", t, " holds ", sum, " samples, not ", want);
+      }
+    }
+    HalfSpaceTrees<S> h(p);
+    std::vector<std::int32_t> dense(n_leaves);
+    const auto count = [&, t_at = -1, latest_at = false](bool latest, int t,
+                                                         std::size_t leaf) mutable {
+      if (t != t_at || latest != latest_at) {  // expand the tree's list once
+        std::fill(dense.begin(), dense.end(), 0);
+        for (const auto& [l, c] : lists[static_cast<std::size_t>(2 * t + (latest ? 1 : 0))]) {
+          dense[l] = c;
+        }
+        t_at = t;
+        latest_at = latest;
+      }
+      return dense[leaf];
+    };
+    h.forest_.restore(static_cast<std::int32_t>(position), has_reference, count);
+    return h;
   }
 };
 
