@@ -19,6 +19,7 @@
 
 #include "common/estimator_checks.hpp"
 #include "common/fixtures.hpp"
+#include "common/model_io.hpp"
 
 using Catch::Matchers::WithinAbs;
 using osprey::InvalidArgument;
@@ -34,7 +35,9 @@ static_assert(osprey::Serializable<Calibrated>);
 static_assert(osprey::Serializable<osprey::SigmoidCalibrator<float>>);
 static_assert(osprey::Serializable<osprey::IsotonicCalibrator<double>>);
 
+using osprey::testing::reloaded;
 using osprey::testing::same_bits;
+using osprey::testing::saved;
 namespace {
 
 /** One fixture file: case id -> field -> values ("<case> <field> v1 v2 ..." lines). */
@@ -90,17 +93,6 @@ double auc(const Eigen::VectorXi& y, const Eigen::VectorXd& s) {
   return num / pairs;
 }
 
-template <class E>
-std::string saved(const E& m) {
-  std::ostringstream out;
-  osprey::save(m, out);
-  return out.str();
-}
-template <class E>
-E reloaded(const E& m) {
-  std::istringstream in(saved(m));
-  return osprey::load<E>(in);
-}
 /** `file` (a saved model) with its payload replaced by `payload`, the checksum redone. */
 std::string rewrapped(const std::string& file, const std::string& payload) {
   const std::size_t head = 18 + static_cast<unsigned char>(file[17]);

@@ -14,12 +14,14 @@
 
 #include "common/estimator_checks.hpp"
 #include "common/fixtures.hpp"
+#include "common/model_io.hpp"
 
 using osprey::InvalidArgument;
 using osprey::Matrix;
 using osprey::testing::normal_data;
 using osprey::testing::require_throws_containing;
 
+using osprey::testing::reloaded;
 using osprey::testing::same_bits;
 namespace {
 
@@ -42,13 +44,6 @@ Matrix<double> kept(const Matrix<double>& X, const Eigen::VectorXd& w) {
   Matrix<double> out(static_cast<Eigen::Index>(rows.size()), X.cols());
   for (std::size_t r = 0; r < rows.size(); ++r) out.row(Eigen::Index(r)) = X.row(rows[r]);
   return out;
-}
-
-template <class E>
-E reloaded(const E& model) {
-  std::stringstream io;
-  osprey::save(model, io);
-  return osprey::load<E>(io);
 }
 
 bool close(double got, double want, double tol = 1e-12) {

@@ -33,7 +33,8 @@ using osprey::testing::field_numbers;
 using osprey::testing::split_fields;
 namespace {
 
-void require_same(const Eigen::VectorXd& got, const Eigen::VectorXd& want, Eigen::Index skip) {
+void require_same_after(const Eigen::VectorXd& got, const Eigen::VectorXd& want,
+                        Eigen::Index skip) {
   REQUIRE(got.size() == want.size());
   for (Eigen::Index i = skip; i < got.size(); ++i) {
     INFO("element " << i << ": got " << got(i) << " want " << want(i));
@@ -63,14 +64,15 @@ TEST_CASE("ranking curves: pos_label rules and outcomes match scikit-learn case 
     auto run = [&] {
       if (func == "roc_curve") {
         const osprey::Curve c = osprey::roc_curve(y, s, pos);
-        require_same(c.fpr, field_numbers(arrays.at(0)), 0);
-        require_same(c.tpr, field_numbers(arrays.at(1)), 0);
-        require_same(c.thresholds, field_numbers(arrays.at(2)), 1);  // 1.2: max + 1, osprey: +inf
+        require_same_after(c.fpr, field_numbers(arrays.at(0)), 0);
+        require_same_after(c.tpr, field_numbers(arrays.at(1)), 0);
+        require_same_after(c.thresholds, field_numbers(arrays.at(2)),
+                           1);  // 1.2: max + 1, osprey: +inf
       } else if (func == "precision_recall_curve") {
         const osprey::Curve c = osprey::precision_recall_curve(y, s, pos);
-        require_same(c.precision, field_numbers(arrays.at(0)), 0);
-        require_same(c.recall, field_numbers(arrays.at(1)), 0);
-        require_same(c.thresholds, field_numbers(arrays.at(2)), 0);
+        require_same_after(c.precision, field_numbers(arrays.at(0)), 0);
+        require_same_after(c.recall, field_numbers(arrays.at(1)), 0);
+        require_same_after(c.thresholds, field_numbers(arrays.at(2)), 0);
       } else {
         REQUIRE(pos.has_value());
         const double ap = osprey::average_precision_score(y, s, *pos);

@@ -13,29 +13,17 @@
 #include <vector>
 #include "common/estimator_checks.hpp"
 #include "common/fixtures.hpp"
+#include "common/model_io.hpp"
 
 using osprey::FormatError;
 using osprey::Matrix;
 using osprey::testing::normal_data;
 using osprey::testing::require_throws_containing;
 
+using osprey::testing::reloaded;
 using osprey::testing::same_bits;
+using osprey::testing::saved;
 namespace {
-
-template <class E>
-std::string saved(const E& model) {
-  std::ostringstream out;
-  osprey::save(model, out);
-  return out.str();
-}
-
-template <class E>
-E reloaded(const E& model) {
-  std::istringstream in(saved(model));
-  E copy = osprey::load<E>(in);
-  CHECK(in.peek() == std::char_traits<char>::eof());
-  return copy;
-}
 
 /** Every prefix and every single-byte change of a saved file throws FormatError. */
 template <class E>

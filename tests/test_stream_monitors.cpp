@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/estimator_checks.hpp"
+#include "common/model_io.hpp"
 
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
@@ -37,17 +38,11 @@ static_assert(osprey::StreamDetector<PsiMonitor<float>>);
 static_assert(osprey::Serializable<PoissonCusum<float>>);
 static_assert(osprey::Serializable<PsiMonitor<double>>);
 
+using osprey::testing::reloaded;
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-template <class E>
-E reloaded(const E& model) {
-  std::stringstream io;
-  osprey::save(model, io);
-  return osprey::load<E>(io);
-}
 
 double uniform(osprey::Rng& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 

@@ -257,7 +257,7 @@ class NearestNeighbors {
       detail::fail("X has ", X.rows(), " rows; NearestNeighbors supports at most 2^31 - 1");
     }
     detail::NearestNeighborsState<Scalar, Metric> s;
-    s.X = X.template cast<Scalar>();
+    detail::assign_polled(s.X, X, stop);
     stop.check();
     s.tree = detail::use_kd_tree(params_.algorithm, s.X.rows(), s.X.cols());
     if (s.tree) {

@@ -6,8 +6,14 @@
  */
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <exception>
 #include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <Eigen/Core>
 #include <utility>
 
 #include "../../config.hpp"
@@ -31,6 +37,41 @@ struct Stop {
     if (token != nullptr) throw_if_cancelled(*token, where);
   }
 };
+
+/** Rows (or elements) per poll in the polled copies below: large copies write fresh memory,
+ *  whose page faults cost microseconds each on some virtual machines, so a copy of millions of
+ *  rows must not run long between two polls. */
+inline constexpr Eigen::Index kRowsPerPoll = Eigen::Index{1} << 16;
+
+/** `dst = src.cast<Scalar>()` in blocks of rows (for a plain matrix; other expressions in one copy), polling
+ *  `stop` between blocks. */
+template <class Dst, class Src>
+void assign_polled(Dst& dst, const Eigen::MatrixBase<Src>& src, const Stop& stop) {
+  using Scalar = typename Dst::Scalar;
+  if constexpr (!std::is_base_of_v<Eigen::PlainObjectBase<Src>, Src>) {  // one copy
+    stop.check();
+    dst = src.template cast<Scalar>();
+  } else {
+    dst.resize(src.rows(), src.cols());
+    for (Eigen::Index b = 0; b < src.rows(); b += kRowsPerPoll) {
+      stop.check();
+      const Eigen::Index len = std::min(kRowsPerPoll, src.rows() - b);
+      dst.middleRows(b, len) = src.middleRows(b, len).template cast<Scalar>();
+    }
+  }
+}
+
+/** `v.assign(count, T{})` in blocks, polling `stop` between blocks (one allocation). */
+template <class T>
+void zero_fill_polled(std::vector<T>& v, std::size_t count, const Stop& stop) {
+  v.clear();
+  v.reserve(count);
+  const auto step = static_cast<std::size_t>(kRowsPerPoll);
+  for (std::size_t b = 0; b < count; b += step) {
+    stop.check();
+    v.resize(std::min(count, b + step));
+  }
+}
 
 /** Runs `f()` and returns what it returns; a `Cancelled` thrown by an inner call (a search
  *  run on behalf of `owner::method`) is rethrown as `Cancelled("<owner>::<method>:

@@ -46,12 +46,11 @@ class KdTree {
     const auto n = static_cast<int>(X.rows());
     perm_.resize(static_cast<std::size_t>(n));
     std::iota(perm_.begin(), perm_.end(), 0);
-    points_ = X;
-    stop_.check();
+    assign_polled(points_, X, stop_);
     const auto count = static_cast<std::size_t>(subtree_nodes(n));
-    nodes_.resize(count);
-    lo_.resize(count * static_cast<std::size_t>(d_));
-    hi_.resize(count * static_cast<std::size_t>(d_));
+    zero_fill_polled(nodes_, count, stop_);
+    zero_fill_polled(lo_, count * static_cast<std::size_t>(d_), stop_);
+    zero_fill_polled(hi_, count * static_cast<std::size_t>(d_), stop_);
     // Root box: exact bounds of all points; children inherit it cut at the split value.
     std::vector<S> lo(static_cast<std::size_t>(d_));
     std::vector<S> hi(static_cast<std::size_t>(d_));
@@ -213,7 +212,7 @@ class KdTree {
       keys[i] = {points_(row, dim), row};
     });
     stop_.check();
-    std::nth_element(keys.begin(), keys.begin() + (mid - begin), keys.end());
+    select_polled(keys, static_cast<std::size_t>(mid - begin));
     stop_.check();
     const S split = keys[static_cast<std::size_t>(mid - begin)].first;
     RowMatrix<S> rows(static_cast<Eigen::Index>(count), d_);
@@ -226,6 +225,30 @@ class KdTree {
     points_.middleRows(begin, static_cast<Eigen::Index>(count)) = rows;
     std::copy(ids.begin(), ids.end(), perm_.begin() + begin);
     return split;
+  }
+
+  /** std::nth_element on `keys` (distinct pairs) at `nth`, polling the build's stop between
+   *  passes: the root's selection over millions of keys would otherwise run for hundreds of
+   *  milliseconds without a poll. Quickselect with a median-of-three pivot down to 2^16 keys,
+   *  then nth_element (also after 64 passes, which bounds the worst case). */
+  void select_polled(std::vector<std::pair<S, int>>& keys, std::size_t nth) const {
+    auto first = keys.begin();
+    auto last = keys.end();
+    const auto target = keys.begin() + static_cast<std::ptrdiff_t>(nth);
+    for (int pass = 0; pass < 64 && last - first > (std::ptrdiff_t{1} << 16); ++pass) {
+      stop_.check();
+      const auto a = *first;
+      const auto b = *(first + (last - first) / 2);
+      const auto c = *(last - 1);
+      const auto pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
+      const auto split = std::partition(first, last, [&](const auto& k) { return k < pivot; });
+      if (target < split) {
+        last = split;
+      } else {
+        first = split;
+      }
+    }
+    std::nth_element(first, target, last);
   }
 
   /** `f(i)` for i in [0, count), polling the build's stop every 2^17 indices (the root's

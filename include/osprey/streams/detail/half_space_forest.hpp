@@ -241,10 +241,10 @@ class HalfSpaceForest {
     const int cur = cur_;
     const int ref = 1 - cur;
     const std::int32_t limit = limit_;
-    Node* tree[G];
-    std::size_t p[G];
-    int depth[G];
-    std::int32_t small[G];
+    Node* tree[static_cast<std::size_t>(G)];
+    std::size_t p[static_cast<std::size_t>(G)];
+    int depth[static_cast<std::size_t>(G)];
+    std::int32_t small[static_cast<std::size_t>(G)];
     for (int g = 0; g < G; ++g) {
       tree[g] = nodes_.data() + static_cast<std::size_t>(t + g) * internal;
       p[g] = 0;
