@@ -1,5 +1,5 @@
-// Runs osprey's default Ewma and Cusum, and HalfSpaceTrees, on one NAB series, for
-// bench/compare/control_charts_nab.py.
+// Runs osprey's default Ewma and Cusum, HalfSpaceTrees and StreamingIsolationForest on one NAB
+// series, for bench/compare/control_charts_nab.py.
 //
 //   compare_control_charts_nab <series.csv> [fit_fraction = 0.15]
 //
@@ -7,15 +7,19 @@
 // (NAB's probationary period) and runs detect() on the rest. HalfSpaceTrees (defaults: 25 trees,
 // height 15, window 250, alarm when the score exceeds 0.9) takes its one feature's limits from
 // the probationary period's min and max, learns that period (score_learn) and then update()s
-// every later sample. Prints
+// every later sample. StreamingIsolationForest (defaults) learns the probationary period as well
+// and alarms on a later sample whose score (before learning it) exceeds the highest score it gave
+// in that period once warmed up. Prints
 //   n <samples>
 //   fit <samples used by fit>
 //   ewma <index of every alarm, in the whole series> ...
 //   cusum <...>
 //   hst <...>
+//   sif <...>
 // or "skip <reason>" when a chart cannot be fitted (a flat probationary period).
 #include <osprey/streams/control_charts.hpp>
 #include <osprey/streams/half_space_trees.hpp>
+#include <osprey/streams/streaming_isolation_forest.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -61,8 +65,21 @@ int main(int argc, char** argv) {
       }
       return a;
     }();
-    for (const auto& [name, a] :
-         {std::pair{"ewma", &a_ewma}, std::pair{"cusum", &a_cusum}, std::pair{"hst", &a_hst}}) {
+    // StreamingIsolationForest (defaults) learns the probationary period too; its alarm
+    // threshold is the highest score it gave there once warmed up (no alarm on the clean stretch).
+    const Eigen::VectorXi a_sif = [&] {
+      osprey::StreamingIsolationForest<> sif({.n_threads = 1});
+      const Eigen::VectorXd s = sif.score_learn(x.head(n_fit));
+      const double threshold = s.maxCoeff();
+      Eigen::VectorXi a(x.size() - n_fit);
+      for (Eigen::Index i = n_fit; i < x.size(); ++i) {
+        a(i - n_fit) = static_cast<int>(sif.score(x.segment(i, 1)) > threshold);
+        sif.learn(x.segment(i, 1));
+      }
+      return a;
+    }();
+    for (const auto& [name, a] : {std::pair{"ewma", &a_ewma}, std::pair{"cusum", &a_cusum},
+                                  std::pair{"hst", &a_hst}, std::pair{"sif", &a_sif}}) {
       std::cout << name;
       for (Eigen::Index i = 0; i < a->size(); ++i) {
         if ((*a)(i) != 0) std::cout << ' ' << n_fit + i;

@@ -22,7 +22,7 @@ import sys
 
 import pandas as pd
 
-CHARTS = ("ewma", "cusum", "hst")
+CHARTS = ("ewma", "cusum", "hst", "sif")
 
 
 def run_chart(exe, path):
@@ -87,12 +87,14 @@ def main():
         rows.append(row)
 
     print("Per group (fit on the first 15%, detect on the rest; default charts and "
-          "HalfSpaceTrees):\n")
+          "HalfSpaceTrees; StreamingIsolationForest alarming above its highest probationary "
+          "score):\n")
     print("| group | files | monitored samples | windows | EWMA windows hit | "
           "EWMA alarm onsets outside | EWMA flagged samples outside | CUSUM windows hit | "
           "CUSUM alarms outside | HST windows hit | HST alarm onsets outside | "
-          "HST flagged samples outside |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "HST flagged samples outside | SIF windows hit | SIF alarm onsets outside | "
+          "SIF flagged samples outside |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     groups = collections.OrderedDict()
     for r in rows:
         groups.setdefault(r["group"], []).append(r)
@@ -103,18 +105,20 @@ def main():
               f"{sum(r['windows'] for r in rs)} | {tot('ewma', 'hit')} | "
               f"{tot('ewma', 'out_onsets')} | {tot('ewma', 'out_samples')} | "
               f"{tot('cusum', 'hit')} | {tot('cusum', 'out_samples')} | {tot('hst', 'hit')} | "
-              f"{tot('hst', 'out_onsets')} | {tot('hst', 'out_samples')} |")
+              f"{tot('hst', 'out_onsets')} | {tot('hst', 'out_samples')} | {tot('sif', 'hit')} | "
+              f"{tot('sif', 'out_onsets')} | {tot('sif', 'out_samples')} |")
     print("\nPer file:\n")
     print("| file | samples | windows | EWMA hit | EWMA onsets outside | EWMA flagged outside | "
           "CUSUM hit | CUSUM alarms outside | HST hit | HST onsets outside | "
-          "HST flagged outside |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "HST flagged outside | SIF hit | SIF onsets outside | SIF flagged outside |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         note = f" (skipped: {r['skip']})" if r["skip"] else ""
-        e, c, h = r["ewma"], r["cusum"], r["hst"]
+        e, c, h, f = r["ewma"], r["cusum"], r["hst"], r["sif"]
         print(f"| {r['file']}{note} | {r['n']} | {r['windows']} | {e['hit']} | "
               f"{e['out_onsets']} | {e['out_samples']} | {c['hit']} | {c['out_samples']} | "
-              f"{h['hit']} | {h['out_onsets']} | {h['out_samples']} |")
+              f"{h['hit']} | {h['out_onsets']} | {h['out_samples']} | {f['hit']} | "
+              f"{f['out_onsets']} | {f['out_samples']} |")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,15 @@
 //              max of each feature over the first window (what a stream knows after warm-up)
 //   hst_range  the same with limits = each feature's min and max over the whole set (a known
 //              range; an upper bound on what better limits can give)
+//   sif        StreamingIsolationForest, defaults (100 trees of 256 samples, window 2048, 5 trees
+//              regrown every 128 samples), its first forest grown on the first 250 rows
 //   iforest    IsolationForest fitted on the whole set (100 trees, max_samples 256)
 #include <osprey/anomaly/isolation_forest.hpp>
 #include <osprey/core/random.hpp>
 #include <osprey/io/csv.hpp>
 #include <osprey/metrics/ranking.hpp>
 #include <osprey/streams/half_space_trees.hpp>
+#include <osprey/streams/streaming_isolation_forest.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -55,11 +58,11 @@ std::vector<Detector> detectors(int threads) {
                    osprey::HalfSpaceTrees<> h({.limits = range, .random_state = seed});
                    return Eigen::VectorXd(h.score_learn(X));
                  }});
-  // A detector with the same API as HalfSpaceTrees plugs in the same way, e.g.
-  //   out.push_back({"sif", [](const auto& X, std::uint64_t seed, const auto&) {
-  //     osprey::StreamingIsolationForest<> f({.random_state = seed});
-  //     return Eigen::VectorXd(f.score_learn(X));
-  //   }});
+  out.push_back({"sif", [](const auto& X, std::uint64_t seed, const auto&) {
+                   osprey::StreamingIsolationForest<> f(
+                       {.warm_up = kWarmup, .random_state = seed, .n_threads = 1});
+                   return Eigen::VectorXd(f.score_learn(X));
+                 }});
   out.push_back({"iforest", [threads](const auto& X, std::uint64_t seed, const auto&) {
                    osprey::IsolationForest<> f({.random_state = seed, .n_threads = threads});
                    f.fit(X);

@@ -11,7 +11,8 @@ compare_stream_auc does the work (its header comment gives the protocol: shuffle
 score-then-learn for the streaming detectors, the batch IsolationForest fitted on the whole set,
 the first 250 rows of each stream left out of every detector's evaluation). This script only
 gathers its output into a Markdown table. Detectors: hst (HalfSpaceTrees, defaults, limits from
-the first window), hst_range (limits from the whole set's ranges), iforest (IsolationForest, 100
+the first window), hst_range (limits from the whole set's ranges), sif (StreamingIsolationForest,
+defaults, first forest on the first 250 rows), iforest (IsolationForest, 100
 trees, 256 samples, fitted on the whole set); a detector added to the driver appears here as a
 column without changes.
 """
@@ -23,7 +24,8 @@ import subprocess
 
 import numpy as np
 
-LABELS = {"hst": "HST", "hst_range": "HST, known ranges", "iforest": "batch IForest"}
+LABELS = {"hst": "HST", "hst_range": "HST, known ranges", "sif": "streaming IForest",
+          "iforest": "batch IForest"}
 
 
 def run(exe, path, seeds, threads):

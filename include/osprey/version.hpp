@@ -4,7 +4,7 @@
 #pragma once
 
 #define OSPREY_VERSION_MAJOR 0  ///< major version: breaking changes
-#define OSPREY_VERSION_MINOR 5  ///< minor version: additions (breaking while major is 0)
+#define OSPREY_VERSION_MINOR 6  ///< minor version: additions (breaking while major is 0)
 #define OSPREY_VERSION_PATCH 0  ///< patch version: fixes
 
 /** Version as one integer: major * 10000 + minor * 100 + patch. */

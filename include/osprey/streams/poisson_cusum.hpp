@@ -173,7 +173,7 @@ struct PoissonCusumConstants {
  *  Design: pick mu1 (the rate to catch fast), take Lucas's k (or a nearby simple fraction) and
  *  choose h for the in-control ARL wanted with `poisson_cusum_arl(mu0, k, h)`; the ARL at mu1
  *  is then the detection delay. Example: mu0 = 4, mu1 = 6, k = 5 (Lucas's 4.93 rounded) and
- *  h = 10 give ARL0 = 421.7 intervals and ARL1 = 9.73 (docs/stream_detectors_psi.md).
+ *  h = 10 give ARL0 = 421.7 intervals and ARL1 = 9.73 (docs/stream_detectors.md).
  *
  *  \tparam ScalarT float or double: the type of counts and sums.
  *  Complexity O(1) per interval. Thread safety: update, detect and reset mutate (one thread

@@ -43,8 +43,8 @@ struct Stop {
  *  rows must not run long between two polls. */
 inline constexpr Eigen::Index kRowsPerPoll = Eigen::Index{1} << 16;
 
-/** `dst = src.cast<Scalar>()` in blocks of rows (for a plain matrix; other expressions in one copy), polling
- *  `stop` between blocks. */
+/** `dst = src.cast<Scalar>()` in blocks of rows (for a plain matrix; other expressions in one
+ * copy), polling `stop` between blocks. */
 template <class Dst, class Src>
 void assign_polled(Dst& dst, const Eigen::MatrixBase<Src>& src, const Stop& stop) {
   using Scalar = typename Dst::Scalar;
