@@ -111,7 +111,9 @@ class Adasyn : public detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metr
     for (const auto& [label, n] : targets) {
       detail::check_class_size(name, label, counts.at(label), k, "n_neighbors");
     }
-    FitPlan plan{X.template cast<Scalar>(), detail::rows_by_class(y, counts), {}};
+    FitPlan plan{{}, detail::rows_by_class(y, counts), {}};
+    // polled: a copy of a large X into fresh memory must not delay a cancel
+    detail::assign_polled(plan.Xall, X, detail::Stop{&this->params().cancellation, "fit_resample"});
     for (auto& [label, n_new] : targets) {
       plan.per_sample[label] = rows_per_seed(plan.Xall, y, plan.by_class.at(label), label, n_new);
     }

@@ -240,7 +240,9 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
     for (const auto& [label, n] : targets) {
       detail::check_class_size(name, label, counts.at(label), k, "k_neighbors");
     }
-    FitPlan plan{X.template cast<Scalar>(), detail::rows_by_class(y, counts), {}};
+    FitPlan plan{{}, detail::rows_by_class(y, counts), {}};
+    // polled: a copy of a large X into fresh memory must not delay a cancel
+    detail::assign_polled(plan.Xall, X, detail::Stop{&this->params().cancellation, "fit_resample"});
     std::vector<int> danger_rows;
     for (auto it = targets.begin(); it != targets.end();) {
       const int label = it->first;

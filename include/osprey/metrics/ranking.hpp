@@ -398,7 +398,8 @@ double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                                const Execution& exec = {},
                                const SampleWeight& sample_weight = detail::unweighted()) {
   constexpr const char* metric = "average_precision_score";
-  detail::Stop{&exec.cancellation, metric}.check();  // before the O(n) checks
+  const detail::Stop stop{&exec.cancellation, metric};
+  stop.check();  // before each of the O(n) checks: together they read the input four times
   if (scores.cols() > 1) {
     detail::fail(metric, ": scores have ", scores.cols(),
                  " columns; pass an Average (macro, weighted or micro) for one-vs-rest AP of a "
@@ -406,9 +407,11 @@ double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
   }
   detail::check_scores(y_true, scores, metric);
   detail::check_sample_weight(sample_weight, y_true.size());
+  stop.check();
   using S = detail::ScoreScalar<typename D::Scalar>;
   const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::precision_recall,
                                             metric, sample_weight);
+  stop.check();
   const auto s = detail::score_vector(scores);
   if (detail::is_weighted(sample_weight)) {
     return detail::weighted_average_precision<S>(y_true, s, sample_weight, pos, exec, metric);

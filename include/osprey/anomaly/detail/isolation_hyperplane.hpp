@@ -186,16 +186,9 @@ void grow_hyperplane_tree(const Readable& X, Eigen::Index d_tree, bool bootstrap
                           Rng& rng, IsolationForestState<Scalar>& s,
                           const IsolationRowWeights* weights = nullptr) {
   const auto psi = static_cast<std::size_t>(s.samples_per_tree);
-  const Eigen::Index n = weights ? static_cast<Eigen::Index>(weights->slots) : X.rows();
-  IsolationTreeDraws draws = draw_isolation_tree(n, X.cols(), d_tree, psi, bootstrap, rng);
-  if (weights) weights->map_positions(draws.rows, rng);
-  std::vector<Scalar> sample(psi * draws.features.size());
-  for (std::size_t j = 0; j < draws.features.size(); ++j) {
-    Scalar* col = sample.data() + j * psi;
-    const auto f = static_cast<Eigen::Index>(draws.features[j]);
-    for (std::size_t i = 0; i < psi; ++i) col[i] = static_cast<Scalar>(X.coeff(draws.rows[i], f));
-  }
-  grow_hyperplane_tree_from_sample(sample, draws.features, t, rng, s);
+  const IsolationSample<Scalar> sample =
+      draw_isolation_sample<Scalar>(X, d_tree, bootstrap, psi, rng, weights);
+  grow_hyperplane_tree_from_sample(sample.values, sample.features, t, rng, s);
 }
 
 /** Per-feature credits of one row (`row`: its global features) through the hyperplane trees of

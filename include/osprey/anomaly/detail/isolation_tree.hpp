@@ -290,17 +290,22 @@ void grow_isolation_tree_from_sample(std::vector<Scalar> sample,
   tree.grow(0, 0, 0, psi, rng);
 }
 
-/** Draws tree t's rows and features from `rng`, copies the sample and grows the tree into
- *  its slices of `s`. Draw order: features (partial Fisher-Yates), rows (Floyd's algorithm,
- *  or independent draws with bootstrap), then per node in depth-first, left-first order:
- *  candidate features, then the threshold. With `weights`, the rows are positions of the
- *  virtual repeated data set, mapped to rows (and jittered, for non-integer weights) by
- *  IsolationRowWeights::map_positions before the node draws. */
+/** One tree's sample: its features and its rows' values, column after column (psi per column). */
+template <class Scalar>
+struct IsolationSample {
+  std::vector<Scalar> values;
+  std::vector<std::uint32_t> features;
+};
+
+/** Draws one tree's rows and features from `rng` and copies the sample. Draw order: features
+ *  (partial Fisher-Yates), rows (Floyd's algorithm, or independent draws with bootstrap). With
+ *  `weights`, the rows are positions of the virtual repeated data set, mapped to rows (and
+ *  jittered, for non-integer weights) by IsolationRowWeights::map_positions. Shared by the
+ *  axis-parallel and the hyperplane trees, so both draw the same rows for the same stream. */
 template <class Scalar, class Readable>
-void grow_isolation_tree(const Readable& X, Eigen::Index d_tree, bool bootstrap, std::size_t t,
-                         Rng& rng, IsolationForestState<Scalar>& s,
-                         const IsolationRowWeights* weights = nullptr) {
-  const auto psi = static_cast<std::size_t>(s.samples_per_tree);
+IsolationSample<Scalar> draw_isolation_sample(const Readable& X, Eigen::Index d_tree,
+                                              bool bootstrap, std::size_t psi, Rng& rng,
+                                              const IsolationRowWeights* weights) {
   const Eigen::Index n = weights ? static_cast<Eigen::Index>(weights->slots) : X.rows();
   IsolationTreeDraws draws = draw_isolation_tree(n, X.cols(), d_tree, psi, bootstrap, rng);
   if (weights) weights->map_positions(draws.rows, rng);
@@ -310,7 +315,19 @@ void grow_isolation_tree(const Readable& X, Eigen::Index d_tree, bool bootstrap,
     const auto f = static_cast<Eigen::Index>(draws.features[j]);
     for (std::size_t i = 0; i < psi; ++i) col[i] = static_cast<Scalar>(X.coeff(draws.rows[i], f));
   }
-  grow_isolation_tree_from_sample(std::move(sample), std::move(draws.features), t, rng, s);
+  return {std::move(sample), std::move(draws.features)};
+}
+
+/** Draws tree t's sample (draw_isolation_sample) and grows the tree into its slices of `s`;
+ *  then, per node in depth-first, left-first order: candidate features, then the threshold. */
+template <class Scalar, class Readable>
+void grow_isolation_tree(const Readable& X, Eigen::Index d_tree, bool bootstrap, std::size_t t,
+                         Rng& rng, IsolationForestState<Scalar>& s,
+                         const IsolationRowWeights* weights = nullptr) {
+  const auto psi = static_cast<std::size_t>(s.samples_per_tree);
+  IsolationSample<Scalar> sample =
+      draw_isolation_sample<Scalar>(X, d_tree, bootstrap, psi, rng, weights);
+  grow_isolation_tree_from_sample(std::move(sample.values), std::move(sample.features), t, rng, s);
 }
 
 inline constexpr char kIsolationMagic[8] = {'O', 'S', 'P', 'R', 'E', 'Y', 'I', 'F'};

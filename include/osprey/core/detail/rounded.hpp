@@ -8,8 +8,10 @@
  */
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 #include "../../config.hpp"
 
@@ -47,6 +49,22 @@ inline double numpy_pairwise_sum(const double* a, std::size_t n) {
   std::size_t half = n / 2;
   half -= half % 8;
   return numpy_pairwise_sum(a, half) + numpy_pairwise_sum(a + half, n - half);
+}
+
+/** numpy.percentile(values, 100 * fraction) with the default linear method (numpy >= 1.22:
+ *  a + (b - a) t below t = 0.5, b - (b - a)(1 - t) from there, products rounded alone). */
+[[nodiscard]] inline double numpy_percentile(std::vector<double> v, double fraction) {
+  std::sort(v.begin(), v.end());
+  const double q = (100.0 * fraction) / 100.0;  // numpy divides the percentage by 100
+  const double pos = rounded_product(q, static_cast<double>(v.size() - 1));
+  const double lo = std::floor(pos);
+  const auto a_at = static_cast<std::size_t>(lo);
+  const std::size_t b_at = std::min(a_at + 1, v.size() - 1);
+  const double t = pos - lo;
+  const double a = v[a_at];
+  const double b = v[b_at];
+  const double diff = b - a;
+  return t >= 0.5 ? b - rounded_product(diff, 1.0 - t) : a + rounded_product(diff, t);
 }
 
 }  // namespace detail

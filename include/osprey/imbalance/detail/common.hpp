@@ -144,10 +144,10 @@ template <class Scalar, class Metric>
  *  several threads. Each copied block is checked for non-finite values while it is in cache
  *  (the fused form of `check_finite_as<Scalar>`, whose message it gives on failure).
  *  \throws InvalidArgument naming the row and column of the first value that is not finite or
- *  overflows Scalar. */
+ *  overflows Scalar; Cancelled once `stop` is (polled per block). */
 template <class Scalar, class Derived>
 [[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
-                                            int n_threads) {
+                                            int n_threads, const Stop& stop = {}) {
   constexpr Eigen::Index block = 512;
   Matrix<Scalar> out(X.rows() + extra, X.cols());
   const Eigen::Index n_blocks = (X.rows() + block - 1) / block;
@@ -156,6 +156,7 @@ template <class Scalar, class Derived>
                                    static_cast<bool>(Derived::IsRowMajor);
   const bool stream = kernels::stream_output<Scalar>(out.rows(), out.cols());
   parallel_for(Eigen::Index{0}, n_blocks, n_threads, [&](Eigen::Index b) {
+    stop.check();  // the output is fresh memory: its page faults must not delay a cancel
     const Eigen::Index r0 = b * block;
     const Eigen::Index len = std::min(block, X.rows() - r0);
     if constexpr (row_major_plain) {

@@ -118,7 +118,7 @@ class OverSampler {
     s.base.resize(total);
     s.neighbor.resize(total);
     Resampled<Scalar> out;
-    out.X = copy_with_room<Scalar>(X, total, params_.n_threads);
+    out.X = copy_with_room<Scalar>(X, total, params_.n_threads, stop);
     out.y = stack_labels(y, targets, total);
     const Rng root(params_.random_state);
     Eigen::Index done = 0;
