@@ -705,6 +705,44 @@ TEST_CASE("Samplers: thread count does not change a large resample", "[imbalance
   CHECK(d1.synthetic_neighbor() == d3.synthetic_neighbor());
 }
 
+TEST_CASE("Samplers: fit_resample into a reused output equals the returned one", "[imbalance]") {
+  Matrix<double> X = Matrix<double>::Random(2000, 5);
+  Eigen::VectorXi y(2000);
+  for (Eigen::Index i = 0; i < 2000; ++i) y(i) = (i % 8 == 0) ? 1 : 0;
+  osprey::Smote<> smote({.random_state = 7, .n_threads = 2});
+  const auto fresh = smote.fit_resample(X, y);
+  osprey::Resampled<double> out;
+  smote.fit_resample(X, y, out);
+  CHECK(out.X == fresh.X);
+  CHECK(out.y == fresh.y);
+  // Same shape again: the storage is kept, and a stale output is overwritten completely.
+  const double* storage = out.X.data();
+  out.X.setConstant(-1.0);
+  out.y.setConstant(-1);
+  smote.fit_resample(X, y, out);
+  CHECK(out.X.data() == storage);
+  CHECK(out.X == fresh.X);
+  CHECK(out.y == fresh.y);
+  // Another shape: resized, still equal to a fresh call.
+  const Matrix<double> X2 = X.topRows(1500);
+  const Eigen::VectorXi y2 = y.head(1500);
+  smote.fit_resample(X2, y2, out);
+  CHECK(out.X == smote.fit_resample(X2, y2).X);
+  osprey::BorderlineSmote<float> border({.random_state = 3});
+  osprey::Resampled<float> bout;
+  border.fit_resample(X, y, bout);
+  CHECK(bout.X == border.fit_resample(X, y).X);
+  osprey::Adasyn<> ada({.random_state = 5});
+  osprey::Resampled<double> aout;
+  ada.fit_resample(X, y, aout);
+  CHECK(aout.X == ada.fit_resample(X, y).X);
+  // The output's own X cannot be the input: it is overwritten while read.
+  osprey::Resampled<double> self = smote.fit_resample(X, y);
+  const Eigen::VectorXi y_self = self.y;
+  require_throws_containing<osprey::InvalidArgument>(
+      [&] { smote.fit_resample(self.X, y_self, self); }, "X is the output's X");
+}
+
 TEST_CASE("Smote: a row-major X gives the same output as a column-major one", "[imbalance]") {
   // The row-major input takes the transposing copy and bit-test finiteness check.
   const DataSet d = load("multi");

@@ -6,7 +6,8 @@
 //   compare_iforest time <data.f64> <rows> <cols> <trees> <threads> <repeat> [labels.i32]
 //       data.f64: rows x cols little-endian float64, row after row. Prints one line
 //       "fit_s=... score_s=... total_s=... auc=..." (best total of `repeat` runs; auc only with
-//       labels).
+//       labels), then the "calls iforest" line of call_stats.hpp (fit + score: first and warm
+//       call, page faults, peak RSS).
 //   compare_iforest auc <file.csv> <seeds> <trees> <max_samples> <threads>
 //       CSV with header, label in the last column (1 = outlier). Prints "seed auc" per seed.
 #include <algorithm>
@@ -18,6 +19,8 @@
 #include <numeric>
 #include <string>
 #include <vector>
+
+#include "call_stats.hpp"
 
 #include <osprey/osprey.hpp>
 
@@ -74,7 +77,9 @@ int run_time(int argc, char** argv) {
   double best_score = 0.0;
   double best_total = 1e300;
   Eigen::VectorXd scores;
+  std::vector<compare::CallStats> calls;
   for (int r = 0; r < repeat; ++r) {
+    const compare::rusage_now_t u0 = compare::usage_now();
     const auto t0 = Clock::now();
     osprey::IsolationForest<double> forest({.n_estimators = trees,
                                             .random_state = static_cast<std::uint64_t>(r),
@@ -83,8 +88,10 @@ int run_time(int argc, char** argv) {
     const auto t1 = Clock::now();
     scores = forest.score_samples(X);
     const auto t2 = Clock::now();
+    const compare::rusage_now_t u1 = compare::usage_now();
     const double fit_s = std::chrono::duration<double>(t1 - t0).count();
     const double score_s = std::chrono::duration<double>(t2 - t1).count();
+    calls.push_back({fit_s + score_s, u1.ru_minflt - u0.ru_minflt, compare::peak_rss_mib()});
     if (fit_s + score_s < best_total) {
       best_total = fit_s + score_s;
       best_fit = fit_s;
@@ -99,6 +106,7 @@ int run_time(int argc, char** argv) {
     std::cout << " auc=" << roc_auc(y, -scores);
   }
   std::cout << "\n";
+  if (calls.size() >= 2) compare::print_calls("iforest", calls);
   return 0;
 }
 

@@ -5,7 +5,8 @@
 //   METRIC euclidean | manhattan; ALGORITHM brute | kd_tree | automatic;
 //   TRAIN/QUERIES: int64 rows, int64 cols, then float32 values row-major;
 //   OUT: the int32 neighbour indices of the last run (rows x K, row-major), or '-' for none.
-// Prints one line: "fit_s=<best> query_s=<best> total_s=<best fit+query>".
+// Prints "fit_s=<best> query_s=<best> total_s=<best fit+query>", then the "calls knn" line of
+// call_stats.hpp (fit + kneighbors: first and warm call, page faults, peak RSS).
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's AVX-512 GEMM kernels (-march=native);
 // the pragma must precede the first Eigen include to cover the intrinsic headers.
@@ -51,14 +52,19 @@ int run(const std::string& algorithm_name, const osprey::RowMatrix<float>& X,
   double best_query = 1e300;
   double best_total = 1e300;
   osprey::Neighbors<float> result;
+  std::vector<compare::CallStats> calls;
   for (int r = 0; r < repeat; ++r) {
     osprey::NearestNeighbors<float, Metric> nn({.algorithm = algorithm, .n_threads = threads});
+    result = {};  // freed before the call, as a caller that discards it would
+    const auto u0 = compare::usage_now();
     const auto t0 = std::chrono::steady_clock::now();
     nn.fit(X);
     const double fit_s = seconds_since(t0);
     const auto t1 = std::chrono::steady_clock::now();
     result = nn.kneighbors(Q, k);
     const double query_s = seconds_since(t1);
+    const auto u1 = compare::usage_now();
+    calls.push_back({fit_s + query_s, u1.ru_minflt - u0.ru_minflt, compare::peak_rss_mib()});
     best_fit = std::min(best_fit, fit_s);
     best_query = std::min(best_query, query_s);
     best_total = std::min(best_total, fit_s + query_s);
@@ -70,6 +76,7 @@ int run(const std::string& algorithm_name, const osprey::RowMatrix<float>& X,
             static_cast<std::streamsize>(static_cast<std::size_t>(idx.size()) * sizeof(int)));
   }
   std::printf("fit_s=%.6f query_s=%.6f total_s=%.6f\n", best_fit, best_query, best_total);
+  if (calls.size() >= 2) compare::print_calls("knn", calls);
   return 0;
 }
 

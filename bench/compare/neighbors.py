@@ -29,8 +29,9 @@ os.environ.pop("OPENBLAS_CORETYPE", None)
 os.environ.pop("OPENBLAS_L2_SIZE", None)
 
 import argparse  # noqa: E402
-import resource  # noqa: E402
 import subprocess  # noqa: E402
+
+import callstats  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -51,9 +52,33 @@ def run_program(cmd):
     out, err = proc.communicate()
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{err}")
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)  # running max over children so far
-    values = dict(kv.split("=") for kv in out.split())
-    return {k: float(v) for k, v in values.items()}, ru.ru_maxrss / 1024.0
+    calls = callstats.parse_calls(out)
+    values = dict(kv.split("=") for kv in out.splitlines()[0].split())
+    values = {k: float(v) for k, v in values.items()}
+    values["calls"] = calls.get("knn")
+    return values, calls["knn"]["rss_mib"] if "knn" in calls else float("nan")
+
+
+def faiss_calls(xp, qp, k, repeats):
+    """faiss IndexFlatL2 (1 thread) add + search on the files, in a fresh process."""
+    import faiss
+
+    def read(path):
+        with open(path, "rb") as f:
+            rows, cols = np.fromfile(f, dtype=np.int64, count=2)
+            return np.fromfile(f, dtype=np.float32).reshape(rows, cols)
+
+    X, Q = read(xp), read(qp)
+    faiss.omp_set_num_threads(1)
+
+    def call():
+        index = faiss.IndexFlatL2(X.shape[1])
+        index.add(X)
+        return index.search(Q, k)[1][0, 0]
+
+    st = callstats.measure(call, repeats)
+    st.pop("result")
+    return st
 
 
 def blas_library():
@@ -145,6 +170,10 @@ def main():
               f"faiss IndexFlatL2 (1 thread) {t_faiss:.3f} s, sklearn brute {t_skl:.3f} s; "
               f"indices equal to faiss: {agree:.4%}; osprey peak RSS {rss:.0f} MiB "
               f"(limit 1.5 x {inputs_mib:.1f} + 256 = {limit:.0f} MiB)")
+        peer_st = callstats.in_fresh_process(faiss_calls, xp, qp, k, max(args.repeat, 4))
+        fresh = [("faiss IndexFlatL2 (1 thread)", peer_st, None),
+                 (f"osprey brute, {args.threads} threads", res["calls"], peer_st),
+                 ("osprey brute, 1 thread", res1["calls"], peer_st)]
         rows += [("euclidean", "faiss IndexFlatL2 (1 thr)", t_faiss, t_osprey),
                  ("euclidean", "sklearn brute", t_skl, t_osprey),
                  ("euclidean, per core (info)", "faiss 1 thr vs osprey 1 thr", t_faiss, t_osprey1)]
@@ -198,6 +227,14 @@ def main():
     print(f"| --- | --- | ---: | ---: | ---: |")
     for work, peer, tp, to in rows:
         print(f"| {work} | {peer} | {tp:.3f} | {to:.3f} | {tp / to:.2f}x |")
+    if "euclidean" in only:
+        print(f"\nEuclidean fit + kneighbors in fresh processes ({max(args.repeat, 4)} calls for "
+              f"faiss, {args.repeat} for osprey; data read from file first): the first call, the "
+              "warm call (median of the second half), minor page faults during each, the "
+              "process's peak RSS\n")
+        print(callstats.HEADER)
+        for name, st, peer_st in fresh:
+            print(callstats.row(name, st, peer_st))
 
 
 if __name__ == "__main__":

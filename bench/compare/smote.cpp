@@ -1,6 +1,8 @@
 // Driven by bench/compare/smote.py: times osprey::Smote on the data the script wrote.
 //   compare_smote X.bin y.bin n d repeats n_threads double|float
-// X.bin: n x d float64, row-major; y.bin: n int32. Prints "median_s best_s count0 count1".
+// X.bin: n x d float64, row-major; y.bin: n int32. Prints "median_s best_s count0 count1", then
+// the "calls" line of call_stats.hpp (first and warm call, page faults, peak RSS): the process
+// calls fit_resample `repeats` times, so its first call is a fresh process's.
 // g++ 12 at -O3 -march=native warns (-Wmaybe-uninitialized, a false positive) inside Eigen's
 // AVX-512 float GEMM packing, which the Euclidean neighbour search uses.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -9,11 +11,12 @@
 #include <osprey/imbalance/smote.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "call_stats.hpp"
 
 namespace {
 
@@ -22,21 +25,24 @@ int run(const osprey::RowMatrix<double>& X64, const Eigen::VectorXi& y, int repe
         int n_threads) {
   // The input in the precision timed, as the caller would hold it.
   const osprey::RowMatrix<Scalar> X = X64.cast<Scalar>();
-  std::vector<double> times;
   Eigen::Index c0 = 0;
   Eigen::Index c1 = 0;
-  for (int r = 0; r < repeats; ++r) {
-    osprey::Smote<Scalar> smote({.k_neighbors = 5, .random_state = 0, .n_threads = n_threads});
-    const auto t0 = std::chrono::steady_clock::now();
-    const osprey::Resampled<Scalar> out = smote.fit_resample(X, y);
-    const auto t1 = std::chrono::steady_clock::now();
-    times.push_back(std::chrono::duration<double>(t1 - t0).count());
+  std::vector<compare::CallStats> calls;
+  for (int r = 0; r < std::max(repeats, 2); ++r) {
+    osprey::Resampled<Scalar> out;  // freed before the next call, as a caller would
+    calls.push_back(compare::measure_call([&] {
+      osprey::Smote<Scalar> smote({.k_neighbors = 5, .random_state = 0, .n_threads = n_threads});
+      out = smote.fit_resample(X, y);
+    }));
     c0 = (out.y.array() == 0).count();
     c1 = (out.y.array() == 1).count();
   }
+  std::vector<double> times;
+  for (const auto& c : calls) times.push_back(c.seconds);
   std::sort(times.begin(), times.end());
   std::printf("%.6f %.6f %ld %ld\n", times[times.size() / 2], times.front(), static_cast<long>(c0),
               static_cast<long>(c1));
+  compare::print_calls(sizeof(Scalar) == 4 ? "smote_float" : "smote_double", calls);
   return 0;
 }
 

@@ -26,7 +26,24 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import callstats  # noqa: E402
+
 warnings.simplefilter("ignore")
+
+
+def peer_calls(xpath, ypath, n, d, dtype, repeats):
+    """imbalanced-learn's SMOTE on the data files in a fresh process: first and warm call."""
+    from imblearn.over_sampling import SMOTE
+    X = np.fromfile(xpath, dtype=np.float64).reshape(n, d).astype(dtype)
+    y = np.fromfile(ypath, dtype=np.int32)
+
+    def call():
+        out = SMOTE(k_neighbors=5, random_state=0).fit_resample(X, y)
+        del out
+
+    st = callstats.measure(call, repeats)
+    st.pop("result")
+    return st
 
 
 def main():
@@ -37,6 +54,8 @@ def main():
     ap.add_argument("--minority", type=float, default=0.05)
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--calls", type=int, default=8,
+                    help="calls per fresh process in the first-call table (0 skips it)")
     args = ap.parse_args()
 
     from imblearn import __version__ as imblearn_version
@@ -76,6 +95,7 @@ def main():
     peer32 = (np.median(times32), min(times32))
 
     rows = []
+    fresh = []
     with tempfile.TemporaryDirectory() as tmp:
         xpath = os.path.join(tmp, "X.bin")
         ypath = os.path.join(tmp, "y.bin")
@@ -90,6 +110,16 @@ def main():
                 raise SystemExit(f"class counts differ: osprey {[c0, c1]}, imbalanced-learn "
                                  f"{peer_counts.tolist()}")
             rows.append((scalar, med, best))
+        if args.calls > 0:
+            for scalar, dtype in (("double", "float64"), ("float", "float32")):
+                peer_st = callstats.in_fresh_process(peer_calls, xpath, ypath, args.n, args.d,
+                                                     dtype, args.calls)
+                out = subprocess.run([exe, xpath, ypath, str(args.n), str(args.d),
+                                      str(args.calls), str(args.threads), scalar], check=True,
+                                     capture_output=True, text=True).stdout
+                ours = callstats.parse_calls(out)[f"smote_{scalar}"]
+                fresh.append((f"imbalanced-learn SMOTE ({dtype})", peer_st, None))
+                fresh.append((f"osprey::Smote<{scalar}>", ours, peer_st))
 
     print(f"SMOTE, {args.n:,} x {args.d}, minority {args.minority:.0%} ({n_min:,} rows), k = 5, "
           f"auto strategy -> {len(yr):,} rows; {args.repeats} repeats, osprey n_threads = "
@@ -105,6 +135,15 @@ def main():
         same = peer if scalar == "double" else peer32
         print(f"{name:38s} {med * 1e3:10.2f} {best * 1e3:10.2f} {peer[0] / med:14.2f}x "
               f"{same[0] / med:13.2f}x")
+    if fresh:
+        print()
+        print(f"Fresh processes, {max(args.calls, 2)} calls each (data read from file first): the "
+              "first call, the warm call (median of the second half), minor page faults during "
+              "each, the process's peak RSS")
+        print()
+        print(callstats.HEADER)
+        for name, st, peer_st in fresh:
+            print(callstats.row(name, st, peer_st))
 
 
 if __name__ == "__main__":

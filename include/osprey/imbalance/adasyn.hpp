@@ -128,7 +128,7 @@ class Adasyn : public detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metr
                                 Eigen::Index& n_new) const {
     const int k = this->params().n_neighbors;
     const int n_threads = this->params().n_threads;
-    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads);
+    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads, this->stop());
     const Eigen::MatrixXi nn = detail::kneighbors<Scalar, Metric>(Xall, Xc, k, &rows, n_threads,
                                                                   this->params().cancellation);
     Eigen::VectorXi other(Xc.rows());
@@ -188,8 +188,11 @@ class Adasyn : public detail::OverSampler<Adasyn<ScalarT, Metric>, ScalarT, Metr
                        Eigen::Index n_new) const {
     const auto& p = this->params();
     const auto& rows = plan.by_class.at(label);
-    ClassPlan c{
-        &rows, detail::gather_rows<Scalar>(plan.Xall, rows, p.n_threads), {}, {}, p.n_neighbors};
+    ClassPlan c{&rows,
+                detail::gather_rows<Scalar>(plan.Xall, rows, p.n_threads, this->stop()),
+                {},
+                {},
+                p.n_neighbors};
     const auto self = detail::iota(c.Xc.rows());
     c.nn = detail::kneighbors<Scalar, Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads, p.cancellation);
     const Eigen::VectorXi& g = plan.per_sample.at(label);

@@ -132,7 +132,11 @@ class Smote : public detail::OverSampler<Smote<ScalarT, Metric>, ScalarT, Metric
                        const Eigen::Ref<const Eigen::VectorXi>&, int label, Eigen::Index) const {
     const auto& p = this->params();
     const auto& rows = plan.by_class.at(label);
-    ClassPlan c{&rows, detail::gather_rows<Scalar>(X, rows, p.n_threads), {}, p.k_neighbors, 0};
+    ClassPlan c{&rows,
+                detail::gather_rows<Scalar>(X, rows, p.n_threads, this->stop()),
+                {},
+                p.k_neighbors,
+                0};
     const auto self = detail::iota(c.Xc.rows());
     c.nn = detail::kneighbors<Scalar, Metric>(c.Xc, c.Xc, c.k, &self, p.n_threads, p.cancellation);
     c.n_pairs = static_cast<std::uint64_t>(c.Xc.rows()) * static_cast<std::uint64_t>(c.k);
@@ -267,7 +271,7 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
                    std::vector<Eigen::Index>& list, std::vector<int>& danger_rows) const {
     const int m = this->params().m_neighbors;
     const int n_threads = this->params().n_threads;
-    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads);
+    const RowMatrix<Scalar> Xc = detail::gather_rows<Scalar>(Xall, rows, n_threads, this->stop());
     const Eigen::MatrixXi nn_m = detail::kneighbors<Scalar, Metric>(Xall, Xc, m, &rows, n_threads,
                                                                     this->params().cancellation);
     for (Eigen::Index i = 0; i < nn_m.rows(); ++i) {
@@ -325,8 +329,9 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
     c.rows = &plan.by_class.at(label);
     c.danger = &plan.danger.at(label);
     c.k = p.k_neighbors;
-    c.Xc = detail::gather_rows<Scalar>(plan.Xall, *c.rows, p.n_threads);
-    const RowMatrix<Scalar> Xd = detail::gather_rows<Scalar>(c.Xc, *c.danger, p.n_threads);
+    c.Xc = detail::gather_rows<Scalar>(plan.Xall, *c.rows, p.n_threads, this->stop());
+    const RowMatrix<Scalar> Xd =
+        detail::gather_rows<Scalar>(c.Xc, *c.danger, p.n_threads, this->stop());
     c.nn_same =
         detail::kneighbors<Scalar, Metric>(c.Xc, Xd, c.k, c.danger, p.n_threads, p.cancellation);
     c.two = p.kind == BorderlineKind::borderline2;
@@ -334,7 +339,7 @@ class BorderlineSmote : public detail::OverSampler<BorderlineSmote<ScalarT, Metr
       for (Eigen::Index i = 0; i < y.size(); ++i) {
         if (y(i) != label) c.others.push_back(i);
       }
-      c.Xo = detail::gather_rows<Scalar>(plan.Xall, c.others, p.n_threads);
+      c.Xo = detail::gather_rows<Scalar>(plan.Xall, c.others, p.n_threads, this->stop());
       c.k_other = static_cast<int>(std::min<Eigen::Index>(c.k, c.Xo.rows()));
       c.nn_other = detail::kneighbors<Scalar, Metric>(c.Xo, Xd, c.k_other, nullptr, p.n_threads,
                                                       p.cancellation);

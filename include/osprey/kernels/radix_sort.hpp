@@ -15,7 +15,9 @@
  *  Cost: O(n * passes) time, where passes is 1 MSD pass plus ceil(remaining bits / 12) LSD
  *  passes over each in-cache bucket (passes whose digit is constant are skipped); memory traffic
  *  is about two reads and one write of the keys over main memory, the LSD passes run in cache.
- *  Memory: n keys of scratch beside the n output keys, plus 65536 counters per thread.
+ *  Memory: `radix_sort` n keys of scratch beside the n keys; `sorted_class_keys` n keys (its
+ *  buckets are sorted where they lie, with a cache-sized scratch per task), in 2 MiB-aligned
+ *  memory hinted for transparent huge pages; plus 65536 counters per thread.
  *
  *  Threads: OpenMP (when enabled) over contiguous chunks and bucket groups at or above
  *  `radix_parallel_threshold` keys, on the caller's `n_threads` (0 = max_threads(), capped by a
@@ -38,6 +40,7 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "../core/detail/huge_pages.hpp"
 #include "../core/detail/stop.hpp"
 #include "../core/parallel.hpp"
 #include "../core/types.hpp"
@@ -84,19 +87,15 @@ inline std::pair<std::size_t, std::size_t> chunk_range(std::size_t n, int chunks
   return {n * i / k, n * (i + 1) / k};
 }
 
-/** An uninitialised array (keys are written before they are read; zeroing 80 MB costs more
- *  than some radix passes). */
+/** A run of keys (or keyed items) inside a ClassKeys' buffer: the view the metrics walk. */
 template <class K>
 struct KeyArray {
-  std::unique_ptr<K[]> data;  ///< the keys
-  std::size_t size = 0;       ///< number of keys
-  KeyArray() = default;
-  /** `n` keys, left uninitialised. */
-  explicit KeyArray(std::size_t n) : data(new K[n]), size(n) {}          // NOLINT: no value-init
-  K* begin() noexcept { return data.get(); }                             ///< first key
-  K* end() noexcept { return data.get() + size; }                        ///< past the last key
-  const K* begin() const noexcept { return data.get(); }                 ///< first key
-  const K* end() const noexcept { return data.get() + size; }            ///< past the last key
+  K* data = nullptr;                                                     ///< the first key
+  std::size_t size = 0;                                                  ///< number of keys
+  K* begin() noexcept { return data; }                                   ///< first key
+  K* end() noexcept { return data + size; }                              ///< past the last key
+  const K* begin() const noexcept { return data; }                       ///< first key
+  const K* end() const noexcept { return data + size; }                  ///< past the last key
   K& operator[](std::size_t i) noexcept { return data[i]; }              ///< key i
   const K& operator[](std::size_t i) const noexcept { return data[i]; }  ///< key i
 };
@@ -261,6 +260,55 @@ void sort_buckets(T* out, T* bucketed, const std::vector<std::size_t>& bucket_st
   });
 }
 
+/** sort_buckets without an output array: each bucket of `bucketed` is sorted where it lies, in
+ *  a scratch region per task as large as the task's largest bucket (one allocation for the call,
+ *  cache-sized per task for typical data), so a sort touches n items of fresh memory instead of
+ *  2n. Stable, thread-count independent, and polled as sort_buckets. */
+template <class T>
+void sort_buckets_in_place(T* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
+                           unsigned shift, int threads, const detail::Stop& stop = {}) {
+  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
+  const auto nt = static_cast<std::size_t>(threads);
+  const std::size_t tasks = threads > 1 ? 8 * nt : 1;
+  std::vector<std::size_t> first_bucket(tasks + 1, msd_radix);
+  first_bucket[0] = 0;
+  for (std::size_t g = 1; g < tasks; ++g) {
+    const std::size_t target = n * g / tasks;
+    first_bucket[g] = static_cast<std::size_t>(
+        std::upper_bound(bucket_start.begin(), bucket_start.begin() + msd_radix, target) -
+        bucket_start.begin() - 1);
+    first_bucket[g] = std::max(first_bucket[g], first_bucket[g - 1]);
+  }
+  // scratch_at[g]: where task g's scratch starts (its largest bucket's size, summed)
+  std::vector<std::size_t> scratch_at(tasks + 1, 0);
+  for (std::size_t g = 0; g < tasks; ++g) {
+    std::size_t largest = 0;
+    for (std::size_t d = first_bucket[g]; d < first_bucket[g + 1]; ++d) {
+      largest = std::max(largest, bucket_start[d + 1] - bucket_start[d]);
+    }
+    scratch_at[g + 1] = scratch_at[g] + largest;
+  }
+  detail::UninitBuffer<T> scratch(scratch_at[tasks]);
+  detail::parallel_for_dynamic(std::size_t{0}, tasks, threads, [&](std::size_t g) {
+    T* work = scratch.data() + scratch_at[g];
+    for (std::size_t d = first_bucket[g]; d < first_bucket[g + 1]; ++d) {
+      const std::size_t b = bucket_start[d];
+      const std::size_t m = bucket_start[d + 1] - b;
+      if (m < 2) continue;
+      stop.check();
+      if (m > cache_keys && shift > msd_bits) {
+        using K = ItemKeyT<T>;
+        const K first = key_of(bucketed[b]);
+        K sub = 0;
+        for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(key_of(bucketed[b + i]) ^ first);
+        radix_sort(bucketed + b, work, m, sub, 1, stop);
+      } else {
+        lsd_radix_sort(bucketed + b, work, m, shift);
+      }
+    }
+  });
+}
+
 /** Radix sort of unsigned keys, O(n): one most-significant-digit pass on the 16 bits below the
  *  highest bit where keys differ (`spread` = OR of all `key ^ keys[0]`) splits the keys into
  *  up to 65536 buckets, in parallel over contiguous chunks (stable, thread-count independent);
@@ -308,11 +356,13 @@ void radix_sort(T* keys, T* scratch, std::size_t n, ItemKeyT<T> spread, int thre
   sort_buckets(keys, scratch, bucket_start, n, shift, threads, stop);
 }
 
-/** The scores of each class as sorted (ascending) order-preserving keys, or keyed items. */
+/** The scores of each class as sorted (ascending) order-preserving keys, or keyed items: two
+ *  runs of one buffer, the positives first. */
 template <class K>
 struct ClassKeys {
-  KeyArray<K> pos;  ///< keys (items) of the positive class, ascending
-  KeyArray<K> neg;  ///< keys (items) of every other sample, ascending
+  detail::UninitBuffer<K> storage;  ///< both runs
+  KeyArray<K> pos;                  ///< keys (items) of the positive class, ascending
+  KeyArray<K> neg;                  ///< keys (items) of every other sample, ascending
 };
 
 /** The core of sorted_class_keys and sorted_class_pairs, over rows [0, n) of labels `y`:
@@ -378,12 +428,15 @@ ClassKeys<T> sorted_class_items(std::size_t n, const int* yy, int pos_label, Key
   }
   const std::size_t n_pos = start_pos[msd_radix];
   const std::size_t n_neg = start_neg[msd_radix];
-  KeyArray<T> bucketed(n_pos + n_neg);
+  ClassKeys<T> out;
+  out.storage = detail::UninitBuffer<T>(n_pos + n_neg);
+  out.pos = {out.storage.data(), n_pos};
+  out.neg = {out.storage.data() + n_pos, n_neg};
   detail::parallel_for(0, threads, threads, [&](int t) {
     const auto tt = static_cast<std::size_t>(t);
     std::size_t* op = count.data() + tt * msd_radix;
     std::size_t* on = count.data() + (nt + tt) * msd_radix;
-    T* to = bucketed.begin();
+    T* to = out.storage.data();
     const auto [begin, end] = chunk_range(n, threads, t);
     polled_range(begin, end, stop, [&](std::size_t i) {
       if (!keep(i)) return;
@@ -391,11 +444,10 @@ ClassKeys<T> sorted_class_items(std::size_t n, const int* yy, int pos_label, Key
       to[(yy[i] == pos_label ? op : on)[digit(k)]++] = item(i, k);
     });
   });
-  ClassKeys<T> out{KeyArray<T>(n_pos), KeyArray<T>(n_neg)};
-  sort_buckets(out.pos.begin(), bucketed.begin(), start_pos, n_pos, shift,
-               n_pos >= radix_parallel_threshold ? threads : 1, stop);
-  sort_buckets(out.neg.begin(), bucketed.begin() + n_pos, start_neg, n_neg, shift,
-               n_neg >= radix_parallel_threshold ? threads : 1, stop);
+  sort_buckets_in_place(out.pos.begin(), start_pos, n_pos, shift,
+                        n_pos >= radix_parallel_threshold ? threads : 1, stop);
+  sort_buckets_in_place(out.neg.begin(), start_neg, n_neg, shift,
+                        n_neg >= radix_parallel_threshold ? threads : 1, stop);
   return out;
 }
 
@@ -418,7 +470,8 @@ ClassKeys<ScoreKey<S>> sorted_class_keys(const Eigen::Ref<const Eigen::VectorXi>
 /** The weighted form of sorted_class_keys: each class as (key, weight) items sorted by key,
  *  stably (rows of equal score keep their order), rows of weight 0 left out (as scikit-learn's
  *  `_binary_clf_curve` drops them). `w` must hold y.size() finite non-negative weights.
- *  O(n); threads, cancellation as sorted_class_keys. Memory: 2n items of 16 bytes. */
+ *  O(n); threads, cancellation as sorted_class_keys. Memory: n items of 16 bytes and a
+ *  cache-sized scratch per task. */
 template <class S>
 ClassKeys<KeyWeight<ScoreKey<S>>> sorted_class_pairs(const Eigen::Ref<const Eigen::VectorXi>& y,
                                                      const Eigen::Ref<const Vector<S>>& s,

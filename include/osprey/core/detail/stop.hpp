@@ -20,6 +20,7 @@
 #include "../cancel.hpp"
 #include "../error.hpp"
 #include "../validation.hpp"
+#include "huge_pages.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
@@ -44,7 +45,7 @@ struct Stop {
 inline constexpr Eigen::Index kRowsPerPoll = Eigen::Index{1} << 16;
 
 /** `dst = src.cast<Scalar>()` in blocks of rows (for a plain matrix; other expressions in one
- * copy), polling `stop` between blocks. */
+ * copy), polling `stop` between blocks; a large dst is hinted for huge pages first. */
 template <class Dst, class Src>
 void assign_polled(Dst& dst, const Eigen::MatrixBase<Src>& src, const Stop& stop) {
   using Scalar = typename Dst::Scalar;
@@ -53,6 +54,7 @@ void assign_polled(Dst& dst, const Eigen::MatrixBase<Src>& src, const Stop& stop
     dst = src.template cast<Scalar>();
   } else {
     dst.resize(src.rows(), src.cols());
+    hint_huge_pages(dst.data(), static_cast<std::size_t>(dst.size()) * sizeof(Scalar));
     for (Eigen::Index b = 0; b < src.rows(); b += kRowsPerPoll) {
       stop.check();
       const Eigen::Index len = std::min(kRowsPerPoll, src.rows() - b);
@@ -66,6 +68,7 @@ template <class T>
 void zero_fill_polled(std::vector<T>& v, std::size_t count, const Stop& stop) {
   v.clear();
   v.reserve(count);
+  hint_huge_pages(v.data(), count * sizeof(T));
   const auto step = static_cast<std::size_t>(kRowsPerPoll);
   for (std::size_t b = 0; b < count; b += step) {
     stop.check();

@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../../core/detail/huge_pages.hpp"
 #include "../../core/detail/stop.hpp"
 #include "../../core/parallel.hpp"
 #include "../../core/types.hpp"
@@ -95,11 +96,14 @@ void check_resample_input(const Eigen::MatrixBase<Derived>& X,
 template <class Scalar, class Derived>
 [[nodiscard]] RowMatrix<Scalar> gather_rows(const Eigen::MatrixBase<Derived>& X,
                                             const std::vector<Eigen::Index>& rows,
-                                            int n_threads = 1) {
+                                            int n_threads = 1, const Stop& stop = {}) {
+  constexpr Eigen::Index poll_rows = 4096;  // fresh memory faults in: poll between blocks
   const auto m = static_cast<Eigen::Index>(rows.size());
   RowMatrix<Scalar> out(m, X.cols());
+  hint_huge_pages(out.data(), static_cast<std::size_t>(out.size()) * sizeof(Scalar));
   parallel_for_ranges(m, Eigen::Index{512}, n_threads, [&](Eigen::Index lo, Eigen::Index hi) {
     for (Eigen::Index i = lo; i < hi; ++i) {
+      if ((i - lo) % poll_rows == 0) stop.check();
       out.row(i) = X.row(rows[static_cast<std::size_t>(i)]).template cast<Scalar>();
     }
   });
@@ -139,17 +143,22 @@ template <class Scalar, class Metric>
   return out;
 }
 
-/** Copies X (cast to Scalar) into the top rows of a new (n + extra) x d matrix, in parallel over
+/** Copies X (cast to Scalar) into the top rows of `out`, made (n + extra) x d (its storage kept
+ *  when it has that shape already; a new buffer is hinted for huge pages), in parallel over
  *  blocks of rows, so a row-major X is read once and the large output is first touched by
  *  several threads. Each copied block is checked for non-finite values while it is in cache
  *  (the fused form of `check_finite_as<Scalar>`, whose message it gives on failure).
  *  \throws InvalidArgument naming the row and column of the first value that is not finite or
  *  overflows Scalar; Cancelled once `stop` is (polled per block). */
 template <class Scalar, class Derived>
-[[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
-                                            int n_threads, const Stop& stop = {}) {
+void copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra, int n_threads,
+                    Matrix<Scalar>& out, const Stop& stop = {}) {
   constexpr Eigen::Index block = 512;
-  Matrix<Scalar> out(X.rows() + extra, X.cols());
+  if (out.rows() != X.rows() + extra || out.cols() != X.cols()) {
+    out = Matrix<Scalar>();  // free the old storage first: the peak holds one output, not two
+    out.resize(X.rows() + extra, X.cols());
+    hint_huge_pages(out.data(), static_cast<std::size_t>(out.size()) * sizeof(Scalar));
+  }
   const Eigen::Index n_blocks = (X.rows() + block - 1) / block;
   std::vector<char> finite(static_cast<std::size_t>(n_blocks), 1);
   constexpr bool row_major_plain = std::is_same_v<Derived, typename Derived::PlainObject> &&
@@ -182,6 +191,14 @@ template <class Scalar, class Derived>
     }
   });
   if (std::find(finite.begin(), finite.end(), 0) != finite.end()) check_finite_as<Scalar>(X, "X");
+}
+
+/** copy_with_room into a new matrix, which it returns. */
+template <class Scalar, class Derived>
+[[nodiscard]] Matrix<Scalar> copy_with_room(const Eigen::MatrixBase<Derived>& X, Eigen::Index extra,
+                                            int n_threads, const Stop& stop = {}) {
+  Matrix<Scalar> out;
+  copy_with_room<Scalar>(X, extra, n_threads, out, stop);
   return out;
 }
 

@@ -72,7 +72,27 @@ class OverSampler {
   template <class D>
   Resampled<Scalar> fit_resample(const Eigen::MatrixBase<D>& X,
                                  const Eigen::Ref<const Eigen::VectorXi>& y) {
-    return cancelled_as(Derived::name, "fit_resample", [&] { return resample(X, y); });
+    Resampled<Scalar> out;
+    cancelled_as(Derived::name, "fit_resample", [&] { resample(X, y, out); });
+    return out;
+  }
+
+  /** fit_resample(X, y) written into `out`, whose storage is reused when out.X already has the
+   *  output's shape: a caller that resamples data of one size again and again (each fold of a
+   *  cross-validation, a nightly job in a long-lived service) then writes the 4 KiB pages it
+   *  already has instead of faulting in fresh ones. The result is the same as fit_resample's.
+   *  On an exception `out` is valid but unspecified. \throws InvalidArgument as fit_resample,
+   *  and when X is `out.X` itself (the output is written while X is read). */
+  template <class D>
+  void fit_resample(const Eigen::MatrixBase<D>& X, const Eigen::Ref<const Eigen::VectorXi>& y,
+                    Resampled<Scalar>& out) {
+    if constexpr (requires { X.derived().data(); }) {
+      if (static_cast<const void*>(X.derived().data()) == static_cast<const void*>(out.X.data()) &&
+          out.X.size() > 0) {
+        fail(Derived::name, "::fit_resample: X is the output's X; pass a copy");
+      }
+    }
+    cancelled_as(Derived::name, "fit_resample", [&] { resample(X, y, out); });
   }
 
   /** True once fit_resample has succeeded. */
@@ -92,6 +112,9 @@ class OverSampler {
   OverSampler() = default;
   explicit OverSampler(const Params& params) : params_(Derived::validated(params)) {}
 
+  /** The Stop of fit_resample, for the plans' copies and searches. */
+  [[nodiscard]] Stop stop() const { return Stop{&params_.cancellation, "fit_resample"}; }
+
   const OverSamplingState& state() const {
     check_fitted(state_.has_value(), Derived::name);
     return *state_;
@@ -100,8 +123,8 @@ class OverSampler {
  private:
   // The body of fit_resample; a Cancelled thrown inside is renamed by fit_resample.
   template <class D>
-  Resampled<Scalar> resample(const Eigen::MatrixBase<D>& X,
-                             const Eigen::Ref<const Eigen::VectorXi>& y) {
+  void resample(const Eigen::MatrixBase<D>& X, const Eigen::Ref<const Eigen::VectorXi>& y,
+                Resampled<Scalar>& out) {
     const auto& self = static_cast<const Derived&>(*this);
     const Stop stop{&params_.cancellation, "fit_resample"};
     stop.check();
@@ -117,8 +140,7 @@ class OverSampler {
     for (const auto& kv : targets) total += kv.second;
     s.base.resize(total);
     s.neighbor.resize(total);
-    Resampled<Scalar> out;
-    out.X = copy_with_room<Scalar>(X, total, params_.n_threads, stop);
+    copy_with_room<Scalar>(X, total, params_.n_threads, out.X, stop);
     out.y = stack_labels(y, targets, total);
     const Rng root(params_.random_state);
     Eigen::Index done = 0;
@@ -136,7 +158,6 @@ class OverSampler {
     stop.check();
     self.finish(plan, s);
     state_ = std::move(s);
-    return out;
   }
 
   // Fills output rows [offset, offset + n_new) with the class plan's draws, and their

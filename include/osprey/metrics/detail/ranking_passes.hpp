@@ -49,6 +49,10 @@ kernels::ClassKeys<kernels::ScoreKey<S>> ranked_keys(const Eigen::Ref<const Eige
   return keys;
 }
 
+/** The walks over the sorted keys poll their Stop once per this many + 1 distinct scores (a
+ *  fraction of a millisecond). */
+inline constexpr std::size_t kWalkPollMask = (std::size_t{1} << 16) - 1;
+
 /** The working scalar of a score type: float stays float, everything else becomes double. */
 template <class S>
 using ScoreScalar = std::conditional_t<std::is_same_v<S, float>, float, double>;
@@ -98,9 +102,12 @@ double fast_roc_auc(const Eigen::Ref<const Eigen::VectorXi>& y,
   const kernels::KeyArray<K>& pos = keys.pos;
   const kernels::KeyArray<K>& neg = keys.neg;
   // twice the number of (positive, negative) pairs ordered correctly, ties counting one
+  const Stop stop{&exec.cancellation, "roc_auc_score"};
   std::uint64_t twice = 0;
   std::size_t j = 0;
+  std::size_t steps = 0;
   for (std::size_t a = 0; a < pos.size;) {
+    if ((++steps & kWalkPollMask) == 0) stop.check();
     const K v = pos[a];
     std::size_t b = a + 1;
     while (b < pos.size && pos[b] == v) ++b;
@@ -132,7 +139,10 @@ double fast_average_precision(const Eigen::Ref<const Eigen::VectorXi>& y,
   double prev_recall = 0.0;
   std::size_t j = neg.size;
   std::size_t b = pos.size;
+  const Stop stop{&exec.cancellation, "average_precision_score"};
+  std::size_t steps = 0;
   while (b > 0) {
+    if ((++steps & kWalkPollMask) == 0) stop.check();
     const K v = pos[b - 1];
     std::size_t a = b - 1;
     while (a > 0 && pos[a - 1] == v) --a;

@@ -1,0 +1,77 @@
+"""First-call and warm cost of a peer's call, measured as the osprey drivers measure theirs
+(bench/compare/call_stats.hpp): wall time, minor page faults and peak RSS from getrusage.
+
+`in_fresh_process(fn, *args)` runs `fn(*args)` in a new interpreter (multiprocessing "spawn"):
+the peer then pays for fresh memory on its first call as a batch job would, as the osprey driver
+does in its own process. `fn` must be a module-level function that returns `measure(...)`.
+"""
+import multiprocessing
+import resource
+import time
+
+
+def _peak_rss_mib():
+    """VmHWM of /proc/self/status (ru_maxrss survives exec, so it can report a parent's peak)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _usage():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt, _peak_rss_mib()
+
+
+def measure(call, repeats):
+    """Calls `call()` `repeats` times (at least 2); returns a dict of first and warm figures and
+    the last call's result."""
+    calls, result = [], None
+    for _ in range(max(repeats, 2)):
+        f0, _ = _usage()
+        t0 = time.perf_counter()
+        result = call()
+        t = time.perf_counter() - t0
+        f1, rss = _usage()
+        calls.append((t, f1 - f0, rss))
+    tail = sorted(calls[len(calls) // 2:])
+    warm = tail[len(tail) // 2]
+    return {"first_s": calls[0][0], "first_faults": calls[0][1], "warm_s": warm[0],
+            "warm_faults": warm[1], "rss_mib": max(c[2] for c in calls), "result": result}
+
+
+def in_fresh_process(fn, *args):
+    """fn(*args) in a fresh interpreter; returns what it returns (it must pickle)."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def parse_calls(text):
+    """The "calls NAME first_s first_faults warm_s warm_faults rss" lines of an osprey driver."""
+    out = {}
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) == 7 and f[0] == "calls":
+            out[f[1]] = {"first_s": float(f[2]), "first_faults": int(f[3]),
+                         "warm_s": float(f[4]), "warm_faults": int(f[5]), "rss_mib": float(f[6])}
+    return out
+
+
+HEADER = ("| implementation | first call (s) | faults | warm call (s) | faults | first / warm | "
+          "peak RSS (MiB) | peer first / osprey first | peer warm / osprey warm |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+
+def row(name, st, peer=None):
+    """One table row; `peer` (a measure() dict) adds the two ratio columns."""
+    ratios = "| |"
+    if peer is not None:
+        ratios = (f"{peer['first_s'] / st['first_s']:.1f}x | "
+                  f"{peer['warm_s'] / st['warm_s']:.1f}x |")
+    return (f"| {name} | {st['first_s']:.4f} | {st['first_faults']:,} | {st['warm_s']:.4f} | "
+            f"{st['warm_faults']:,} | {st['first_s'] / st['warm_s']:.2f} | {st['rss_mib']:.0f} | "
+            + ratios)
