@@ -76,12 +76,13 @@ inline CallStats warm_call(std::vector<CallStats> calls) {
 }
 
 /** Prints "calls <name> first_s first_faults warm_s warm_faults peak_rss_mib", the line the
- *  compare scripts parse. */
-inline void print_calls(const char* name, const std::vector<CallStats>& calls) {
+ *  compare scripts parse (`lead` replaces "calls " for drivers that print key=value lines). */
+inline void print_calls(const char* name, const std::vector<CallStats>& calls,
+                        const char* lead = "calls ") {
   const CallStats warm = warm_call(calls);
   double peak = 0.0;
   for (const CallStats& c : calls) peak = std::max(peak, c.peak_rss_mib);
-  std::printf("calls %s %.6f %ld %.6f %ld %.1f\n", name, calls.front().seconds,
+  std::printf("%s%s %.6f %ld %.6f %ld %.1f\n", lead, name, calls.front().seconds,
               calls.front().minor_faults, warm.seconds, warm.minor_faults, peak);
 }
 

@@ -21,6 +21,9 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "call_stats.hpp"
 
 namespace {
 

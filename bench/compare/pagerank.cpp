@@ -4,6 +4,7 @@
 //
 //   compare_pagerank EDGES.bin [--tol 1e-10] [--threads 0] [--repeats 3] [--order in|out|none]
 //                    [--scores OUT.bin]
+// The last line, "calls=pagerank_fit ...", gives the first and the warm fit (call_stats.hpp).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +14,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "call_stats.hpp"
 
 #include <osprey/graph/pagerank.hpp>
 
@@ -88,12 +91,17 @@ int main(int argc, char** argv) {
   osprey::PageRank<double> pr({.tol = tol, .n_threads = threads});
   double best = 1e300;
   double best_cpu = 1e300;  // process CPU time: with 1 thread, a load-independent tuning metric
+  std::vector<compare::CallStats> calls;
   for (int r = 0; r < repeats; ++r) {
+    const auto u1 = compare::usage_now();
     const auto t1 = std::chrono::steady_clock::now();
     const std::clock_t c1 = std::clock();
     pr.fit(graph);
     best_cpu = std::min(best_cpu, static_cast<double>(std::clock() - c1) / CLOCKS_PER_SEC);
-    best = std::min(best, seconds_since(t1));
+    const double s = seconds_since(t1);
+    best = std::min(best, s);
+    const auto u2 = compare::usage_now();
+    calls.push_back({s, u2.ru_minflt - u1.ru_minflt, compare::peak_rss_mib()});
   }
   std::printf("nodes=%lld\nedges=%lld\ndangling=%lld\n", static_cast<long long>(graph.n_nodes()),
               static_cast<long long>(graph.n_edges()), static_cast<long long>(graph.n_dangling()));
@@ -103,6 +111,7 @@ int main(int argc, char** argv) {
   std::printf("cpu_s=%.4f\ncpu_ms_per_iter=%.3f\n", best_cpu, 1e3 * best_cpu / pr.iterations());
   std::printf("ms_per_iter=%.3f\nthreads=%d\n", 1e3 * best / pr.iterations(),
               osprey::detail::resolve_threads(threads));
+  if (calls.size() >= 2) compare::print_calls("pagerank_fit", calls, "calls=");
   if (!scores_path.empty()) {
     std::ofstream out(scores_path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(pr.scores().data()),

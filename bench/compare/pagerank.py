@@ -27,6 +27,8 @@ for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
     os.environ.pop(var, None)
 
 import numpy as np  # noqa: E402
+
+import callstats  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -108,8 +110,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0, help="osprey threads (0 = all)")
     ap.add_argument("--seed", type=int, default=20)
-    ap.add_argument("--bandwidth", type=float, default=45.0,
-                    help="triad bandwidth in GB/s for the bound (45 measured on the 2-core box)")
+    ap.add_argument("--bandwidth", type=float, default=0.0,
+                    help="triad bandwidth in GB/s for the bound (0: measure it here with "
+                         "compare_triad, 40M doubles, best of 20)")
     ap.add_argument("--skip", default="", help="comma list of peers to skip: graphblas,igraph,scipy,networkx")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -140,6 +143,12 @@ def main():
     print("osprey: %s nodes, %s dangling, graph %.1f MiB built in %s s, %s threads"
           % (o["nodes"], o["dangling"], float(o["memory_mib"]), o["build_s"], o["threads"]))
     rows.append(("osprey PageRank<double> (nodes by in-degree)", osprey_s, int(o["iterations"]), float(o["residual"]), 0.0))
+    if "calls" in o:  # fresh process: the first fit against the warm one (call_stats.hpp)
+        c = callstats.parse_calls("calls " + o["calls"])["pagerank_fit"]
+        print("osprey fit in a fresh process (graph built first): first %.4f s (%d faults), warm "
+              "%.4f s (%d faults), first / warm %.2f, peak RSS %.0f MiB"
+              % (c["first_s"], c["first_faults"], c["warm_s"], c["warm_faults"],
+                 c["first_s"] / c["warm_s"], c["rss_mib"]))
     for order, label in (("out", "osprey, nodes by out-degree"), ("none", "osprey, input order")):
         o2 = run([osprey_bin, path, "--tol", str(args.tol), "--threads", str(args.threads),
                   "--repeats", rep, "--order", order])
@@ -184,6 +193,11 @@ def main():
     m_stored = int(o["edges"])
     n_active = n - int(o["dangling"])
     need = 4.0 * m_stored + 4.0 * (n + 1) + 16.0 * n + 8.0 * n_active
+    if args.bandwidth <= 0:  # this machine's triad, measured now, not a constant from elsewhere
+        triad = run([os.path.join(args.build_dir, "bench", "compare_triad")])
+        args.bandwidth = float(triad["triad_gb_s"])
+        print("triad (compare_triad, 2 x 40M doubles read, 1 written, best of 20): %.1f GB/s"
+              % args.bandwidth)
     bound_ms = need / (args.bandwidth * 1e9) * 1e3
     per_iter = 1e3 * osprey_s / int(o["iterations"])
     print()

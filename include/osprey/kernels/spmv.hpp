@@ -48,7 +48,12 @@ struct CompressedRows {
 };
 
 /** How far ahead, in entries, the gathers prefetch their index and value streams: 4 KiB of
- *  32-bit indices (the distances measured are in docs/benchmarks.md, PageRank section). */
+ *  32-bit indices. A machine-specific constant; its measured sensitivity (PageRank on R-MAT
+ *  scale 20, docs/benchmarks/pagerank.md): on a second 2-core VM, one thread, 256 / 512 / 1024
+ *  / 2048 / 4096 entries all ran within 10% of each other; two threads, 512 and 2048 (halved and
+ *  doubled) within 4% of 1024. Earlier two-thread runs on the first VM put 512 or 2048 at
+ *  +5-30%, 128 at +50-60% and no prefetch at +45-95%: too long costs less than too short, so
+ *  the distance sits on the long side. */
 inline constexpr std::int64_t kRowPrefetch = 1024;
 
 /** Prefetches the 16 entries `kRowPrefetch` past `k` in `data`. */
