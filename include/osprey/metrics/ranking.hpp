@@ -68,14 +68,43 @@ namespace detail {
 /** Checks a score vector against its labels: one column, same length, non-empty, finite. */
 template <class D>
 void check_scores(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                  const Eigen::MatrixBase<D>& scores, std::string_view metric) {
+                  const Eigen::MatrixBase<D>& scores, std::string_view metric,
+                  const Stop& stop = {}) {
   if (scores.cols() != 1) {
     fail(metric, ": scores must be a single column (got ", scores.rows(), " x ", scores.cols(),
          ")");
   }
   detail::check_same_length(y_true.size(), scores.rows(), "y_true", "scores");
   if (y_true.size() == 0) fail(metric, ": y_true and scores are empty (0 samples)");
-  check_finite(scores, "scores");
+  for (Eigen::Index r0 = 0; r0 < scores.rows(); r0 += kRowsPerPoll) {
+    stop.check();
+    const Eigen::Index len = std::min(kRowsPerPoll, scores.rows() - r0);
+    if (!scores.middleRows(r0, len).allFinite()) check_finite(scores, "scores");
+  }
+}
+
+/** The labels of y_true in one pass, polling `stop` per block: `lo` and `hi` (equal when y_true
+ *  holds one label), and whether a third label occurs. \pre y_true is not empty. */
+struct LabelPair {
+  int lo = 0;         ///< the smaller label
+  int hi = 0;         ///< the larger label
+  bool more = false;  ///< a third label occurs
+};
+[[nodiscard]] inline LabelPair label_pair(const Eigen::Ref<const Eigen::VectorXi>& y_true,
+                                          const Stop& stop = {}) {
+  const int first = y_true(0);
+  int other = first;
+  for (Eigen::Index r0 = 0; r0 < y_true.size(); r0 += kRowsPerPoll) {
+    stop.check();
+    const Eigen::Index end = std::min(y_true.size(), r0 + kRowsPerPoll);
+    for (Eigen::Index i = r0; i < end; ++i) {
+      const int v = y_true(i);
+      if (v == first || v == other) continue;
+      if (other != first) return {std::min(first, other), std::max(first, other), true};
+      other = v;
+    }
+  }
+  return {std::min(first, other), std::max(first, other), false};
 }
 
 /** Which curve a pos_label is resolved for: a ROC curve also needs a negative sample. */
@@ -91,10 +120,13 @@ enum class CurveKind { roc, precision_recall };
 [[nodiscard]] inline int resolve_pos_label(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                                            std::optional<int> pos_label, CurveKind kind,
                                            std::string_view metric,
-                                           const SampleWeight& sample_weight = unweighted()) {
-  int lo = y_true.minCoeff();
-  int hi = y_true.maxCoeff();
-  if (lo != hi && ((y_true.array() == lo) || (y_true.array() == hi)).count() != y_true.size()) {
+                                           const SampleWeight& sample_weight = unweighted(),
+                                           const Stop& stop = {}) {
+  if (y_true.size() == 0) fail(metric, ": y_true is empty (0 samples)");
+  const LabelPair labels = label_pair(y_true, stop);
+  int lo = labels.lo;
+  int hi = labels.hi;
+  if (labels.more) {
     fail(metric,
          ": y_true holds more than two classes (multiclass format is not supported); pass "
          "binary labels, e.g. (y_true.array() == k).cast<int>() for class k against the rest");
@@ -282,14 +314,14 @@ double roc_auc_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
   detail::check_ranking_weight(sample_weight, y_true.size(), "roc_auc_score");
   const bool weighted = detail::is_weighted(sample_weight);
   if (scores.cols() == 1) {
-    const int lo = y_true.minCoeff();
-    const int hi = y_true.maxCoeff();
+    const detail::LabelPair labels = detail::label_pair(y_true, stop);
+    const int lo = labels.lo;
+    const int hi = labels.hi;
     if (lo == hi) {
       detail::fail("roc_auc_score: only one class (", lo,
                    ") is present in y_true; ROC AUC is not defined in that case");
     }
-    const auto both = ((y_true.array() == lo) || (y_true.array() == hi)).count();
-    if (both != y_true.size()) {
+    if (labels.more) {
       detail::fail(
           "roc_auc_score: y_true holds more than two classes; pass a score matrix with "
           "one column per class for one-vs-rest AUC");
@@ -405,12 +437,12 @@ double average_precision_score(const Eigen::Ref<const Eigen::VectorXi>& y_true,
                  " columns; pass an Average (macro, weighted or micro) for one-vs-rest AP of a "
                  "score matrix, or average_precision_per_class");
   }
-  detail::check_scores(y_true, scores, metric);
+  detail::check_scores(y_true, scores, metric, stop);
   detail::check_sample_weight(sample_weight, y_true.size());
   stop.check();
   using S = detail::ScoreScalar<typename D::Scalar>;
   const int pos = detail::resolve_pos_label(y_true, pos_label, detail::CurveKind::precision_recall,
-                                            metric, sample_weight);
+                                            metric, sample_weight, stop);
   stop.check();
   const auto s = detail::score_vector(scores);
   if (detail::is_weighted(sample_weight)) {
