@@ -46,7 +46,7 @@ void BM_radix_sort_class_keys(benchmark::State& state) {
   const Data& d = data();
   for (auto _ : state) {
     auto keys = osprey::kernels::sorted_class_keys<double>(d.y, d.s, 1, 1);
-    benchmark::DoNotOptimize(keys.pos.data.get());
+    benchmark::DoNotOptimize(keys.pos.data);
   }
   finish(state);
 }
