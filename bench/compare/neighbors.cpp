@@ -58,7 +58,6 @@ int run(const std::string& algorithm_name, const osprey::RowMatrix<float>& X,
   std::vector<compare::CallStats> calls;
   for (int r = 0; r < repeat; ++r) {
     osprey::NearestNeighbors<float, Metric> nn({.algorithm = algorithm, .n_threads = threads});
-    result = {};  // freed before the call, as a caller that discards it would
     const auto u0 = compare::usage_now();
     const auto t0 = std::chrono::steady_clock::now();
     nn.fit(X);

@@ -348,13 +348,15 @@ class PageRank {
     std::vector<double> block_dangling(static_cast<std::size_t>(n_blocks));
 
     // v = x / s (x itself for dangling nodes, whose s is 1): the vector the gather reads.
-    std::vector<double> v_old(nz), v_new(nz);
+    std::vector<double> v_old, v_new;  // zeroed in polled blocks on huge pages where possible
+    const detail::Stop stop_fit = stop();
+    detail::zero_fill_polled(v_old, nz, stop_fit);
+    detail::zero_fill_polled(v_new, nz, stop_fit);
     const double* scale = g.scale_.data();
     for (std::size_t i = 0; i < nz; ++i) v_old[i] = inv_n / scale[i];
     double dangling_sum = static_cast<double>(n - n_active) * inv_n;
 
     detail::PageRankState<Scalar> s;
-    const detail::Stop stop_fit = stop();
     for (int it = 1; it <= params_.max_iter; ++it) {
       stop_fit.check();
       const double* x_in = v_old.data();
