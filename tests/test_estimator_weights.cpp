@@ -103,7 +103,7 @@ TEST_CASE("IsolationForest: integer weights equal repeated rows, bit for bit",
   CHECK(wf.offset() == rf.offset());
 }
 
-TEST_CASE("IsolationForest: weight 0 drops a row; weights of 1 change nothing",
+TEST_CASE("IsolationForest: weight 0 drops a row and weights of 1 change nothing",
           "[anomaly][weights]") {
   const Matrix<double> X = normal_data(50, 2, 21);
   const Matrix<double> Q = normal_data(30, 2, 22);
@@ -344,7 +344,7 @@ TEST_CASE("Scalers: integer weights equal repeated rows, weight 0 a dropped row"
   CHECK(plain.n_samples_seen() == 30.0);
 }
 
-TEST_CASE("Scalers: bad weights and batches throw; a failed call keeps the fit",
+TEST_CASE("Scalers: bad weights and batches throw and a failed call keeps the fit",
           "[preprocessing][weights]") {
   const Matrix<double> X = normal_data(12, 2, 61);
   osprey::StandardScaler<double> s;
@@ -365,7 +365,7 @@ TEST_CASE("Scalers: bad weights and batches throw; a failed call keeps the fit",
   CHECK(s.n_samples_seen() == 12.0);
 }
 
-TEST_CASE("Scalers: the weight sum survives save and load; partial_fit continues",
+TEST_CASE("Scalers: the weight sum survives save and load and partial_fit continues",
           "[preprocessing][weights][serialize]") {
   const Matrix<double> X = normal_data(20, 3, 71);
   Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(X.rows(), 0.0, 2.3);
@@ -441,7 +441,7 @@ TEST_CASE("KNeighbors: distance weights at distance zero share by sample weight"
   CHECK((p.array() == p.array()).all());  // no NaN
 }
 
-TEST_CASE("KNeighbors: weight 0 drops the row; equal weights change nothing",
+TEST_CASE("KNeighbors: weight 0 drops the row and equal weights change nothing",
           "[neighbors][weights]") {
   const Matrix<double> X = normal_data(40, 3, 81);
   const Matrix<double> Q = normal_data(15, 3, 82);
@@ -479,7 +479,7 @@ TEST_CASE("KNeighbors: weight 0 drops the row; equal weights change nothing",
   }
 }
 
-TEST_CASE("KNeighbors: bad weights throw; too few rows of positive weight",
+TEST_CASE("KNeighbors: bad weights throw and so do too few rows of positive weight",
           "[neighbors][weights]") {
   const Matrix<double> X = normal_data(8, 2, 91);
   const Eigen::VectorXi y = (Eigen::VectorXi(8) << 0, 1, 0, 1, 0, 1, 0, 1).finished();

@@ -157,8 +157,9 @@ TEST_CASE("Extended IsolationForest: level 0 is the axis-parallel forest of befo
 #endif
 }
 
-TEST_CASE("Extended IsolationForest: scores are in (0, 1] and planted outliers rank first",
-          "[anomaly][isolation_forest][eif]") {
+TEST_CASE(
+    "Extended IsolationForest: scores are positive and at most 1 and planted outliers rank first",
+    "[anomaly][isolation_forest][eif]") {
   const Matrix<double> X = planted(400, 8, 6, 11);
   for (const int level : {1, 3, 5}) {
     INFO("extension_level " << level);

@@ -320,7 +320,7 @@ TEST_CASE("LocalOutlierFactor: translation invariance on raw data", "[anomaly][l
   osprey::testing::check_translation_invariance<float>("LocalOutlierFactor", apply(0.0F), 200, 60);
 }
 
-TEST_CASE("LocalOutlierFactor: save and load score bit-identically; corrupt files are refused",
+TEST_CASE("LocalOutlierFactor: save and load score bit-identically and corrupt files are refused",
           "[anomaly][lof][serialize]") {
   const Matrix<double> X = grid_data(80, 3);
   const Matrix<double> Q = normal_data(20, 2, 4).array() * 2.0 + 2.5;

@@ -235,7 +235,7 @@ TEST_CASE("weighted curves add the weights in scikit-learn's order, on any threa
   }
 }
 
-TEST_CASE("integer weights equal repeated rows; a weight of 0 equals a dropped row",
+TEST_CASE("integer weights equal repeated rows and a weight of 0 equals a dropped row",
           "[metrics][weights]") {
   osprey::Rng rng(11);
   for (const Eigen::Index n : {Eigen::Index{60}, Eigen::Index{6000}}) {

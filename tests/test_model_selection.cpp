@@ -319,7 +319,7 @@ TEST_CASE("cross_val_predict: KNeighborsClassifier equals scikit-learn's",
   }
 }
 
-TEST_CASE("cross_val_predict: refuses folds that are not a partition; scores detectors",
+TEST_CASE("cross_val_predict: refuses folds that are not a partition and scores detectors",
           "[model_selection]") {
   Eigen::VectorXi y;
   const Matrix<double> X = blobs(60, y, 4);

@@ -174,7 +174,7 @@ TEST_CASE("PoissonCusum: the chain agrees with simulated run lengths of the char
   CHECK_THAT(total / runs, WithinRel(arl, 0.04));
 }
 
-TEST_CASE("PoissonCusum: bad parameters and counts throw naming them; the state is kept",
+TEST_CASE("PoissonCusum: bad parameters and counts throw naming them and keep the state",
           "[streams][poisson_cusum]") {
   using P = osprey::PoissonCusumParams;
   require_throws_containing<InvalidArgument>([] { PoissonCusum<>(P{.mu0 = 0.0}); }, "mu0");
