@@ -218,34 +218,12 @@ template <class T>
 void radix_sort(T* keys, T* scratch, std::size_t n, ItemKeyT<T> spread, int threads,
                 const detail::Stop& stop = {});
 
-/** Second half of the radix sort: `bucketed[0, n)` holds keys partitioned by their MSD digit
- *  (bucket d at [bucket_start[d], bucket_start[d + 1])); each bucket is sorted on its low
- *  `shift` bits while it is in cache (splitting a bucket too big for the cache again) and
- *  written sorted to `out` (which also serves as scratch). Buckets are handed out in about
- *  8 groups per thread of similar size, so a task costs far more than handing it out. `stop` is
- *  polled before each bucket. */
-template <class T>
-void sort_buckets(T* out, T* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
-                  unsigned shift, int threads, const detail::Stop& stop = {}) {
-  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
-  auto sort_bucket = [&](std::size_t d) {
-    const std::size_t b = bucket_start[d];
-    const std::size_t m = bucket_start[d + 1] - b;
-    if (m == 0) return;
-    stop.check();
-    if (m > cache_keys && shift > msd_bits) {
-      using K = ItemKeyT<T>;
-      const K first = key_of(bucketed[b]);
-      K sub = 0;
-      for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(key_of(bucketed[b + i]) ^ first);
-      radix_sort(bucketed + b, out + b, m, sub, 1, stop);
-    } else {
-      lsd_radix_sort(bucketed + b, out + b, m, shift);
-    }
-    std::copy(bucketed + b, bucketed + b + m, out + b);
-  };
-  const auto nt = static_cast<std::size_t>(threads);
-  const std::size_t tasks = threads > 1 ? 8 * nt : 1;
+/** The tasks of sort_buckets: about 8 groups of buckets per thread with similar key counts, so
+ *  a task costs far more than handing it out; task g is buckets [result[g], result[g + 1]).
+ *  One task on one thread. */
+inline std::vector<std::size_t> bucket_groups(const std::vector<std::size_t>& bucket_start,
+                                              std::size_t n, int threads) {
+  const std::size_t tasks = threads > 1 ? 8 * static_cast<std::size_t>(threads) : 1;
   std::vector<std::size_t> first_bucket(tasks + 1, msd_radix);
   first_bucket[0] = 0;
   for (std::size_t g = 1; g < tasks; ++g) {
@@ -255,6 +233,45 @@ void sort_buckets(T* out, T* bucketed, const std::vector<std::size_t>& bucket_st
         bucket_start.begin() - 1);
     first_bucket[g] = std::max(first_bucket[g], first_bucket[g - 1]);
   }
+  return first_bucket;
+}
+
+/** Sorts one MSD bucket `keys[0, m)` on its low `shift` bits, in place, with `scratch[0, m)`:
+ *  LSD passes while it fits in cache, otherwise split again by another MSD pass. */
+template <class T>
+void sort_bucket_keys(T* keys, T* scratch, std::size_t m, unsigned shift,
+                      const detail::Stop& stop) {
+  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
+  if (m > cache_keys && shift > msd_bits) {
+    using K = ItemKeyT<T>;
+    const K first = key_of(keys[0]);
+    K sub = 0;
+    for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(key_of(keys[i]) ^ first);
+    radix_sort(keys, scratch, m, sub, 1, stop);
+  } else {
+    lsd_radix_sort(keys, scratch, m, shift);
+  }
+}
+
+/** Second half of the radix sort: `bucketed[0, n)` holds keys partitioned by their MSD digit
+ *  (bucket d at [bucket_start[d], bucket_start[d + 1])); each bucket is sorted on its low
+ *  `shift` bits while it is in cache (splitting a bucket too big for the cache again) and
+ *  written sorted to `out` (which also serves as scratch). Buckets are handed out in about
+ *  8 groups per thread of similar size, so a task costs far more than handing it out. `stop` is
+ *  polled before each bucket. */
+template <class T>
+void sort_buckets(T* out, T* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
+                  unsigned shift, int threads, const detail::Stop& stop = {}) {
+  auto sort_bucket = [&](std::size_t d) {
+    const std::size_t b = bucket_start[d];
+    const std::size_t m = bucket_start[d + 1] - b;
+    if (m == 0) return;
+    stop.check();
+    sort_bucket_keys(bucketed + b, out + b, m, shift, stop);
+    std::copy(bucketed + b, bucketed + b + m, out + b);
+  };
+  const std::vector<std::size_t> first_bucket = bucket_groups(bucket_start, n, threads);
+  const std::size_t tasks = first_bucket.size() - 1;
   detail::parallel_for_dynamic(std::size_t{0}, tasks, threads, [&](std::size_t g) {
     for (std::size_t d = first_bucket[g]; d < first_bucket[g + 1]; ++d) sort_bucket(d);
   });
@@ -267,18 +284,8 @@ void sort_buckets(T* out, T* bucketed, const std::vector<std::size_t>& bucket_st
 template <class T>
 void sort_buckets_in_place(T* bucketed, const std::vector<std::size_t>& bucket_start, std::size_t n,
                            unsigned shift, int threads, const detail::Stop& stop = {}) {
-  constexpr std::size_t cache_keys = std::size_t{1} << 17;  // 1 MiB of 64-bit keys
-  const auto nt = static_cast<std::size_t>(threads);
-  const std::size_t tasks = threads > 1 ? 8 * nt : 1;
-  std::vector<std::size_t> first_bucket(tasks + 1, msd_radix);
-  first_bucket[0] = 0;
-  for (std::size_t g = 1; g < tasks; ++g) {
-    const std::size_t target = n * g / tasks;
-    first_bucket[g] = static_cast<std::size_t>(
-        std::upper_bound(bucket_start.begin(), bucket_start.begin() + msd_radix, target) -
-        bucket_start.begin() - 1);
-    first_bucket[g] = std::max(first_bucket[g], first_bucket[g - 1]);
-  }
+  const std::vector<std::size_t> first_bucket = bucket_groups(bucket_start, n, threads);
+  const std::size_t tasks = first_bucket.size() - 1;
   // scratch_at[g]: where task g's scratch starts (its largest bucket's size, summed)
   std::vector<std::size_t> scratch_at(tasks + 1, 0);
   for (std::size_t g = 0; g < tasks; ++g) {
@@ -296,15 +303,7 @@ void sort_buckets_in_place(T* bucketed, const std::vector<std::size_t>& bucket_s
       const std::size_t m = bucket_start[d + 1] - b;
       if (m < 2) continue;
       stop.check();
-      if (m > cache_keys && shift > msd_bits) {
-        using K = ItemKeyT<T>;
-        const K first = key_of(bucketed[b]);
-        K sub = 0;
-        for (std::size_t i = 1; i < m; ++i) sub |= static_cast<K>(key_of(bucketed[b + i]) ^ first);
-        radix_sort(bucketed + b, work, m, sub, 1, stop);
-      } else {
-        lsd_radix_sort(bucketed + b, work, m, shift);
-      }
+      sort_bucket_keys(bucketed + b, work, m, shift, stop);
     }
   });
 }

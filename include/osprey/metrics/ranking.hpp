@@ -68,19 +68,12 @@ namespace detail {
 /** Checks a score vector against its labels: one column, same length, non-empty, finite. */
 template <class D>
 void check_scores(const Eigen::Ref<const Eigen::VectorXi>& y_true,
-                  const Eigen::MatrixBase<D>& scores, std::string_view metric,
-                  const Stop& stop = {}) {
+                  const Eigen::MatrixBase<D>& scores, const char* metric, const Stop& stop = {}) {
   if (scores.cols() != 1) {
     fail(metric, ": scores must be a single column (got ", scores.rows(), " x ", scores.cols(),
          ")");
   }
-  detail::check_same_length(y_true.size(), scores.rows(), "y_true", "scores");
-  if (y_true.size() == 0) fail(metric, ": y_true and scores are empty (0 samples)");
-  for (Eigen::Index r0 = 0; r0 < scores.rows(); r0 += kRowsPerPoll) {
-    stop.check();
-    const Eigen::Index len = std::min(kRowsPerPoll, scores.rows() - r0);
-    if (!scores.middleRows(r0, len).allFinite()) check_finite(scores, "scores");
-  }
+  check_score_rows(y_true, scores, stop, metric);
 }
 
 /** The labels of y_true in one pass, polling `stop` per block: `lo` and `hi` (equal when y_true

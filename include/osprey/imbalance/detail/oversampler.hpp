@@ -169,8 +169,7 @@ class OverSampler {
     kernels::synthesize(
         out.data() + offset, out.rows(), out.cols(), n_new, rng, params_.n_threads,
         s.base.data() + record_offset, s.neighbor.data() + record_offset,
-        [&](Rng& r, Eigen::Index sample) { return plan.draw(r, sample); },
-        Stop{&params_.cancellation, "fit_resample"});
+        [&](Rng& r, Eigen::Index sample) { return plan.draw(r, sample); }, stop());
   }
 
   Params params_{};
