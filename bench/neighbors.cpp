@@ -1,5 +1,6 @@
 // Google Benchmark for the nearest-neighbour kernels and searches (float32 unless stated).
-//   bench_neighbors --benchmark_filter=Gemm     the Euclidean tile product, GFLOP/s
+//   bench_neighbors --benchmark_filter=Gemm     the Euclidean tile product (Eigen's and the
+//                                               packed AVX-512 one), GFLOP/s
 //   bench_neighbors --benchmark_filter=Panel    the register-tiled L1 / L2 kernels, distances/s
 //   bench_neighbors --benchmark_filter=Scan     top-k selection over a tile, values/s
 //   bench_neighbors --benchmark_filter=Search   whole searches (brute and kd-tree), queries/s
@@ -54,6 +55,37 @@ BENCHMARK(BM_GemmTile<float>)
     ->Args({4096, 128, 64})
     ->Args({1024, 1024, 64});
 BENCHMARK(BM_GemmTile<double>)->Args({1024, 256, 64});
+
+// The same tile through the AVX-512 packed product (kernels/packed_gemm.hpp) on training rows
+// packed once, as the searches run it; one tile per thread, so Threads(2) is the two-core
+// figure (items_per_second counts flops, summed over the threads, per second of wall time).
+template <class S>
+void BM_PackedGemmTile(benchmark::State& state) {
+  const Eigen::Index nb = state.range(0);
+  const Eigen::Index mq = state.range(1);
+  const Eigen::Index d = state.range(2);
+  if (!osprey::kernels::has_packed_gemm) {
+    state.SkipWithError("no AVX-512 on this target");
+    return;
+  }
+  const auto X = random_rows<S>(nb, d, 1);
+  const auto Q = random_rows<S>(mq, d, 2);
+  const auto panels = osprey::kernels::pack_gemm_panels(X.data(), nb, d);
+  osprey::Matrix<S> C = osprey::Matrix<S>::Zero(nb, mq);
+  for (auto _ : state) {
+    osprey::kernels::gemm_packed_nt(panels.data(), 0, nb, mq, d, Q.data(), C.data(), nb, S(-2));
+    benchmark::DoNotOptimize(C.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(2 * nb * mq * d * static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_PackedGemmTile<float>)
+    ->Args({1024, 256, 64})
+    ->Args({1024, 256, 20})
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime();
+BENCHMARK(BM_PackedGemmTile<double>)->Args({1024, 256, 64})->Threads(1)->Threads(2)->UseRealTime();
 
 // 8 queries against a block of packed panels (the Manhattan / Minkowski / Chebyshev path).
 template <class Metric, class S>

@@ -1,9 +1,13 @@
 #include "common/prelude.hpp"
 
+#include <osprey/kernels/packed_gemm.hpp>
 #include <osprey/kernels/topk.hpp>
 #include <osprey/neighbors/metrics.hpp>
 #include <osprey/neighbors/nearest_neighbors.hpp>
 
+#include <array>
+#include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -259,6 +263,57 @@ TEST_CASE("TopK: keeps the k smallest in (value, index) order", "[neighbors]") {
   CHECK(v == std::vector<double>{0.5, 1.0, 1.0});
   CHECK(idx == std::vector<int>{7, 2, 9});
   CHECK(top.threshold() == 1.0);
+}
+
+TEMPLATE_TEST_CASE("Packed tile product: within the dot-product bound on ragged shapes",
+                   "[neighbors]", float, double) {
+  using S = TestType;
+  namespace k = osprey::kernels;
+  std::mt19937 gen(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  constexpr Eigen::Index MR = k::gemm_panel_rows<S>;
+  // (first row as a panel multiple, rows, queries, depth): partial panels and query groups.
+  for (const auto& [p0, rows, cols, depth] : std::vector<std::array<Eigen::Index, 4>>{
+           {0, 1, 1, 1}, {0, MR, 12, 64}, {1, MR + 7, 13, 5}, {2, 3 * MR - 1, 25, 17}}) {
+    const Eigen::Index r0 = p0 * MR;
+    const Eigen::Index n = r0 + rows + 3;
+    osprey::RowMatrix<S> A(n, depth);
+    osprey::RowMatrix<S> B(cols, depth);
+    for (Eigen::Index i = 0; i < A.size(); ++i) A.data()[i] = static_cast<S>(normal(gen));
+    for (Eigen::Index i = 0; i < B.size(); ++i) B.data()[i] = static_cast<S>(normal(gen));
+    const auto panels = k::pack_gemm_panels(A.data(), n, depth);
+    if constexpr (!k::has_packed_gemm) {
+      CHECK(panels.empty());  // the searches use SerialGemm on this target
+      continue;
+    }
+    REQUIRE(panels.size() == static_cast<std::size_t>(k::gemm_panels<S>(n) * depth * MR));
+    const Eigen::Index ldc = rows + 5;  // rows past `rows` must stay as they are
+    Matrix<S> C(ldc, cols);
+    for (Eigen::Index i = 0; i < C.size(); ++i) C.data()[i] = static_cast<S>(normal(gen));
+    const Matrix<S> C0 = C;
+    k::gemm_packed_nt(panels.data(), r0, rows, cols, depth, B.data(), C.data(), ldc, S(-2));
+    for (Eigen::Index j = 0; j < cols; ++j) {
+      for (Eigen::Index i = 0; i < ldc; ++i) {
+        if (i >= rows) {
+          REQUIRE(C(i, j) == C0(i, j));
+          continue;
+        }
+        long double dot = 0;
+        long double mag = 0;
+        for (Eigen::Index t = 0; t < depth; ++t) {
+          const long double ab = static_cast<long double>(A(r0 + i, t)) * B(j, t);
+          dot += ab;
+          mag += std::abs(ab);
+        }
+        const long double want = static_cast<long double>(C0(i, j)) - 2 * dot;
+        // Depth fused multiply-adds in order, then one: (depth + 2) u (|c| + 2 sum |a b|).
+        const long double bound = static_cast<long double>(depth + 2) *
+                                  std::numeric_limits<S>::epsilon() *
+                                  (std::abs(static_cast<long double>(C0(i, j))) + 2 * mag);
+        REQUIRE(std::abs(static_cast<long double>(C(i, j)) - want) <= bound);
+      }
+    }
+  }
 }
 
 TEST_CASE("NearestNeighbors: Minkowski of order 1 and 2 agree with Manhattan and Euclidean",

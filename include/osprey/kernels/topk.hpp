@@ -251,6 +251,50 @@ void scan_block_checked(const S* values, Eigen::Index n, int base, int skip, dou
   for (; i < n; ++i) offer(i);
 }
 
+/** The bound scan_block_checked tests estimates against: the held k-th value plus E, rounded
+ *  up to S. */
+template <class S>
+[[nodiscard]] OSPREY_ALWAYS_INLINE S checked_bound(const TopK<S>& top, double E) noexcept {
+  return round_up<S>(static_cast<double>(top.threshold()) + E);
+}
+
+/** scan_block_checked over estimates formed here from a tile of dot products: value r is
+ *  (norms[r] + qn) + alpha * dots[r], for r < n, offered in ascending r (the Euclidean search's
+ *  |x|^2 + |q|^2 - 2 x.q with alpha = -2, straight from the packed product's register tile, so
+ *  no tile of estimates is written and read back). `bound` is checked_bound(top, E), kept by
+ *  the caller across calls and updated here after each insertion. A SIMD vector of estimates
+ *  is tested against the bound at once; values in a vector that passes are then decided one by
+ *  one on the stored values, as scan_block_checked decides them. */
+template <class S, class Exact>
+OSPREY_ALWAYS_INLINE void scan_estimates_checked(const S* dots, const S* norms, S qn, S alpha,
+                                                 Eigen::Index n, int base, int skip, double E,
+                                                 S& bound, TopK<S>& top, Exact&& exact) {
+  using V = simd_t<S>;
+  constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
+  alignas(sizeof(V)) S est[static_cast<std::size_t>(L)];
+  for (Eigen::Index i = 0; i < n; i += L) {
+    const Eigen::Index m = std::min(L, n - i);
+    if (m == L) {
+      V d;
+      V x;
+      std::memcpy(&d, dots + i, sizeof(V));
+      std::memcpy(&x, norms + i, sizeof(V));
+      const V e = (x + qn) + alpha * d;
+      if (le_bits(e, V{} + bound) == 0) continue;
+      std::memcpy(est, &e, sizeof(V));
+    } else {
+      for (Eigen::Index r = 0; r < m; ++r) est[r] = (norms[i + r] + qn) + alpha * dots[i + r];
+    }
+    for (Eigen::Index r = 0; r < m; ++r) {
+      const int idx = base + static_cast<int>(i + r);
+      if (est[r] <= bound && idx != skip) {
+        top.push(exact(idx), idx);
+        bound = checked_bound(top, E);
+      }
+    }
+  }
+}
+
 /** Rows per segment of the symmetric scan (scan_pair_column): the most hits one call lists. */
 inline constexpr Eigen::Index scan_segment_rows = 512;
 

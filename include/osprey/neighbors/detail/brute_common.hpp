@@ -11,6 +11,7 @@
 #include "../../config.hpp"
 #include "../../core/types.hpp"
 #include "../../kernels/distance.hpp"
+#include "../../kernels/packed_gemm.hpp"
 
 OSPREY_NAMESPACE_BEGIN
 namespace detail {
@@ -39,11 +40,15 @@ struct CentredRows {
   explicit CentredRows(const RowMatrix<S>& X)
       : center(kernels::exact_center(X)),
         rows(X.rowwise() - center),
-        norms(rows.rowwise().squaredNorm()) {}
+        norms(rows.rowwise().squaredNorm()),
+        panels(kernels::pack_gemm_panels(rows.data(), rows.rows(), rows.cols())) {}
 
   Eigen::Matrix<S, 1, Eigen::Dynamic> center;  ///< the training mean (exactly centring)
   RowMatrix<S> rows;                           ///< the training rows minus center
   Vector<S> norms;                             ///< squared norms of the centred rows
+  /// The centred rows as the AVX-512 tile product's panels (kernels/packed_gemm.hpp): one
+  /// more copy of the rows where has_packed_gemm, empty elsewhere.
+  kernels::PackedPanels<S> panels;
 };
 
 }  // namespace detail

@@ -8,7 +8,8 @@
  *  per thread plus k candidates per query: the full query x train matrix never exists.
  *
  *  - Euclidean / SquaredEuclidean: the training rows are centred once (CentredRows); for a tile,
- *    `C = X_block * Q_tile^T` on centred rows is one matrix product (kernels::SerialGemm), and
+ *    `C = X_block * Q_tile^T` on centred rows is one matrix product (kernels::gemm_packed_nt on
+ *    the rows packed at fit where AVX-512 is there, else kernels::SerialGemm), and
  *    |x|^2 + |q|^2 - 2 q.x estimates each squared distance within a computed bound E
  *    (kernels::expansion_margin), which grows with the data's spread, never with its offset from
  *    the origin. Any row whose estimate is within E of the query's k-th value is recomputed
@@ -21,6 +22,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "../../config.hpp"
@@ -29,6 +31,7 @@
 #include "../../core/types.hpp"
 #include "../../kernels/distance.hpp"
 #include "../../kernels/gemm.hpp"
+#include "../../kernels/packed_gemm.hpp"
 #include "../../kernels/topk.hpp"
 #include "brute_common.hpp"
 
@@ -81,26 +84,61 @@ void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const R
     recheck_rows[static_cast<std::size_t>(c)] = centred ? train.rows.data() : X.data();
     recheck_query[static_cast<std::size_t>(c)] = centred ? Qc.data() + c * d : q;
   }
-  Matrix<S> C(nb, mq);
-  kernels::SerialGemm<S> gemm(nb, mq, d);
+  // The packed AVX-512 product where there is one, its register tiles scanned as they come
+  // (blocks start at panel boundaries); else Eigen's product into a tile of estimates.
+  Matrix<S> C;
+  std::optional<kernels::SerialGemm<S>> gemm;
+  std::vector<double> E(static_cast<std::size_t>(mq));
+  std::vector<S> bound(static_cast<std::size_t>(mq));
   for (Eigen::Index b0 = 0; b0 < n; b0 += nb) {
     stop.check();
     const Eigen::Index rows = std::min(nb, n - b0);
     const auto block_norms = train.norms.segment(b0, rows);
     const double block_max = static_cast<double>(block_norms.maxCoeff());
-    // C(0:rows, :) = |x|^2 + |q|^2 - 2 * X(b0:b0+rows, :) * Q(q0:q0+mq, :)^T: the norms
-    // initialise C (instead of zeros) and the GEMM accumulates onto them.
-    for (Eigen::Index c = 0; c < mq; ++c) C.col(c).head(rows) = block_norms.array() + qn(c);
-    gemm.run(rows, mq, d, train.rows.data() + b0 * d, Qc.data(), C.data(), nb, S(-2), true);
     for (Eigen::Index c = 0; c < mq; ++c) {
-      const int skip = loo ? static_cast<int>(q0 + c) : -1;
+      E[static_cast<std::size_t>(c)] = kernels::expansion_margin(
+          d, block_max + static_cast<double>(qn(c)), kernels::unit_roundoff<S>);
+    }
+    const auto exact_for = [&](Eigen::Index c) {
       const S* rows_from = recheck_rows[static_cast<std::size_t>(c)];
       const S* query = recheck_query[static_cast<std::size_t>(c)];
-      const double E = kernels::expansion_margin(d, block_max + static_cast<double>(qn(c)),
-                                                 kernels::unit_roundoff<S>);
-      kernels::scan_block_checked(
-          C.data() + c * nb, rows, static_cast<int>(b0), skip, E, tops[static_cast<std::size_t>(c)],
-          [&](int row) { return kernels::fixed_order_sq_dist(rows_from + row * d, query, d); });
+      return [rows_from, query, d](int row) {
+        return kernels::fixed_order_sq_dist(rows_from + row * d, query, d);
+      };
+    };
+    if (kernels::has_packed_gemm && b0 % kernels::gemm_panel_rows<S> == 0) {
+      for (Eigen::Index c = 0; c < mq; ++c) {
+        const auto cz = static_cast<std::size_t>(c);
+        bound[cz] = kernels::checked_bound(tops[cz], E[cz]);
+      }
+      kernels::gemm_packed_nt_tiles(
+          train.panels.data(), b0, rows, mq, d, Qc.data(),
+          [&](Eigen::Index i, Eigen::Index j0, Eigen::Index rv, int nc, const S* acc) {
+            const S* norms = train.norms.data() + b0 + i;
+            for (int j = 0; j < nc; ++j) {
+              const Eigen::Index c = j0 + j;
+              const auto cz = static_cast<std::size_t>(c);
+              const int skip = loo ? static_cast<int>(q0 + c) : -1;
+              kernels::scan_estimates_checked(acc + j * kernels::gemm_panel_rows<S>, norms, qn(c),
+                                              S(-2), rv, static_cast<int>(b0 + i), skip, E[cz],
+                                              bound[cz], tops[cz], exact_for(c));
+            }
+          });
+      continue;
+    }
+    // C(0:rows, :) = |x|^2 + |q|^2 - 2 * X(b0:b0+rows, :) * Q(q0:q0+mq, :)^T: the norms
+    // initialise C (instead of zeros) and the GEMM accumulates onto them.
+    if (!gemm) {
+      C.resize(nb, mq);
+      gemm.emplace(nb, mq, d);
+    }
+    for (Eigen::Index c = 0; c < mq; ++c) C.col(c).head(rows) = block_norms.array() + qn(c);
+    gemm->run(rows, mq, d, train.rows.data() + b0 * d, Qc.data(), C.data(), nb, S(-2), true);
+    for (Eigen::Index c = 0; c < mq; ++c) {
+      const int skip = loo ? static_cast<int>(q0 + c) : -1;
+      kernels::scan_block_checked(C.data() + c * nb, rows, static_cast<int>(b0), skip,
+                                  E[static_cast<std::size_t>(c)], tops[static_cast<std::size_t>(c)],
+                                  exact_for(c));
     }
   }
 }

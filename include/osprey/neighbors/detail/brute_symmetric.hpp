@@ -26,6 +26,7 @@
 #include "../../core/types.hpp"
 #include "../../kernels/distance.hpp"
 #include "../../kernels/gemm.hpp"
+#include "../../kernels/packed_gemm.hpp"
 #include "../../kernels/topk.hpp"
 #include "brute_common.hpp"
 
@@ -206,7 +207,19 @@ class SymmetricSearch {
     live_f_.assign(nz, std::numeric_limits<F>::infinity());
     snap_f_.assign(nz, std::numeric_limits<F>::infinity());
     tile_buf_.assign(Tz_, Matrix<F>(B_, B_));
-    for (std::size_t t = 0; t < Tz_; ++t) gemms_.emplace_back(B_, B_, d_);
+    // The rows as the AVX-512 product's panels where there is one and the blocks start at panel
+    // boundaries (packed on all threads: a copy of XF); else a GEMM packing space per thread.
+    constexpr Eigen::Index MR = kernels::gemm_panel_rows<F>;
+    if (kernels::has_packed_gemm && (B_ % MR == 0 || nblocks_ == 1)) {
+      const Eigen::Index panels = kernels::gemm_panels<F>(n_);
+      panels_.resize(static_cast<std::size_t>(panels * d_ * MR));
+      parallel_for_ranges(panels, Eigen::Index{64}, n_threads_,
+                          [&](Eigen::Index lo, Eigen::Index hi) {
+                            kernels::pack_gemm_panels(XF_.data(), n_, d_, lo, hi, panels_.data());
+                          });
+    } else {
+      for (std::size_t t = 0; t < Tz_; ++t) gemms_.emplace_back(B_, B_, d_);
+    }
   }
 
   /** Phases: the diagonal tiles, then the off-diagonal ones in four parts; the thresholds are
@@ -305,7 +318,7 @@ class SymmetricSearch {
     const Eigen::Index cj = std::min(B_, n_ - j0);
     const TileBounds th{bounds_of(t, I).first, bounds_of(t, I).second, bounds_of(t, J).first,
                         bounds_of(t, J).second};
-    estimate_tile(C, gemms_[tz], i0, j0, ri, cj);
+    estimate_tile(C, tz, i0, j0, ri, cj);
     if (I == J) {
       // k estimates at or below tau: k exact values at or below tau + E.
       kernels::seed_thresholds(C.data(), B_, ri, k_, [&](Eigen::Index c, F tau) {
@@ -327,15 +340,21 @@ class SymmetricSearch {
 
   /** The tile starts as |x_r|^2 + |x_c|^2 and the GEMM adds -2 x_r.x_c, so it holds the
    *  estimates (in place of the zero fill the GEMM would need anyway). */
-  void estimate_tile(Matrix<F>& C, kernels::SerialGemm<F>& gemm, Eigen::Index i0, Eigen::Index j0,
-                     Eigen::Index ri, Eigen::Index cj) const {
+  void estimate_tile(Matrix<F>& C, std::size_t tz, Eigen::Index i0, Eigen::Index j0,
+                     Eigen::Index ri, Eigen::Index cj) {
     for (Eigen::Index c = 0; c < cj; ++c) {
       F* OSPREY_RESTRICT col = C.data() + c * B_;
       const F* OSPREY_RESTRICT rn = nrm_f_ + i0;
       const F cn = nrm_f_[j0 + c];
       for (Eigen::Index r = 0; r < ri; ++r) col[r] = rn[r] + cn;
     }
-    gemm.run(ri, cj, d_, XF_.data() + i0 * d_, XF_.data() + j0 * d_, C.data(), B_, F(-2), true);
+    if (!panels_.empty()) {
+      kernels::gemm_packed_nt(panels_.data(), i0, ri, cj, d_, XF_.data() + j0 * d_, C.data(), B_,
+                              F(-2));
+    } else {
+      gemms_[tz].run(ri, cj, d_, XF_.data() + i0 * d_, XF_.data() + j0 * d_, C.data(), B_, F(-2),
+                     true);
+    }
   }
 
   /** The hits of one column segment (tile offsets `hits` of column `b`): first the exact values
@@ -441,6 +460,7 @@ class SymmetricSearch {
   std::vector<F> live_f_;                     ///< widen(live)
   std::vector<F> snap_f_;                     ///< widen(snap)
   std::vector<Matrix<F>> tile_buf_;           ///< one tile per thread
+  kernels::PackedPanels<F> panels_;  ///< XF as packed panels (kernels/packed_gemm.hpp), or empty
   std::deque<kernels::SerialGemm<F>> gemms_;  ///< one per thread, packing buffers allocated once
 };
 
