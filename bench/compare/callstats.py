@@ -61,17 +61,28 @@ def parse_calls(text):
     return out
 
 
-HEADER = ("| implementation | first call (s) | faults | warm call (s) | faults | first / warm | "
-          "peak RSS (MiB) | peer first / osprey first | peer warm / osprey warm |\n"
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+# Time units of the table: scale from seconds, and decimals.
+_UNITS = {"s": (1.0, 4), "ms": (1e3, 3), "us": (1e6, 2)}
 
 
-def row(name, st, peer=None):
-    """One table row; `peer` (a measure() dict) adds the two ratio columns."""
+def header(unit="s"):
+    """The table's header, times in `unit` ("s", "ms" or "us")."""
+    return (f"| implementation | first call ({unit}) | faults | warm call ({unit}) | faults | "
+            "first / warm | peak RSS (MiB) | peer first / osprey first | peer warm / osprey warm |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+
+HEADER = header()
+
+
+def row(name, st, peer=None, unit="s"):
+    """One table row, times in `unit` (as header(unit)); `peer` (a measure() dict) adds the two
+    ratio columns."""
+    scale, digits = _UNITS[unit]
     ratios = "| |"
     if peer is not None:
         ratios = (f"{peer['first_s'] / st['first_s']:.1f}x | "
                   f"{peer['warm_s'] / st['warm_s']:.1f}x |")
-    return (f"| {name} | {st['first_s']:.4f} | {st['first_faults']:,} | {st['warm_s']:.4f} | "
-            f"{st['warm_faults']:,} | {st['first_s'] / st['warm_s']:.2f} | {st['rss_mib']:.0f} | "
-            + ratios)
+    return (f"| {name} | {st['first_s'] * scale:.{digits}f} | {st['first_faults']:,} | "
+            f"{st['warm_s'] * scale:.{digits}f} | {st['warm_faults']:,} | "
+            f"{st['first_s'] / st['warm_s']:.2f} | {st['rss_mib']:.0f} | " + ratios)
