@@ -93,7 +93,8 @@ _UNITS = {"s": (1.0, 4), "ms": (1e3, 3), "us": (1e6, 2)}
 def header(unit="s"):
     """The table's header, times in `unit` ("s", "ms" or "us")."""
     return (f"| implementation | first call ({unit}) | faults | warm call ({unit}) | faults | "
-            "first / warm | peak RSS (MiB) | peer first / osprey first | peer warm / osprey warm |\n"
+            "first / warm | peak RSS (MiB) | peer first / osprey first | "
+            "peer warm / osprey warm |\n"
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
