@@ -76,14 +76,15 @@ inline CallStats warm_call(std::vector<CallStats> calls) {
 }
 
 /** Prints "calls <name> first_s first_faults warm_s warm_faults peak_rss_mib", the line the
- *  compare scripts parse (`lead` replaces "calls " for drivers that print key=value lines). */
+ *  compare scripts parse (`lead` replaces "calls " for drivers that print key=value lines;
+ *  `decimals` of the seconds: 9 for calls of microseconds, such as one single-row predict). */
 inline void print_calls(const char* name, const std::vector<CallStats>& calls,
-                        const char* lead = "calls ") {
+                        const char* lead = "calls ", int decimals = 6) {
   const CallStats warm = warm_call(calls);
   double peak = 0.0;
   for (const CallStats& c : calls) peak = std::max(peak, c.peak_rss_mib);
-  std::printf("%s%s %.6f %ld %.6f %ld %.1f\n", lead, name, calls.front().seconds,
-              calls.front().minor_faults, warm.seconds, warm.minor_faults, peak);
+  std::printf("%s%s %.*f %ld %.*f %ld %.1f\n", lead, name, decimals, calls.front().seconds,
+              calls.front().minor_faults, decimals, warm.seconds, warm.minor_faults, peak);
 }
 
 }  // namespace compare

@@ -8,6 +8,7 @@ does in its own process. `fn` must be a module-level function that returns `meas
 import multiprocessing
 import resource
 import time
+import traceback
 
 
 def _peak_rss_mib():
@@ -43,11 +44,35 @@ def measure(call, repeats):
             "warm_faults": warm[1], "rss_mib": max(c[2] for c in calls), "result": result}
 
 
+def _run_child(conn, fn, args):
+    try:
+        conn.send((True, fn(*args)))
+    except BaseException:  # noqa: B902 (reported to the parent, which raises)
+        conn.send((False, traceback.format_exc()))
+    finally:
+        conn.close()
+
+
 def in_fresh_process(fn, *args):
-    """fn(*args) in a fresh interpreter; returns what it returns (it must pickle)."""
+    """fn(*args) in a fresh interpreter; returns what it returns (it must pickle). The child is an
+    ordinary process, not a pool's daemon worker: joblib (scikit-learn's n_jobs) refuses its
+    process pools in a daemon and falls back to one job, which would time the peer on one core."""
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        return pool.apply(fn, args)
+    recv, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_run_child, args=(send, fn, args))
+    child.start()
+    send.close()
+    try:
+        ok, value = recv.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"fresh process ended without a result (exit code {child.exitcode})")
+    finally:
+        recv.close()
+    child.join()
+    if not ok:
+        raise RuntimeError(f"in the fresh process:\n{value}")
+    return value
 
 
 def parse_calls(text):
@@ -61,17 +86,29 @@ def parse_calls(text):
     return out
 
 
-HEADER = ("| implementation | first call (s) | faults | warm call (s) | faults | first / warm | "
-          "peak RSS (MiB) | peer first / osprey first | peer warm / osprey warm |\n"
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+# Time units of the table: scale from seconds, and decimals.
+_UNITS = {"s": (1.0, 4), "ms": (1e3, 3), "us": (1e6, 2)}
 
 
-def row(name, st, peer=None):
-    """One table row; `peer` (a measure() dict) adds the two ratio columns."""
+def header(unit="s"):
+    """The table's header, times in `unit` ("s", "ms" or "us")."""
+    return (f"| implementation | first call ({unit}) | faults | warm call ({unit}) | faults | "
+            "first / warm | peak RSS (MiB) | peer first / osprey first | "
+            "peer warm / osprey warm |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+
+HEADER = header()
+
+
+def row(name, st, peer=None, unit="s"):
+    """One table row, times in `unit` (as header(unit)); `peer` (a measure() dict) adds the two
+    ratio columns."""
+    scale, digits = _UNITS[unit]
     ratios = "| |"
     if peer is not None:
         ratios = (f"{peer['first_s'] / st['first_s']:.1f}x | "
                   f"{peer['warm_s'] / st['warm_s']:.1f}x |")
-    return (f"| {name} | {st['first_s']:.4f} | {st['first_faults']:,} | {st['warm_s']:.4f} | "
-            f"{st['warm_faults']:,} | {st['first_s'] / st['warm_s']:.2f} | {st['rss_mib']:.0f} | "
-            + ratios)
+    return (f"| {name} | {st['first_s'] * scale:.{digits}f} | {st['first_faults']:,} | "
+            f"{st['warm_s'] * scale:.{digits}f} | {st['warm_faults']:,} | "
+            f"{st['first_s'] / st['warm_s']:.2f} | {st['rss_mib']:.0f} | " + ratios)

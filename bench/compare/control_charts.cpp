@@ -2,9 +2,13 @@
 // little-endian float64), for the side-by-side with pandas' ewm(alpha).mean().
 //
 //   compare_control_charts <series.bin> <lambda> <repeats> <statistic_out.bin>
+//   compare_control_charts <series.bin> <lambda> <calls> - <variant>
 //
-// Prints one "name seconds" line per timing (best of `repeats`) and writes the EWMA statistic
-// z_t of every sample (float64) to <statistic_out.bin> so the script can check it against pandas.
+// The first form prints one "name seconds" line per timing (best of `repeats`) and writes the
+// EWMA statistic z_t of every sample (float64) to <statistic_out.bin> so the script can check it
+// against pandas. The second times only <variant> (one of those names: ewma_detect_into_f64,
+// cusum_detect_f64, ...), `calls` times in this fresh process, and prints the "calls" line of
+// call_stats.hpp (first and warm call in wall time, page faults, peak RSS).
 #include <osprey/streams/control_charts.hpp>
 
 #include <algorithm>
@@ -15,7 +19,10 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "call_stats.hpp"
 
 namespace {
 
@@ -38,11 +45,38 @@ double best_of(int repeats, F&& f) {
   return best;
 }
 
+/** Runs the timed variants: all of them, each printed as "name seconds" (best of `repeats` in
+ *  CPU time), or, given a variant's name, that one alone, `repeats` calls printed as the "calls"
+ *  line (the others are skipped, so its first call is the process's first). */
+class Variants {
+ public:
+  Variants(int repeats, std::string only) : repeats_(repeats), only_(std::move(only)) {}
+
+  bool all() const { return only_.empty(); }
+  bool found() const { return found_; }
+
+  template <class F>
+  void operator()(const char* name, F&& f) {
+    if (all()) {
+      std::cout << name << " " << best_of(repeats_, f) << "\n";
+    } else if (only_ == name) {
+      compare::print_calls(name, compare::measure_calls(repeats_, f));
+      found_ = true;
+    }
+  }
+
+ private:
+  int repeats_;
+  std::string only_;
+  bool found_ = false;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::cerr << "usage: compare_control_charts <series.bin> <lambda> <repeats> <out.bin>\n";
+  if (argc != 5 && argc != 6) {
+    std::cerr << "usage: compare_control_charts <series.bin> <lambda> <repeats> <out.bin>\n"
+                 "       compare_control_charts <series.bin> <lambda> <calls> - <variant>\n";
     return 2;
   }
   std::ifstream in(argv[1], std::ios::binary | std::ios::ate);
@@ -63,10 +97,11 @@ int main(int argc, char** argv) {
   // sets the limits.
   const osprey::Ewma<double> proto({.lambda = lambda, .mean = x(0), .sigma = 1.0});
   long long sink = 0;
+  Variants run(repeats, argc == 6 ? argv[5] : "");
 
   // The statistic of every sample, as pandas returns it: update() in a loop, z_t stored.
   Eigen::VectorXd z(x.size());
-  const double t_update = best_of(repeats, [&] {
+  run("ewma_update_statistics_f64", [&] {
     osprey::Ewma<double> chart = proto;
     for (Eigen::Index i = 0; i < x.size(); ++i) {
       const auto s = chart.update(x(i));
@@ -74,66 +109,70 @@ int main(int argc, char** argv) {
       sink += static_cast<int>(s.alarm);
     }
   });
-  std::cout << "ewma_update_statistics_f64 " << t_update << "\n";
 
   Eigen::VectorXd zb;
-  const double t_batch = best_of(repeats, [&] {
+  run("ewma_detect_statistics_f64", [&] {
     osprey::Ewma<double> chart = proto;
     const Eigen::VectorXi a = chart.detect(x, zb);
     sink += a(0);
   });
-  std::cout << "ewma_detect_statistics_f64 " << t_batch << "\n";
-  double max_diff = 0.0;  // a plain loop: g++ 12 warns inside Eigen's AVX-512 max reduction
-  for (Eigen::Index i = 0; i < z.size(); ++i) max_diff = std::max(max_diff, std::abs(zb(i) - z(i)));
-  if (max_diff > 1e-9) {
-    std::cerr << "batch and streaming statistics differ\n";
-    return 1;
+  if (run.all()) {
+    double max_diff = 0.0;  // a plain loop: g++ 12 warns inside Eigen's AVX-512 max reduction
+    for (Eigen::Index i = 0; i < z.size(); ++i) {
+      max_diff = std::max(max_diff, std::abs(zb(i) - z(i)));
+    }
+    if (max_diff > 1e-9) {
+      std::cerr << "batch and streaming statistics differ\n";
+      return 1;
+    }
   }
 
-  const double t_detect = best_of(repeats, [&] {
+  run("ewma_detect_f64", [&] {
     osprey::Ewma<double> chart = proto;
     const Eigen::VectorXi a = chart.detect(x);
     sink += a(0);
   });
-  std::cout << "ewma_detect_f64 " << t_detect << "\n";
 
   Eigen::VectorXi buffer;  // a stream of batches reuses its alarm buffer: no page faults
-  const double t_detect_into = best_of(repeats, [&] {
+  run("ewma_detect_into_f64", [&] {
     osprey::Ewma<double> chart = proto;
     chart.detect_into(x, buffer);
     sink += buffer(0);
   });
-  std::cout << "ewma_detect_into_f64 " << t_detect_into << "\n";
 
   const osprey::Ewma<float> proto_f({.lambda = lambda, .mean = x(0), .sigma = 1.0});
-  const double t_detect_f = best_of(repeats, [&] {
+  run("ewma_detect_f32", [&] {
     osprey::Ewma<float> chart = proto_f;
     const Eigen::VectorXi a = chart.detect(xf);
     sink += a(0);
   });
-  std::cout << "ewma_detect_f32 " << t_detect_f << "\n";
 
-  const double t_detect_into_f = best_of(repeats, [&] {
+  run("ewma_detect_into_f32", [&] {
     osprey::Ewma<float> chart = proto_f;
     chart.detect_into(xf, buffer);
     sink += buffer(0);
   });
-  std::cout << "ewma_detect_into_f32 " << t_detect_into_f << "\n";
 
   const osprey::Cusum<double> cproto({.mean = 0.0, .sigma = 1.0});
-  const double t_cusum = best_of(repeats, [&] {
+  run("cusum_detect_f64", [&] {
     osprey::Cusum<double> chart = cproto;
     const Eigen::VectorXi a = chart.detect(x);
     sink += a(0);
   });
-  std::cout << "cusum_detect_f64 " << t_cusum << "\n";
-  const double t_cusum_into = best_of(repeats, [&] {
+  run("cusum_detect_into_f64", [&] {
     osprey::Cusum<double> chart = cproto;
     chart.detect_into(x, buffer);
     sink += buffer(0);
   });
-  std::cout << "cusum_detect_into_f64 " << t_cusum_into << "\n";
 
+  if (!run.all()) {
+    if (!run.found()) {
+      std::cerr << "unknown variant " << argv[5] << "\n";
+      return 2;
+    }
+    std::cerr << "(checksum " << sink << ")\n";
+    return 0;
+  }
   std::ofstream out(argv[4], std::ios::binary);
   out.write(reinterpret_cast<const char*>(z.data()),
             static_cast<std::streamsize>(static_cast<std::size_t>(z.size()) * sizeof(double)));

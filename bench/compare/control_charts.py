@@ -11,7 +11,16 @@ multiply-add), and prints a table with the ratios. Peers run with OPENBLAS_CORET
 OPENBLAS_L2_SIZE removed from the environment (pandas does not use BLAS here; removed for
 uniformity with the other comparisons).
 
+Then the first-call table: each side in fresh processes (the series read from the file first,
+then `--calls` calls; 0 skips it): pandas' ewm(alpha).mean() and ewm(alpha, adjust=False).mean()
+in a spawned interpreter, and compare_control_charts timing one variant per process
+(Ewma<double>::detect_into, the row docs/benchmarks.md quotes, Ewma<double>::detect,
+Ewma<float>::detect_into, Cusum<double>::detect_into). It gives the first call and the warm call
+(median of the second half) in wall time, the minor page faults of each and the process's peak
+RSS; the ratio columns compare each osprey row with pandas' default ewm(alpha).mean().
+
     /usr/bin/python3 bench/compare/control_charts.py [--build-dir build/bench] [--n 10000000]
+        [--lam 0.2] [--repeats 5] [--calls 8]
 """
 import argparse
 import os
@@ -23,8 +32,18 @@ import time
 import numpy as np
 import pandas as pd
 
+import callstats
+
 os.environ.pop("OPENBLAS_CORETYPE", None)
 os.environ.pop("OPENBLAS_L2_SIZE", None)
+
+# The osprey variants of the first-call table: the driver's name and the table's label.
+FRESH_VARIANTS = [
+    ("ewma_detect_into_f64", "osprey Ewma<double>::detect_into"),
+    ("ewma_detect_f64", "osprey Ewma<double>::detect"),
+    ("ewma_detect_into_f32", "osprey Ewma<float>::detect_into"),
+    ("cusum_detect_into_f64", "osprey Cusum<double>::detect_into"),
+]
 
 
 def best_of(repeats, fn):
@@ -37,12 +56,39 @@ def best_of(repeats, fn):
     return best, out
 
 
+def peer_calls(path, lam, adjust, repeats):
+    """pandas' ewm(alpha).mean() on the series file, in a fresh process: first and warm call."""
+    s = pd.Series(np.fromfile(path, dtype="<f8"))
+    st = callstats.measure(lambda: s.ewm(alpha=lam, adjust=adjust).mean(), repeats)
+    st.pop("result")
+    return st
+
+
+def fresh_rows(exe, path, lam, calls):
+    """pandas and each osprey variant in fresh processes: the cost of a process that calls once.
+    Returns (label, stats, peer stats for the ratio columns or None) per row."""
+    rows = []
+    peer = None
+    for adjust, label in ((True, "pandas ewm(alpha).mean()  [adjust=True, default]"),
+                          (False, "pandas ewm(alpha, adjust=False).mean()")):
+        st = callstats.in_fresh_process(peer_calls, path, lam, adjust, calls)
+        peer = peer or st
+        rows.append((label, st, None))
+    for variant, label in FRESH_VARIANTS:
+        out = subprocess.run([exe, path, str(lam), str(calls), "-", variant], check=True,
+                             capture_output=True, text=True).stdout
+        rows.append((label, callstats.parse_calls(out)[variant], peer))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build-dir", default="build/bench")
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--lam", type=float, default=0.2)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--calls", type=int, default=8,
+                    help="calls per fresh process in the first-call table (0 skips it)")
     args = ap.parse_args()
 
     exe = os.path.join(args.build_dir, "bench", "compare_control_charts")
@@ -70,6 +116,7 @@ def main():
             name, sec = line.split()
             times[name] = float(sec)
         z = np.fromfile(zpath, dtype="<f8")
+        fresh = fresh_rows(exe, path, args.lam, args.calls) if args.calls > 0 else []
 
     diff = float(np.max(np.abs(z - z_pd.to_numpy())))
     print(f"series: {args.n:,} float64 samples, lambda = {args.lam}, best of {args.repeats}")
@@ -95,6 +142,16 @@ def main():
     print(f"|{'-' * 54}|{'-' * 11}:|{'-' * 13}:|{'-' * 19}:|")
     for name, t in rows:
         print(f"| {name:<52} | {t:9.4f} | {n / t / 1e6:11.1f} | {t_adj / t:16.1f}x |")
+    if fresh:
+        print()
+        print(f"Fresh processes, {max(args.calls, 2)} calls each (series read from file first): "
+              "the first call, the warm call (median of the second half), in wall time, minor "
+              "page faults during each, the process's peak RSS; ratios against pandas' default "
+              "ewm(alpha).mean()")
+        print()
+        print(callstats.HEADER)
+        for label, st, peer in fresh:
+            print(callstats.row(label, st, peer))
 
 
 if __name__ == "__main__":

@@ -6,13 +6,16 @@
 //   compare_lof <data.f64> <rows> <cols> <k> <threads> <repeat> <out.f64>
 //       data.f64: rows x cols little-endian float64, row after row. Prints one line
 //       "fit_s=<t1>,<t2>,... offset=..." (one time per repeat) and writes the rows' scores
-//       (float64) to out.f64.
+//       (float64) to out.f64. With repeat >= 2 a second line follows, the "calls lof" line of
+//       call_stats.hpp (first and warm fit, page faults, peak RSS).
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "call_stats.hpp"
 
 #include <osprey/osprey.hpp>
 
@@ -36,16 +39,15 @@ int main(int argc, char** argv) {
     }
     // The file is row after row, as osprey stores its training rows: no transposing copy.
     const Eigen::Map<const osprey::RowMatrix<double>> X(raw.data(), rows, cols);
-    using Clock = std::chrono::steady_clock;
     osprey::LocalOutlierFactor<double> lof({.n_neighbors = k, .n_threads = threads});
+    std::vector<compare::CallStats> calls;
     std::cout << "fit_s=";
     for (int r = 0; r < repeat; ++r) {
-      const auto t0 = Clock::now();
-      lof.fit(X);
-      const auto t1 = Clock::now();
-      std::cout << (r > 0 ? "," : "") << std::chrono::duration<double>(t1 - t0).count();
+      calls.push_back(compare::measure_call([&] { lof.fit(X); }));
+      std::cout << (r > 0 ? "," : "") << calls.back().seconds;
     }
-    std::cout << " offset=" << lof.offset() << "\n";
+    std::cout << " offset=" << lof.offset() << std::endl;
+    if (calls.size() >= 2) compare::print_calls("lof", calls);
     const Eigen::VectorXd nof = lof.negative_outlier_factor();
     std::ofstream out(argv[7], std::ios::binary);
     out.write(

@@ -3,6 +3,7 @@
 
     cmake --preset bench && cmake --build build/bench -j2 --target compare_lof
     /usr/bin/python3 bench/compare/lof.py [--build-dir build/bench] [--rows 100000] [--pairs 3]
+        [--cols 16] [--k 20] [--threads 2] [--calls 2]
 
 Workload (issue 19): rows x 16 float64 (standard normal, 1% uniform outliers in [-6, 6]),
 n_neighbors = 20, outlier-detection fit (which scores every training row). scikit-learn runs
@@ -12,6 +13,12 @@ ratio and their medians; the machine's load matters, so quote medians. Every osp
 checked against scikit-learn's: negative_outlier_factor_ to 1e-10 (relative) and the labels of
 fit_predict exactly. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from the environment
 before anything is imported (set, they slow OpenBLAS down).
+
+Then the first-call table (`--calls` 0 skips it): the same fit in one more fresh process per
+side, scikit-learn's in a spawned interpreter and compare_lof's, the data read from the file
+first, then `--calls` fits (default 2: scikit-learn's fit takes tens of seconds at 100k rows).
+It gives the first fit, the warm fit (median of the second half), the minor page faults of each
+and the process's peak RSS.
 """
 import argparse
 import os
@@ -27,6 +34,20 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.neighbors import LocalOutlierFactor  # noqa: E402
 
+import callstats  # noqa: E402
+
+
+def peer_calls(data, rows, cols, k, threads, repeats):
+    """scikit-learn's outlier-detection fit on the data file in a fresh process."""
+    X = np.fromfile(data, dtype="<f8").reshape(rows, cols)
+
+    def call():
+        return LocalOutlierFactor(n_neighbors=k, n_jobs=threads).fit_predict(X)[0]
+
+    st = callstats.measure(call, repeats)
+    st.pop("result")
+    return st
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -36,6 +57,8 @@ def main():
     ap.add_argument("--k", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=3, help="alternating scikit-learn/osprey runs")
+    ap.add_argument("--calls", type=int, default=2,
+                    help="fits per fresh process in the first-call table (0 skips it)")
     args = ap.parse_args()
 
     rng = np.random.default_rng(2026)
@@ -62,7 +85,7 @@ def main():
             out = subprocess.run([exe, data, str(args.rows), str(args.cols), str(args.k),
                                   str(args.threads), "1", scores],
                                  check=True, capture_output=True, text=True).stdout
-            fields = dict(kv.split("=") for kv in out.split())
+            fields = dict(kv.split("=") for kv in out.splitlines()[0].split())
             ours = float(fields["fit_s"])
             nof = np.fromfile(scores, dtype="<f8")
             ref = lof.negative_outlier_factor_
@@ -72,6 +95,14 @@ def main():
                 raise SystemExit(f"outputs differ: max relative difference {rel:.3g}, "
                                  f"{int(np.sum(ours_labels != labels))} labels")
             rows.append((peer, ours, peer / ours, rel))
+        fresh = None
+        if args.calls > 0:
+            peer_st = callstats.in_fresh_process(peer_calls, data, args.rows, args.cols, args.k,
+                                                 args.threads, args.calls)
+            out = subprocess.run([exe, data, str(args.rows), str(args.cols), str(args.k),
+                                  str(args.threads), str(max(args.calls, 2)), scores],
+                                 check=True, capture_output=True, text=True).stdout
+            fresh = (peer_st, callstats.parse_calls(out)["lof"])
 
     print(f"LocalOutlierFactor fit, {args.rows} x {args.cols} float64, n_neighbors {args.k}, "
           f"{args.threads} threads (scikit-learn algorithm: {lof._fit_method})")
@@ -81,6 +112,17 @@ def main():
         print(f"| {i + 1} | {peer:.3f} | {ours:.3f} | {ratio:.1f}x | {rel:.1e} |")
     med = [statistics.median(r[j] for r in rows) for j in range(3)]
     print(f"| median | {med[0]:.3f} | {med[1]:.3f} | {med[2]:.1f}x | |")
+    if fresh is not None:
+        peer_st, ours_st = fresh
+        print()
+        print(f"fit in fresh processes, {max(args.calls, 2)} fits each (data read from file "
+              "first): the first fit, the warm fit (median of the second half), minor page "
+              "faults during each, the process's peak RSS")
+        print()
+        print(callstats.HEADER)
+        print(callstats.row(f"scikit-learn LocalOutlierFactor(n_jobs={args.threads})", peer_st))
+        print(callstats.row(f"osprey LocalOutlierFactor<double>(n_threads={args.threads})",
+                            ours_st, peer_st))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,14 @@
 // and every detector's scores give ROC AUC and average precision (osprey's metrics).
 //
 //   compare_stream_auc <file.csv> [seeds = 10] [threads = 2]
+//   compare_stream_auc <file.csv> <seeds> <threads> <calls> <detector>
 //
-// Prints "rows <n> features <d> outliers <k> evaluated <m>", then "<detector> <seed> <auc> <ap>"
-// per detector and seed. Protocol, the same for every detector and seed s:
+// The first form prints "rows <n> features <d> outliers <k> evaluated <m>", then "<detector>
+// <seed> <auc> <ap>" per detector and seed. The second times one detector's pass over the stream
+// of seed 0 (what `scores` below does: construct, then score and learn every row, or fit and
+// score), `calls` times in this fresh process after the file is read and shuffled, and prints the
+// "calls <detector>" line of call_stats.hpp (first and warm pass, page faults, peak RSS); `seeds`
+// is ignored there. Protocol, the same for every detector and seed s:
 //   - the rows are shuffled with osprey::Rng(s) (Fisher-Yates), which fixes the stream order;
 //   - a streaming detector sees the rows once, in that order, scoring each row before learning
 //     it (score_learn); a batch detector is fitted on the whole set and scores every row;
@@ -34,6 +39,8 @@
 #include <numeric>
 #include <string>
 #include <vector>
+
+#include "call_stats.hpp"
 
 namespace {
 
@@ -71,11 +78,28 @@ std::vector<Detector> detectors(int threads) {
   return out;
 }
 
+/** The rows of `data` in the stream order of `seed` (Fisher-Yates with osprey::Rng(seed)). */
+void shuffled(const osprey::CsvData<double>& data, std::uint64_t seed, osprey::RowMatrix<double>& X,
+              Eigen::VectorXi& y) {
+  const Eigen::Index n = data.X.rows();
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  osprey::Rng rng(seed);
+  osprey::detail::shuffle(order.begin(), order.end(), rng);
+  X.resize(n, data.X.cols());
+  y.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    X.row(i) = data.X.row(order[static_cast<std::size_t>(i)]);
+    y(i) = data.y(order[static_cast<std::size_t>(i)]);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 4) {
-    std::cerr << "usage: compare_stream_auc <file.csv> [seeds] [threads]\n";
+  if (argc < 2 || argc == 5 || argc > 6) {
+    std::cerr << "usage: compare_stream_auc <file.csv> [seeds] [threads]\n"
+                 "       compare_stream_auc <file.csv> <seeds> <threads> <calls> <detector>\n";
     return 2;
   }
   try {
@@ -85,20 +109,27 @@ int main(int argc, char** argv) {
     const Eigen::Index n = data.X.rows();
     if (n <= kWarmup) throw std::runtime_error("fewer rows than one warm-up window");
     const auto full_range = osprey::feature_ranges(data.X);
+    const auto dets = detectors(threads);
+    if (argc == 6) {
+      const int calls = std::stoi(argv[4]);
+      for (const auto& d : dets) {
+        if (d.name != argv[5]) continue;
+        osprey::RowMatrix<double> X;
+        Eigen::VectorXi y;
+        shuffled(data, 0, X, y);
+        Eigen::VectorXd s;  // the previous pass's scores live while the next one runs
+        compare::print_calls(
+            d.name.c_str(), compare::measure_calls(calls, [&] { s = d.scores(X, 0, full_range); }));
+        return 0;
+      }
+      throw std::runtime_error(std::string("unknown detector ") + argv[5]);
+    }
     std::cout << "rows " << n << " features " << data.X.cols() << " outliers " << data.y.sum()
               << " evaluated " << n - kWarmup << "\n";
-    const auto dets = detectors(threads);
     for (int seed = 0; seed < seeds; ++seed) {
-      std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
-      std::iota(order.begin(), order.end(), Eigen::Index{0});
-      osprey::Rng rng(static_cast<std::uint64_t>(seed));
-      osprey::detail::shuffle(order.begin(), order.end(), rng);
-      osprey::RowMatrix<double> X(n, data.X.cols());
-      Eigen::VectorXi y(n);
-      for (Eigen::Index i = 0; i < n; ++i) {
-        X.row(i) = data.X.row(order[static_cast<std::size_t>(i)]);
-        y(i) = data.y(order[static_cast<std::size_t>(i)]);
-      }
+      osprey::RowMatrix<double> X;
+      Eigen::VectorXi y;
+      shuffled(data, static_cast<std::uint64_t>(seed), X, y);
       const Eigen::VectorXi y_eval = y.tail(n - kWarmup);
       for (const auto& d : dets) {
         const Eigen::VectorXd s = d.scores(X, static_cast<std::uint64_t>(seed), full_range);

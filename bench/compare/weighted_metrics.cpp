@@ -5,7 +5,8 @@
 // (auc or ap times that metric alone, so that its first call is the first of the process).
 // Prints one line per metric: "<name> <value, 17 digits> <first call s> <warm best s> <warm
 // median s>". The first call is the first of this process (page faults and all), as a batch job
-// pays it; the warm figures are the repeats after it.
+// pays it; the warm figures are the repeats after it. Each is followed by the "calls" line of
+// call_stats.hpp over all 1 + repeats calls (first and warm call, page faults, peak RSS).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,22 +17,21 @@
 #include <string>
 #include <vector>
 
+#include "call_stats.hpp"
+
 namespace {
 
 template <class F>
 void time_it(const char* name, int repeats, F&& f) {
-  std::vector<double> seconds;
+  std::vector<compare::CallStats> calls;
   double value = 0.0;
-  for (int r = 0; r <= repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    value = f();
-    const auto t1 = std::chrono::steady_clock::now();
-    seconds.push_back(std::chrono::duration<double>(t1 - t0).count());
-  }
-  const double first = seconds.front();
-  std::vector<double> warm(seconds.begin() + 1, seconds.end());
+  for (int r = 0; r <= repeats; ++r) calls.push_back(compare::measure_call([&] { value = f(); }));
+  std::vector<double> warm;
+  for (std::size_t r = 1; r < calls.size(); ++r) warm.push_back(calls[r].seconds);
   std::sort(warm.begin(), warm.end());
-  std::printf("%s %.17g %.6f %.6f %.6f\n", name, value, first, warm.front(), warm[warm.size() / 2]);
+  std::printf("%s %.17g %.6f %.6f %.6f\n", name, value, calls.front().seconds, warm.front(),
+              warm[warm.size() / 2]);
+  compare::print_calls(name, calls);
 }
 
 }  // namespace
