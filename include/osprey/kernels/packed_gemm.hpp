@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "../core/detail/huge_pages.hpp"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -93,7 +94,10 @@ template <class S>
 PackedPanels<S> pack_gemm_panels(const S* A, Eigen::Index rows, Eigen::Index depth) {
   PackedPanels<S> out;
   if constexpr (has_packed_gemm) {
-    out.resize(static_cast<std::size_t>(gemm_panels<S>(rows) * depth * gemm_panel_rows<S>));
+    const auto size = static_cast<std::size_t>(gemm_panels<S>(rows) * depth * gemm_panel_rows<S>);
+    out.reserve(size);  // hinted before the first write: one fault per 2 MiB where granted
+    detail::hint_huge_pages(out.data(), size * sizeof(S));
+    out.resize(size);
     pack_gemm_panels(A, rows, depth, 0, gemm_panels<S>(rows), out.data());
   } else {
     (void)A;

@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 
 #include "../../config.hpp"
+#include "../../core/detail/huge_pages.hpp"
 #include "../../core/types.hpp"
 #include "../../kernels/distance.hpp"
 #include "../../kernels/packed_gemm.hpp"
@@ -38,10 +39,12 @@ struct CentredRows {
 
   /** Centres the rows of `X` and takes their squared norms. */
   explicit CentredRows(const RowMatrix<S>& X)
-      : center(kernels::exact_center(X)),
-        rows(X.rowwise() - center),
-        norms(rows.rowwise().squaredNorm()),
-        panels(kernels::pack_gemm_panels(rows.data(), rows.rows(), rows.cols())) {}
+      : center(kernels::exact_center(X)), rows(X.rows(), X.cols()) {
+    hint_huge_pages(rows.data(), static_cast<std::size_t>(rows.size()) * sizeof(S));
+    rows.noalias() = X.rowwise() - center;
+    norms = rows.rowwise().squaredNorm();
+    panels = kernels::pack_gemm_panels(rows.data(), rows.rows(), rows.cols());
+  }
 
   Eigen::Matrix<S, 1, Eigen::Dynamic> center;  ///< the training mean (exactly centring)
   RowMatrix<S> rows;                           ///< the training rows minus center
