@@ -386,9 +386,12 @@ class NearestNeighbors {
     stop.check();
     const Eigen::Index m = Q.rows();
     const auto size = static_cast<std::size_t>(m) * static_cast<std::size_t>(k);
-    std::vector<Scalar> values(size);
-    std::vector<int> indices(size);
-    stop.check();  // the outputs of a big query take a while to allocate
+    // The outputs of a big query take a while to fault in (96 MB for 250k queries x 32 in
+    // double: 0.25 s in 4 KiB pages on a VM): hinted for huge pages and filled in polled blocks.
+    std::vector<Scalar> values;
+    std::vector<int> indices;
+    detail::zero_fill_polled(values, size, stop);
+    detail::zero_fill_polled(indices, size, stop);
     constexpr Eigen::Index batch = 4096;
     if (!params_.progress || leave_one_out || m <= batch) {
       search_rows(s, Q, k, leave_one_out, values.data(), indices.data(), stop);
