@@ -68,7 +68,7 @@ template <class S>
 }
 
 /** Panels [p0, p1) of the rows of row-major A (rows x depth) into `out`, which holds
- *  gemm_panels<S>(rows) * depth * gemm_panel_rows<S> values (see the file comment). Disjoint
+ *  `gemm_panels<S>(rows) * depth * gemm_panel_rows<S>` values (see the file comment). Disjoint
  *  panel ranges may be packed concurrently. */
 template <class S>
 void pack_gemm_panels(const S* OSPREY_RESTRICT A, Eigen::Index rows, Eigen::Index depth,
@@ -204,7 +204,7 @@ void for_each_tile(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, con
 #endif
 
 /** C(0:rows, 0:cols) += alpha * A(r0 : r0 + rows, :) * B^T, with A given as the panels of
- *  pack_gemm_panels (r0 a multiple of gemm_panel_rows<S>), B row-major (cols x depth) and C
+ *  pack_gemm_panels (r0 a multiple of `gemm_panel_rows<S>`), B row-major (cols x depth) and C
  *  column-major with leading dimension ldc. Only where has_packed_gemm. */
 template <class S>
 void gemm_packed_nt(const S* panels, Eigen::Index r0, Eigen::Index rows, Eigen::Index cols,
@@ -249,7 +249,7 @@ void gemm_packed_nt(const S* panels, Eigen::Index r0, Eigen::Index rows, Eigen::
 
 /** The dot products A(r0 : r0 + rows, :) * B^T of gemm_packed_nt, without a C: for each
  *  register tile, `tile_fn(i, j0, rv, nc, acc)` gets rows [i, i + rv) x queries [j0, j0 + nc)
- *  with acc[j * gemm_panel_rows<S> + r] the product of row i + r and query j0 + j. Tiles come
+ *  with `acc[j * gemm_panel_rows<S> + r]` the product of row i + r and query j0 + j. Tiles come
  *  panel by panel, so each query sees its rows in ascending order. Only where has_packed_gemm. */
 template <class S, class TileFn>
 void gemm_packed_nt_tiles(const S* panels, Eigen::Index r0, Eigen::Index rows, Eigen::Index cols,
