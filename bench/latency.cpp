@@ -25,36 +25,13 @@
 #include <memory>
 #include <vector>
 
+#include "latency_data.hpp"
+
 namespace {
 
-/** n x d standard normal values (RowMatrix: each row contiguous, as a request arrives). */
-template <class T>
-osprey::RowMatrix<T> normal(Eigen::Index n, Eigen::Index d, std::uint64_t seed) {
-  osprey::Rng rng(seed);
-  osprey::RowMatrix<T> X(n, d);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (Eigen::Index j = 0; j < d; ++j) X(i, j) = static_cast<T>(rng.normal());
-  }
-  return X;
-}
-
-/** n x d values uniform in [0, 1). */
-template <class T>
-osprey::RowMatrix<T> uniform(Eigen::Index n, Eigen::Index d, std::uint64_t seed) {
-  osprey::Rng rng(seed);
-  osprey::RowMatrix<T> X(n, d);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (Eigen::Index j = 0; j < d; ++j) X(i, j) = static_cast<T>(rng.uniform());
-  }
-  return X;
-}
-
-Eigen::VectorXi two_classes(Eigen::Index n, std::uint64_t seed) {
-  osprey::Rng rng(seed);
-  Eigen::VectorXi y(n);
-  for (Eigen::Index i = 0; i < n; ++i) y(i) = rng.uniform() < 0.1 ? 1 : 0;
-  return y;
-}
+using latency_data::normal;
+using latency_data::two_classes;
+using latency_data::uniform;
 
 /** Runs the benchmark loop, timing `call(i)` (i = 0, 1, ...) alone per iteration, and reports
  *  the p50, p99 and mean per call divided by `per` (calls per timed sample). */

@@ -112,3 +112,14 @@ def row(name, st, peer=None, unit="s"):
     return (f"| {name} | {st['first_s'] * scale:.{digits}f} | {st['first_faults']:,} | "
             f"{st['warm_s'] * scale:.{digits}f} | {st['warm_faults']:,} | "
             f"{st['first_s'] / st['warm_s']:.2f} | {st['rss_mib']:.0f} | " + ratios)
+
+
+def print_table(caption, rows, unit="s"):
+    """Prints a blank line, `caption`, and the table of `rows`: (name, stats, peer stats or
+    None) triples, times in `unit`."""
+    print()
+    print(caption)
+    print()
+    print(header(unit))
+    for name, st, peer in rows:
+        print(row(name, st, peer, unit))

@@ -143,15 +143,11 @@ def main():
     for name, t in rows:
         print(f"| {name:<52} | {t:9.4f} | {n / t / 1e6:11.1f} | {t_adj / t:16.1f}x |")
     if fresh:
-        print()
-        print(f"Fresh processes, {max(args.calls, 2)} calls each (series read from file first): "
-              "the first call, the warm call (median of the second half), in wall time, minor "
-              "page faults during each, the process's peak RSS; ratios against pandas' default "
-              "ewm(alpha).mean()")
-        print()
-        print(callstats.HEADER)
-        for label, st, peer in fresh:
-            print(callstats.row(label, st, peer))
+        callstats.print_table(
+            f"Fresh processes, {max(args.calls, 2)} calls each (series read from file first): "
+            "the first call, the warm call (median of the second half), in wall time, minor "
+            "page faults during each, the process's peak RSS; ratios against pandas' default "
+            "ewm(alpha).mean()", fresh)
 
 
 if __name__ == "__main__":

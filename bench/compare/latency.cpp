@@ -23,40 +23,16 @@
 #include <string>
 #include <vector>
 
+#include "../latency_data.hpp"
 #include "call_stats.hpp"
 
 namespace {
 
 constexpr Eigen::Index kQueries = 4096;  // distinct requests, as bench_latency cycles them
 
-/** n x d standard normal values, as bench/latency.cpp draws them. */
-template <class T>
-osprey::RowMatrix<T> normal(Eigen::Index n, Eigen::Index d, std::uint64_t seed) {
-  osprey::Rng rng(seed);
-  osprey::RowMatrix<T> X(n, d);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (Eigen::Index j = 0; j < d; ++j) X(i, j) = static_cast<T>(rng.normal());
-  }
-  return X;
-}
-
-/** n x d values uniform in [0, 1), as bench/latency.cpp draws them. */
-template <class T>
-osprey::RowMatrix<T> uniform(Eigen::Index n, Eigen::Index d, std::uint64_t seed) {
-  osprey::Rng rng(seed);
-  osprey::RowMatrix<T> X(n, d);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (Eigen::Index j = 0; j < d; ++j) X(i, j) = static_cast<T>(rng.uniform());
-  }
-  return X;
-}
-
-Eigen::VectorXi two_classes(Eigen::Index n, std::uint64_t seed) {
-  osprey::Rng rng(seed);
-  Eigen::VectorXi y(n);
-  for (Eigen::Index i = 0; i < n; ++i) y(i) = rng.uniform() < 0.1 ? 1 : 0;
-  return y;
-}
+using latency_data::normal;
+using latency_data::two_classes;
+using latency_data::uniform;
 
 /** Serves `calls` one-row requests, call(i) for i = 0, 1, ..., on the calling thread only. */
 template <class Call>

@@ -130,15 +130,11 @@ def main():
         if args.calls > 0:
             fresh = fresh_rows(exe, path, args.q, args.d, args.calls, args.peer_calls)
     if fresh:
-        print()
-        print(f"Fresh processes (data read from file first), scikit-learn "
-              f"{max(args.peer_calls, 2)} calls, osprey {max(args.calls, 2)}: the first call, the "
-              "warm call (median of the second half), minor page faults during each, the "
-              "process's peak RSS")
-        print()
-        print(callstats.HEADER)
-        for name, st, peer_st in fresh:
-            print(callstats.row(name, st, peer_st))
+        callstats.print_table(
+            f"Fresh processes (data read from file first), scikit-learn "
+            f"{max(args.peer_calls, 2)} calls, osprey {max(args.calls, 2)}: the first call, the "
+            "warm call (median of the second half), minor page faults during each, the "
+            "process's peak RSS", fresh)
 
 
 if __name__ == "__main__":

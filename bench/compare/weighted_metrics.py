@@ -142,15 +142,11 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     if fresh:
-        print()
-        print(f"Fresh processes (data read from file first), scikit-learn "
-              f"{max(args.peer_calls, 2)} calls, osprey {max(args.calls, 2)}: the first call, the "
-              "warm call (median of the second half), minor page faults during each, the "
-              "process's peak RSS")
-        print()
-        print(callstats.HEADER)
-        for name, st, peer_st in fresh:
-            print(callstats.row(name, st, peer_st))
+        callstats.print_table(
+            f"Fresh processes (data read from file first), scikit-learn "
+            f"{max(args.peer_calls, 2)} calls, osprey {max(args.calls, 2)}: the first call, the "
+            "warm call (median of the second half), minor page faults during each, the "
+            "process's peak RSS", fresh)
     if not ok:
         sys.exit("values differ from scikit-learn by more than 1e-12")
 
