@@ -1,7 +1,7 @@
 /** \file
  *  Distance metrics as policy types: `Euclidean`, `SquaredEuclidean`, `Manhattan`, `Chebyshev`
  *  and `Minkowski<P>`, the `DistanceMetric` concept a user metric satisfies, and the internal
- *  `detail::uses_norm_expansion` trait.
+ *  `detail::uses_norm_expansion` trait; `Cosine` (1 - cos) for embeddings.
  *
  *  A metric is a small default-constructible type checked by the `DistanceMetric` concept. It
  *  defines a cheap *reduced* distance that orders points exactly as the true distance does
@@ -15,6 +15,7 @@
  *  | Manhattan         | a + abs(d)         | r               | no                    |
  *  | Chebyshev         | max(a, abs(d))     | r               | no                    |
  *  | Minkowski<P>      | a + abs(d)^P       | r^(1/P)         | no (P = 2 still exact) |
+ *  | Cosine            | a + d^2 (unit rows) | r / 2          | yes (on unit rows)    |
  *
  *  The blocked kernels that evaluate them over many rows are in kernels/distance.hpp.
  */
@@ -27,6 +28,7 @@
 #include <limits>
 
 #include "../config.hpp"
+#include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "../kernels/simd.hpp"
 
@@ -180,6 +182,51 @@ struct Minkowski : detail::MetricDistance<Minkowski<P>> {
   }
 };
 
+/** Cosine distance, 1 - cos(a, b) = 1 - a.b / (|a| |b|), in [0, 2], for embeddings (scikit-learn's
+ *  `metric="cosine"`). The searches normalise every row to unit length once - training rows at
+ *  fit or add, each query as it arrives - after which 1 - cos = |a - b|^2 / 2: the reduced form is
+ *  the squared L2 distance between unit rows, so brute force runs on the matrix-product path and
+ *  the k-d tree's box bounds hold. A zero row has no direction: the searches reject it
+ *  (InvalidArgument naming the row); `distance` of a zero vector is 1, as in scikit-learn. */
+struct Cosine {
+  static constexpr const char* name = "cosine";  ///< scikit-learn's metric name
+  /** One coordinate's contribution between unit rows. */
+  template <class S>
+  static S accumulate(S acc, S diff) noexcept {
+    return acc + diff * diff;
+  }
+  /** 1 - cos from the squared distance between the unit rows. */
+  template <class S>
+  static S from_reduced(S r) noexcept {
+    return r * S(0.5);
+  }
+  /** Squared distance between unit rows from 1 - cos. */
+  template <class S>
+  static S to_reduced(S d) noexcept {
+    return d + d;
+  }
+  /** |a/|a| - b/|b||^2 between two vectors (any Eigen expressions of equal length); 2 (a
+   *  distance of 1) when either is zero. */
+  template <class A, class B>
+  static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    using S = typename A::Scalar;
+    const S na = a.derived().stableNorm();
+    const S nb = static_cast<S>(b.derived().stableNorm());
+    if (!(na > S(0)) || !(nb > S(0))) return S(2);
+    S acc(0);
+    for (Eigen::Index j = 0; j < a.size(); ++j) {
+      const S diff = a.coeff(j) / na - static_cast<S>(b.coeff(j)) / nb;
+      acc += diff * diff;
+    }
+    return acc;
+  }
+  /** 1 - cos(a, b). */
+  template <class A, class B>
+  static typename A::Scalar distance(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+    return from_reduced(reduced(a, b));
+  }
+};
+
 /** A distance policy usable by the searches: default constructible, with a coordinate-wise
  *  `accumulate`, the monotone maps `from_reduced`/`to_reduced`, vector forms `reduced` and
  *  `distance` and a `name`. Whether brute-force search may use the norm expansion
@@ -202,6 +249,7 @@ static_assert(DistanceMetric<SquaredEuclidean>);
 static_assert(DistanceMetric<Manhattan>);
 static_assert(DistanceMetric<Chebyshev>);
 static_assert(DistanceMetric<Minkowski<3>>);
+static_assert(DistanceMetric<Cosine>);
 
 namespace detail {
 
@@ -216,6 +264,29 @@ template <>
 inline constexpr bool uses_norm_expansion<Euclidean> = true;
 template <>
 inline constexpr bool uses_norm_expansion<SquaredEuclidean> = true;
+template <>
+inline constexpr bool uses_norm_expansion<Cosine> = true;
+
+/** True for the metrics whose searches run on rows normalised to unit length (Cosine): fit and
+ *  every query pass their rows through normalize_rows first. */
+template <class M>
+inline constexpr bool normalizes_rows = false;
+template <>
+inline constexpr bool normalizes_rows<Cosine> = true;
+
+/** Divides every row of `X` by its L2 norm (Eigen's stableNorm, so neither huge nor tiny
+ *  coordinates overflow or underflow). \throws InvalidArgument, naming `who`, `what` and the
+ *  row, for a zero row (it has no direction, so no cosine). */
+template <class S>
+void normalize_rows(RowMatrix<S>& X, const char* who, const char* what) {
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    const S norm = X.row(i).stableNorm();
+    if (!(norm > S(0))) {
+      fail(who, ": ", what, " row ", i, " is zero; the cosine metric needs a direction");
+    }
+    X.row(i) /= norm;
+  }
+}
 
 }  // namespace detail
 
@@ -252,6 +323,9 @@ template <class Metric, class Scalar>
 template <class Metric, class Scalar, class Derived>
 void check_distance_range(const Eigen::MatrixBase<Derived>& X, Eigen::Index d, const char* who,
                           const char* what) {
+  if constexpr (normalizes_rows<Metric>) {
+    return;  // unit rows: every distance is within [0, 4] whatever the coordinates
+  }
   const double bound = max_safe_coordinate<Metric, Scalar>(d);
   for (Eigen::Index j = 0; j < X.cols(); ++j) {
     for (Eigen::Index i = 0; i < X.rows(); ++i) {

@@ -55,6 +55,11 @@ template <>
 struct MetricTag<Chebyshev> {
   static std::string get() { return "Chebyshev"; }  ///< the tag
 };
+/** Cosine. */
+template <>
+struct MetricTag<Cosine> {
+  static std::string get() { return "Cosine"; }  ///< the tag
+};
 /** Minkowski<P>. */
 template <int P>
 struct MetricTag<Minkowski<P>> {
