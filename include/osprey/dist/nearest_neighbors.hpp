@@ -83,7 +83,13 @@ struct ShardSearch {
     std::vector<S> keys(size);
     std::vector<int> rows(size);
     const ::osprey::detail::Stop stop{&nn.params_.cancellation, "dist::NearestNeighbors"};
-    nn.search_rows(s, Q, k, false, keys.data(), rows.data(), stop);
+    if constexpr (::osprey::detail::normalizes_rows<M>) {
+      nn.search_rows(s, nn.unit_rows(Q, "dist::NearestNeighbors"), k, false, keys.data(),
+                     rows.data(), stop);
+    } else {
+      nn.search_rows(s, Q, k, false, keys.data(), rows.data(), stop);
+    }
+    const RowMatrix<S>& X = nn.distance_rows(s);
     Candidates<S> out{m, k, std::vector<Candidate<S>>(size)};
     ::osprey::detail::parallel_for_ranges(
         m, Eigen::Index{256}, nn.params_.n_threads, [&](Eigen::Index lo, Eigen::Index hi) {
@@ -91,7 +97,7 @@ struct ShardSearch {
                ++at) {
             const auto i = static_cast<Eigen::Index>(at / static_cast<std::size_t>(k));
             const int row = rows[at];
-            out.entries[at] = {keys[at], M::distance(Q.row(i), s.X.row(row)), offset + row};
+            out.entries[at] = {keys[at], M::distance(Q.row(i), X.row(row)), offset + row};
           }
         });
     return out;

@@ -6,7 +6,9 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -42,6 +44,30 @@ template <class Scalar = double>
 struct Neighbors {
   Eigen::MatrixXi indices;   ///< training row of each neighbour
   Matrix<Scalar> distances;  ///< its distance to the query (Metric::distance)
+};
+
+/** Result of a radius query, in compressed sparse row form: the neighbours of query i are
+ *  entries [offsets(i), offsets(i + 1)) of `indices` and `distances`, sorted by increasing
+ *  distance (ties by lower training index). `offsets` has one entry per query plus one;
+ *  `offsets(0)` is 0 and the last entry is the total count.
+ *
+ *  \code
+ *  auto r = nn.radius_neighbors(Q, 0.5);
+ *  for (Eigen::Index e = r.offsets(i); e < r.offsets(i + 1); ++e) use(r.indices(e),
+ * r.distances(e)); \endcode */
+template <class Scalar = double>
+struct RadiusNeighbors {
+  Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1>
+      offsets;               ///< query i owns [offsets(i), offsets(i+1))
+  Eigen::VectorXi indices;   ///< training row of each neighbour
+  Vector<Scalar> distances;  ///< its distance (Metric::distance)
+
+  /** Number of queries. */
+  [[nodiscard]] Eigen::Index n_queries() const noexcept {
+    return offsets.size() > 0 ? offsets.size() - 1 : 0;
+  }
+  /** Number of neighbours of query i. */
+  [[nodiscard]] Eigen::Index count(Eigen::Index i) const { return offsets(i + 1) - offsets(i); }
 };
 
 namespace detail {
@@ -93,6 +119,7 @@ class QueryWorkspace {
    *  (growing only). */
   void reserve(Eigen::Index d, int k, Eigen::Index buffer) {
     if (query_.cols() != d) query_.resize(1, d);
+    if (unit_.cols() != d) unit_.resize(1, d);
     const auto kk = static_cast<std::size_t>(k);
     if (values_.size() < kk) {
       values_.resize(kk);
@@ -108,6 +135,7 @@ class QueryWorkspace {
   }
 
   RowMatrix<Scalar> query_;                    // the query as Scalar, 1 x d
+  RowMatrix<Scalar> unit_;                     // the query normalised (Cosine), 1 x d
   std::vector<Scalar> values_;                 // reduced values of the search's k-buffer
   std::vector<int> indices_;                   // the neighbours, sorted as the batch sorts them
   std::vector<Scalar> distances_;              // their distances
@@ -151,7 +179,8 @@ namespace detail {
 
 template <class S, class Metric>
 struct NearestNeighborsState {
-  RowMatrix<S> X;
+  RowMatrix<S> X;    ///< the rows searched (normalised to unit length for Cosine)
+  RowMatrix<S> raw;  ///< the rows as given, kept only when X is normalised (Cosine)
   bool tree = false;
   BruteIndex<S, Metric> brute;
   KdTree<S, Metric> kd;
@@ -165,7 +194,8 @@ inline void check_one_row(Eigen::Index rows, Eigen::Index cols, const char* who)
 }
 
 /** Recomputes the true distances of the selected neighbours (exact, whatever the selection
- *  kernel) and sorts each row by (distance, index). */
+ *  kernel) between the rows of `Q` and `X` as given (not normalised) and sorts each row by
+ *  (distance, index). */
 template <class S, class Metric>
 Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, int k,
                                 const std::vector<int>& raw, int n_threads) {
@@ -259,6 +289,10 @@ class NearestNeighbors {
     detail::NearestNeighborsState<Scalar, Metric> s;
     detail::assign_polled(s.X, X, stop);
     stop.check();
+    if constexpr (detail::normalizes_rows<Metric>) {
+      s.raw = s.X;
+      detail::normalize_rows(s.X, "NearestNeighbors::fit", "X");
+    }
     s.tree = detail::use_kd_tree(params_.algorithm, s.X.rows(), s.X.cols());
     if (s.tree) {
       s.kd = detail::KdTree<Scalar, Metric>(s.X, params_.leaf_size, params_.n_threads, stop);
@@ -283,7 +317,11 @@ class NearestNeighbors {
     detail::check_distance_range<Metric, Scalar>(Q, Q.cols(), "NearestNeighbors::kneighbors", "X");
     check_k(k, s.X.rows(), false);
     const RowMatrix<Scalar> Qs = Q.template cast<Scalar>();
-    return search(s, Qs, k, false);
+    if constexpr (detail::normalizes_rows<Metric>) {
+      return search(s, unit_rows(Qs, "NearestNeighbors::kneighbors"), k, false, Qs);
+    } else {
+      return search(s, Qs, k, false, Qs);
+    }
   }
 
   /** The `k` nearest training rows of one query `x`, into `ws` (`ws.indices()`,
@@ -307,6 +345,16 @@ class NearestNeighbors {
       ws.query_(0, j) = static_cast<Scalar>(x.rows() == 1 ? x.coeff(0, j) : x.coeff(j, 0));
     }
     const Scalar* q = ws.query_.data();
+    if constexpr (detail::normalizes_rows<Metric>) {
+      const Scalar norm = ws.query_.row(0).stableNorm();
+      if (!(norm > Scalar(0))) {
+        detail::fail(
+            "NearestNeighbors::kneighbors_one: x is zero; the cosine metric needs a "
+            "direction");
+      }
+      ws.unit_.row(0) = ws.query_.row(0) / norm;
+      q = ws.unit_.data();
+    }
     if (s.tree) {
       s.kd.search_one(q, k, ws.values_.data(), ws.indices_.data());
     } else {
@@ -316,7 +364,7 @@ class NearestNeighbors {
     const auto kk = static_cast<std::size_t>(k);
     for (std::size_t j = 0; j < kk; ++j) {
       const int idx = ws.indices_[j];
-      ws.pairs_[j] = {Metric::distance(ws.query_.row(0), s.X.row(idx)), idx};
+      ws.pairs_[j] = {Metric::distance(ws.query_.row(0), distance_rows(s).row(idx)), idx};
     }
     std::sort(ws.pairs_.begin(), ws.pairs_.begin() + static_cast<std::ptrdiff_t>(kk));
     for (std::size_t j = 0; j < kk; ++j) {
@@ -338,7 +386,7 @@ class NearestNeighbors {
   [[nodiscard]] Neighbors<Scalar> kneighbors(int k) const {
     const auto& s = state();
     check_k(k, s.X.rows(), true);
-    return search(s, s.X, k, true);
+    return search(s, s.X, k, true, distance_rows(s));
   }
 
   /** Leave-one-out with `params().n_neighbors`. */
@@ -354,8 +402,67 @@ class NearestNeighbors {
   [[nodiscard]] Algorithm fitted_algorithm() const {
     return state().tree ? Algorithm::kd_tree : Algorithm::brute;
   }
-  /** The stored training rows (row-major copy in Scalar). */
-  [[nodiscard]] const RowMatrix<Scalar>& fit_X() const { return state().X; }
+  /** The stored training rows as given to fit (row-major copy in Scalar; for Cosine the
+   *  searches run on a second, normalised copy). */
+  [[nodiscard]] const RowMatrix<Scalar>& fit_X() const { return distance_rows(state()); }
+
+  /** Every training row within distance `radius` of each row of `Q` (distance <= radius, as
+   *  scikit-learn's `radius_neighbors`), sorted by distance (ties by lower index), in CSR form.
+   *  Exact on raw data: a row is in the result when its distance, computed as the result reports
+   *  it, is at most `radius`; the kernels only propose candidates (brute force within the norm
+   *  expansion's error bound of the radius, the k-d tree by its box bounds). Results do not
+   *  depend on the thread count.
+   *  \throws NotFittedError before fit; InvalidArgument if radius is negative or not finite, Q
+   *  is empty, has a non-finite value or a different number of features (for Cosine, a zero
+   *  row); Cancelled once params().cancellation is cancelled. */
+  template <class Derived>
+  [[nodiscard]] RadiusNeighbors<Scalar> radius_neighbors(const Eigen::MatrixBase<Derived>& Q,
+                                                         double radius) const {
+    const auto& s = state();
+    const RowMatrix<Scalar> Qs = radius_queries(s, Q, radius, "NearestNeighbors::radius_neighbors");
+    if constexpr (detail::normalizes_rows<Metric>) {
+      return radius_search(s, unit_rows(Qs, "NearestNeighbors::radius_neighbors"), Qs, radius,
+                           false);
+    } else {
+      return radius_search(s, Qs, Qs, radius, false);
+    }
+  }
+
+  /** Leave-one-out: every *other* training row within `radius` of each training row
+   *  (scikit-learn's `radius_neighbors(X=None)`); row i never lists itself.
+   *  \throws NotFittedError before fit; InvalidArgument if radius is negative or not finite. */
+  [[nodiscard]] RadiusNeighbors<Scalar> radius_neighbors(double radius) const {
+    const auto& s = state();
+    check_radius(radius);
+    return radius_search(s, s.X, distance_rows(s), radius, true);
+  }
+
+  /** The number of training rows within `radius` of each row of `Q`: the sizes of
+   *  radius_neighbors(Q, radius)'s rows, counted without materialising them (memory O(m)).
+   *  \throws as radius_neighbors. */
+  template <class Derived>
+  [[nodiscard]] Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> radius_neighbors_count(
+      const Eigen::MatrixBase<Derived>& Q, double radius) const {
+    const auto& s = state();
+    const RowMatrix<Scalar> Qs =
+        radius_queries(s, Q, radius, "NearestNeighbors::radius_neighbors_count");
+    RowMatrix<Scalar> unit;
+    if constexpr (detail::normalizes_rows<Metric>) {
+      unit = unit_rows(Qs, "NearestNeighbors::radius_neighbors_count");
+    }
+    const RowMatrix<Scalar>& Qsearch = detail::normalizes_rows<Metric> ? unit : Qs;
+    const RowMatrix<Scalar>& X = distance_rows(s);
+    const Eigen::Index m = Qs.rows();
+    Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> counts =
+        Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1>::Zero(m);
+    const auto r = static_cast<Scalar>(radius);
+    radius_candidates(s, Qsearch, radius, [&](Eigen::Index i, int row) {
+      if (Metric::distance(Qs.row(i), X.row(row)) <= r) ++counts(i);
+    });
+    if (params_.progress)
+      params_.progress(Progress{"radius_neighbors", size_of(m), size_of(m), 0.0});
+    return counts;
+  }
 
  private:
   static Params validated(const Params& p) {
@@ -365,6 +472,102 @@ class NearestNeighbors {
     const int a = static_cast<int>(p.algorithm);
     detail::check_param(a >= 0 && a <= 2, "algorithm", a, "automatic, brute or kd_tree");
     return p;
+  }
+
+  /** The rows searched for queries `Q` (as given): a normalised copy (Cosine). \throws
+   *  InvalidArgument, naming `who`, for a zero row. */
+  static RowMatrix<Scalar> unit_rows(const RowMatrix<Scalar>& Q, const char* who) {
+    RowMatrix<Scalar> unit = Q;
+    detail::normalize_rows(unit, who, "X");
+    return unit;
+  }
+
+  /** The training rows distances are computed from: as given to fit. */
+  static const RowMatrix<Scalar>& distance_rows(
+      const detail::NearestNeighborsState<Scalar, Metric>& s) noexcept {
+    return detail::normalizes_rows<Metric> ? s.raw : s.X;
+  }
+
+  static void check_radius(double radius) {
+    detail::check_param(std::isfinite(radius) && radius >= 0.0, "radius", radius,
+                        "finite and >= 0");
+  }
+
+  /** Validates a radius query's `Q` and radius; returns Q as Scalar. */
+  template <class Derived>
+  static RowMatrix<Scalar> radius_queries(const detail::NearestNeighborsState<Scalar, Metric>& s,
+                                          const Eigen::MatrixBase<Derived>& Q, double radius,
+                                          const char* who) {
+    detail::check_n_features("NearestNeighbors", s.X.cols(), Q.cols());
+    detail::check_matrix_as<Scalar>(Q, "X");
+    detail::check_distance_range<Metric, Scalar>(Q, Q.cols(), who, "X");
+    check_radius(radius);
+    return Q.template cast<Scalar>();
+  }
+
+  /** Calls `visit(i, row)` for a superset of the training rows within `radius` of query row i
+   *  (`Q` as searched: normalised for Cosine): every row whose reduced value, as the kernels
+   *  compute it, is within a margin of the reduced radius that covers their rounding against
+   *  Metric::distance's (relative 16 (d + 4) u, plus as much absolute for unit rows). */
+  template <class Visit>
+  void radius_candidates(const detail::NearestNeighborsState<Scalar, Metric>& s,
+                         const RowMatrix<Scalar>& Q, double radius, Visit&& visit) const {
+    const detail::Stop stop{&params_.cancellation, "NearestNeighbors::radius_neighbors"};
+    stop.check();
+    const double u = static_cast<double>(std::numeric_limits<Scalar>::epsilon());
+    const double slack = 16.0 * static_cast<double>(s.X.cols() + 4) * u;
+    double bound = Metric::template to_reduced<double>(radius) * (1.0 + slack);
+    if constexpr (detail::normalizes_rows<Metric>) bound += slack;
+    bound += static_cast<double>(std::numeric_limits<Scalar>::min());
+    const auto b = static_cast<Scalar>(
+        std::min(bound, static_cast<double>(std::numeric_limits<Scalar>::max())));
+    if (s.tree) {
+      s.kd.radius_candidates(Q, b, params_.n_threads, visit, stop);
+    } else {
+      s.brute.radius_candidates(s.X, Q, b, params_.n_threads, visit, {}, stop);
+    }
+  }
+
+  /** The radius search: candidates, kept by their exact distance between `Qd` (the queries as
+   *  given) and the training rows as given, each query's sorted by (distance, index). */
+  RadiusNeighbors<Scalar> radius_search(const detail::NearestNeighborsState<Scalar, Metric>& s,
+                                        const RowMatrix<Scalar>& Q, const RowMatrix<Scalar>& Qd,
+                                        double radius, bool leave_one_out) const {
+    const Eigen::Index m = Q.rows();
+    const RowMatrix<Scalar>& X = distance_rows(s);
+    const auto r = static_cast<Scalar>(radius);
+    std::vector<std::vector<std::pair<Scalar, int>>> found(static_cast<std::size_t>(m));
+    radius_candidates(s, Q, radius, [&](Eigen::Index i, int row) {
+      if (leave_one_out && row == i) return;
+      const Scalar dist = Metric::distance(Qd.row(i), X.row(row));
+      if (dist <= r) found[static_cast<std::size_t>(i)].emplace_back(dist, row);
+    });
+    RadiusNeighbors<Scalar> out;
+    out.offsets.resize(m + 1);
+    out.offsets(0) = 0;
+    for (Eigen::Index i = 0; i < m; ++i) {
+      out.offsets(i + 1) =
+          out.offsets(i) + static_cast<Eigen::Index>(found[static_cast<std::size_t>(i)].size());
+    }
+    out.indices.resize(out.offsets(m));
+    out.distances.resize(out.offsets(m));
+    detail::parallel_for_ranges(m, Eigen::Index{256}, params_.n_threads,
+                                [&](Eigen::Index lo, Eigen::Index hi) {
+                                  for (Eigen::Index i = lo; i < hi; ++i) {
+                                    auto& row = found[static_cast<std::size_t>(i)];
+                                    std::sort(row.begin(), row.end());
+                                    Eigen::Index at = out.offsets(i);
+                                    for (const auto& [dist, idx] : row) {
+                                      out.distances(at) = dist;
+                                      out.indices(at) = idx;
+                                      ++at;
+                                    }
+                                    std::vector<std::pair<Scalar, int>>().swap(row);
+                                  }
+                                });
+    if (params_.progress)
+      params_.progress(Progress{"radius_neighbors", size_of(m), size_of(m), 0.0});
+    return out;
   }
 
   static void check_k(int k, Eigen::Index n, bool leave_one_out) {
@@ -381,7 +584,8 @@ class NearestNeighbors {
   /** The search, in batches of 4096 queries with a progress report after each when a callback
    *  is set (each query's result does not depend on the batches). */
   Neighbors<Scalar> search(const detail::NearestNeighborsState<Scalar, Metric>& s,
-                           const RowMatrix<Scalar>& Q, int k, bool leave_one_out) const {
+                           const RowMatrix<Scalar>& Q, int k, bool leave_one_out,
+                           const RowMatrix<Scalar>& Qd) const {
     const detail::Stop stop{&params_.cancellation, "NearestNeighbors::kneighbors"};
     stop.check();
     const Eigen::Index m = Q.rows();
@@ -404,7 +608,8 @@ class NearestNeighbors {
         params_.progress(Progress{"kneighbors", size_of(b0 + len), size_of(m), 0.0});
       }
     }
-    return detail::finalize_neighbors<Scalar, Metric>(s.X, Q, k, indices, params_.n_threads);
+    return detail::finalize_neighbors<Scalar, Metric>(distance_rows(s), Qd, k, indices,
+                                                      params_.n_threads);
   }
 
   static std::size_t size_of(Eigen::Index v) { return static_cast<std::size_t>(v); }

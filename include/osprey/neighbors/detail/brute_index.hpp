@@ -12,8 +12,11 @@
 #include <vector>
 
 #include "../../config.hpp"
+#include "../../core/detail/stop.hpp"
+#include "../../core/parallel.hpp"
 #include "../../core/types.hpp"
 #include "../../kernels/distance.hpp"
+#include "../../kernels/gemm.hpp"
 #include "../metrics.hpp"
 #include "brute_common.hpp"
 #include "brute_query.hpp"
@@ -62,6 +65,73 @@ class BruteIndex {
           [&](Eigen::Index q0, Eigen::Index mq, std::vector<kernels::TopK<S>>& tops) {
             query_tile_panels<S, Metric>(packed_, X, Q, q0, mq, leave_one_out, tops, tiles, stop);
           });
+    }
+  }
+
+  /** Calls `visit(i, row)` for every training row of `X` whose reduced distance to row i of `Q`
+   *  may be at most `bound`: a superset of them (the candidates of a radius query; the caller
+   *  decides with the exact distance). Euclidean metrics estimate by the norm expansion and visit
+   *  every row whose estimate is within its error bound E (kernels::expansion_margin) of `bound`;
+   *  other metrics compare the panel kernel's values. Queries are cut into fixed tiles; a query's
+   *  rows are visited by one thread in increasing row order; `stop` is polled before each block. */
+  template <class Visit>
+  void radius_candidates(const RowMatrix<S>& X, const RowMatrix<S>& Q, S bound, int n_threads,
+                         Visit&& visit, const BruteTiles& tiles = {}, const Stop& stop = {}) const {
+    const Eigen::Index m = Q.rows();
+    const Eigen::Index n = X.rows();
+    const Eigen::Index d = X.cols();
+    if constexpr (uses_norm_expansion<Metric>) {
+      const Eigen::Index tile = tiles.gemm_queries;
+      const Eigen::Index nb = std::min(tiles.gemm_rows, n);
+      parallel_for<Eigen::Index>(0, (m + tile - 1) / tile, n_threads, [&](Eigen::Index t) {
+        stop.check();
+        const Eigen::Index q0 = t * tile;
+        const Eigen::Index mq = std::min(tile, m - q0);
+        const RowMatrix<S> Qc = Q.middleRows(q0, mq).rowwise() - centred_.center;
+        const Vector<S> qn = Qc.rowwise().squaredNorm();
+        Matrix<S> C(nb, mq);
+        kernels::SerialGemm<S> gemm(nb, mq, d);
+        for (Eigen::Index b0 = 0; b0 < n; b0 += nb) {
+          stop.check();
+          const Eigen::Index rows = std::min(nb, n - b0);
+          const auto block_norms = centred_.norms.segment(b0, rows);
+          const double block_max = static_cast<double>(block_norms.maxCoeff());
+          for (Eigen::Index c = 0; c < mq; ++c) C.col(c).head(rows) = block_norms.array() + qn(c);
+          gemm.run(rows, mq, d, centred_.rows.data() + b0 * d, Qc.data(), C.data(), nb, S(-2),
+                   true);
+          for (Eigen::Index c = 0; c < mq; ++c) {
+            const double limit =
+                static_cast<double>(bound) +
+                kernels::expansion_margin(d, block_max + static_cast<double>(qn(c)),
+                                          kernels::unit_roundoff<S>);
+            const S* est = C.data() + c * nb;
+            for (Eigen::Index r = 0; r < rows; ++r) {
+              if (static_cast<double>(est[r]) <= limit) visit(q0 + c, static_cast<int>(b0 + r));
+            }
+          }
+        }
+      });
+    } else {
+      constexpr int NR = kernels::panel_rows<S>;
+      const Eigen::Index n_panels = (n + NR - 1) / NR;
+      const Eigen::Index block = one_query_buffer(d) / NR;
+      parallel_for_ranges(m, Eigen::Index{16}, n_threads, [&](Eigen::Index lo, Eigen::Index hi) {
+        std::vector<S> buffer(static_cast<std::size_t>(block * NR));
+        for (Eigen::Index i = lo; i < hi; ++i) {
+          stop.check();
+          for (Eigen::Index p0 = 0; p0 < n_panels; p0 += block) {
+            const Eigen::Index p1 = std::min(n_panels, p0 + block);
+            kernels::panels_block<S, Metric>(Q.row(i).data(), d, 1, packed_.data(), d, p0, p1,
+                                             buffer.data(), block * NR);
+            const Eigen::Index row0 = p0 * NR;
+            const Eigen::Index rows = std::min(p1 * NR, n) - row0;
+            for (Eigen::Index r = 0; r < rows; ++r) {
+              if (buffer[static_cast<std::size_t>(r)] <= bound)
+                visit(i, static_cast<int>(row0 + r));
+            }
+          }
+        }
+      });
     }
   }
 

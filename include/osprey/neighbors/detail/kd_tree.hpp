@@ -102,6 +102,25 @@ class KdTree {
     });
   }
 
+  /** Calls `visit(i, row)` for every training row whose reduced distance to row i of `Q` is at
+   *  most `bound` (the candidates of a radius query; the caller decides with the exact distance).
+   *  A query's rows are visited by one thread, in no particular order; `stop` is polled before
+   *  each chunk of 64 queries. */
+  template <class Visit>
+  void radius_candidates(const RowMatrix<S>& Q, S bound, int n_threads, Visit&& visit,
+                         const Stop& stop = {}) const {
+    const Eigen::Index m = Q.rows();
+    constexpr Eigen::Index chunk = 64;
+    const Eigen::Index n_chunks = (m + chunk - 1) / chunk;
+    parallel_for_dynamic<Eigen::Index>(0, n_chunks, n_threads, [&](Eigen::Index c) {
+      stop.check();
+      const Eigen::Index end = std::min(m, (c + 1) * chunk);
+      for (Eigen::Index i = c * chunk; i < end; ++i) {
+        radius_query(0, Q.row(i).data(), bound, i, visit);
+      }
+    });
+  }
+
   /** The k nearest rows of the training set to one query `q` (d values), into the sorted
    *  buffers `values`/`indices` (k each): the search `search` runs for each of its queries,
    *  recursive and allocation-free. */
@@ -304,6 +323,24 @@ class KdTree {
     const S d_second = std::max(dl, dr);
     if (d_first <= top.threshold()) query(first, q, skip, top);
     if (d_second <= top.threshold()) query(second, q, skip, top);
+  }
+
+  /** The rows within reduced distance `bound` of q under node `id`, passed to `visit(i, row)`. */
+  template <class Visit>
+  void radius_query(int id, const S* q, S bound, Eigen::Index i, Visit& visit) const {
+    const Node& node = nodes_[static_cast<std::size_t>(id)];
+    if (node.left < 0) {
+      const Eigen::Index d = d_;
+      for (int p = node.begin; p < node.end; ++p) {
+        const S* x = points_.data() + static_cast<Eigen::Index>(p) * d;
+        S acc(0);
+        for (Eigen::Index j = 0; j < d; ++j) acc = Metric::template accumulate<S>(acc, q[j] - x[j]);
+        if (acc <= bound) visit(i, perm_[static_cast<std::size_t>(p)]);
+      }
+      return;
+    }
+    if (box_distance(node.left, q) <= bound) radius_query(node.left, q, bound, i, visit);
+    if (box_distance(node.right, q) <= bound) radius_query(node.right, q, bound, i, visit);
   }
 
   Eigen::Index d_ = 0;
