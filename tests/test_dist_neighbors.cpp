@@ -62,6 +62,23 @@ TEST_CASE("dist::merge_topk of single-node shards equals single-node search", "[
   CHECK(same_neighbors(dist::to_neighbors(dist::merge_topk(tiny, 10)), whole.kneighbors(Q, 10)));
 }
 
+TEST_CASE("dist::merge_topk of Cosine shards equals single-node search", "[dist]") {
+  // The shards normalise their queries as the single-node search does and report distances
+  // from the rows as given.
+  const Eigen::MatrixXd X = knn_grid(120, 5, 7);
+  const Eigen::MatrixXd Q = knn_grid(9, 5, 8);
+  osprey::NearestNeighbors<double, osprey::Cosine> whole({.algorithm = osprey::Algorithm::brute});
+  whole.fit(X);
+  const std::vector<Eigen::Index> cuts{0, 30, 95, 120};
+  std::vector<dist::Candidates<double>> parts;
+  for (std::size_t s = 0; s + 1 < cuts.size(); ++s) {
+    osprey::NearestNeighbors<double, osprey::Cosine> shard({.algorithm = osprey::Algorithm::brute});
+    shard.fit(X.middleRows(cuts[s], cuts[s + 1] - cuts[s]));
+    parts.push_back(dist::shard_candidates(shard, Q, 6, cuts[s]));
+  }
+  CHECK(same_neighbors(dist::to_neighbors(dist::merge_topk(parts, 6)), whole.kneighbors(Q, 6)));
+}
+
 TEST_CASE("dist::merge_topk selects by key, not by distance", "[dist]") {
   // Two candidates at the same distance: the smaller key wins though its id is larger.
   dist::Candidates<double> a{1, 1, {{2.0, 1.5, 0}}};
