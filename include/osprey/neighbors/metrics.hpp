@@ -182,6 +182,22 @@ struct Minkowski : detail::MetricDistance<Minkowski<P>> {
   }
 };
 
+namespace detail {
+
+/** The L2 norm of `v`: sqrt of the plain sum of squares when that neither overflows nor
+ *  underflows, else Eigen's (slower, scaled) stableNorm. */
+template <class Derived>
+[[nodiscard]] typename Derived::Scalar robust_norm(const Eigen::MatrixBase<Derived>& v) {
+  using S = typename Derived::Scalar;
+  const S sq = v.squaredNorm();
+  if (sq >= std::numeric_limits<S>::min() && sq <= std::numeric_limits<S>::max()) {
+    return std::sqrt(sq);
+  }
+  return v.stableNorm();
+}
+
+}  // namespace detail
+
 /** Cosine distance, 1 - cos(a, b) = 1 - a.b / (|a| |b|), in [0, 2], for embeddings (scikit-learn's
  *  `metric="cosine"`). The searches normalise every row to unit length once - training rows at
  *  fit or add, each query as it arrives - after which 1 - cos = |a - b|^2 / 2: the reduced form is
@@ -210,8 +226,8 @@ struct Cosine {
   template <class A, class B>
   static typename A::Scalar reduced(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
     using S = typename A::Scalar;
-    const S na = a.derived().stableNorm();
-    const S nb = static_cast<S>(b.derived().stableNorm());
+    const S na = detail::robust_norm(a);
+    const S nb = static_cast<S>(detail::robust_norm(b));
     if (!(na > S(0)) || !(nb > S(0))) return S(2);
     S acc(0);
     for (Eigen::Index j = 0; j < a.size(); ++j) {
@@ -274,13 +290,13 @@ inline constexpr bool normalizes_rows = false;
 template <>
 inline constexpr bool normalizes_rows<Cosine> = true;
 
-/** Divides every row of `X` by its L2 norm (Eigen's stableNorm, so neither huge nor tiny
- *  coordinates overflow or underflow). \throws InvalidArgument, naming `who`, `what` and the
+/** Divides every row of `X` by its L2 norm (robust_norm, so neither huge nor tiny coordinates
+ *  overflow or underflow). \throws InvalidArgument, naming `who`, `what` and the
  *  row, for a zero row (it has no direction, so no cosine). */
 template <class S>
 void normalize_rows(RowMatrix<S>& X, const char* who, const char* what) {
   for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    const S norm = X.row(i).stableNorm();
+    const S norm = robust_norm(X.row(i));
     if (!(norm > S(0))) {
       fail(who, ": ", what, " row ", i, " is zero; the cosine metric needs a direction");
     }

@@ -346,7 +346,7 @@ class NearestNeighbors {
     }
     const Scalar* q = ws.query_.data();
     if constexpr (detail::normalizes_rows<Metric>) {
-      const Scalar norm = ws.query_.row(0).stableNorm();
+      const Scalar norm = detail::robust_norm(ws.query_.row(0));
       if (!(norm > Scalar(0))) {
         detail::fail(
             "NearestNeighbors::kneighbors_one: x is zero; the cosine metric needs a "
