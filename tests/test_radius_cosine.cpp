@@ -165,7 +165,8 @@ TEMPLATE_TEST_CASE("Radius queries equal a naive search on ragged sizes", "[neig
     for (Eigen::Index j = 0; j < X.rows(); ++j)
       d0.push_back(TestType::distance(Q.row(0), X.row(j)));
     std::sort(d0.begin(), d0.end());
-    const double r = 0.5 * (d0[d0.size() / 30] + d0[d0.size() / 30 + 1]);
+    const std::size_t at = d0.size() / 30;
+    const double r = at + 1 < d0.size() ? 0.5 * (d0[at] + d0[at + 1]) : d0[at] + 1.0;
     const auto want = naive_radius<TestType>(X, Q, r);
     for (const Algorithm a : {Algorithm::brute, Algorithm::kd_tree}) {
       for (const int threads : {1, 2, 3}) {
