@@ -18,6 +18,7 @@
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "detail/brute_index.hpp"
+#include "detail/dynamic_index.hpp"
 #include "detail/kd_tree.hpp"
 #include "metrics.hpp"
 
@@ -155,6 +156,9 @@ struct NearestNeighborsState {
   bool tree = false;
   BruteIndex<S, Metric> brute;
   KdTree<S, Metric> kd;
+  /// Set by the first add or remove after fit, which move X and the index into it (X is then
+  /// empty); the searches then run on its segments.
+  std::optional<DynamicIndex<S, Metric>> dynamic;
 };
 
 /** Throws unless an input of `rows` x `cols` is one row (a row or column vector). */
@@ -211,6 +215,19 @@ Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, in
  *  Complexity: brute O(m n d) per query batch; kd-tree build O(n log n), query ~O(log n) in low
  *  dimension. Thread safety: const methods may run concurrently; each query is processed
  *  independently, so results are identical on any thread count.
+ *
+ *  Adding and removing rows: `add(X)` appends rows and returns the id of the first; ids continue
+ *  from the largest ever assigned (fit's rows are ids 0..n-1; ids are never reused). `remove(ids)`
+ *  removes live rows by id. Afterwards kneighbors and kneighbors_one return ids as indices and
+ *  equal, indices and distances, a NearestNeighbors fitted on the live rows in increasing id
+ *  order with its indices mapped to ids (exact; ties by lower id); n_samples_fit() counts the
+ *  live rows, live_rows() / live_ids() give them, and fit_X() throws. The leave-one-out search
+ *  treats the live rows, in increasing id order, as the training set. Brute force appends in
+ *  place (O(m d) per row batch, on the existing centre) and marks removed rows, compacting once
+ *  more than a quarter of the stored rows are removed; the k-d tree keeps O(log n) static trees
+ *  by the logarithmic method (Bentley & Saxe 1980), rebuilding one once more than half of its
+ *  rows are removed (detail/dynamic_index.hpp). add and remove are writers: they must not run
+ *  concurrently with any other call.
  */
 template <class ScalarT = double, class Metric = Euclidean>
 class NearestNeighbors {
@@ -271,6 +288,87 @@ class NearestNeighbors {
     return *this;
   }
 
+  /** Appends the rows of `X`, with ids next_id(), next_id() + 1, ...; before fit, fit(X). The
+   *  new rows are searched like the others at once; see the class comment.
+   *  \returns the id of the first new row (0 before fit).
+   *  \throws InvalidArgument as fit, if X has another number of features than the index, or
+   *  if the ids would pass 2^31 - 1; Cancelled once params().cancellation is cancelled (the
+   *  estimator is then unchanged, except that a fitted index may have become dynamic). */
+  template <class Derived>
+  int add(const Eigen::MatrixBase<Derived>& X) {
+    if (!state_) {
+      fit(X);
+      return 0;
+    }
+    const detail::Stop stop{&params_.cancellation, "NearestNeighbors::add"};
+    stop.check();
+    auto& s = *state_;
+    detail::check_n_features("NearestNeighbors", n_features_in(), X.cols());
+    detail::check_matrix_as<Scalar>(X, "X");
+    detail::check_distance_range<Metric, Scalar>(X, X.cols(), "NearestNeighbors::add", "X");
+    const int first = next_id();
+    if (X.rows() > Eigen::Index(std::numeric_limits<int>::max()) - first) {
+      detail::fail("X has ", X.rows(), " rows; NearestNeighbors ids stop at 2^31 - 1 (next id ",
+                   first, ")");
+    }
+    RowMatrix<Scalar> Xs;
+    detail::assign_polled(Xs, X, stop);
+    make_dynamic(s);
+    s.dynamic->add(Xs, params_.n_threads, stop);
+    return first;
+  }
+
+  /** Removes the live rows with the given ids (an empty list changes nothing). Pass a
+   *  `std::vector<int>` or `{v.data(), size}` of an `Eigen::VectorXi`.
+   *  \returns `*this`.
+   *  \throws NotFittedError before fit; InvalidArgument naming an id that was never assigned,
+   *  was already removed or is listed twice (the index is then unchanged). Removing every row
+   *  is allowed: kneighbors then throws (k > n_samples_fit() = 0) until rows are added. */
+  NearestNeighbors& remove(std::span<const int> ids) {
+    detail::check_fitted(state_.has_value(), "NearestNeighbors");
+    auto& s = *state_;
+    if (ids.empty()) return *this;
+    if (!s.dynamic) {
+      // Validate against the static index before taking it over.
+      const int n = static_cast<int>(s.X.rows());
+      std::vector<int> sorted(ids.begin(), ids.end());
+      std::sort(sorted.begin(), sorted.end());
+      for (std::size_t i = 1; i < sorted.size(); ++i) {
+        if (sorted[i] == sorted[i - 1]) detail::fail("remove: id ", sorted[i], " is listed twice");
+      }
+      for (const int id : ids) {
+        if (id < 0 || id >= n) {
+          detail::fail("remove: id ", id, " was never assigned (ids are 0 to ", n - 1, ")");
+        }
+      }
+    }
+    make_dynamic(s);
+    s.dynamic->remove(ids, params_.n_threads);
+    return *this;
+  }
+
+  /** The id the next added row gets: one above the largest id ever assigned.
+   *  \throws NotFittedError before fit. */
+  [[nodiscard]] int next_id() const {
+    const auto& s = state();
+    return s.dynamic ? s.dynamic->next_id() : static_cast<int>(s.X.rows());
+  }
+
+  /** The live rows in increasing id order (the fitted rows until add or remove is called).
+   *  \throws NotFittedError before fit. */
+  [[nodiscard]] RowMatrix<Scalar> live_rows() const {
+    const auto& s = state();
+    return s.dynamic ? s.dynamic->live_rows().first : s.X;
+  }
+
+  /** The ids of live_rows(), increasing. \throws NotFittedError before fit. */
+  [[nodiscard]] Eigen::VectorXi live_ids() const {
+    const auto& s = state();
+    if (!s.dynamic) return Eigen::VectorXi::LinSpaced(s.X.rows(), 0, static_cast<int>(s.X.rows()) - 1);
+    const auto ids = s.dynamic->live_rows().second;
+    return Eigen::Map<const Eigen::VectorXi>(ids.data(), static_cast<Eigen::Index>(ids.size()));
+  }
+
   /** The `k` nearest training rows of every row of `Q`.
    *  \throws NotFittedError before fit; InvalidArgument if k < 1, k > n_samples_fit(), Q is
    *  empty, has a non-finite value or a different number of features; Cancelled once
@@ -278,10 +376,10 @@ class NearestNeighbors {
   template <class Derived>
   [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
     const auto& s = state();
-    detail::check_n_features("NearestNeighbors", s.X.cols(), Q.cols());
+    detail::check_n_features("NearestNeighbors", n_features_in(), Q.cols());
     detail::check_matrix_as<Scalar>(Q, "X");
     detail::check_distance_range<Metric, Scalar>(Q, Q.cols(), "NearestNeighbors::kneighbors", "X");
-    check_k(k, s.X.rows(), false);
+    check_k(k, n_samples_fit(), false);
     const RowMatrix<Scalar> Qs = Q.template cast<Scalar>();
     return search(s, Qs, k, false);
   }
@@ -296,18 +394,20 @@ class NearestNeighbors {
                       QueryWorkspace<Scalar>& ws) const {
     const auto& s = state();
     detail::check_one_row(x.rows(), x.cols(), "NearestNeighbors::kneighbors_one");
-    detail::check_n_features("NearestNeighbors", s.X.cols(), x.size());
+    detail::check_n_features("NearestNeighbors", n_features_in(), x.size());
     detail::check_finite_as<Scalar>(x, "x");
-    detail::check_distance_range<Metric, Scalar>(x, s.X.cols(), "NearestNeighbors::kneighbors_one",
-                                                 "x");
-    check_k(k, s.X.rows(), false);
-    const Eigen::Index d = s.X.cols();
+    detail::check_distance_range<Metric, Scalar>(x, n_features_in(),
+                                                 "NearestNeighbors::kneighbors_one", "x");
+    check_k(k, n_samples_fit(), false);
+    const Eigen::Index d = n_features_in();
     ws.reserve(d, k, s.tree ? 0 : detail::BruteIndex<Scalar, Metric>::one_query_buffer(d));
     for (Eigen::Index j = 0; j < d; ++j) {
       ws.query_(0, j) = static_cast<Scalar>(x.rows() == 1 ? x.coeff(0, j) : x.coeff(j, 0));
     }
     const Scalar* q = ws.query_.data();
-    if (s.tree) {
+    if (s.dynamic) {
+      s.dynamic->search_one(q, k, ws.values_.data(), ws.indices_.data(), ws.buffer_.data());
+    } else if (s.tree) {
       s.kd.search_one(q, k, ws.values_.data(), ws.indices_.data());
     } else {
       s.brute.search_one(s.X, q, k, ws.values_.data(), ws.indices_.data(), ws.buffer_.data());
@@ -316,7 +416,9 @@ class NearestNeighbors {
     const auto kk = static_cast<std::size_t>(k);
     for (std::size_t j = 0; j < kk; ++j) {
       const int idx = ws.indices_[j];
-      ws.pairs_[j] = {Metric::distance(ws.query_.row(0), s.X.row(idx)), idx};
+      ws.pairs_[j] = {s.dynamic ? s.dynamic->distance_to(ws.query_.row(0), idx)
+                                : Metric::distance(ws.query_.row(0), s.X.row(idx)),
+                      idx};
     }
     std::sort(ws.pairs_.begin(), ws.pairs_.begin() + static_cast<std::ptrdiff_t>(kk));
     for (std::size_t j = 0; j < kk; ++j) {
@@ -337,7 +439,8 @@ class NearestNeighbors {
    *  \throws NotFittedError before fit; InvalidArgument if k < 1 or k > n_samples_fit() - 1. */
   [[nodiscard]] Neighbors<Scalar> kneighbors(int k) const {
     const auto& s = state();
-    check_k(k, s.X.rows(), true);
+    check_k(k, n_samples_fit(), true);
+    if (s.dynamic) return leave_one_out_dynamic(*s.dynamic, k);
     return search(s, s.X, k, true);
   }
 
@@ -346,16 +449,31 @@ class NearestNeighbors {
 
   /** True once fit has succeeded. */
   [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
-  /** Number of training rows. */
-  [[nodiscard]] Eigen::Index n_samples_fit() const { return state().X.rows(); }
+  /** Number of training rows: the live rows after add or remove. */
+  [[nodiscard]] Eigen::Index n_samples_fit() const {
+    const auto& s = state();
+    return s.dynamic ? s.dynamic->n_live() : s.X.rows();
+  }
   /** Number of features seen by fit. */
-  [[nodiscard]] Eigen::Index n_features_in() const { return state().X.cols(); }
+  [[nodiscard]] Eigen::Index n_features_in() const {
+    const auto& s = state();
+    return s.dynamic ? s.dynamic->n_features() : s.X.cols();
+  }
   /** The algorithm fit chose (never `automatic`). */
   [[nodiscard]] Algorithm fitted_algorithm() const {
     return state().tree ? Algorithm::kd_tree : Algorithm::brute;
   }
-  /** The stored training rows (row-major copy in Scalar). */
-  [[nodiscard]] const RowMatrix<Scalar>& fit_X() const { return state().X; }
+  /** The stored training rows (row-major copy in Scalar).
+   *  \throws NotFittedError before fit; InvalidArgument after add or remove (use live_rows()
+   *  and live_ids()). */
+  [[nodiscard]] const RowMatrix<Scalar>& fit_X() const {
+    const auto& s = state();
+    if (s.dynamic) {
+      detail::fail("NearestNeighbors::fit_X() is not available after add() or remove(); use "
+                   "live_rows() and live_ids()");
+    }
+    return s.X;
+  }
 
  private:
   static Params validated(const Params& p) {
@@ -404,7 +522,41 @@ class NearestNeighbors {
         params_.progress(Progress{"kneighbors", size_of(b0 + len), size_of(m), 0.0});
       }
     }
+    if (s.dynamic) {
+      Neighbors<Scalar> out;
+      s.dynamic->finalize(Q, k, indices, params_.n_threads, out.indices, out.distances);
+      return out;
+    }
     return detail::finalize_neighbors<Scalar, Metric>(s.X, Q, k, indices, params_.n_threads);
+  }
+
+  /** Hands the fitted rows and index over to a DynamicIndex (moved, not rebuilt), once. */
+  void make_dynamic(detail::NearestNeighborsState<Scalar, Metric>& s) {
+    if (s.dynamic) return;
+    s.dynamic.emplace(std::move(s.X), s.tree, std::move(s.kd), std::move(s.brute),
+                      params_.leaf_size);
+    s.X = RowMatrix<Scalar>();
+  }
+
+  /** Leave-one-out over the live rows of a dynamic index: the k + 1 nearest live rows of each
+   *  live row, less the row itself (or, when k + 1 exact duplicates with lower ids crowd it
+   *  out, the last one) - the k nearest others by (distance, id). */
+  Neighbors<Scalar> leave_one_out_dynamic(const detail::DynamicIndex<Scalar, Metric>& dyn,
+                                          int k) const {
+    auto [X, ids] = dyn.live_rows();
+    const Neighbors<Scalar> all = search(*state_, X, k + 1, false);
+    Neighbors<Scalar> out{Eigen::MatrixXi(X.rows(), k), Matrix<Scalar>(X.rows(), k)};
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      const int self = ids[static_cast<std::size_t>(i)];
+      int j = 0;
+      for (int c = 0; c <= k && j < k; ++c) {
+        if (all.indices(i, c) == self) continue;
+        out.indices(i, j) = all.indices(i, c);
+        out.distances(i, j) = all.distances(i, c);
+        ++j;
+      }
+    }
+    return out;
   }
 
   static std::size_t size_of(Eigen::Index v) { return static_cast<std::size_t>(v); }
@@ -412,7 +564,9 @@ class NearestNeighbors {
   void search_rows(const detail::NearestNeighborsState<Scalar, Metric>& s,
                    const RowMatrix<Scalar>& Q, int k, bool leave_one_out, Scalar* values,
                    int* indices, const detail::Stop& stop) const {
-    if (s.tree) {
+    if (s.dynamic) {
+      s.dynamic->search(Q, k, params_.n_threads, values, indices, stop);
+    } else if (s.tree) {
       s.kd.search(Q, k, leave_one_out, params_.n_threads, values, indices, stop);
     } else {
       s.brute.search(s.X, Q, k, leave_one_out, params_.n_threads, values, indices, {}, stop);
@@ -425,6 +579,17 @@ class NearestNeighbors {
   }
 
   friend struct dist::detail::ShardSearch;
+  friend struct detail::Serial;
+
+  /** A fitted estimator over rows `X` with ids `ids` (increasing, below next_id) searched by
+   *  a k-d tree (`tree`) or brute force, for load. */
+  void restore(RowMatrix<Scalar>&& X, std::vector<int>&& ids, int next_id, bool tree) {
+    detail::NearestNeighborsState<Scalar, Metric> s;
+    s.tree = tree;
+    s.dynamic.emplace(std::move(X), std::move(ids), next_id, s.tree, params_.leaf_size,
+                      params_.n_threads);
+    state_ = std::move(s);
+  }
 
   Params params_{};
   std::optional<detail::NearestNeighborsState<Scalar, Metric>> state_;
