@@ -23,7 +23,9 @@ using osprey::testing::require_throws_containing;
 namespace {
 
 /** A bounded integer in [0, n) from a 64-bit stream (the same on every standard library). */
-int draw(std::mt19937_64& gen, int n) { return static_cast<int>(gen() % static_cast<std::uint64_t>(n)); }
+int draw(std::mt19937_64& gen, int n) {
+  return static_cast<int>(gen() % static_cast<std::uint64_t>(n));
+}
 
 /** Rows of d features: half of the batches on a grid of quarter steps (many exact ties), the
  *  others spread uniformly; `offset` is added to every coordinate. */
@@ -47,7 +49,8 @@ struct Mirror {
   RowMatrix<S> matrix(Eigen::Index d) const {
     RowMatrix<S> X(static_cast<Eigen::Index>(rows.size()), d);
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      for (Eigen::Index j = 0; j < d; ++j) X(static_cast<Eigen::Index>(i), j) = rows[i][static_cast<std::size_t>(j)];
+      for (Eigen::Index j = 0; j < d; ++j)
+        X(static_cast<Eigen::Index>(i), j) = rows[i][static_cast<std::size_t>(j)];
     }
     return X;
   }
@@ -71,7 +74,9 @@ void run_sequence(Algorithm algorithm, double offset, std::uint64_t seed) {
   INFO("algorithm " << static_cast<int>(algorithm) << ", offset " << offset);
   constexpr Eigen::Index d = 3;
   std::mt19937_64 gen(seed);
-  const osprey::NearestNeighborsParams params{.algorithm = algorithm, .leaf_size = 2};
+  // One thread: each query is a few rows, and results do not depend on the thread count.
+  const osprey::NearestNeighborsParams params{
+      .algorithm = algorithm, .leaf_size = 2, .n_threads = 1};
   osprey::NearestNeighbors<S, Metric> nn(params);
   Mirror<S> live;
   int next = 0;
@@ -180,31 +185,35 @@ TEST_CASE("NearestNeighbors: ids continue and are never reused", "[neighbors][dy
   CHECK(loo.distances(4, 0) == 0.0);
 }
 
-TEST_CASE("NearestNeighbors: bad add and remove arguments are rejected",
-          "[neighbors][dynamic]") {
+TEST_CASE("NearestNeighbors: bad add and remove arguments are rejected", "[neighbors][dynamic]") {
   for (const Algorithm a : {Algorithm::brute, Algorithm::kd_tree}) {
     osprey::NearestNeighbors<float> nn({.algorithm = a});
     require_throws_containing<osprey::NotFittedError>([&] { nn.remove(std::vector<int>{0}); },
                                                       "NearestNeighbors");
     RowMatrix<double> X = RowMatrix<double>::Random(6, 2);
     nn.fit(X);
-    require_throws_containing<InvalidArgument>([&] { (void)nn.add(RowMatrix<double>(0, 2)); },
-                                               "X");
+    require_throws_containing<InvalidArgument>([&] { (void)nn.add(RowMatrix<double>(0, 2)); }, "X");
     RowMatrix<double> bad = RowMatrix<double>::Zero(2, 2);
     bad(1, 0) = std::numeric_limits<double>::quiet_NaN();
     require_throws_containing<InvalidArgument>([&] { (void)nn.add(bad); }, "row 1");
-    require_throws_containing<InvalidArgument>(
-        [&] { (void)nn.add(RowMatrix<double>::Zero(2, 3)); }, "3 columns");
+    require_throws_containing<InvalidArgument>([&] { (void)nn.add(RowMatrix<double>::Zero(2, 3)); },
+                                               "3 columns");
     require_throws_containing<InvalidArgument>([&] { nn.remove(std::vector<int>{6}); },
                                                "id 6 was never assigned");
     require_throws_containing<InvalidArgument>([&] { nn.remove(std::vector<int>{-1}); },
                                                "id -1 was never assigned");
-    require_throws_containing<InvalidArgument>([&] { nn.remove(std::vector<int>{2, 1, 2}); },
-                                               "id 2 is listed twice");
+    require_throws_containing<InvalidArgument>(
+        [&] {
+          nn.remove(std::vector<int>{2, 1, 2});
+        },
+        "id 2 is listed twice");
     CHECK(nn.n_samples_fit() == 6);  // nothing removed by a rejected call
     nn.remove(std::vector<int>{1});
-    require_throws_containing<InvalidArgument>([&] { nn.remove(std::vector<int>{0, 1}); },
-                                               "id 1 was already removed");
+    require_throws_containing<InvalidArgument>(
+        [&] {
+          nn.remove(std::vector<int>{0, 1});
+        },
+        "id 1 was already removed");
     CHECK(nn.n_samples_fit() == 5);
     require_throws_containing<InvalidArgument>([&] { (void)nn.fit_X(); }, "live_rows()");
     nn.remove(std::vector<int>{0, 2, 3, 4, 5});
@@ -250,7 +259,8 @@ TEMPLATE_TEST_CASE("NearestNeighbors: a model changed by add and remove round-tr
     plain.fit(more);
     std::stringstream buf2;
     osprey::save(plain, buf2);
-    const auto plain_back = osprey::load<osprey::NearestNeighbors<TestType, osprey::Manhattan>>(buf2);
+    const auto plain_back =
+        osprey::load<osprey::NearestNeighbors<TestType, osprey::Manhattan>>(buf2);
     CHECK(plain_back.fit_X() == plain.fit_X());
   }
 }

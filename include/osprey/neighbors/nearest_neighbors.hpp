@@ -364,7 +364,8 @@ class NearestNeighbors {
   /** The ids of live_rows(), increasing. \throws NotFittedError before fit. */
   [[nodiscard]] Eigen::VectorXi live_ids() const {
     const auto& s = state();
-    if (!s.dynamic) return Eigen::VectorXi::LinSpaced(s.X.rows(), 0, static_cast<int>(s.X.rows()) - 1);
+    if (!s.dynamic)
+      return Eigen::VectorXi::LinSpaced(s.X.rows(), 0, static_cast<int>(s.X.rows()) - 1);
     const auto ids = s.dynamic->live_rows().second;
     return Eigen::Map<const Eigen::VectorXi>(ids.data(), static_cast<Eigen::Index>(ids.size()));
   }
@@ -469,8 +470,9 @@ class NearestNeighbors {
   [[nodiscard]] const RowMatrix<Scalar>& fit_X() const {
     const auto& s = state();
     if (s.dynamic) {
-      detail::fail("NearestNeighbors::fit_X() is not available after add() or remove(); use "
-                   "live_rows() and live_ids()");
+      detail::fail(
+          "NearestNeighbors::fit_X() is not available after add() or remove(); use "
+          "live_rows() and live_ids()");
     }
     return s.X;
   }

@@ -77,11 +77,11 @@ struct Serial::Io<NearestNeighbors<S, M>> {
     if (X.rows() == 0) fail("NearestNeighbors has no live rows to save (every row was removed)");
     write_search(w, p.n_neighbors, p.algorithm, p.leaf_size, X);
     const Eigen::VectorXi ids = m.live_ids();
-    const bool plain = m.next_id() == static_cast<int>(X.rows()) &&
-                       (ids.array() == Eigen::VectorXi::LinSpaced(ids.size(), 0,
-                                                                  static_cast<int>(ids.size()) - 1)
-                                           .array())
-                           .all();
+    const bool plain =
+        m.next_id() == static_cast<int>(X.rows()) &&
+        (ids.array() ==
+         Eigen::VectorXi::LinSpaced(ids.size(), 0, static_cast<int>(ids.size()) - 1).array())
+            .all();
     w.u8(plain ? 0 : 1);
     if (plain) return;
     write_values<std::int32_t>(w, ids);

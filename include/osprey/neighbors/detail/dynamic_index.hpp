@@ -81,8 +81,8 @@ class DynamicIndex {
 
   /** Takes over a static index: the rows `X` of a fit (ids 0..n-1) and the structure built on
    *  them (moved, not rebuilt). */
-  DynamicIndex(RowMatrix<S>&& X, bool tree, KdTree<S, Metric>&& kd,
-               BruteIndex<S, Metric>&& brute, int leaf_size)
+  DynamicIndex(RowMatrix<S>&& X, bool tree, KdTree<S, Metric>&& kd, BruteIndex<S, Metric>&& brute,
+               int leaf_size)
       : tree_(tree), leaf_size_(leaf_size), d_(X.cols()) {
     Segment seg;
     seg.tree = tree;
@@ -197,8 +197,7 @@ class DynamicIndex {
     const Eigen::Index m = Q.rows();
     if (!tree_) {
       const Segment& seg = segments_.front();
-      seg.brute.search(seg.X, Q, k, false, n_threads, values, indices, {}, stop,
-                       seg.dead_mask());
+      seg.brute.search(seg.X, Q, k, false, n_threads, values, indices, {}, stop, seg.dead_mask());
       const auto total = static_cast<std::size_t>(m) * static_cast<std::size_t>(k);
       for (std::size_t i = 0; i < total; ++i) {
         indices[i] = seg.ids[static_cast<std::size_t>(indices[i])];
@@ -280,7 +279,8 @@ class DynamicIndex {
  private:
   /** Searches the tree segments, largest first (the bound it leaves prunes the others). */
   void search_tree_segments(const S* q, kernels::TopK<S>& top) const {
-    for (const Segment& seg : segments_) seg.kd.search_into(q, top, seg.dead_mask(), seg.ids.data());
+    for (const Segment& seg : segments_)
+      seg.kd.search_into(q, top, seg.dead_mask(), seg.ids.data());
   }
 
   /** (segment, local row) of id `id`, or (-1, -1) when no segment holds it. */
