@@ -20,7 +20,8 @@ using osprey::InvalidArgument;
 using osprey::RowMatrix;
 using osprey::testing::require_throws_containing;
 
-namespace {
+// A named namespace: the unity build puts this file in one translation unit with others.
+namespace neighbors_dynamic_test {
 
 /** A bounded integer in [0, n) from a 64-bit stream (the same on every standard library). */
 int draw(std::mt19937_64& gen, int n) {
@@ -132,7 +133,10 @@ void run_sequence(Algorithm algorithm, double offset, std::uint64_t seed) {
   INFO("live rows at the end " << live.ids.size());
 }
 
-}  // namespace
+}  // namespace neighbors_dynamic_test
+
+using neighbors_dynamic_test::draw_rows;
+using neighbors_dynamic_test::run_sequence;
 
 TEMPLATE_TEST_CASE("NearestNeighbors: add and remove equal a rebuilt index", "[neighbors][dynamic]",
                    float, double) {
