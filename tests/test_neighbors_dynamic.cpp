@@ -268,3 +268,39 @@ TEMPLATE_TEST_CASE("NearestNeighbors: a model changed by add and remove round-tr
     CHECK(plain_back.fit_X() == plain.fit_X());
   }
 }
+
+TEST_CASE("NearestNeighbors: a format version 3 file loads as a fitted model",
+          "[neighbors][dynamic][serialize]") {
+  // The version-3 payload is the version-4 one of an unchanged model without its last byte
+  // (the u8 0 of "ids are the positions"): rewrite a saved file so.
+  std::mt19937_64 gen(9);
+  osprey::NearestNeighbors<double> nn({.n_neighbors = 4, .leaf_size = 5});
+  nn.fit(draw_rows<double>(gen, 40, 2, 0.0));
+  std::stringstream out;
+  osprey::save(nn, out);
+  std::string file = out.str();
+  REQUIRE(file[file.size() - 9] == 0);  // the flag, just before the checksum
+  file.resize(file.size() - 9);
+  file[8] = 3;  // format version (little-endian u32)
+  const auto tag_length = static_cast<std::size_t>(static_cast<unsigned char>(file[17]));
+  const std::size_t length_at = 18 + tag_length;
+  std::uint64_t length = 0;  // the payload length, a little-endian u64, one byte shorter
+  for (int b = 7; b >= 0; --b) {
+    length =
+        (length << 8) | static_cast<unsigned char>(file[length_at + static_cast<std::size_t>(b)]);
+  }
+  --length;
+  for (std::size_t b = 0; b < 8; ++b)
+    file[length_at + b] = static_cast<char>((length >> (8 * b)) & 0xFF);
+  std::uint64_t sum = osprey::detail::fnv1a64(file);
+  for (int b = 0; b < 8; ++b) {
+    file.push_back(static_cast<char>(sum & 0xFF));
+    sum >>= 8;
+  }
+  std::stringstream in(file);
+  const auto back = osprey::load<osprey::NearestNeighbors<double>>(in);
+  CHECK(back.fit_X() == nn.fit_X());
+  CHECK(back.params().n_neighbors == 4);
+  const RowMatrix<double> Q = draw_rows<double>(gen, 5, 2, 0.0);
+  CHECK(back.kneighbors(Q).indices == nn.kneighbors(Q).indices);
+}
