@@ -334,11 +334,13 @@ class NearestNeighbors {
       std::vector<int> sorted(ids.begin(), ids.end());
       std::sort(sorted.begin(), sorted.end());
       for (std::size_t i = 1; i < sorted.size(); ++i) {
-        if (sorted[i] == sorted[i - 1]) detail::fail("remove: id ", sorted[i], " is listed twice");
+        if (sorted[i] == sorted[i - 1])
+          detail::fail("NearestNeighbors::remove: id ", sorted[i], " is listed twice");
       }
       for (const int id : ids) {
         if (id < 0 || id >= n) {
-          detail::fail("remove: id ", id, " was never assigned (ids are 0 to ", n - 1, ")");
+          detail::fail("NearestNeighbors::remove: id ", id, " was never assigned (ids are 0 to ",
+                       n - 1, ")");
         }
       }
     }

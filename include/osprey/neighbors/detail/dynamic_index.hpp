@@ -154,15 +154,17 @@ class DynamicIndex {
     std::vector<int> sorted(ids.begin(), ids.end());
     std::sort(sorted.begin(), sorted.end());
     for (std::size_t i = 1; i < sorted.size(); ++i) {
-      if (sorted[i] == sorted[i - 1]) fail("remove: id ", sorted[i], " is listed twice");
+      if (sorted[i] == sorted[i - 1])
+        fail("NearestNeighbors::remove: id ", sorted[i], " is listed twice");
     }
     for (const int id : ids) {
       if (id < 0 || id >= next_id_) {
-        fail("remove: id ", id, " was never assigned (ids are 0 to ", next_id_ - 1, ")");
+        fail("NearestNeighbors::remove: id ", id, " was never assigned (ids are 0 to ",
+             next_id_ - 1, ")");
       }
       const auto [s, r] = locate(id);
       if (s < 0 || segments_[static_cast<std::size_t>(s)].dead[static_cast<std::size_t>(r)]) {
-        fail("remove: id ", id, " was already removed");
+        fail("NearestNeighbors::remove: id ", id, " was already removed");
       }
     }
     for (const int id : ids) {
