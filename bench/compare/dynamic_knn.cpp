@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
     Cloud cloud;
     cloud.append(X);
     t0 = std::chrono::steady_clock::now();
-    Static nstat(3, cloud, nanoflann::KDTreeSingleIndexAdaptorParams(static_cast<std::size_t>(leaf)));
+    Static nstat(3, cloud,
+                 nanoflann::KDTreeSingleIndexAdaptorParams(static_cast<std::size_t>(leaf)));
     const double nstat_build = since(t0);
     t0 = std::chrono::steady_clock::now();
     nano_query(nstat, Q, kk, threads);
@@ -135,7 +136,8 @@ int main(int argc, char** argv) {
 
     Cloud grow;
     grow.values.reserve(static_cast<std::size_t>(X.size()));
-    Dynamic ndyn(3, grow, nanoflann::KDTreeSingleIndexAdaptorParams(static_cast<std::size_t>(leaf)));
+    Dynamic ndyn(3, grow,
+                 nanoflann::KDTreeSingleIndexAdaptorParams(static_cast<std::size_t>(leaf)));
     t0 = std::chrono::steady_clock::now();
     for (Eigen::Index b = 0; b < n; b += batch) {
       const Eigen::Index m = std::min(batch, n - b);
@@ -223,7 +225,8 @@ int main(int argc, char** argv) {
 
     Cloud grow;
     grow.values.reserve(static_cast<std::size_t>((start + rounds * batch) * 3));
-    Dynamic ndyn(3, grow, nanoflann::KDTreeSingleIndexAdaptorParams(static_cast<std::size_t>(leaf)));
+    Dynamic ndyn(3, grow,
+                 nanoflann::KDTreeSingleIndexAdaptorParams(static_cast<std::size_t>(leaf)));
     live.clear();
     t0 = std::chrono::steady_clock::now();
     grow.append(X.topRows(start));
@@ -233,7 +236,8 @@ int main(int argc, char** argv) {
     for (int r = 0; r < rounds; ++r) {
       const auto rz = static_cast<std::size_t>(r);
       grow.append(adds[rz]);
-      ndyn.addPoints(static_cast<std::uint32_t>(next), static_cast<std::uint32_t>(next + batch - 1));
+      ndyn.addPoints(static_cast<std::uint32_t>(next),
+                     static_cast<std::uint32_t>(next + batch - 1));
       for (Eigen::Index i = 0; i < batch; ++i) live.push_back(next++);
       for (const auto d : picks[rz]) ndyn.removePoint(static_cast<std::size_t>(take(live, d)));
       nano_query(ndyn, qs[rz], kk, threads);
