@@ -187,10 +187,11 @@ OSPREY_ALWAYS_INLINE simd_t<S> chunk_min(const S* values, const S* offsets) noex
 }
 
 /** Offers `values[i] (+ offsets[i])` for i in [0, n) with indices `base + i` (increasing),
- *  skipping index `skip` (-1: none) and the indices marked in `dead` (nullptr: none; read only
- *  for values that beat the threshold, so the mask costs nothing in the hot loop). A chunk of 4
- * SIMD vectors is first reduced to its minimum and rejected at once unless it beats the threshold;
- * since indices increase, an equal value never displaces a held one, so `<` is exact. */
+ *  skipping index `skip` (-1: none). A chunk of 4 SIMD vectors is first reduced to its minimum
+ *  and rejected at once unless it beats the threshold; since indices increase, an equal value
+ *  never displaces a held one, so `<` is exact. Indices marked in `dead` (nullptr: none) are
+ *  skipped too; the mask is read only for values that beat the threshold, so it costs nothing
+ *  in the hot loop. */
 template <class S, bool Offsets>
 void scan_values(const S* values, const S* offsets, Eigen::Index n, int base, int skip,
                  TopK<S>& top, const std::uint8_t* dead = nullptr) noexcept {
