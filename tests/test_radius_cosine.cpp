@@ -165,8 +165,8 @@ TEMPLATE_TEST_CASE("Radius queries equal a naive search on ragged sizes", "[neig
     for (Eigen::Index j = 0; j < X.rows(); ++j)
       d0.push_back(TestType::distance(Q.row(0), X.row(j)));
     std::sort(d0.begin(), d0.end());
-    const std::size_t at = d0.size() / 30;
-    const double r = at + 1 < d0.size() ? 0.5 * (d0[at] + d0[at + 1]) : d0[at] + 1.0;
+    const std::size_t cut = d0.size() / 30;
+    const double r = cut + 1 < d0.size() ? 0.5 * (d0[cut] + d0[cut + 1]) : d0[cut] + 1.0;
     const auto want = naive_radius<TestType>(X, Q, r);
     for (const Algorithm a : {Algorithm::brute, Algorithm::kd_tree}) {
       for (const int threads : {1, 2, 3}) {
@@ -260,6 +260,13 @@ TEST_CASE("Cosine is invariant to the scale of each row", "[neighbors][cosine]")
     CHECK(((got3.distances - want.distances).array().abs() <= 1e-14).all());
   }
 }
+
+// A growing index keeps its rows as given; Cosine keeps two copies, so it has no add or remove
+// (HnswIndex<float, Cosine> grows instead).
+static_assert(requires(osprey::NearestNeighbors<double> n, Matrix<double> X) { n.add(X); });
+static_assert(!requires(osprey::NearestNeighbors<double, osprey::Cosine> n, Matrix<double> X) {
+  n.add(X);
+});
 
 TEST_CASE("Cosine and radius queries reject bad input", "[neighbors][radius][cosine]") {
   Matrix<double> X = random_matrix(50, 3, 1);

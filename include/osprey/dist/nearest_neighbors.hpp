@@ -84,8 +84,8 @@ struct ShardSearch {
     std::vector<int> rows(size);
     const ::osprey::detail::Stop stop{&nn.params_.cancellation, "dist::NearestNeighbors"};
     if constexpr (::osprey::detail::normalizes_rows<M>) {
-      nn.search_rows(s, nn.unit_rows(Q, "dist::NearestNeighbors"), k, false, keys.data(),
-                     rows.data(), stop);
+      nn.search_rows(s, ::osprey::detail::unit_rows(Q, "dist::NearestNeighbors"), k, false,
+                     keys.data(), rows.data(), stop);
     } else {
       nn.search_rows(s, Q, k, false, keys.data(), rows.data(), stop);
     }

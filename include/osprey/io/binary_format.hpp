@@ -245,8 +245,9 @@ inline constexpr char kModelMagic[8] = {'O', 'S', 'P', 'R', 'E', 'Y', 'M', 'D'};
  *  Version 2 (osprey 0.4): the scalers store n_samples_seen as an f64 weight sum and the kNN
  *  estimators their sample weights. Version 3: IsolationForest stores its extension_level and,
  *  for an Extended Isolation Forest, the hyperplane trees; StandardScaler the low part of its
- *  running mean (docs/model-format.md). */
-inline constexpr std::uint32_t kModelFormatVersion = 3;
+ *  running mean. Version 4: NearestNeighbors stores its rows' ids after add or remove
+ *  (docs/model-format.md). */
+inline constexpr std::uint32_t kModelFormatVersion = 4;
 /** The byte-order marker: written as a little-endian u32, so the file reads 04 03 02 01. */
 inline constexpr std::uint32_t kByteOrderMarker = 0x01020304U;
 /** The longest type tag a file may carry. */

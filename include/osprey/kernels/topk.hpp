@@ -181,13 +181,20 @@ OSPREY_ALWAYS_INLINE simd_t<S> chunk_min(const S* values, const S* offsets) noex
   return m;
 }
 
+/** True when `dead` (a removed-row mask; nullptr: none) marks index `idx`. */
+[[nodiscard]] OSPREY_ALWAYS_INLINE bool is_dead(const std::uint8_t* dead, int idx) noexcept {
+  return dead != nullptr && dead[idx] != 0;
+}
+
 /** Offers `values[i] (+ offsets[i])` for i in [0, n) with indices `base + i` (increasing),
  *  skipping index `skip` (-1: none). A chunk of 4 SIMD vectors is first reduced to its minimum
  *  and rejected at once unless it beats the threshold; since indices increase, an equal value
- *  never displaces a held one, so `<` is exact. */
+ *  never displaces a held one, so `<` is exact. Indices marked in `dead` (nullptr: none) are
+ *  skipped too; the mask is read only for values that beat the threshold, so it costs nothing
+ *  in the hot loop. */
 template <class S, bool Offsets>
 void scan_values(const S* values, const S* offsets, Eigen::Index n, int base, int skip,
-                 TopK<S>& top) noexcept {
+                 TopK<S>& top, const std::uint8_t* dead = nullptr) noexcept {
   using V = simd_t<S>;
   constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
   constexpr Eigen::Index chunk = 4 * L;
@@ -199,20 +206,21 @@ void scan_values(const S* values, const S* offsets, Eigen::Index n, int base, in
     for (Eigen::Index j = i; j < i + chunk; ++j) {
       const int idx = base + static_cast<int>(j);
       const S value = Offsets ? values[j] + offsets[j] : values[j];
-      if (value < top.threshold() && idx != skip) top.push(value, idx);
+      if (value < top.threshold() && idx != skip && !is_dead(dead, idx)) top.push(value, idx);
     }
   }
   for (; i < n; ++i) {
     const int idx = base + static_cast<int>(i);
     const S value = Offsets ? values[i] + offsets[i] : values[i];
-    if (value < top.threshold() && idx != skip) top.push(value, idx);
+    if (value < top.threshold() && idx != skip && !is_dead(dead, idx)) top.push(value, idx);
   }
 }
 
 /** Offers `values[0..n)` with indices `base + i`; see scan_values. */
 template <class S>
-void scan_block(const S* values, Eigen::Index n, int base, int skip, TopK<S>& top) noexcept {
-  scan_values<S, false>(values, nullptr, n, base, skip, top);
+void scan_block(const S* values, Eigen::Index n, int base, int skip, TopK<S>& top,
+                const std::uint8_t* dead = nullptr) noexcept {
+  scan_values<S, false>(values, nullptr, n, base, skip, top, dead);
 }
 
 /** Offers `values[i] + offsets[i]` (the |x|^2 term of the Euclidean norm expansion, summed on
@@ -227,17 +235,18 @@ void scan_block_plus(const S* values, const S* offsets, Eigen::Index n, int base
  *  `values[i]` is an estimate within `E` of row i's exact value `exact(base + i)`: a row is
  *  recomputed with `exact` and offered only when its estimate is <= the k-th held value + E, so
  *  every row the exact rule keeps is offered, with its exact value. Chunks of 4 SIMD vectors are
- *  rejected at once when their minimum is above the bound. */
+ *  rejected at once when their minimum is above the bound. Indices marked in `dead` (nullptr:
+ *  none) are skipped as `skip` is. */
 template <class S, class Exact>
 void scan_block_checked(const S* values, Eigen::Index n, int base, int skip, double E, TopK<S>& top,
-                        Exact&& exact) {
+                        Exact&& exact, const std::uint8_t* dead = nullptr) {
   using V = simd_t<S>;
   constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
   constexpr Eigen::Index chunk = 4 * L;
   S bound = round_up<S>(static_cast<double>(top.threshold()) + E);
   const auto offer = [&](Eigen::Index j) {
     const int idx = base + static_cast<int>(j);
-    if (values[j] <= bound && idx != skip) {
+    if (values[j] <= bound && idx != skip && !is_dead(dead, idx)) {
       top.push(exact(idx), idx);
       bound = round_up<S>(static_cast<double>(top.threshold()) + E);
     }
@@ -264,11 +273,12 @@ template <class S>
  *  no tile of estimates is written and read back). `bound` is checked_bound(top, E), kept by
  *  the caller across calls and updated here after each insertion. A SIMD vector of estimates
  *  is tested against the bound at once; values in a vector that passes are then decided one by
- *  one on the stored values, as scan_block_checked decides them. */
+ *  one on the stored values, as scan_block_checked decides them (skipping `dead` indices too). */
 template <class S, class Exact>
 OSPREY_ALWAYS_INLINE void scan_estimates_checked(const S* dots, const S* norms, S qn, S alpha,
                                                  Eigen::Index n, int base, int skip, double E,
-                                                 S& bound, TopK<S>& top, Exact&& exact) {
+                                                 S& bound, TopK<S>& top, Exact&& exact,
+                                                 const std::uint8_t* dead = nullptr) {
   using V = simd_t<S>;
   constexpr auto L = static_cast<Eigen::Index>(sizeof(V) / sizeof(S));
   alignas(sizeof(V)) S est[static_cast<std::size_t>(L)];
@@ -287,7 +297,7 @@ OSPREY_ALWAYS_INLINE void scan_estimates_checked(const S* dots, const S* norms, 
     }
     for (Eigen::Index r = 0; r < m; ++r) {
       const int idx = base + static_cast<int>(i + r);
-      if (est[r] <= bound && idx != skip) {
+      if (est[r] <= bound && idx != skip && !is_dead(dead, idx)) {
         top.push(exact(idx), idx);
         bound = checked_bound(top, E);
       }

@@ -304,6 +304,15 @@ void normalize_rows(RowMatrix<S>& X, const char* who, const char* what) {
   }
 }
 
+/** A copy of the queries `Q` with their rows normalised (normalize_rows; `who` names the caller
+ *  in the error for a zero row). */
+template <class S>
+[[nodiscard]] RowMatrix<S> unit_rows(const RowMatrix<S>& Q, const char* who) {
+  RowMatrix<S> unit = Q;
+  normalize_rows(unit, who, "X");
+  return unit;
+}
+
 }  // namespace detail
 
 namespace detail {

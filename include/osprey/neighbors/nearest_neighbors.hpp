@@ -20,6 +20,8 @@
 #include "../core/types.hpp"
 #include "../core/validation.hpp"
 #include "detail/brute_index.hpp"
+#include "detail/dynamic_index.hpp"
+#include "detail/exact_search.hpp"
 #include "detail/kd_tree.hpp"
 #include "metrics.hpp"
 #include "results.hpp"
@@ -74,47 +76,6 @@ namespace detail {
   }
 }
 
-template <class S, class Metric>
-struct NearestNeighborsState {
-  RowMatrix<S> X;    ///< the rows searched (normalised to unit length for Cosine)
-  RowMatrix<S> raw;  ///< the rows as given, kept only when X is normalised (Cosine)
-  bool tree = false;
-  BruteIndex<S, Metric> brute;
-  KdTree<S, Metric> kd;
-};
-
-/** Throws unless an input of `rows` x `cols` is one row (a row or column vector). */
-inline void check_one_row(Eigen::Index rows, Eigen::Index cols, const char* who) {
-  if (rows != 1 && cols != 1) {
-    fail(who, " takes one row (got ", rows, " rows x ", cols, " columns)");
-  }
-}
-
-/** Recomputes the true distances of the selected neighbours (exact, whatever the selection
- *  kernel) between the rows of `Q` and `X` as given (not normalised) and sorts each row by
- *  (distance, index). */
-template <class S, class Metric>
-Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, int k,
-                                const std::vector<int>& raw, int n_threads) {
-  const Eigen::Index m = Q.rows();
-  Neighbors<S> out{Eigen::MatrixXi(m, k), Matrix<S>(m, k)};
-  parallel_for_ranges(m, Eigen::Index{256}, n_threads, [&](Eigen::Index lo, Eigen::Index hi) {
-    std::vector<std::pair<S, int>> row(static_cast<std::size_t>(k));  // one per range
-    for (Eigen::Index i = lo; i < hi; ++i) {
-      for (int j = 0; j < k; ++j) {
-        const int idx = raw[static_cast<std::size_t>(i * k + j)];
-        row[static_cast<std::size_t>(j)] = {Metric::distance(Q.row(i), X.row(idx)), idx};
-      }
-      std::sort(row.begin(), row.end());
-      for (int j = 0; j < k; ++j) {
-        out.distances(i, j) = row[static_cast<std::size_t>(j)].first;
-        out.indices(i, j) = row[static_cast<std::size_t>(j)].second;
-      }
-    }
-  });
-  return out;
-}
-
 }  // namespace detail
 
 /** Exact k-nearest-neighbour search under a metric policy.
@@ -138,6 +99,19 @@ Neighbors<S> finalize_neighbors(const RowMatrix<S>& X, const RowMatrix<S>& Q, in
  *  Complexity: brute O(m n d) per query batch; kd-tree build O(n log n), query ~O(log n) in low
  *  dimension. Thread safety: const methods may run concurrently; each query is processed
  *  independently, so results are identical on any thread count.
+ *
+ *  Adding and removing rows: `add(X)` appends rows and returns the id of the first; ids continue
+ *  from the largest ever assigned (fit's rows are ids 0..n-1; ids are never reused). `remove(ids)`
+ *  removes live rows by id. Afterwards kneighbors and kneighbors_one return ids as indices and
+ *  equal, indices and distances, a NearestNeighbors fitted on the live rows in increasing id
+ *  order with its indices mapped to ids (exact; ties by lower id); n_samples_fit() counts the
+ *  live rows, live_rows() / live_ids() give them, and fit_X() throws. The leave-one-out search
+ *  treats the live rows, in increasing id order, as the training set. Brute force appends in
+ *  place (O(m d) per row batch, on the existing centre) and marks removed rows, compacting once
+ *  more than a quarter of the stored rows are removed; the k-d tree keeps O(log n) static trees
+ *  by the logarithmic method (Bentley & Saxe 1980), rebuilding one once more than half of its
+ *  rows are removed (detail/dynamic_index.hpp). add and remove are writers: they must not run
+ *  concurrently with any other call.
  */
 template <class ScalarT = double, class Metric = Euclidean>
 class NearestNeighbors {
@@ -202,6 +176,90 @@ class NearestNeighbors {
     return *this;
   }
 
+  /** Appends the rows of `X`, with ids next_id(), next_id() + 1, ...; before fit, fit(X). The
+   *  new rows are searched like the others at once; see the class comment.
+   *  \returns the id of the first new row (0 before fit).
+   *  \throws InvalidArgument as fit, if X has another number of features than the index, or
+   *  if the ids would pass 2^31 - 1; Cancelled once params().cancellation is cancelled (the
+   *  estimator is then unchanged, except that a fitted index may have become dynamic). */
+  template <class Derived>
+  int add(const Eigen::MatrixBase<Derived>& X) requires(!detail::normalizes_rows<Metric>) {
+    if (!state_) {
+      fit(X);
+      return 0;
+    }
+    const detail::Stop stop{&params_.cancellation, "NearestNeighbors::add"};
+    stop.check();
+    auto& s = *state_;
+    detail::check_n_features("NearestNeighbors", n_features_in(), X.cols());
+    detail::check_matrix_as<Scalar>(X, "X");
+    detail::check_distance_range<Metric, Scalar>(X, X.cols(), "NearestNeighbors::add", "X");
+    const int first = next_id();
+    if (X.rows() > Eigen::Index(std::numeric_limits<int>::max()) - first) {
+      detail::fail("X has ", X.rows(), " rows; NearestNeighbors ids stop at 2^31 - 1 (next id ",
+                   first, ")");
+    }
+    RowMatrix<Scalar> Xs;
+    detail::assign_polled(Xs, X, stop);
+    make_dynamic(s);
+    s.dynamic->add(Xs, params_.n_threads, stop);
+    return first;
+  }
+
+  /** Removes the live rows with the given ids (an empty list changes nothing). Pass a
+   *  `std::vector<int>` or `{v.data(), size}` of an `Eigen::VectorXi`.
+   *  \returns `*this`.
+   *  \throws NotFittedError before fit; InvalidArgument naming an id that was never assigned,
+   *  was already removed or is listed twice (the index is then unchanged). Removing every row
+   *  is allowed: kneighbors then throws (k > n_samples_fit() = 0) until rows are added. */
+  NearestNeighbors& remove(std::span<const int> ids) requires(!detail::normalizes_rows<Metric>) {
+    detail::check_fitted(state_.has_value(), "NearestNeighbors");
+    auto& s = *state_;
+    if (ids.empty()) return *this;
+    if (!s.dynamic) {
+      // Validate against the static index before taking it over.
+      const int n = static_cast<int>(s.X.rows());
+      std::vector<int> sorted(ids.begin(), ids.end());
+      std::sort(sorted.begin(), sorted.end());
+      for (std::size_t i = 1; i < sorted.size(); ++i) {
+        if (sorted[i] == sorted[i - 1])
+          detail::fail("NearestNeighbors::remove: id ", sorted[i], " is listed twice");
+      }
+      for (const int id : ids) {
+        if (id < 0 || id >= n) {
+          detail::fail("NearestNeighbors::remove: id ", id, " was never assigned (ids are 0 to ",
+                       n - 1, ")");
+        }
+      }
+    }
+    make_dynamic(s);
+    s.dynamic->remove(ids, params_.n_threads);
+    return *this;
+  }
+
+  /** The id the next added row gets: one above the largest id ever assigned.
+   *  \throws NotFittedError before fit. */
+  [[nodiscard]] int next_id() const {
+    const auto& s = state();
+    return s.dynamic ? s.dynamic->next_id() : static_cast<int>(s.X.rows());
+  }
+
+  /** The live rows in increasing id order (the fitted rows until add or remove is called).
+   *  \throws NotFittedError before fit. */
+  [[nodiscard]] RowMatrix<Scalar> live_rows() const {
+    const auto& s = state();
+    return s.dynamic ? s.dynamic->live_rows().first : distance_rows(s);
+  }
+
+  /** The ids of live_rows(), increasing. \throws NotFittedError before fit. */
+  [[nodiscard]] Eigen::VectorXi live_ids() const {
+    const auto& s = state();
+    if (!s.dynamic)
+      return Eigen::VectorXi::LinSpaced(s.X.rows(), 0, static_cast<int>(s.X.rows()) - 1);
+    const auto ids = s.dynamic->live_rows().second;
+    return Eigen::Map<const Eigen::VectorXi>(ids.data(), static_cast<Eigen::Index>(ids.size()));
+  }
+
   /** The `k` nearest training rows of every row of `Q`.
    *  \throws NotFittedError before fit; InvalidArgument if k < 1, k > n_samples_fit(), Q is
    *  empty, has a non-finite value or a different number of features; Cancelled once
@@ -209,13 +267,13 @@ class NearestNeighbors {
   template <class Derived>
   [[nodiscard]] Neighbors<Scalar> kneighbors(const Eigen::MatrixBase<Derived>& Q, int k) const {
     const auto& s = state();
-    detail::check_n_features("NearestNeighbors", s.X.cols(), Q.cols());
+    detail::check_n_features("NearestNeighbors", n_features_in(), Q.cols());
     detail::check_matrix_as<Scalar>(Q, "X");
     detail::check_distance_range<Metric, Scalar>(Q, Q.cols(), "NearestNeighbors::kneighbors", "X");
-    check_k(k, s.X.rows(), false);
+    check_k(k, n_samples_fit(), false);
     const RowMatrix<Scalar> Qs = Q.template cast<Scalar>();
     if constexpr (detail::normalizes_rows<Metric>) {
-      return search(s, unit_rows(Qs, "NearestNeighbors::kneighbors"), k, false, Qs);
+      return search(s, detail::unit_rows(Qs, "NearestNeighbors::kneighbors"), k, false, Qs);
     } else {
       return search(s, Qs, k, false, Qs);
     }
@@ -231,12 +289,12 @@ class NearestNeighbors {
                       QueryWorkspace<Scalar>& ws) const {
     const auto& s = state();
     detail::check_one_row(x.rows(), x.cols(), "NearestNeighbors::kneighbors_one");
-    detail::check_n_features("NearestNeighbors", s.X.cols(), x.size());
+    detail::check_n_features("NearestNeighbors", n_features_in(), x.size());
     detail::check_finite_as<Scalar>(x, "x");
-    detail::check_distance_range<Metric, Scalar>(x, s.X.cols(), "NearestNeighbors::kneighbors_one",
-                                                 "x");
-    check_k(k, s.X.rows(), false);
-    const Eigen::Index d = s.X.cols();
+    detail::check_distance_range<Metric, Scalar>(x, n_features_in(),
+                                                 "NearestNeighbors::kneighbors_one", "x");
+    check_k(k, n_samples_fit(), false);
+    const Eigen::Index d = n_features_in();
     ws.reserve(d, k, s.tree ? 0 : detail::BruteIndex<Scalar, Metric>::one_query_buffer(d));
     for (Eigen::Index j = 0; j < d; ++j) {
       ws.query_(0, j) = static_cast<Scalar>(x.rows() == 1 ? x.coeff(0, j) : x.coeff(j, 0));
@@ -252,7 +310,9 @@ class NearestNeighbors {
       ws.unit_.row(0) = ws.query_.row(0) / norm;
       q = ws.unit_.data();
     }
-    if (s.tree) {
+    if (s.dynamic) {
+      s.dynamic->search_one(q, k, ws.values_.data(), ws.indices_.data(), ws.buffer_.data());
+    } else if (s.tree) {
       s.kd.search_one(q, k, ws.values_.data(), ws.indices_.data());
     } else {
       s.brute.search_one(s.X, q, k, ws.values_.data(), ws.indices_.data(), ws.buffer_.data());
@@ -261,7 +321,9 @@ class NearestNeighbors {
     const auto kk = static_cast<std::size_t>(k);
     for (std::size_t j = 0; j < kk; ++j) {
       const int idx = ws.indices_[j];
-      ws.pairs_[j] = {Metric::distance(ws.query_.row(0), distance_rows(s).row(idx)), idx};
+      ws.pairs_[j] = {s.dynamic ? s.dynamic->distance_to(ws.query_.row(0), idx)
+                                : Metric::distance(ws.query_.row(0), distance_rows(s).row(idx)),
+                      idx};
     }
     std::sort(ws.pairs_.begin(), ws.pairs_.begin() + static_cast<std::ptrdiff_t>(kk));
     for (std::size_t j = 0; j < kk; ++j) {
@@ -282,7 +344,8 @@ class NearestNeighbors {
    *  \throws NotFittedError before fit; InvalidArgument if k < 1 or k > n_samples_fit() - 1. */
   [[nodiscard]] Neighbors<Scalar> kneighbors(int k) const {
     const auto& s = state();
-    check_k(k, s.X.rows(), true);
+    check_k(k, n_samples_fit(), true);
+    if (s.dynamic) return leave_one_out_dynamic(*s.dynamic, k);
     return search(s, s.X, k, true, distance_rows(s));
   }
 
@@ -291,17 +354,33 @@ class NearestNeighbors {
 
   /** True once fit has succeeded. */
   [[nodiscard]] bool is_fitted() const noexcept { return state_.has_value(); }
-  /** Number of training rows. */
-  [[nodiscard]] Eigen::Index n_samples_fit() const { return state().X.rows(); }
+  /** Number of training rows: the live rows after add or remove. */
+  [[nodiscard]] Eigen::Index n_samples_fit() const {
+    const auto& s = state();
+    return s.dynamic ? s.dynamic->n_live() : s.X.rows();
+  }
   /** Number of features seen by fit. */
-  [[nodiscard]] Eigen::Index n_features_in() const { return state().X.cols(); }
+  [[nodiscard]] Eigen::Index n_features_in() const {
+    const auto& s = state();
+    return s.dynamic ? s.dynamic->n_features() : s.X.cols();
+  }
   /** The algorithm fit chose (never `automatic`). */
   [[nodiscard]] Algorithm fitted_algorithm() const {
     return state().tree ? Algorithm::kd_tree : Algorithm::brute;
   }
   /** The stored training rows as given to fit (row-major copy in Scalar; for Cosine the
-   *  searches run on a second, normalised copy). */
-  [[nodiscard]] const RowMatrix<Scalar>& fit_X() const { return distance_rows(state()); }
+   *  searches run on a second, normalised copy).
+   *  \throws NotFittedError before fit; InvalidArgument after add or remove (use live_rows()
+   *  and live_ids()). */
+  [[nodiscard]] const RowMatrix<Scalar>& fit_X() const {
+    const auto& s = state();
+    if (s.dynamic) {
+      detail::fail(
+          "NearestNeighbors::fit_X() is not available after add() or remove(); use "
+          "live_rows() and live_ids()");
+    }
+    return distance_rows(s);
+  }
 
   /** Every training row within distance `radius` of each row of `Q` (distance <= radius, as
    *  scikit-learn's `radius_neighbors`), sorted by distance (ties by lower index), in CSR form.
@@ -318,10 +397,10 @@ class NearestNeighbors {
     const auto& s = state();
     const RowMatrix<Scalar> Qs = radius_queries(s, Q, radius, "NearestNeighbors::radius_neighbors");
     if constexpr (detail::normalizes_rows<Metric>) {
-      return radius_search(s, unit_rows(Qs, "NearestNeighbors::radius_neighbors"), Qs, radius,
-                           false);
+      return radius_search(s, detail::unit_rows(Qs, "NearestNeighbors::radius_neighbors"), Qs,
+                           radius);
     } else {
-      return radius_search(s, Qs, Qs, radius, false);
+      return radius_search(s, Qs, Qs, radius);
     }
   }
 
@@ -331,7 +410,11 @@ class NearestNeighbors {
   [[nodiscard]] RadiusNeighbors<Scalar> radius_neighbors(double radius) const {
     const auto& s = state();
     check_radius(radius);
-    return radius_search(s, s.X, distance_rows(s), radius, true);
+    if (s.dynamic) {
+      const auto [X, ids] = s.dynamic->live_rows();
+      return radius_search(s, X, X, radius, ids.data());
+    }
+    return radius_search(s, s.X, distance_rows(s), radius, nullptr, true);
   }
 
   /** The number of training rows within `radius` of each row of `Q`: the sizes of
@@ -345,16 +428,15 @@ class NearestNeighbors {
         radius_queries(s, Q, radius, "NearestNeighbors::radius_neighbors_count");
     RowMatrix<Scalar> unit;
     if constexpr (detail::normalizes_rows<Metric>) {
-      unit = unit_rows(Qs, "NearestNeighbors::radius_neighbors_count");
+      unit = detail::unit_rows(Qs, "NearestNeighbors::radius_neighbors_count");
     }
     const RowMatrix<Scalar>& Qsearch = detail::normalizes_rows<Metric> ? unit : Qs;
-    const RowMatrix<Scalar>& X = distance_rows(s);
     const Eigen::Index m = Qs.rows();
     Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> counts =
         Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1>::Zero(m);
     const auto r = static_cast<Scalar>(radius);
-    radius_candidates(s, Qsearch, radius, [&](Eigen::Index i, int row) {
-      if (Metric::distance(Qs.row(i), X.row(row)) <= r) ++counts(i);
+    radius_candidates(s, Qsearch, radius, [&](Eigen::Index i, int, const auto& x) {
+      if (Metric::distance(Qs.row(i), x) <= r) ++counts(i);
     });
     if (params_.progress)
       params_.progress(Progress{"radius_neighbors", size_of(m), size_of(m), 0.0});
@@ -371,14 +453,6 @@ class NearestNeighbors {
     return p;
   }
 
-  /** The rows searched for queries `Q` (as given): a normalised copy (Cosine). \throws
-   *  InvalidArgument, naming `who`, for a zero row. */
-  static RowMatrix<Scalar> unit_rows(const RowMatrix<Scalar>& Q, const char* who) {
-    RowMatrix<Scalar> unit = Q;
-    detail::normalize_rows(unit, who, "X");
-    return unit;
-  }
-
   /** The training rows distances are computed from: as given to fit. */
   static const RowMatrix<Scalar>& distance_rows(
       const detail::NearestNeighborsState<Scalar, Metric>& s) noexcept {
@@ -392,78 +466,36 @@ class NearestNeighbors {
 
   /** Validates a radius query's `Q` and radius; returns Q as Scalar. */
   template <class Derived>
-  static RowMatrix<Scalar> radius_queries(const detail::NearestNeighborsState<Scalar, Metric>& s,
-                                          const Eigen::MatrixBase<Derived>& Q, double radius,
-                                          const char* who) {
-    detail::check_n_features("NearestNeighbors", s.X.cols(), Q.cols());
+  RowMatrix<Scalar> radius_queries(const detail::NearestNeighborsState<Scalar, Metric>&,
+                                   const Eigen::MatrixBase<Derived>& Q, double radius,
+                                   const char* who) const {
+    detail::check_n_features("NearestNeighbors", n_features_in(), Q.cols());
     detail::check_matrix_as<Scalar>(Q, "X");
     detail::check_distance_range<Metric, Scalar>(Q, Q.cols(), who, "X");
     check_radius(radius);
     return Q.template cast<Scalar>();
   }
 
-  /** Calls `visit(i, row)` for a superset of the training rows within `radius` of query row i
-   *  (`Q` as searched: normalised for Cosine): every row whose reduced value, as the kernels
-   *  compute it, is within a margin of the reduced radius that covers their rounding against
-   *  Metric::distance's (relative 16 (d + 4) u, plus as much absolute for unit rows). */
+  /** detail::radius_candidates with this estimator's threads and cancellation. */
   template <class Visit>
   void radius_candidates(const detail::NearestNeighborsState<Scalar, Metric>& s,
                          const RowMatrix<Scalar>& Q, double radius, Visit&& visit) const {
     const detail::Stop stop{&params_.cancellation, "NearestNeighbors::radius_neighbors"};
     stop.check();
-    const double u = static_cast<double>(std::numeric_limits<Scalar>::epsilon());
-    const double slack = 16.0 * static_cast<double>(s.X.cols() + 4) * u;
-    double bound = Metric::template to_reduced<double>(radius) * (1.0 + slack);
-    if constexpr (detail::normalizes_rows<Metric>) bound += slack;
-    bound += static_cast<double>(std::numeric_limits<Scalar>::min());
-    const auto b = static_cast<Scalar>(
-        std::min(bound, static_cast<double>(std::numeric_limits<Scalar>::max())));
-    if (s.tree) {
-      s.kd.radius_candidates(Q, b, params_.n_threads, visit, stop);
-    } else {
-      s.brute.radius_candidates(s.X, Q, b, params_.n_threads, visit, {}, stop);
-    }
+    detail::radius_candidates(s, Q, radius, params_.n_threads, stop, visit);
   }
 
-  /** The radius search: candidates, kept by their exact distance between `Qd` (the queries as
-   *  given) and the training rows as given, each query's sorted by (distance, index). */
+  /** detail::radius_search with this estimator's threads, cancellation and progress. */
   RadiusNeighbors<Scalar> radius_search(const detail::NearestNeighborsState<Scalar, Metric>& s,
                                         const RowMatrix<Scalar>& Q, const RowMatrix<Scalar>& Qd,
-                                        double radius, bool leave_one_out) const {
-    const Eigen::Index m = Q.rows();
-    const RowMatrix<Scalar>& X = distance_rows(s);
-    const auto r = static_cast<Scalar>(radius);
-    std::vector<std::vector<std::pair<Scalar, int>>> found(static_cast<std::size_t>(m));
-    radius_candidates(s, Q, radius, [&](Eigen::Index i, int row) {
-      if (leave_one_out && row == i) return;
-      const Scalar dist = Metric::distance(Qd.row(i), X.row(row));
-      if (dist <= r) found[static_cast<std::size_t>(i)].emplace_back(dist, row);
-    });
-    RadiusNeighbors<Scalar> out;
-    out.offsets.resize(m + 1);
-    out.offsets(0) = 0;
-    for (Eigen::Index i = 0; i < m; ++i) {
-      out.offsets(i + 1) =
-          out.offsets(i) + static_cast<Eigen::Index>(found[static_cast<std::size_t>(i)].size());
+                                        double radius, const int* self = nullptr,
+                                        bool self_is_row = false) const {
+    const detail::Stop stop{&params_.cancellation, "NearestNeighbors::radius_neighbors"};
+    stop.check();
+    auto out = detail::radius_search(s, Q, Qd, radius, params_.n_threads, stop, self, self_is_row);
+    if (params_.progress) {
+      params_.progress(Progress{"radius_neighbors", size_of(Q.rows()), size_of(Q.rows()), 0.0});
     }
-    out.indices.resize(out.offsets(m));
-    out.distances.resize(out.offsets(m));
-    detail::parallel_for_ranges(m, Eigen::Index{256}, params_.n_threads,
-                                [&](Eigen::Index lo, Eigen::Index hi) {
-                                  for (Eigen::Index i = lo; i < hi; ++i) {
-                                    auto& row = found[static_cast<std::size_t>(i)];
-                                    std::sort(row.begin(), row.end());
-                                    Eigen::Index at = out.offsets(i);
-                                    for (const auto& [dist, idx] : row) {
-                                      out.distances(at) = dist;
-                                      out.indices(at) = idx;
-                                      ++at;
-                                    }
-                                    std::vector<std::pair<Scalar, int>>().swap(row);
-                                  }
-                                });
-    if (params_.progress)
-      params_.progress(Progress{"radius_neighbors", size_of(m), size_of(m), 0.0});
     return out;
   }
 
@@ -505,8 +537,28 @@ class NearestNeighbors {
         params_.progress(Progress{"kneighbors", size_of(b0 + len), size_of(m), 0.0});
       }
     }
+    if (s.dynamic) {
+      Neighbors<Scalar> out;
+      s.dynamic->finalize(Qd, k, indices, params_.n_threads, out.indices, out.distances);
+      return out;
+    }
     return detail::finalize_neighbors<Scalar, Metric>(distance_rows(s), Qd, k, indices,
                                                       params_.n_threads);
+  }
+
+  /** Hands the fitted rows and index over to a DynamicIndex (moved, not rebuilt), once. */
+  void make_dynamic(detail::NearestNeighborsState<Scalar, Metric>& s) {
+    if (s.dynamic) return;
+    s.dynamic.emplace(std::move(s.X), s.tree, std::move(s.kd), std::move(s.brute),
+                      params_.leaf_size);
+    s.X = RowMatrix<Scalar>();
+  }
+
+  /** Leave-one-out over the live rows of a dynamic index (detail::drop_self). */
+  Neighbors<Scalar> leave_one_out_dynamic(const detail::DynamicIndex<Scalar, Metric>& dyn,
+                                          int k) const {
+    auto [X, ids] = dyn.live_rows();
+    return detail::drop_self(search(*state_, X, k + 1, false, X), ids, k);
   }
 
   static std::size_t size_of(Eigen::Index v) { return static_cast<std::size_t>(v); }
@@ -514,7 +566,9 @@ class NearestNeighbors {
   void search_rows(const detail::NearestNeighborsState<Scalar, Metric>& s,
                    const RowMatrix<Scalar>& Q, int k, bool leave_one_out, Scalar* values,
                    int* indices, const detail::Stop& stop) const {
-    if (s.tree) {
+    if (s.dynamic) {
+      s.dynamic->search(Q, k, params_.n_threads, values, indices, stop);
+    } else if (s.tree) {
       s.kd.search(Q, k, leave_one_out, params_.n_threads, values, indices, stop);
     } else {
       s.brute.search(s.X, Q, k, leave_one_out, params_.n_threads, values, indices, {}, stop);
@@ -527,6 +581,17 @@ class NearestNeighbors {
   }
 
   friend struct dist::detail::ShardSearch;
+  friend struct detail::Serial;
+
+  /** A fitted estimator over rows `X` with ids `ids` (increasing, below next_id) searched by
+   *  a k-d tree (`tree`) or brute force, for load. */
+  void restore(RowMatrix<Scalar>&& X, std::vector<int>&& ids, int next_id, bool tree) {
+    detail::NearestNeighborsState<Scalar, Metric> s;
+    s.tree = tree;
+    s.dynamic.emplace(std::move(X), std::move(ids), next_id, s.tree, params_.leaf_size,
+                      params_.n_threads);
+    state_ = std::move(s);
+  }
 
   Params params_{};
   std::optional<detail::NearestNeighborsState<Scalar, Metric>> state_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <utility>
 
 #include "../../neighbors/kneighbors.hpp"
@@ -56,7 +57,10 @@ struct SearchPayload {
   }
 };
 
-/** Payload: u32 n_neighbors, u8 algorithm, u32 leaf_size, u64 rows, u64 cols, the rows. */
+/** Payload: u32 n_neighbors, u8 algorithm, u32 leaf_size, u64 rows, u64 cols, the rows (the
+ *  live rows in increasing id order); since format version 4 the ids: u8 0 when they are
+ *  0..rows-1 (no add or remove changed them), else u8 1, the ids (u64 rows, rows i32,
+ *  increasing), i32 next_id and u8 the fitted algorithm (1 brute, 2 kd_tree). */
 template <class S, class M>
 struct Serial::Io<NearestNeighbors<S, M>> {
   static constexpr bool supported = true;                  ///< serialisable
@@ -69,14 +73,48 @@ struct Serial::Io<NearestNeighbors<S, M>> {
   /** The payload. \throws NotFittedError before fit. */
   static void write(const NearestNeighbors<S, M>& m, ByteWriter& w) {
     const auto& p = m.params();
-    write_search(w, p.n_neighbors, p.algorithm, p.leaf_size, m.fit_X());
+    const RowMatrix<S> X = m.live_rows();
+    if (X.rows() == 0) fail("NearestNeighbors has no live rows to save (every row was removed)");
+    write_search(w, p.n_neighbors, p.algorithm, p.leaf_size, X);
+    const Eigen::VectorXi ids = m.live_ids();
+    const bool plain =
+        m.next_id() == static_cast<int>(X.rows()) &&
+        (ids.array() ==
+         Eigen::VectorXi::LinSpaced(ids.size(), 0, static_cast<int>(ids.size()) - 1).array())
+            .all();
+    w.u8(plain ? 0 : 1);
+    if (plain) return;
+    write_values<std::int32_t>(w, ids);
+    w.u32(static_cast<std::uint32_t>(m.next_id()));
+    w.u8(static_cast<std::uint8_t>(m.fitted_algorithm()));
   }
   /** The estimator of a payload, its index rebuilt. */
   static NearestNeighbors<S, M> read(ByteReader& r) {
     auto p = SearchPayload<S>::read(r, format);
     NearestNeighbors<S, M> m(
         {.n_neighbors = p.n_neighbors, .algorithm = p.algorithm, .leaf_size = p.leaf_size});
-    m.fit(p.X);
+    const std::uint8_t dynamic = r.version() >= 4 ? r.u8() : std::uint8_t{0};
+    if (dynamic > 1) corrupted(format, "id flag ", int{dynamic});
+    if (dynamic == 0) {
+      m.fit(p.X);
+      return m;
+    }
+    const auto n = static_cast<std::size_t>(p.X.rows());
+    auto ids = read_values<std::int32_t, std::vector<int>>(r, format, "ids", n);
+    const std::uint32_t next = r.u32();
+    const std::uint8_t algorithm = r.u8();
+    if (algorithm != 1 && algorithm != 2) corrupted(format, "fitted algorithm ", int{algorithm});
+    for (std::size_t i = 0; i < n; ++i) {
+      if (ids[i] < 0 || (i > 0 && ids[i] <= ids[i - 1])) {
+        corrupted(format, "ids are not increasing from 0 (id ", ids[i], " at row ", i, ")");
+      }
+    }
+    if (next > static_cast<std::uint32_t>(std::numeric_limits<int>::max()) ||
+        (n > 0 && static_cast<std::uint32_t>(ids[n - 1]) >= next)) {
+      corrupted(format, "next id ", next, " is not above the largest id");
+    }
+    m.fit(p.X);  // validates the rows as fit does
+    m.restore(RowMatrix<S>(p.X), std::move(ids), static_cast<int>(next), algorithm == 2);
     return m;
   }
 };

@@ -52,6 +52,9 @@ struct CentredRows {
   /// The centred rows as the AVX-512 tile product's panels (kernels/packed_gemm.hpp): one
   /// more copy of the rows where has_packed_gemm, empty elsewhere.
   kernels::PackedPanels<S> panels;
+  /// False once rows were appended (BruteIndex::append) whose shift by `center` is not exact:
+  /// the searches then recheck candidates on the rows as given.
+  bool all_exact = true;
 };
 
 }  // namespace detail

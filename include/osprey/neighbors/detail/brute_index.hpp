@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "../../config.hpp"
@@ -44,10 +45,11 @@ class BruteIndex {
   /** For every row i of `Q`: the k smallest (reduced value, index) pairs among the rows of the
    *  training set `X` this index was built from, lexicographically sorted, into row i of
    *  `values`/`indices` (m x k, row-major storage). When `leave_one_out`, Q is the training set
-   *  and query i never returns index i. `stop` is polled between blocks of work. */
+   *  and query i never returns index i. `stop` is polled between blocks of work. Rows marked in
+   *  `dead` (nullptr: none; see append) are never returned; a leave-one-out search takes none. */
   void search(const RowMatrix<S>& X, const RowMatrix<S>& Q, int k, bool leave_one_out,
               int n_threads, S* values, int* indices, const BruteTiles& tiles = {},
-              const Stop& stop = {}) const {
+              const Stop& stop = {}, const std::uint8_t* dead = nullptr) const {
     const Eigen::Index m = Q.rows();
     if constexpr (uses_norm_expansion<Metric>) {
       if (leave_one_out) {
@@ -57,13 +59,14 @@ class BruteIndex {
       search_query_tiles(
           m, k, tiles.gemm_queries, n_threads, values, indices, stop,
           [&](Eigen::Index q0, Eigen::Index mq, std::vector<kernels::TopK<S>>& tops) {
-            query_tile_gemm(centred_, X, Q, q0, mq, leave_one_out, tops, tiles, stop);
+            query_tile_gemm(centred_, X, Q, q0, mq, leave_one_out, tops, tiles, stop, dead);
           });
     } else {
       search_query_tiles(
           m, k, tiles.panel_queries, n_threads, values, indices, stop,
           [&](Eigen::Index q0, Eigen::Index mq, std::vector<kernels::TopK<S>>& tops) {
-            query_tile_panels<S, Metric>(packed_, X, Q, q0, mq, leave_one_out, tops, tiles, stop);
+            query_tile_panels<S, Metric>(packed_, X, Q, q0, mq, leave_one_out, tops, tiles, stop,
+                                         dead);
           });
     }
   }
@@ -139,9 +142,9 @@ class BruteIndex {
    *  sorted buffers `values`/`indices` (k each), allocation-free: Euclidean metrics stream X
    *  once with the exact fixed-order distance (the value search's rechecks give every row it
    *  keeps), other metrics run the panel kernel for one query over blocks of `buffer` (at least
-   *  `one_query_buffer(X.cols())` values). */
-  void search_one(const RowMatrix<S>& X, const S* q, int k, S* values, int* indices,
-                  S* buffer) const {
+   *  `one_query_buffer(X.cols())` values). Rows marked in `dead` (nullptr: none) are skipped. */
+  void search_one(const RowMatrix<S>& X, const S* q, int k, S* values, int* indices, S* buffer,
+                  const std::uint8_t* dead = nullptr) const {
     kernels::TopK<S> top(values, indices, k);
     const Eigen::Index n = X.rows();
     const Eigen::Index d = X.cols();
@@ -149,7 +152,9 @@ class BruteIndex {
       (void)buffer;
       for (Eigen::Index i = 0; i < n; ++i) {
         const S v = kernels::fixed_order_sq_dist(X.data() + i * d, q, d);
-        if (v < top.threshold()) top.push(v, static_cast<int>(i));
+        if (v < top.threshold() && !kernels::is_dead(dead, static_cast<int>(i))) {
+          top.push(v, static_cast<int>(i));
+        }
       }
     } else {
       constexpr int NR = kernels::panel_rows<S>;
@@ -159,7 +164,47 @@ class BruteIndex {
         const Eigen::Index p1 = std::min(n_panels, p0 + block);
         kernels::panels_block<S, Metric>(q, d, 1, packed_.data(), d, p0, p1, buffer, block * NR);
         const Eigen::Index row0 = p0 * NR;
-        kernels::scan_block(buffer, std::min(p1 * NR, n) - row0, static_cast<int>(row0), -1, top);
+        kernels::scan_block(buffer, std::min(p1 * NR, n) - row0, static_cast<int>(row0), -1, top,
+                            dead);
+      }
+    }
+  }
+
+  /** Extends the index by the rows [old_n, X.rows()) of `X` (the training set it was built
+   *  from, with rows appended): the new rows are centred on the existing centre with their
+   *  norms (Euclidean; the old centred rows are neither recentred nor recomputed) or packed
+   *  (other metrics); only the last, partial panel of the old rows is repacked. O(m d) for m
+   *  new rows, plus the amortised growth of the buffers. */
+  void append(const RowMatrix<S>& X, Eigen::Index old_n) {
+    const Eigen::Index n = X.rows();
+    const Eigen::Index d = X.cols();
+    const Eigen::Index m = n - old_n;
+    if (m <= 0) return;
+    if constexpr (uses_norm_expansion<Metric>) {
+      CentredRows<S>& c = centred_;
+      c.rows.conservativeResize(n, d);
+      c.norms.conservativeResize(n);
+      for (Eigen::Index i = old_n; i < n; ++i) {
+        c.rows.row(i) = X.row(i) - c.center;
+        c.norms(i) = c.rows.row(i).squaredNorm();
+        c.all_exact = c.all_exact && kernels::shifts_exactly(X.row(i).data(), c.center.data(), d);
+      }
+      if constexpr (kernels::has_packed_gemm) {
+        constexpr Eigen::Index MR = kernels::gemm_panel_rows<S>;
+        c.panels.resize(static_cast<std::size_t>(kernels::gemm_panels<S>(n) * d * MR));
+        kernels::pack_gemm_panels(c.rows.data(), n, d, old_n / MR, kernels::gemm_panels<S>(n),
+                                  c.panels.data());
+      }
+    } else {
+      constexpr int NR = kernels::panel_rows<S>;
+      const Eigen::Index panels = (n + NR - 1) / NR;
+      packed_.resize(static_cast<std::size_t>(panels * d * NR));
+      for (Eigen::Index p = old_n / NR; p < panels; ++p) {
+        S* dst = packed_.data() + p * d * NR;
+        for (Eigen::Index r = 0; r < NR; ++r) {
+          const S* src = X.data() + std::min<Eigen::Index>(p * NR + r, n - 1) * d;
+          for (Eigen::Index j = 0; j < d; ++j) dst[j * NR + r] = src[j];
+        }
       }
     }
   }

@@ -22,6 +22,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -64,12 +65,13 @@ void search_query_tiles(Eigen::Index m, int k, Eigen::Index tile, int n_threads,
  *  whose estimate is within E of the query's current k-th value is recomputed directly, so the
  *  k-buffers hold exact values. The recheck reads the centred rows (the block the GEMM just
  *  read, in cache) when the query centres exactly too, which gives the same value as the rows
- *  as given; else it reads the rows as given. `stop` is polled before each block. */
+ *  as given; else it reads the rows as given. `stop` is polled before each block; rows marked
+ *  in `dead` (nullptr: none) are never offered. */
 template <class S>
 void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const RowMatrix<S>& Q,
                      Eigen::Index q0, Eigen::Index mq, bool loo,
                      std::vector<kernels::TopK<S>>& tops, const BruteTiles& tiles,
-                     const Stop& stop = {}) {
+                     const Stop& stop = {}, const std::uint8_t* dead = nullptr) {
   const Eigen::Index n = X.rows();
   const Eigen::Index d = X.cols();
   const Eigen::Index nb = std::min(tiles.gemm_rows, n);
@@ -80,7 +82,7 @@ void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const R
   std::vector<const S*> recheck_query(static_cast<std::size_t>(mq));
   for (Eigen::Index c = 0; c < mq; ++c) {
     const S* q = Q.data() + (q0 + c) * d;
-    const bool centred = kernels::shifts_exactly(q, train.center.data(), d);
+    const bool centred = train.all_exact && kernels::shifts_exactly(q, train.center.data(), d);
     recheck_rows[static_cast<std::size_t>(c)] = centred ? train.rows.data() : X.data();
     recheck_query[static_cast<std::size_t>(c)] = centred ? Qc.data() + c * d : q;
   }
@@ -121,7 +123,7 @@ void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const R
               const int skip = loo ? static_cast<int>(q0 + c) : -1;
               kernels::scan_estimates_checked(acc + j * kernels::gemm_panel_rows<S>, norms, qn(c),
                                               S(-2), rv, static_cast<int>(b0 + i), skip, E[cz],
-                                              bound[cz], tops[cz], exact_for(c));
+                                              bound[cz], tops[cz], exact_for(c), dead);
             }
           });
       continue;
@@ -138,7 +140,7 @@ void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const R
       const int skip = loo ? static_cast<int>(q0 + c) : -1;
       kernels::scan_block_checked(C.data() + c * nb, rows, static_cast<int>(b0), skip,
                                   E[static_cast<std::size_t>(c)], tops[static_cast<std::size_t>(c)],
-                                  exact_for(c));
+                                  exact_for(c), dead);
     }
   }
 }
@@ -146,12 +148,13 @@ void query_tile_gemm(const CentredRows<S>& train, const RowMatrix<S>& X, const R
 /** Queries [q0, q0 + mq) against every training row with the register-tiled panel kernel
  *  (metrics without the norm expansion): the packed training panels are walked in blocks of
  *  `tiles.panel_bytes`, `kernels::micro_queries` queries at a time, and each block of reduced
- *  distances is offered to the queries' k-buffers. `stop` is polled before each block. */
+ *  distances is offered to the queries' k-buffers. `stop` is polled before each block; rows
+ *  marked in `dead` (nullptr: none) are never offered. */
 template <class S, class Metric>
 void query_tile_panels(const std::vector<S>& packed, const RowMatrix<S>& X, const RowMatrix<S>& Q,
                        Eigen::Index q0, Eigen::Index mq, bool loo,
                        std::vector<kernels::TopK<S>>& tops, const BruteTiles& tiles,
-                       const Stop& stop = {}) {
+                       const Stop& stop = {}, const std::uint8_t* dead = nullptr) {
   constexpr int NR = kernels::panel_rows<S>;
   constexpr int MR = kernels::micro_queries;
   const Eigen::Index n = X.rows();
@@ -174,7 +177,7 @@ void query_tile_panels(const std::vector<S>& packed, const RowMatrix<S>& X, cons
       for (Eigen::Index r = 0; r < mm; ++r) {
         const int skip = loo ? static_cast<int>(q0 + m0 + r) : -1;
         kernels::scan_block(buf.data() + r * ldo, rows, static_cast<int>(row0), skip,
-                            tops[static_cast<std::size_t>(m0 + r)]);
+                            tops[static_cast<std::size_t>(m0 + r)], dead);
       }
     }
   }

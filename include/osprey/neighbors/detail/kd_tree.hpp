@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -127,6 +128,16 @@ class KdTree {
   void search_one(const S* q, int k, S* values, int* indices) const {
     kernels::TopK<S> top(values, indices, k);
     query(0, q, -1, top);
+  }
+
+  /** Offers the rows of this tree nearest to `q` to `top`, which may already hold candidates
+   *  (of other trees: the search prunes with its threshold), as `ids[row]` (nullptr: the row
+   *  itself), skipping rows marked in `dead` (nullptr: none). For the segments of a dynamic
+   *  index (dynamic_index.hpp): ties across trees resolve by the ids, as TopK orders them. */
+  void search_into(const S* q, kernels::TopK<S>& top, const std::uint8_t* dead,
+                   const int* ids) const {
+    if (nodes_.empty()) return;
+    query(0, q, -1, top, dead, ids);
   }
 
   /** The leaf a point descends to by the split planes. */
@@ -300,7 +311,8 @@ class KdTree {
     return acc;
   }
 
-  void query(int id, const S* q, int skip, kernels::TopK<S>& top) const {
+  void query(int id, const S* q, int skip, kernels::TopK<S>& top,
+             const std::uint8_t* dead = nullptr, const int* ids = nullptr) const {
     const Node& node = nodes_[static_cast<std::size_t>(id)];
     if (node.left < 0) {
       const Eigen::Index d = d_;
@@ -310,7 +322,7 @@ class KdTree {
         for (Eigen::Index j = 0; j < d; ++j) acc = Metric::template accumulate<S>(acc, q[j] - x[j]);
         if (acc <= top.threshold()) {
           const int idx = perm_[static_cast<std::size_t>(i)];
-          if (idx != skip) top.push(acc, idx);
+          if (idx != skip && !kernels::is_dead(dead, idx)) top.push(acc, ids ? ids[idx] : idx);
         }
       }
       return;
@@ -321,8 +333,8 @@ class KdTree {
     const int second = dl <= dr ? node.right : node.left;
     const S d_first = std::min(dl, dr);
     const S d_second = std::max(dl, dr);
-    if (d_first <= top.threshold()) query(first, q, skip, top);
-    if (d_second <= top.threshold()) query(second, q, skip, top);
+    if (d_first <= top.threshold()) query(first, q, skip, top, dead, ids);
+    if (d_second <= top.threshold()) query(second, q, skip, top, dead, ids);
   }
 
   /** The rows within reduced distance `bound` of q under node `id`, passed to `visit(i, row)`. */
