@@ -76,7 +76,15 @@ OSPREY_ALWAYS_INLINE float hnsw_squared_l2(const float* a, const float* b, std::
     const __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j));
     acc0 = _mm512_fmadd_ps(d0, d0, acc0);
   }
-  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+  // Through memory: GCC 12's _mm512_reduce_add_ps and 512-bit extracts use undefined vectors
+  // that -Wuninitialized reports at every inlined call.
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, _mm512_add_ps(acc0, acc1));
+  const __m256 s = _mm256_add_ps(_mm256_load_ps(lanes), _mm256_load_ps(lanes + 8));
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+  return _mm_cvtss_f32(h);
 #elif defined(__AVX__)
   __m256 acc0 = _mm256_setzero_ps();
   __m256 acc1 = _mm256_setzero_ps();
@@ -116,7 +124,12 @@ OSPREY_ALWAYS_INLINE double hnsw_squared_l2(const double* a, const double* b, st
     const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(a + j), _mm512_loadu_pd(b + j));
     acc = _mm512_fmadd_pd(d, d, acc);
   }
-  return _mm512_reduce_add_pd(acc);
+  alignas(64) double lanes[8];
+  _mm512_store_pd(lanes, acc);
+  const __m256d s = _mm256_add_pd(_mm256_load_pd(lanes), _mm256_load_pd(lanes + 4));
+  __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+  h = _mm_add_sd(h, _mm_unpackhi_pd(h, h));
+  return _mm_cvtsd_f64(h);
 #elif defined(__AVX__)
   __m256d acc0 = _mm256_setzero_pd();
   __m256d acc1 = _mm256_setzero_pd();
