@@ -70,11 +70,11 @@ SETS = {"blobs64": (blobs64, 1_000_000), "sift128": (sift128, 1_000_000),
         "embed300": (embed300, 100_000)}
 
 
-def write_set(out_dir, name, n_scale, queries, seed=2026):
+def write_set(out_dir, name, n_scale, queries, seed=2026, n=None):
     """Writes one set (training rows then queries from one stream) unless present; returns the
-    (train, query) paths."""
-    make, n = SETS[name]
-    n = max(1000, int(n * n_scale))
+    (train, query) paths. `n` (training rows) overrides the set's size times n_scale."""
+    make, full = SETS[name]
+    n = n or max(1000, int(full * n_scale))
     train = os.path.join(out_dir, f"{name}_{n}.train.f32")
     query = os.path.join(out_dir, f"{name}_{n}.query{queries}.f32")
     if not (os.path.exists(train) and os.path.exists(query)):

@@ -141,6 +141,9 @@ def main():
     ap.add_argument("--build-dir", default="build/bench")
     ap.add_argument("--n-scale", type=float, default=1.0,
                     help="multiplies each set's size (1M, 1M, 100k); 0.1 for a shorter run")
+    ap.add_argument("--sizes", default="",
+                    help="training rows per set, e.g. blobs64=200000,sift128=200000 (overrides\n"
+                         "--n-scale for those sets)")
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--sets", default="blobs64,sift128,embed300")
@@ -159,7 +162,9 @@ def main():
     efs = [int(e) for e in args.efs.split(",")]
     rows = []
     for name in args.sets.split(","):
-        train, query = ann_sets.write_set(data_dir, name, args.n_scale, args.queries)
+        sizes = dict(kv.split("=") for kv in args.sizes.split(",") if kv)
+        train, query = ann_sets.write_set(data_dir, name, args.n_scale, args.queries,
+                                          n=int(sizes[name]) if name in sizes else None)
         X, Q = read_matrix(train), read_matrix(query)
         truth_path = query.replace(".f32", f".truth{K}.i32")
         if not os.path.exists(truth_path):

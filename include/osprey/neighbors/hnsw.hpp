@@ -252,7 +252,7 @@ class HnswIndex {
     const Eigen::Index m = Qs.rows();
     Neighbors<Scalar> out{Eigen::MatrixXi(m, k), Matrix<Scalar>(m, k)};
     const auto efs = static_cast<std::size_t>(std::max(ef, k));
-    constexpr Eigen::Index chunk = 16;
+    constexpr Eigen::Index chunk = 32;
     const Eigen::Index chunks = (m + chunk - 1) / chunk;
     const int threads = detail::resolve_threads(params_.n_threads);
     std::vector<detail::HnswScratch<Scalar>> scratch(static_cast<std::size_t>(threads));
