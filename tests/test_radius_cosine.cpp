@@ -263,10 +263,12 @@ TEST_CASE("Cosine is invariant to the scale of each row", "[neighbors][cosine]")
 
 // A growing index keeps its rows as given; Cosine keeps two copies, so it has no add or remove
 // (HnswIndex<float, Cosine> grows instead).
-static_assert(requires(osprey::NearestNeighbors<double> n, Matrix<double> X) { n.add(X); });
-static_assert(!requires(osprey::NearestNeighbors<double, osprey::Cosine> n, Matrix<double> X) {
+template <class NN>
+concept can_add = requires(NN n, Matrix<double> X) {
   n.add(X);
-});
+};
+static_assert(can_add<osprey::NearestNeighbors<double>>);
+static_assert(!can_add<osprey::NearestNeighbors<double, osprey::Cosine>>);
 
 TEST_CASE("Cosine and radius queries reject bad input", "[neighbors][radius][cosine]") {
   Matrix<double> X = random_matrix(50, 3, 1);

@@ -37,6 +37,7 @@
 #include "imbalance/smote.hpp"
 #include "imbalance/smote_tomek.hpp"
 #include "imbalance/under_sampling.hpp"
+#include "neighbors/hnsw.hpp"
 #include "neighbors/kneighbors.hpp"
 #include "neighbors/nearest_neighbors.hpp"
 #include "streams/control_charts.hpp"

@@ -93,6 +93,7 @@ struct Models {
   osprey::KNeighborsRegressor<double, osprey::Manhattan> knr{
       {.n_neighbors = 5, .algorithm = osprey::Algorithm::kd_tree}};
   osprey::NearestNeighbors<float> nn{{.n_neighbors = 4}};
+  osprey::HnswIndex<float> hnsw{{.M = 8, .ef_construction = 64, .random_state = 5}};
   osprey::Graph<double> graph = make_graph();
   osprey::PageRank<double> pagerank;
   Eigen::VectorXd auc_scores;
@@ -106,6 +107,8 @@ struct Models {
     knn.fit(X_train, y);
     knr.fit(X_low, y_real);
     nn.fit(X_low.cast<float>());
+    hnsw.add(X_train.cast<float>());
+    hnsw.remove(std::vector<int>{0, 7, 11});  // tombstones: navigated, never returned
     pagerank.fit(graph);
     auc_scores = forest.score_samples(scaler.transform(X_train));
   }
@@ -133,6 +136,12 @@ std::vector<Task> make_tasks(const Models& m) {
                      return same_bits(got.indices, nbrs.indices) &&
                             same_bits(got.distances, nbrs.distances);
                    }});
+  const osprey::Neighbors<float> approx = m.hnsw.kneighbors(m.X_query.cast<float>(), 6);
+  tasks.push_back({"hnsw.kneighbors", [&m, approx] {
+                     const auto got = m.hnsw.kneighbors(m.X_query.cast<float>(), 6);
+                     return same_bits(got.indices, approx.indices) &&
+                            same_bits(got.distances, approx.distances);
+                   }});
   const Eigen::VectorXd ranks = m.pagerank.scores();
   tasks.push_back({"pagerank.fit(shared graph)", [&m, ranks] {
                      osprey::PageRank<double> own;
@@ -157,6 +166,9 @@ void save_load_loop(const Models& m, const std::atomic<bool>& stop, std::atomic<
         ok && same_bits(round_trip(m.knn).predict_proba(m.X_query), m.knn.predict_proba(m.X_query));
     ok = ok && same_bits(round_trip(m.knr).predict(m.Q_low), m.knr.predict(m.Q_low));
     ok = ok && same_bits(round_trip(m.pagerank).scores(), m.pagerank.scores());
+    const Eigen::MatrixXf q = m.X_query.cast<float>();
+    ok = ok &&
+         same_bits(round_trip(m.hnsw).kneighbors(q, 6).indices, m.hnsw.kneighbors(q, 6).indices);
     osprey::PageRank<double> on_copy;
     on_copy.fit(round_trip(m.graph));
     ok = ok && same_bits(on_copy.scores(), m.pagerank.scores());

@@ -1,8 +1,8 @@
 /** \file
  *  Saving and loading every fitted model: `osprey::save(model, stream | path)` and
  *  `osprey::load<Model>(stream | path)`, for StandardScaler, MinMaxScaler, NearestNeighbors,
- *  KNeighborsClassifier, KNeighborsRegressor, IsolationForest, LocalOutlierFactor, Graph,
- *  PageRank, Ewma, Cusum, EwmaBank, CusumBank, HalfSpaceTrees, PoissonCusum, PsiMonitor,
+ *  HnswIndex, KNeighborsClassifier, KNeighborsRegressor, IsolationForest, LocalOutlierFactor,
+ * Graph, PageRank, Ewma, Cusum, EwmaBank, CusumBank, HalfSpaceTrees, PoissonCusum, PsiMonitor,
  *  StreamingIsolationForest, SigmoidCalibrator, IsotonicCalibrator and
  *  CalibratedClassifier (of any serialisable estimator), each for float and double and every
  *  metric, a Pipeline (model_selection/pipeline.hpp) whose steps all are, and
@@ -59,13 +59,14 @@ namespace detail {
 /** Fails the build with a readable message for a type without a serialiser. */
 template <class E>
 constexpr void check_serializable() {
-  static_assert(Serializable<E>,
-                "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
-                "MinMaxScaler, NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor, "
-                "IsolationForest, LocalOutlierFactor, Graph, PageRank, Ewma, Cusum, EwmaBank, "
-                "CusumBank, HalfSpaceTrees, PoissonCusum, PsiMonitor, StreamingIsolationForest, "
-                "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, a "
-                "Pipeline whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
+  static_assert(
+      Serializable<E>,
+      "osprey::save/load: this type is not serialisable. Supported: StandardScaler, "
+      "MinMaxScaler, NearestNeighbors, HnswIndex, KNeighborsClassifier, KNeighborsRegressor, "
+      "IsolationForest, LocalOutlierFactor, Graph, PageRank, Ewma, Cusum, EwmaBank, "
+      "CusumBank, HalfSpaceTrees, PoissonCusum, PsiMonitor, StreamingIsolationForest, "
+      "SigmoidCalibrator, IsotonicCalibrator, CalibratedClassifier, a "
+      "Pipeline whose steps all are, TunedThresholdClassifier<E> of a serialisable E");
 }
 
 /** A temporary file name next to `file` (same directory, so the rename stays atomic). */

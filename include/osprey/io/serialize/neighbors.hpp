@@ -2,7 +2,9 @@
  *  Serialisers of NearestNeighbors, KNeighborsClassifier and KNeighborsRegressor
  *  (docs/model-format.md). The search index is not stored: `load` rebuilds it from the saved
  *  training rows with the saved parameters. Both builds are deterministic, so the restored
- *  index answers bit-identically, and a file cannot describe a malformed tree. Not API.
+ *  index answers bit-identically, and a file cannot describe a malformed tree. HnswIndex is the
+ *  exception: its graph is stored (a parallel build is not reproducible) and every list is
+ *  validated on reading. Not API.
  */
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <limits>
 #include <utility>
 
+#include "../../neighbors/hnsw.hpp"
 #include "../../neighbors/kneighbors.hpp"
 #include "../../neighbors/nearest_neighbors.hpp"
 #include "common.hpp"
@@ -222,6 +225,126 @@ struct Serial::Io<KNeighborsRegressor<S, M>> {
     const auto y = read_values<S, Eigen::Matrix<S, Eigen::Dynamic, 1>>(r, format, "targets", n);
     const Vector<double> weight = read_knn_sample_weight(r, format, search.X.rows());
     m.fit(search.X, y, weight);
+    return m;
+  }
+};
+
+/** Payload: u32 M, u32 ef_construction, u32 ef_search, u64 random_state, u64 n (ids), u64 d,
+ *  the n rows (d scalars each, as stored: unit rows for Cosine), n u8 levels, n u8 states (0
+ *  live, 1 removed and linked, 2 removed and unlinked), u64 entry + 1 (0 = none), then for each
+ *  node and each of its layers 0 .. level: u32 count and the count u32 ids of its list. Reading
+ *  checks every count against the layer's capacity and every id: in range, not the node itself,
+ *  present on that layer, not unlinked; an unlinked node's lists are empty; the entry point is
+ *  a linked node of the top level. */
+template <class S, class M>
+struct Serial::Io<HnswIndex<S, M>> {
+  static constexpr bool supported = true;                  ///< serialisable
+  static constexpr std::uint8_t scalar_bytes = sizeof(S);  ///< Scalar's size
+  static constexpr BinaryFormat format{kModelMagic, kModelFormatVersion, "HnswIndex",
+                                       "model"};  ///< names in messages
+  /** e.g. "HnswIndex<float,Cosine>". */
+  static std::string tag() { return model_tag<S, M>("HnswIndex"); }
+
+  /** The payload. \throws NotFittedError before the first add. */
+  static void write(const HnswIndex<S, M>& m, ByteWriter& w) {
+    const auto& g = m.graph();
+    const auto& p = m.params();
+    w.u32(static_cast<std::uint32_t>(p.M));
+    w.u32(static_cast<std::uint32_t>(p.ef_construction));
+    w.u32(static_cast<std::uint32_t>(p.ef_search));
+    w.u64(p.random_state);
+    w.u64(static_cast<std::uint64_t>(g.n()));
+    w.u64(static_cast<std::uint64_t>(g.d));
+    for (std::size_t i = 0; i < g.n(); ++i) {
+      for (std::size_t j = 0; j < g.d; ++j) w.scalar(g.vec(i)[j]);
+    }
+    for (const std::uint8_t l : g.levels) w.u8(l);
+    for (const std::uint8_t st : g.state) w.u8(st);
+    w.u64(static_cast<std::uint64_t>(g.entry + 1));
+    for (std::size_t i = 0; i < g.n(); ++i) {
+      for (int l = 0; l <= g.levels[i]; ++l) {
+        const std::uint32_t* list = g.links(i, l);
+        for (std::uint32_t j = 0; j <= list[0]; ++j) w.u32(list[j]);
+      }
+    }
+  }
+
+  /** The index of a payload, its graph restored exactly. */
+  static HnswIndex<S, M> read(ByteReader& r) {
+    HnswParams p;
+    p.M = read_int(r, format, "M");
+    p.ef_construction = read_int(r, format, "ef_construction");
+    p.ef_search = read_int(r, format, "ef_search");
+    p.random_state = r.u64();
+    if (p.M < 2 || p.M > 2048 || p.ef_construction < 1 || p.ef_search < 1) {
+      corrupted(format, "parameters M = ", p.M, ", ef_construction = ", p.ef_construction,
+                ", ef_search = ", p.ef_search);
+    }
+    const std::uint64_t n = r.u64();
+    const std::uint64_t d = r.u64();
+    const std::uint64_t cap = r.remaining() / sizeof(S);
+    if (n < 1 || d < 1 || n > cap || d > cap / n || n > std::uint64_t{0x7FFFFFFF}) {
+      corrupted(format, "index of ", n, " rows x ", d, " features (", r.remaining(),
+                " bytes left)");
+    }
+    HnswIndex<S, M> m(p);
+    detail::HnswGraph<S> g;
+    g.M = p.M;
+    g.M0 = 2 * p.M;
+    g.d = static_cast<std::size_t>(d);
+    constexpr std::size_t lane = hnsw_lane<S>;
+    g.stride = (g.d + lane - 1) / lane * lane;
+    const auto nn = static_cast<std::size_t>(n);
+    AlignedVector<S> rows(nn * g.stride, S(0));
+    for (std::size_t i = 0; i < nn; ++i) {
+      for (std::size_t j = 0; j < g.d; ++j) {
+        const S v = r.template scalar<S>();
+        if (!std::isfinite(v)) corrupted(format, "row ", i, " has a non-finite value");
+        rows[i * g.stride + j] = v;
+      }
+    }
+    if (r.remaining() < 2 * nn) corrupted(format, "levels and states are truncated");
+    std::vector<std::uint8_t> levels(nn);
+    for (std::size_t i = 0; i < nn; ++i) {
+      levels[i] = r.u8();
+      if (levels[i] > 200) corrupted(format, "level ", int{levels[i]}, " of node ", i);
+    }
+    g.grow(levels);
+    g.data = std::move(rows);
+    int top = -1;
+    for (std::size_t i = 0; i < nn; ++i) {
+      g.state[i] = r.u8();
+      if (g.state[i] > hnsw_unlinked) corrupted(format, "state ", int{g.state[i]}, " of node ", i);
+      if (g.state[i] == hnsw_live) ++g.n_live;
+      if (g.state[i] == hnsw_tombstone) ++g.n_tombstones;
+      if (g.state[i] != hnsw_unlinked) top = std::max(top, int{levels[i]});
+    }
+    const std::uint64_t entry = r.u64();
+    if (entry > n || (entry == 0) != (top < 0) ||
+        (entry > 0 && (g.state[entry - 1] == hnsw_unlinked || levels[entry - 1] != top))) {
+      corrupted(format, "entry point ", entry, " (top level ", top, ")");
+    }
+    g.entry = static_cast<std::int64_t>(entry) - 1;
+    g.max_level = top;
+    for (std::size_t i = 0; i < nn; ++i) {
+      for (int l = 0; l <= levels[i]; ++l) {
+        std::uint32_t* list = g.links(i, l);
+        const std::uint32_t cnt = r.u32();
+        if (cnt > static_cast<std::uint32_t>(g.max_links(l)) ||
+            (cnt > 0 && g.state[i] == hnsw_unlinked)) {
+          corrupted(format, "node ", i, " has ", cnt, " links on layer ", l);
+        }
+        list[0] = cnt;
+        for (std::uint32_t j = 0; j < cnt; ++j) {
+          const std::uint32_t e = r.u32();
+          if (e >= n || e == i || levels[e] < l || g.state[e] == hnsw_unlinked) {
+            corrupted(format, "node ", i, " links to ", e, " on layer ", l);
+          }
+          list[j + 1] = e;
+        }
+      }
+    }
+    m.graph_ = std::move(g);
     return m;
   }
 };
