@@ -22,6 +22,10 @@ using osprey::NotFittedError;
 using osprey::RowMatrix;
 using osprey::testing::require_throws_containing;
 
+// A named namespace around the whole file: the unity build puts it in one translation unit
+// with other test files, whose helpers may share these names.
+namespace hnsw_test {
+
 namespace {
 
 /** n points in `clusters` Gaussian blobs (centres spread with sd 4, points sd 1) in d
@@ -448,3 +452,5 @@ TEST_CASE("HnswIndex: corrupted payloads throw FormatError", "[hnsw]") {
   std::istringstream in(file);
   CHECK_THROWS_AS(osprey::load<HnswIndex<float>>(in), FormatError);
 }
+
+}  // namespace hnsw_test

@@ -21,6 +21,10 @@ using osprey::Algorithm;
 using osprey::Matrix;
 using osprey::testing::load_fixture;
 
+// A named namespace around the whole file: the unity build puts it in one translation unit
+// with other test files, whose helpers may share these names.
+namespace radius_cosine_test {
+
 namespace {
 
 using Offsets = Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1>;
@@ -341,3 +345,5 @@ TEST_CASE("Cosine models and classifiers round-trip through save and load", "[ne
     CHECK(pred(i) == (votes >= 3 ? 1 : 0));
   }
 }
+
+}  // namespace radius_cosine_test

@@ -167,11 +167,14 @@ def main():
                                           n=int(sizes[name]) if name in sizes else None)
         X, Q = read_matrix(train), read_matrix(query)
         truth_path = query.replace(".f32", f".truth{K}.i32")
-        if not os.path.exists(truth_path):
-            subprocess.run([binary, "truth", train, query, str(K), truth_path], check=True)
+        quiet(args, "exact search")
+        exact = subprocess.run([binary, "truth", train, query, str(K), truth_path], check=True,
+                               capture_output=True, text=True).stdout
+        exact_s = float(exact.split("exact_s=")[1].split()[0])
         truth = np.fromfile(truth_path, dtype=np.int32).reshape(Q.shape[0], K)
         print(f"== {name}: {X.shape[0]:,} x {X.shape[1]}, {Q.shape[0]:,} queries, M={M}, "
-              f"ef_construction={EFC}", flush=True)
+              f"ef_construction={EFC}; exact brute force (fit + queries, 1 thread) "
+              f"{exact_s:.2f} s = {Q.shape[0] / exact_s:,.0f} QPS, recall 1", flush=True)
         res = {}
         loads = [quiet(args, "osprey build 1 thread + sweep")]
         b1, c = run_osprey(binary, train, query, truth_path, 1, [1, 2], args.repeat, efs)
