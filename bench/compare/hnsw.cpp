@@ -28,25 +28,12 @@
 #include <unordered_set>
 #include <vector>
 
+#include "matrix_file.hpp"
+
 namespace {
 
-osprey::RowMatrix<float> read_matrix(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::int64_t rows = 0;
-  std::int64_t cols = 0;
-  in.read(reinterpret_cast<char*>(&rows), sizeof rows);
-  in.read(reinterpret_cast<char*>(&cols), sizeof cols);
-  osprey::RowMatrix<float> m(rows, cols);
-  in.read(reinterpret_cast<char*>(m.data()),
-          static_cast<std::streamsize>(static_cast<std::size_t>(rows * cols) * sizeof(float)));
-  if (!in) throw std::runtime_error("short file " + path);
-  return m;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+using compare::read_matrix;
+using compare::seconds_since;
 
 std::vector<int> parse_list(const std::string& s) {
   std::vector<int> out;

@@ -206,26 +206,10 @@ class DynamicIndex {
       }
       return;
     }
-    // Queries leaf by leaf of the largest tree, as KdTree::search visits them (consecutive
-    // searches touch the same nodes); each query's result does not depend on the order.
-    const KdTree<S, Metric>& largest = segments_.front().kd;
-    std::vector<std::pair<int, int>> order(static_cast<std::size_t>(m));
-    parallel_for<Eigen::Index>(0, m, n_threads, [&](Eigen::Index i) {
-      order[static_cast<std::size_t>(i)] = {largest.home_leaf(Q.row(i).data()),
-                                            static_cast<int>(i)};
-    });
-    stop.check();
-    std::sort(order.begin(), order.end());
-    constexpr Eigen::Index chunk = 64;
-    const Eigen::Index n_chunks = (m + chunk - 1) / chunk;
-    parallel_for_dynamic<Eigen::Index>(0, n_chunks, n_threads, [&](Eigen::Index c) {
-      stop.check();
-      const Eigen::Index end = std::min(m, (c + 1) * chunk);
-      for (Eigen::Index o = c * chunk; o < end; ++o) {
-        const Eigen::Index i = order[static_cast<std::size_t>(o)].second;
-        kernels::TopK<S> top(values + i * k, indices + i * k, k);
-        search_tree_segments(Q.row(i).data(), top);
-      }
+    // Queries leaf by leaf of the largest tree, as KdTree::search visits them.
+    segments_.front().kd.for_each_query_by_leaf(Q, n_threads, stop, [&](Eigen::Index i) {
+      kernels::TopK<S> top(values + i * k, indices + i * k, k);
+      search_tree_segments(Q.row(i).data(), top);
     });
   }
 

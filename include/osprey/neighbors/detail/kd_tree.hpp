@@ -79,9 +79,20 @@ class KdTree {
    *  `stop` is polled before each chunk of 64 queries. */
   void search(const RowMatrix<S>& Q, int k, bool leave_one_out, int n_threads, S* values,
               int* indices, const Stop& stop = {}) const {
+    for_each_query_by_leaf(Q, n_threads, stop, [&](Eigen::Index i) {
+      kernels::TopK<S> top(values + i * k, indices + i * k, k);
+      const int skip = leave_one_out ? static_cast<int>(i) : -1;
+      query(0, Q.row(i).data(), skip, top);
+    });
+  }
+
+  /** Calls `f(i)` for every row i of `Q` on up to `n_threads` threads, the queries grouped leaf
+   *  by leaf (preorder leaf ids are spatially coherent, so consecutive queries touch the same
+   *  nodes and points) in chunks of 64; `stop` is polled before each chunk. The caller's result
+   *  for a query must not depend on the order. */
+  template <class F>
+  void for_each_query_by_leaf(const RowMatrix<S>& Q, int n_threads, const Stop& stop, F&& f) const {
     const Eigen::Index m = Q.rows();
-    // Visit queries leaf by leaf (preorder leaf ids are spatially coherent), so consecutive
-    // searches touch the same nodes and points; each query's result is independent of order.
     std::vector<std::pair<int, int>> order(static_cast<std::size_t>(m));
     parallel_for<Eigen::Index>(0, m, n_threads, [&](Eigen::Index i) {
       order[static_cast<std::size_t>(i)] = {home_leaf(Q.row(i).data()), static_cast<int>(i)};
@@ -94,12 +105,7 @@ class KdTree {
     parallel_for_dynamic<Eigen::Index>(0, n_chunks, n_threads, [&](Eigen::Index c) {
       stop.check();
       const Eigen::Index end = std::min(m, (c + 1) * chunk);
-      for (Eigen::Index o = c * chunk; o < end; ++o) {
-        const Eigen::Index i = order[static_cast<std::size_t>(o)].second;
-        kernels::TopK<S> top(values + i * k, indices + i * k, k);
-        const int skip = leave_one_out ? static_cast<int>(i) : -1;
-        query(0, Q.row(i).data(), skip, top);
-      }
+      for (Eigen::Index o = c * chunk; o < end; ++o) f(order[static_cast<std::size_t>(o)].second);
     });
   }
 
@@ -110,15 +116,8 @@ class KdTree {
   template <class Visit>
   void radius_candidates(const RowMatrix<S>& Q, S bound, int n_threads, Visit&& visit,
                          const Stop& stop = {}) const {
-    const Eigen::Index m = Q.rows();
-    constexpr Eigen::Index chunk = 64;
-    const Eigen::Index n_chunks = (m + chunk - 1) / chunk;
-    parallel_for_dynamic<Eigen::Index>(0, n_chunks, n_threads, [&](Eigen::Index c) {
-      stop.check();
-      const Eigen::Index end = std::min(m, (c + 1) * chunk);
-      for (Eigen::Index i = c * chunk; i < end; ++i) {
-        radius_query(0, Q.row(i).data(), bound, i, visit);
-      }
+    for_each_query_by_leaf(Q, n_threads, stop, [&](Eigen::Index i) {
+      radius_query(0, Q.row(i).data(), bound, i, visit);
     });
   }
 
